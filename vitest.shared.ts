@@ -9,7 +9,9 @@ import type { ViteUserConfig } from 'vitest/config';
 const conditions = ['@prx-voice/source', 'module', 'node', 'development|production'];
 
 /** Builds the vitest project config of one package. */
-export function packageConfig(overrides: { testTimeout?: number; include?: string[] } = {}): ViteUserConfig {
+export function packageConfig(
+  overrides: { testTimeout?: number; include?: string[] } = {},
+): ViteUserConfig {
   return defineProject({
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['@prx-voice/source'] } },

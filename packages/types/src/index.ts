@@ -11,3 +11,44 @@ export { ERROR_CODES, ERROR_CODE_LIST, errorSpec, isErrorCode } from './error-co
 export type { ErrorCode, ErrorCodeSpec } from './error-codes.js';
 export { VoiceError } from './voice-error.js';
 export type { VoiceErrorBody, VoiceErrorOptions } from './voice-error.js';
+export {
+  ID_BODY_LENGTH,
+  ID_PREFIXES,
+  createIdGenerator,
+  createSequentialIdGenerator,
+  idKindOf,
+  idProblem,
+  idTimestamp,
+  isId,
+  parseId,
+} from './ids.js';
+export type {
+  ApiKeyId,
+  EventId,
+  Id,
+  IdGenerator,
+  IdGeneratorOptions,
+  IdKind,
+  RequestId,
+  RunId,
+  SegmentId,
+  SessionId,
+  TenantId,
+  TurnId,
+} from './ids.js';
+export {
+  ADAPTER_KINDS,
+  CHANNELS,
+  DIRECTIONS,
+  SESSION_OUTCOMES,
+  SESSION_STATES,
+  SEVERITIES,
+  TERMINAL_SESSION_STATES,
+  compareSeverity,
+  isChannel,
+  isDirection,
+  isSessionState,
+  isSeverity,
+  isTerminalState,
+} from './enums.js';
+export type { AdapterKind, Channel, Direction, SessionOutcome, SessionState, Severity } from './enums.js';

@@ -5,9 +5,18 @@ import { VoiceError } from './voice-error.js';
 describe('error registry', () => {
   it('maps the protocol codes to their statuses', () => {
     const expected: Record<string, number> = {
-      VALIDATION_FAILED: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, SESSION_NOT_FOUND: 404,
-      SESSION_STATE_CONFLICT: 409, IDEMPOTENCY_CONFLICT: 409, PAYLOAD_TOO_LARGE: 413,
-      RATE_LIMITED: 429, QUOTA_EXCEEDED: 429, INTERNAL: 500, PROVIDER_UNAVAILABLE: 502, OVERLOADED: 503,
+      VALIDATION_FAILED: 400,
+      UNAUTHENTICATED: 401,
+      FORBIDDEN: 403,
+      SESSION_NOT_FOUND: 404,
+      SESSION_STATE_CONFLICT: 409,
+      IDEMPOTENCY_CONFLICT: 409,
+      PAYLOAD_TOO_LARGE: 413,
+      RATE_LIMITED: 429,
+      QUOTA_EXCEEDED: 429,
+      INTERNAL: 500,
+      PROVIDER_UNAVAILABLE: 502,
+      OVERLOADED: 503,
     };
     for (const [code, status] of Object.entries(expected)) {
       expect(isErrorCode(code), code).toBe(true);
@@ -53,13 +62,19 @@ describe('VoiceError', () => {
   it('carries message, details, cause and a retryable override', () => {
     const cause = new Error('socket hang up');
     const err = new VoiceError('PROVIDER_UNAVAILABLE', {
-      message: 'deepgram unreachable', retryable: false, details: { provider: 'deepgram' }, cause,
+      message: 'deepgram unreachable',
+      retryable: false,
+      details: { provider: 'deepgram' },
+      cause,
     });
     expect(err.message).toBe('deepgram unreachable');
     expect(err.retryable).toBe(false);
     expect(err.cause).toBe(cause);
     expect(err.toJSON()).toEqual({
-      code: 'PROVIDER_UNAVAILABLE', message: 'deepgram unreachable', retryable: false, details: { provider: 'deepgram' },
+      code: 'PROVIDER_UNAVAILABLE',
+      message: 'deepgram unreachable',
+      retryable: false,
+      details: { provider: 'deepgram' },
     });
     expect(JSON.stringify(err)).not.toContain('socket hang up');
   });
@@ -76,7 +91,9 @@ describe('VoiceError', () => {
   it('recognises look-alikes from another copy of the package, not arbitrary errors', () => {
     const foreign = Object.assign(new Error('x'), { name: 'VoiceError', code: 'FORBIDDEN' });
     expect(VoiceError.is(foreign)).toBe(true);
-    expect(VoiceError.is(Object.assign(new Error('x'), { name: 'VoiceError', code: 'WHAT' }))).toBe(false);
+    expect(VoiceError.is(Object.assign(new Error('x'), { name: 'VoiceError', code: 'WHAT' }))).toBe(
+      false,
+    );
     expect(VoiceError.is(new Error('x'))).toBe(false);
   });
 });

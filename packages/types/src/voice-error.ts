@@ -41,7 +41,10 @@ export class VoiceError extends Error {
 
   constructor(code: ErrorCode, options: VoiceErrorOptions = {}) {
     const spec = ERROR_CODES[code];
-    super(options.message ?? spec.message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.message ?? spec.message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.status = spec.status;
     this.retryable = options.retryable ?? spec.retryable;
@@ -50,14 +53,21 @@ export class VoiceError extends Error {
 
   /** The envelope's `error` object. */
   toJSON(): VoiceErrorBody {
-    return { code: this.code, message: this.message, retryable: this.retryable, details: this.details };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      details: this.details,
+    };
   }
 
   /** Whether a value is a VoiceError (also across package copies). */
   static is(value: unknown): value is VoiceError {
     return (
       value instanceof VoiceError ||
-      (value instanceof Error && value.name === 'VoiceError' && isErrorCode((value as { code?: unknown }).code))
+      (value instanceof Error &&
+        value.name === 'VoiceError' &&
+        isErrorCode((value as { code?: unknown }).code))
     );
   }
 
