@@ -1,0 +1,176 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import type { MigrationResult } from 'kysely';
+import pg from 'pg';
+import { VoiceError } from '@prx-voice/types';
+import { MIGRATIONS } from './migrations/index.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+/** Where the database lives; a PGlite `dataDir` of `memory` keeps it in memory. */
+export type DatabaseTarget =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly schema?: string;
+      readonly maxConnections?: number;
+    };
+
+/** An open database: the Kysely handle and what it runs on. */
+export interface DatabaseHandle {
+  /** The Kysely instance for the whole schema. */
+  readonly db: Kysely<Database>;
+  /** `pglite` (embedded) or `postgres`. */
+  readonly kind: 'pglite' | 'postgres';
+  /** Checks the database answers. */
+  ping(): Promise<void>;
+  /** Closes connections (and the embedded database). */
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** int8 columns (sequence numbers, quantities, money in micro-units) fit in a double here. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) {
+    throw new VoiceError('INTERNAL', {
+      message: `int8 value ${value} exceeds the safe integer range`,
+    });
+  }
+  return n;
+}
+
+const defaultTypeParser = pg.types.getTypeParser as (
+  oid: number,
+  format?: string,
+) => (value: string) => unknown;
+
+function typeParser(oid: number, format?: string): (value: string) => unknown {
+  return oid === INT8_OID ? parseInt8 : defaultTypeParser(oid, format);
+}
+
+/**
+ * Chooses the target from configuration: PostgreSQL when a URL is given,
+ * else embedded PGlite in `dataDir/pglite` (or in memory).
+ */
+export function databaseTarget(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): DatabaseTarget {
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '')
+    return { kind: 'postgres', url: opts.databaseUrl };
+  return {
+    kind: 'pglite',
+    dataDir: opts.dataDir === 'memory' ? 'memory' : `${opts.dataDir}/pglite`,
+  };
+}
+
+/**
+ * Opens the database. SQL is written once; only the dialect differs.
+ *
+ * @example
+ * const handle = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+ * await migrateToLatest(handle.db);
+ */
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  if (target.kind === 'pglite') {
+    if (target.dataDir !== 'memory') mkdirSync(target.dataDir, { recursive: true });
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create({
+        ...(target.dataDir === 'memory' ? {} : { dataDir: target.dataDir }),
+        parsers: { [INT8_OID]: parseInt8 },
+      });
+    } catch (cause) {
+      throw new VoiceError('STORAGE_UNAVAILABLE', {
+        message: `could not open the embedded database in ${target.dataDir}`,
+        cause,
+      });
+    }
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return handle(db, 'pglite');
+  }
+  if (target.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(target.schema)) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `invalid schema name "${target.schema}"`,
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.maxConnections ?? 10,
+    ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
+    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const h = handle(db, 'postgres');
+  try {
+    if (target.schema !== undefined) {
+      await sql`create schema if not exists ${sql.id(target.schema)}`.execute(db);
+    }
+    await h.ping();
+  } catch (cause) {
+    await db.destroy();
+    throw VoiceError.is(cause)
+      ? cause
+      : new VoiceError('STORAGE_UNAVAILABLE', {
+          message: 'could not connect to PostgreSQL',
+          cause,
+        });
+  }
+  return h;
+}
+
+function handle(db: Kysely<Database>, kind: 'pglite' | 'postgres'): DatabaseHandle {
+  return {
+    db,
+    kind,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (cause) {
+        throw new VoiceError('STORAGE_UNAVAILABLE', {
+          message: `the ${kind} database does not answer`,
+          cause,
+        });
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Outcome of a migration run. */
+export interface MigrationReport {
+  /** Names applied by this run, in order. */
+  readonly applied: readonly string[];
+  /** Every migration the database has now recorded. */
+  readonly current: readonly string[];
+}
+
+/**
+ * Applies every pending migration, recorded in the database (`kysely_migration`)
+ * under a lock so concurrent starters do not race. Forward-only.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
+  if (error !== undefined || failed !== undefined) {
+    throw new VoiceError('STORAGE_UNAVAILABLE', {
+      message: `migration ${failed?.migrationName ?? '(setup)'} failed`,
+      cause: error,
+    });
+  }
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const all = await migrator.getMigrations();
+  return { applied, current: all.filter((m) => m.executedAt !== undefined).map((m) => m.name) };
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe, it } from 'vitest';
+import { openDatabase } from './connect.js';
+import { describeDatabaseContract } from './database.contract.js';
+
+const url = process.env.DATABASE_URL;
+
+if (url === undefined || url === '') {
+  describe('database contract: PostgreSQL', () => {
+    // In CI a missing DATABASE_URL is a failure, never a silent skip.
+    it.skipIf(process.env.CI === undefined)('needs DATABASE_URL', () => {
+      throw new Error('DATABASE_URL is not set: the PostgreSQL contract suite cannot run');
+    });
+  });
+} else {
+  describeDatabaseContract('PostgreSQL (DATABASE_URL)', async () => {
+    const schema = `prx_test_${randomBytes(6).toString('hex')}`;
+    const handle = await openDatabase({ kind: 'postgres', url, schema });
+    return {
+      handle,
+      async cleanup() {
+        await sql`drop schema ${sql.id(schema)} cascade`.execute(handle.db);
+        await handle.close();
+      },
+    };
+  });
+}

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import { parseId } from '@prx-voice/types';
+import type { IdGenerator, TenantId } from '@prx-voice/types';
+import type { Database } from '../schema.js';
+import type { NowSource } from '../support.js';
+import { apiKeyLookup, apiKeyRepository } from './api-keys.js';
+import type { ApiKeyLookup, ApiKeyRepository } from './api-keys.js';
+import { auditRepository } from './audit.js';
+import type { AuditRepository } from './audit.js';
+import { billingRepository } from './billing.js';
+import type { BillingRepository } from './billing.js';
+import { sessionEventRepository } from './events.js';
+import type { SessionEventRepository } from './events.js';
+import { idempotencyRepository } from './idempotency.js';
+import type { IdempotencyRepository } from './idempotency.js';
+import { incidentRepository } from './incidents.js';
+import type { IncidentRepository } from './incidents.js';
+import { recordingRepository } from './recordings.js';
+import type { RecordingRepository } from './recordings.js';
+import { sessionRepository } from './sessions.js';
+import type { SessionRepository } from './sessions.js';
+import { tenantRepository } from './tenants.js';
+import type { TenantRepository } from './tenants.js';
+import { turnRepository } from './turns.js';
+import type { TurnRepository } from './turns.js';
+
+/** Every repository of one tenant: each query they make is filtered on that tenant. */
+export interface TenantRepositories {
+  readonly tenantId: TenantId;
+  readonly apiKeys: ApiKeyRepository;
+  readonly sessions: SessionRepository;
+  readonly turns: TurnRepository;
+  readonly events: SessionEventRepository;
+  readonly idempotency: IdempotencyRepository;
+  readonly audit: AuditRepository;
+  readonly billing: BillingRepository;
+  readonly recordings: RecordingRepository;
+  readonly incidents: IncidentRepository;
+}
+
+/** The entry to the database's repositories. */
+export interface Repositories {
+  /** Platform level: the tenants themselves. */
+  readonly tenants: TenantRepository;
+  /** Authentication's cross-tenant lookup of API keys by their public lookup id. */
+  readonly apiKeyLookup: ApiKeyLookup;
+  /** Platform-wide incidents (no tenant). */
+  readonly platformIncidents: IncidentRepository;
+  /** The repositories of one tenant; the tenant id is validated. */
+  forTenant(tenantId: TenantId): TenantRepositories;
+  /** Deletes expired idempotency records of every tenant; returns how many. */
+  purgeExpiredIdempotency(): Promise<number>;
+}
+
+/**
+ * Builds the repositories over a database.
+ *
+ * @example
+ * const repos = createRepositories({ db, clock, ids });
+ * const page = await repos.forTenant(tenantId).sessions.list({ limit: 20 });
+ */
+export function createRepositories(opts: {
+  db: Kysely<Database>;
+  clock: NowSource;
+  ids: IdGenerator;
+}): Repositories {
+  const ctx = { db: opts.db, clock: opts.clock, ids: opts.ids };
+  return {
+    tenants: tenantRepository(ctx),
+    apiKeyLookup: apiKeyLookup(ctx),
+    platformIncidents: incidentRepository(ctx, null),
+    forTenant(tenantId) {
+      const t = { ...ctx, tenantId: parseId('tenant', tenantId) };
+      return {
+        tenantId: t.tenantId,
+        apiKeys: apiKeyRepository(t),
+        sessions: sessionRepository(t),
+        turns: turnRepository(t),
+        events: sessionEventRepository(t),
+        idempotency: idempotencyRepository(t),
+        audit: auditRepository(t),
+        billing: billingRepository(t),
+        recordings: recordingRepository(t),
+        incidents: incidentRepository(ctx, t.tenantId),
+      };
+    },
+    async purgeExpiredIdempotency() {
+      const r = await opts.db
+        .deleteFrom('idempotency_records')
+        .where('expires_at', '<=', new Date(opts.clock.now()))
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+  };
+}

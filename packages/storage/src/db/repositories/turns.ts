@@ -1,0 +1,125 @@
+import { VoiceError } from '@prx-voice/types';
+import type { SessionId, TurnId } from '@prx-voice/types';
+import type { TurnRow } from '../schema.js';
+import { decodeCursor, pageSize, storageError, toPage } from '../support.js';
+import type { Page, PageOptions } from '../support.js';
+import { nowDate } from './context.js';
+import type { TenantContext } from './context.js';
+
+/** A turn as it starts. */
+export interface NewTurn {
+  readonly id?: TurnId;
+  readonly sessionId: SessionId;
+  /** 1-based position in the session. */
+  readonly seq: number;
+  /** `voice` (ASR) or `text` (a text turn). */
+  readonly inputKind: 'voice' | 'text';
+  readonly userText?: string;
+}
+
+/** The latency breakdown of a turn, in milliseconds; absent parts are unknown. */
+export interface TurnLatency {
+  /** Speech end → final transcript. */
+  readonly asrMs?: number;
+  /** Final transcript → first agent token. */
+  readonly agentFirstTokenMs?: number;
+  /** First token → first synthesized audio. */
+  readonly ttsFirstAudioMs?: number;
+  /** First synthesized audio → first audio sent to the caller. */
+  readonly firstAudioSentMs?: number;
+  /** Speech end → first audio sent: what the caller experiences. */
+  readonly voiceToVoiceMs?: number;
+}
+
+/** How a turn ended. */
+export interface TurnCompletion {
+  readonly status: 'completed' | 'interrupted' | 'failed' | 'cancelled';
+  readonly userText?: string;
+  /** What the caller heard of the answer. */
+  readonly assistantText: string;
+  /** Everything the agent generated, heard or not. */
+  readonly assistantTextGenerated: string;
+  readonly interrupted: boolean;
+  readonly latency: TurnLatency;
+}
+
+/** A tenant's turns. */
+export interface TurnRepository {
+  create(turn: NewTurn): Promise<TurnRow>;
+  complete(id: TurnId, completion: TurnCompletion): Promise<TurnRow | undefined>;
+  get(id: TurnId): Promise<TurnRow | undefined>;
+  /** In order of `seq`. */
+  listBySession(sessionId: SessionId, opts?: PageOptions): Promise<Page<TurnRow>>;
+}
+
+/** Creates a tenant's turn repository. */
+export function turnRepository(ctx: TenantContext): TurnRepository {
+  const { db, tenantId } = ctx;
+  return {
+    async create(t) {
+      try {
+        return await db
+          .insertInto('turns')
+          .values({
+            id: t.id ?? ctx.ids.next('turn'),
+            tenant_id: tenantId,
+            session_id: t.sessionId,
+            seq: t.seq,
+            status: 'open',
+            input_kind: t.inputKind,
+            user_text: t.userText ?? null,
+            started_at: nowDate(ctx),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      } catch (err) {
+        throw storageError(
+          err,
+          `turn ${t.seq} of ${t.sessionId}`,
+          new VoiceError('SESSION_NOT_FOUND', { details: { session_id: t.sessionId } }),
+        );
+      }
+    },
+    async complete(id, c) {
+      return db
+        .updateTable('turns')
+        .set({
+          status: c.status,
+          ...(c.userText === undefined ? {} : { user_text: c.userText }),
+          assistant_text: c.assistantText,
+          assistant_text_generated: c.assistantTextGenerated,
+          interrupted: c.interrupted,
+          latency_asr_ms: c.latency.asrMs ?? null,
+          latency_agent_first_token_ms: c.latency.agentFirstTokenMs ?? null,
+          latency_tts_first_audio_ms: c.latency.ttsFirstAudioMs ?? null,
+          latency_first_audio_sent_ms: c.latency.firstAudioSentMs ?? null,
+          latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
+          completed_at: nowDate(ctx),
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    async get(id) {
+      return db
+        .selectFrom('turns')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+    },
+    async listBySession(sessionId, opts) {
+      const limit = pageSize(opts);
+      let q = db
+        .selectFrom('turns')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('session_id', '=', sessionId)
+        .orderBy('seq', 'asc')
+        .limit(limit + 1);
+      if (opts?.cursor != null) q = q.where('seq', '>', decodeCursor(opts.cursor, 'number'));
+      return toPage(await q.execute(), limit, (r) => r.seq);
+    },
+  };
+}

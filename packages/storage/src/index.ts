@@ -1,0 +1,66 @@
+/**
+ * `@prx-voice/storage` — everything PRX Voice persists or coordinates through:
+ * the Kysely database (embedded PGlite or PostgreSQL) with migrations and
+ * tenant-scoped repositories, coordination (in-process or Redis) and object
+ * storage (filesystem or S3).
+ *
+ * @example
+ * const handle = await openDatabase(databaseTarget({ databaseUrl: process.env.DATABASE_URL, dataDir: '.data' }));
+ * await migrateToLatest(handle.db);
+ * const repos = createRepositories({ db: handle.db, clock, ids });
+ */
+
+// Database
+export { databaseTarget, migrateToLatest, openDatabase } from './db/connect.js';
+export type { DatabaseHandle, DatabaseTarget, MigrationReport } from './db/connect.js';
+export { MIGRATIONS } from './db/migrations/index.js';
+export { PGliteDialect } from './db/pglite-dialect.js';
+export type { PGliteLike } from './db/pglite-dialect.js';
+export type {
+  ApiKeyRow,
+  AuditRow,
+  Database,
+  IdempotencyRow,
+  IncidentRow,
+  LedgerEntryRow,
+  MeterEventRow,
+  RecordingRow,
+  SessionEventRow,
+  SessionRow,
+  TenantRow,
+  TurnRow,
+} from './db/schema.js';
+export { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from './db/support.js';
+export type { NowSource, Page, PageOptions } from './db/support.js';
+export { createRepositories } from './db/repositories/index.js';
+export type { Repositories, TenantRepositories } from './db/repositories/index.js';
+export type { ApiKeyLookup, ApiKeyRepository, NewApiKey } from './db/repositories/api-keys.js';
+export { AUDIT_GENESIS_HASH } from './db/repositories/audit.js';
+export type { AuditChainInput, AuditRepository, NewAuditRecord } from './db/repositories/audit.js';
+export type {
+  BillingRepository,
+  NewLedgerEntry,
+  NewMeterEvent,
+  Recorded,
+} from './db/repositories/billing.js';
+export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';
+export type {
+  IdempotencyBegin,
+  IdempotencyKeyRef,
+  IdempotencyRepository,
+} from './db/repositories/idempotency.js';
+export type { IncidentRepository, NewIncident } from './db/repositories/incidents.js';
+export type { NewRecording, RecordingRepository } from './db/repositories/recordings.js';
+export type {
+  NewSession,
+  SessionListOptions,
+  SessionPatch,
+  SessionRepository,
+} from './db/repositories/sessions.js';
+export type { NewTenant, TenantPatch, TenantRepository } from './db/repositories/tenants.js';
+export type {
+  NewTurn,
+  TurnCompletion,
+  TurnLatency,
+  TurnRepository,
+} from './db/repositories/turns.js';
