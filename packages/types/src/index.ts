@@ -51,4 +51,29 @@ export {
   isSeverity,
   isTerminalState,
 } from './enums.js';
-export type { AdapterKind, Channel, Direction, SessionOutcome, SessionState, Severity } from './enums.js';
+export type {
+  AdapterKind,
+  Channel,
+  Direction,
+  SessionOutcome,
+  SessionState,
+  Severity,
+} from './enums.js';
+export {
+  PII_KINDS,
+  REDACTION_LEVELS,
+  SENSITIVE_KEY_PATTERN,
+  findPii,
+  hashContent,
+  redact,
+  redactValue,
+} from './redact.js';
+export type {
+  FindPiiOptions,
+  PiiFinding,
+  PiiKind,
+  RedactOptions,
+  RedactValueOptions,
+  RedactionLevel,
+  RedactionMode,
+} from './redact.js';
