@@ -12,7 +12,7 @@ export interface TenantsTable {
   name: string;
   tier: string;
   status: string;
-  limits: Json<Record<string, number>>;
+  limits: Json<Record<string, number | null>>;
   settings: Json<Record<string, unknown>>;
   created_at: Timestamp;
   updated_at: Timestamp;

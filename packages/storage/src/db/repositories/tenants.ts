@@ -13,7 +13,7 @@ export interface NewTenant {
   readonly slug: string;
   readonly name: string;
   readonly tier: string;
-  readonly limits?: Record<string, number>;
+  readonly limits?: Record<string, number | null>;
   readonly settings?: Record<string, unknown>;
 }
 
@@ -22,7 +22,7 @@ export interface TenantPatch {
   readonly name?: string;
   readonly tier?: string;
   readonly status?: 'active' | 'suspended';
-  readonly limits?: Record<string, number>;
+  readonly limits?: Record<string, number | null>;
   readonly settings?: Record<string, unknown>;
 }
 

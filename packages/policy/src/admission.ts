@@ -1,0 +1,189 @@
+import type { Clock } from '@prx-voice/core';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createLeaseKeeper } from '@prx-voice/storage';
+import type { Coordinator, LeaseKeeper, LeaseLoss } from '@prx-voice/storage';
+import { limitsOfTenant } from './tiers.js';
+import type { TenantLimits } from './tiers.js';
+
+/** What admission needs to know of a tenant (a stored tenant row fits). */
+export interface AdmissionTenant {
+  readonly id: string;
+  readonly tier: string;
+  readonly status: string;
+  readonly limits: unknown;
+}
+
+/** The usage budgets, metered per calendar month (UTC). */
+export const USAGE_KINDS = ['session_seconds', 'tokens', 'characters'] as const;
+/** A usage budget kind. */
+export type UsageKind = (typeof USAGE_KINDS)[number];
+
+/** Why a session was not admitted. */
+export type DenialReason = 'tenant_suspended' | 'concurrency' | UsageKind;
+
+/** A live session's hold on one of its tenant's concurrency slots, kept alive by heartbeats. */
+export interface AdmissionLease {
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  readonly keeper: LeaseKeeper;
+  /** Gives the slot back; safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** The outcome of an admission. */
+export type AdmissionResult =
+  | { readonly kind: 'admitted'; readonly lease: AdmissionLease; readonly limits: TenantLimits }
+  | {
+      readonly kind: 'denied';
+      readonly reason: DenialReason;
+      readonly message: string;
+      /** When trying again may succeed, in ms; null when it will not without a change. */
+      readonly retryAfterMs: number | null;
+    };
+
+/** A budget's state after usage was reported. */
+export interface UsageState {
+  readonly kind: UsageKind;
+  readonly used: number;
+  /** null when unlimited. */
+  readonly budget: number | null;
+  readonly exceeded: boolean;
+}
+
+/** Session admission and usage budgets, shared by every server instance through coordination. */
+export interface AdmissionService {
+  admit(req: {
+    readonly tenant: AdmissionTenant;
+    readonly sessionId: SessionId;
+    /** Called once if the slot is lost (heartbeats failed past its expiry): the session should end. */
+    readonly onLost?: (loss: LeaseLoss) => void;
+  }): Promise<AdmissionResult>;
+  /** Records usage as it is reported; usage already spent is never refused, only flagged. */
+  consume(tenant: AdmissionTenant, kind: UsageKind, amount: number): Promise<UsageState>;
+  /** This month's usage of every budget. */
+  usage(tenant: AdmissionTenant): Promise<UsageState[]>;
+  /** Sessions holding a slot of the tenant now. */
+  liveSessions(tenantId: TenantId): Promise<number>;
+}
+
+/** The coordination key of a tenant's concurrency slots. */
+export function concurrencyKey(tenantId: string): string {
+  return `tenant:{${tenantId}}:sessions`;
+}
+
+function usageKey(tenantId: string, kind: UsageKind, at: Date): string {
+  return `tenant:{${tenantId}}:usage:${monthOf(at)}:${kind}`;
+}
+
+function monthOf(at: Date): string {
+  return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+function msToNextMonth(at: Date): number {
+  return Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1) - at.getTime();
+}
+
+function budgetOf(limits: TenantLimits, kind: UsageKind): number | null {
+  switch (kind) {
+    case 'session_seconds':
+      return limits.monthlySessionMinutes === null ? null : limits.monthlySessionMinutes * 60;
+    case 'tokens':
+      return limits.monthlyTokens;
+    case 'characters':
+      return limits.monthlyCharacters;
+  }
+}
+
+const USAGE_TTL_MS = 40 * 24 * 3600 * 1000;
+
+/**
+ * Creates the admission service. A slot is a lease on the tenant's key in
+ * coordination, renewed every `leaseTtlMs / 3`; a crashed instance stops
+ * renewing and its slots free themselves when their leases expire.
+ *
+ * @example
+ * const admission = createAdmissionService({ coordinator, clock });
+ * const result = await admission.admit({ tenant, sessionId });
+ * if (result.kind === 'denied') throw quotaError(result);
+ */
+export function createAdmissionService(opts: {
+  readonly coordinator: Coordinator;
+  readonly clock: Clock;
+  readonly leaseTtlMs?: number;
+}): AdmissionService {
+  const { coordinator, clock } = opts;
+  const ttlMs = opts.leaseTtlMs ?? 30_000;
+
+  const usageState = async (tenant: AdmissionTenant, limits: TenantLimits, kind: UsageKind): Promise<UsageState> => {
+    const used = await coordinator.getCounter(usageKey(tenant.id, kind, new Date(clock.now())));
+    const budget = budgetOf(limits, kind);
+    return { kind, used, budget, exceeded: budget !== null && used >= budget };
+  };
+
+  return {
+    async admit({ tenant, sessionId, onLost }) {
+      const limits = limitsOfTenant(tenant);
+      if (tenant.status !== 'active') {
+        return { kind: 'denied', reason: 'tenant_suspended', message: `tenant is ${tenant.status}`, retryAfterMs: null };
+      }
+      for (const kind of USAGE_KINDS) {
+        const state = await usageState(tenant, limits, kind);
+        if (state.exceeded) {
+          return {
+            kind: 'denied',
+            reason: kind,
+            message: `the monthly ${kind.replace('_', ' ')} budget (${state.budget ?? 0}) is used up`,
+            retryAfterMs: msToNextMonth(new Date(clock.now())),
+          };
+        }
+      }
+      const key = concurrencyKey(tenant.id);
+      const result = await coordinator.acquireLease({ key, holder: sessionId, ttlMs, limit: limits.concurrentSessions });
+      if (result.kind === 'full') {
+        return {
+          kind: 'denied',
+          reason: 'concurrency',
+          message: `the tenant already has ${result.active} of ${limits.concurrentSessions} concurrent sessions`,
+          retryAfterMs: Math.max(1000, Math.min(result.retryAfterMs, ttlMs)),
+        };
+      }
+      const keeper = createLeaseKeeper({
+        coordinator,
+        clock,
+        key,
+        holder: sessionId,
+        ttlMs,
+        expiresAt: result.lease.expiresAt,
+        onLost: (loss) => onLost?.(loss),
+      });
+      let released = false;
+      return {
+        kind: 'admitted',
+        limits,
+        lease: {
+          tenantId: tenant.id as TenantId,
+          sessionId,
+          keeper,
+          async release() {
+            if (released) return;
+            released = true;
+            await keeper.release();
+          },
+        },
+      };
+    },
+    async consume(tenant, kind, amount) {
+      const limits = limitsOfTenant(tenant);
+      const used = await coordinator.increment(usageKey(tenant.id, kind, new Date(clock.now())), amount, { ttlMs: USAGE_TTL_MS });
+      const budget = budgetOf(limits, kind);
+      return { kind, used, budget, exceeded: budget !== null && used >= budget };
+    },
+    async usage(tenant) {
+      const limits = limitsOfTenant(tenant);
+      return Promise.all(USAGE_KINDS.map((kind) => usageState(tenant, limits, kind)));
+    },
+    async liveSessions(tenantId) {
+      return (await coordinator.listLeases(concurrencyKey(tenantId))).length;
+    },
+  };
+}
