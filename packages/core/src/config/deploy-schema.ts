@@ -1,0 +1,29 @@
+/** The `deploy` section: profile, instance identity, region. */
+import { z } from 'zod';
+import { defaultInstanceId, INSTANCE_ID_PATTERN } from './instance-id.js';
+
+/** Deployment profiles: `embedded` (one process, local stores) or `production`. */
+export const DEPLOY_PROFILES = ['embedded', 'production'] as const;
+
+/** The `deploy` section. */
+export const deploySchema = z.strictObject({
+  profile: z
+    .enum(DEPLOY_PROFILES, { error: 'expected "embedded" or "production"' })
+    .default('embedded'),
+  /** Names this process in event sources and leases; defaults to `<hostname>-<pid>`. */
+  instance_id: z
+    .string({ error: 'expected an instance id of letters, digits, ".", "_" and "-" (at most 64)' })
+    .regex(INSTANCE_ID_PATTERN, {
+      error: 'expected an instance id of letters, digits, ".", "_" and "-" (at most 64)',
+    })
+    .default(defaultInstanceId),
+  region: z
+    .string({ error: 'expected a region name such as eu-west-1' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a region name such as eu-west-1' })
+    .optional(),
+});
+
+/** The validated `deploy` section. */
+export type DeployConfig = z.output<typeof deploySchema>;
+/** A deployment profile. */
+export type DeployProfile = (typeof DEPLOY_PROFILES)[number];

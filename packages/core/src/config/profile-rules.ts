@@ -1,0 +1,52 @@
+/**
+ * Rules that span sections, checked on the merged input whether or not the
+ * sections themselves are valid, so they are reported together with every other problem.
+ *
+ * The `production` profile requires `storage.database_url` (Postgres) and
+ * `storage.redis_url` (Redis) — embedded stores do not survive restarts or
+ * scale past one instance — and refuses a bootstrap API key shorter than 40 characters.
+ */
+import { MIN_BOOTSTRAP_KEY_LENGTH, PRODUCTION_MIN_BOOTSTRAP_KEY_LENGTH } from './auth-schema.js';
+import { valueAt } from './config-issue.js';
+import type { PendingIssue } from './config-issue.js';
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== '';
+}
+
+/** The cross-section problems of `raw`; `profileSource` says where `deploy.profile` came from. */
+export function profileIssues(raw: unknown, profileSource: string): PendingIssue[] {
+  if (valueAt(raw, ['deploy', 'profile']) !== 'production') return [];
+  const because = `deploy.profile is "production" (from ${profileSource})`;
+  const issues: PendingIssue[] = [];
+  const databaseUrl = valueAt(raw, ['storage', 'database_url']);
+  if (!isSet(databaseUrl)) {
+    issues.push({
+      path: ['storage', 'database_url'],
+      value: databaseUrl,
+      expected: `expected a postgres:// URL because ${because}; set DATABASE_URL or storage.database_url`,
+    });
+  }
+  const redisUrl = valueAt(raw, ['storage', 'redis_url']);
+  if (!isSet(redisUrl)) {
+    issues.push({
+      path: ['storage', 'redis_url'],
+      value: redisUrl,
+      expected: `expected a redis:// URL because ${because}; set REDIS_URL or storage.redis_url`,
+    });
+  }
+  const bootstrapKey = valueAt(raw, ['auth', 'bootstrap_api_key']);
+  // Shorter than the general minimum is already reported by the schema, which names both limits.
+  if (
+    typeof bootstrapKey === 'string' &&
+    bootstrapKey.length >= MIN_BOOTSTRAP_KEY_LENGTH &&
+    bootstrapKey.length < PRODUCTION_MIN_BOOTSTRAP_KEY_LENGTH
+  ) {
+    issues.push({
+      path: ['auth', 'bootstrap_api_key'],
+      value: bootstrapKey,
+      expected: `expected a key of at least ${PRODUCTION_MIN_BOOTSTRAP_KEY_LENGTH} characters because ${because}`,
+    });
+  }
+  return issues;
+}

@@ -1,0 +1,46 @@
+/** The `storage` section: relational store, coordination and object storage. */
+import { z } from 'zod';
+import { flag, nonEmptyString, urlString } from './schema-helpers.js';
+
+/** `storage.object_store`: where recordings and exports go. */
+export const objectStoreSchema = z
+  .strictObject({
+    kind: z
+      .enum(['filesystem', 's3'], { error: 'expected "filesystem" or "s3"' })
+      .default('filesystem'),
+    /** Filesystem: the directory (default `<data_dir>/objects`). S3: a key prefix. */
+    path: nonEmptyString('a path').optional(),
+    bucket: nonEmptyString('a bucket name').optional(),
+    /** S3-compatible endpoint (MinIO, R2, …); omit for AWS. */
+    endpoint: urlString(['http', 'https'], 'https://s3.example.com').optional(),
+    region: nonEmptyString('a region such as us-east-1').optional(),
+    force_path_style: flag().default(false),
+  })
+  .superRefine((store, ctx) => {
+    if (store.kind === 's3' && store.bucket === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bucket'],
+        message:
+          'expected a bucket name: storage.object_store.kind "s3" requires storage.object_store.bucket',
+      });
+    }
+  });
+
+/** The `storage` section. */
+export const storageSchema = z.strictObject({
+  /** Postgres; unset means embedded PGlite in `data_dir`. Env `DATABASE_URL` fills it. */
+  database_url: urlString(
+    ['postgres', 'postgresql'],
+    'postgres://user:password@host:5432/db',
+  ).optional(),
+  data_dir: nonEmptyString('a directory path').default('.data'),
+  /** Redis; unset means in-process coordination. Env `REDIS_URL` fills it. */
+  redis_url: urlString(['redis', 'rediss'], 'redis://host:6379').optional(),
+  object_store: objectStoreSchema.prefault({}),
+});
+
+/** The validated `storage` section. */
+export type StorageConfig = z.output<typeof storageSchema>;
+/** The validated `storage.object_store` block. */
+export type ObjectStoreConfig = z.output<typeof objectStoreSchema>;
