@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { Coordinator } from '@prx-voice/storage';
 import { createAdmissionService } from './admission.js';
@@ -22,7 +22,10 @@ async function settle(until: () => boolean, rounds = 500): Promise<void> {
 }
 
 /** Admission behaviour, identical on in-process and Redis coordination. */
-export function describeAdmissionContract(name: string, setup: (clock: SimulatedClock) => Promise<AdmissionSetup>): void {
+export function describeAdmissionContract(
+  name: string,
+  setup: (clock: SimulatedClock) => Promise<AdmissionSetup>,
+): void {
   describe(`admission: ${name}`, () => {
     let clock: SimulatedClock;
     let env: AdmissionSetup;
@@ -49,7 +52,8 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
       const service = createAdmissionService({ coordinator: env.one, clock, leaseTtlMs: TTL });
       const t = tenant();
       const results = [];
-      for (let i = 0; i < 3; i++) results.push(await service.admit({ tenant: t, sessionId: ids.next('session') }));
+      for (let i = 0; i < 3; i++)
+        results.push(await service.admit({ tenant: t, sessionId: ids.next('session') }));
       expect(results.map((r) => r.kind)).toEqual(['admitted', 'admitted', 'denied']);
       const denied = results[2];
       expect(denied).toMatchObject({ kind: 'denied', reason: 'concurrency' });
@@ -70,7 +74,10 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
       const service = createAdmissionService({ coordinator: env.one, clock, leaseTtlMs: TTL });
       const a = tenant({ limits: { concurrent_sessions: 1 } });
       const b = tenant();
-      const ra = [await service.admit({ tenant: a, sessionId: ids.next('session') }), await service.admit({ tenant: a, sessionId: ids.next('session') })];
+      const ra = [
+        await service.admit({ tenant: a, sessionId: ids.next('session') }),
+        await service.admit({ tenant: a, sessionId: ids.next('session') }),
+      ];
       const rb = await service.admit({ tenant: b, sessionId: ids.next('session') });
       expect(ra.map((r) => r.kind)).toEqual(['admitted', 'denied']);
       expect(rb.kind).toBe('admitted');
@@ -79,18 +86,40 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
 
     it('denies a suspended tenant and one whose monthly budget is used up, until next month', async () => {
       const service = createAdmissionService({ coordinator: env.one, clock, leaseTtlMs: TTL });
-      expect(await service.admit({ tenant: tenant({ status: 'suspended' }), sessionId: ids.next('session') })).toMatchObject({
-        kind: 'denied', reason: 'tenant_suspended', retryAfterMs: null,
+      expect(
+        await service.admit({
+          tenant: tenant({ status: 'suspended' }),
+          sessionId: ids.next('session'),
+        }),
+      ).toMatchObject({
+        kind: 'denied',
+        reason: 'tenant_suspended',
+        retryAfterMs: null,
       });
       const t = tenant({ limits: { monthly_tokens: 1000 } });
-      expect(await service.consume(t, 'tokens', 600)).toEqual({ kind: 'tokens', used: 600, budget: 1000, exceeded: false });
-      expect(await service.consume(t, 'tokens', 500)).toEqual({ kind: 'tokens', used: 1100, budget: 1000, exceeded: true });
+      expect(await service.consume(t, 'tokens', 600)).toEqual({
+        kind: 'tokens',
+        used: 600,
+        budget: 1000,
+        exceeded: false,
+      });
+      expect(await service.consume(t, 'tokens', 500)).toEqual({
+        kind: 'tokens',
+        used: 1100,
+        budget: 1000,
+        exceeded: true,
+      });
       const denied = await service.admit({ tenant: t, sessionId: ids.next('session') });
       expect(denied).toMatchObject({ kind: 'denied', reason: 'tokens' });
       const toDec1 = Date.UTC(2026, 11, 1) - clock.now();
       expect(denied.kind === 'denied' && denied.retryAfterMs).toBe(toDec1);
       const usage = await service.usage(t);
-      expect(usage.find((u) => u.kind === 'session_seconds')).toEqual({ kind: 'session_seconds', used: 0, budget: 3600, exceeded: false });
+      expect(usage.find((u) => u.kind === 'session_seconds')).toEqual({
+        kind: 'session_seconds',
+        used: 0,
+        budget: 3600,
+        exceeded: false,
+      });
       clock.advance(toDec1);
       const next = await service.admit({ tenant: t, sessionId: ids.next('session') });
       expect(next.kind).toBe('admitted');
@@ -103,14 +132,22 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
       const t = tenant({ tier: 'starter' });
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          (i % 2 === 0 ? one : two).admit({ tenant: t, sessionId: ids.next('session') }).then((r) => ({ r, instance: i % 2 })),
+          (i % 2 === 0 ? one : two)
+            .admit({ tenant: t, sessionId: ids.next('session') })
+            .then((r) => ({ r, instance: i % 2 })),
         ),
       );
       const admitted = results.filter((x) => x.r.kind === 'admitted');
       expect(admitted).toHaveLength(20);
       expect(await one.liveSessions(t.id as TenantId)).toBe(20);
-      const ofOne = admitted.filter((x) => x.instance === 0).map((x) => (x.r.kind === 'admitted' ? x.r.lease : undefined)).filter((l) => l !== undefined);
-      const ofTwo = admitted.filter((x) => x.instance === 1).map((x) => (x.r.kind === 'admitted' ? x.r.lease : undefined)).filter((l) => l !== undefined);
+      const ofOne = admitted
+        .filter((x) => x.instance === 0)
+        .map((x) => (x.r.kind === 'admitted' ? x.r.lease : undefined))
+        .filter((l) => l !== undefined);
+      const ofTwo = admitted
+        .filter((x) => x.instance === 1)
+        .map((x) => (x.r.kind === 'admitted' ? x.r.lease : undefined))
+        .filter((l) => l !== undefined);
       leases.push(...ofTwo);
       // Instance one "crashes": its sessions stop heartbeating. Instance two keeps renewing.
       for (const l of ofOne) l.keeper.stop();
@@ -120,11 +157,11 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
       }
       expect(await two.liveSessions(t.id as TenantId)).toBe(ofTwo.length);
       const refill = await Promise.all(
-        Array.from({ length: 40 }, () => two.admit({ tenant: t, sessionId: ids.next('session') as SessionId })),
+        Array.from({ length: 40 }, () => two.admit({ tenant: t, sessionId: ids.next('session') })),
       );
       const back = refill.filter((r) => r.kind === 'admitted');
       expect(back).toHaveLength(ofOne.length);
-      for (const r of back) if (r.kind === 'admitted') leases.push(r.lease);
+      for (const r of back) leases.push(r.lease);
       expect(await one.liveSessions(t.id as TenantId)).toBe(20);
     });
 
@@ -132,7 +169,11 @@ export function describeAdmissionContract(name: string, setup: (clock: Simulated
       const service = createAdmissionService({ coordinator: env.one, clock, leaseTtlMs: TTL });
       const t = tenant();
       const losses: string[] = [];
-      const r = await service.admit({ tenant: t, sessionId: ids.next('session'), onLost: (loss) => losses.push(loss.reason) });
+      const r = await service.admit({
+        tenant: t,
+        sessionId: ids.next('session'),
+        onLost: (loss) => losses.push(loss.reason),
+      });
       if (r.kind !== 'admitted') throw new Error('not admitted');
       leases.push(r.lease);
       // Someone else (an operator, a reconciler) removes the slot: the next heartbeat finds it gone.

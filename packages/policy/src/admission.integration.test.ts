@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
 import { createRedisCoordinator } from '@prx-voice/storage';
+import { deleteKeysWithPrefix, randomKeyPrefix } from '@prx-voice/storage/testing';
 import { describeAdmissionContract } from './admission.contract.js';
 
 const url = process.env.REDIS_URL;
@@ -13,17 +14,20 @@ if (url === undefined || url === '') {
     });
   });
 } else {
-  describeAdmissionContract('Redis, two coordinator instances', async (clock) => {
-    const keyPrefix = `prx-test:${randomBytes(6).toString('hex')}:`;
+  describeAdmissionContract('Redis, two coordinator instances', (clock) => {
+    const keyPrefix = randomKeyPrefix('admission');
     const one = createRedisCoordinator({ url, clock, keyPrefix });
     const two = createRedisCoordinator({ url, clock, keyPrefix });
-    return {
+    return Promise.resolve({
       one,
       two,
       async cleanup() {
         await one.close();
         await two.close();
+        const redis = new Redis(url);
+        await deleteKeysWithPrefix(redis, keyPrefix);
+        await redis.quit();
       },
-    };
+    });
   });
 }

@@ -1,8 +1,12 @@
 import { createMemoryCoordinator } from '@prx-voice/storage';
 import { describeAdmissionContract } from './admission.contract.js';
 
-describeAdmissionContract('in-process coordination', async (clock) => {
+describeAdmissionContract('in-process coordination', (clock) => {
   // One in-process coordinator is one process: two "instances" share it.
   const coordinator = createMemoryCoordinator({ clock });
-  return { one: coordinator, two: coordinator, cleanup: () => coordinator.close() };
+  return Promise.resolve({
+    one: coordinator,
+    two: coordinator,
+    cleanup: () => coordinator.close(),
+  });
 });

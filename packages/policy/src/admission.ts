@@ -68,11 +68,11 @@ export interface AdmissionService {
 
 /** The coordination key of a tenant's concurrency slots. */
 export function concurrencyKey(tenantId: string): string {
-  return `tenant:{${tenantId}}:sessions`;
+  return `tenant:${tenantId}:sessions`;
 }
 
 function usageKey(tenantId: string, kind: UsageKind, at: Date): string {
-  return `tenant:{${tenantId}}:usage:${monthOf(at)}:${kind}`;
+  return `tenant:${tenantId}:usage:${monthOf(at)}:${kind}`;
 }
 
 function monthOf(at: Date): string {
@@ -94,8 +94,6 @@ function budgetOf(limits: TenantLimits, kind: UsageKind): number | null {
   }
 }
 
-const USAGE_TTL_MS = 40 * 24 * 3600 * 1000;
-
 /**
  * Creates the admission service. A slot is a lease on the tenant's key in
  * coordination, renewed every `leaseTtlMs / 3`; a crashed instance stops
@@ -114,7 +112,11 @@ export function createAdmissionService(opts: {
   const { coordinator, clock } = opts;
   const ttlMs = opts.leaseTtlMs ?? 30_000;
 
-  const usageState = async (tenant: AdmissionTenant, limits: TenantLimits, kind: UsageKind): Promise<UsageState> => {
+  const usageState = async (
+    tenant: AdmissionTenant,
+    limits: TenantLimits,
+    kind: UsageKind,
+  ): Promise<UsageState> => {
     const used = await coordinator.getCounter(usageKey(tenant.id, kind, new Date(clock.now())));
     const budget = budgetOf(limits, kind);
     return { kind, used, budget, exceeded: budget !== null && used >= budget };
@@ -124,7 +126,12 @@ export function createAdmissionService(opts: {
     async admit({ tenant, sessionId, onLost }) {
       const limits = limitsOfTenant(tenant);
       if (tenant.status !== 'active') {
-        return { kind: 'denied', reason: 'tenant_suspended', message: `tenant is ${tenant.status}`, retryAfterMs: null };
+        return {
+          kind: 'denied',
+          reason: 'tenant_suspended',
+          message: `tenant is ${tenant.status}`,
+          retryAfterMs: null,
+        };
       }
       for (const kind of USAGE_KINDS) {
         const state = await usageState(tenant, limits, kind);
@@ -138,7 +145,12 @@ export function createAdmissionService(opts: {
         }
       }
       const key = concurrencyKey(tenant.id);
-      const result = await coordinator.acquireLease({ key, holder: sessionId, ttlMs, limit: limits.concurrentSessions });
+      const result = await coordinator.acquireLease({
+        key,
+        holder: sessionId,
+        ttlMs,
+        limit: limits.concurrentSessions,
+      });
       if (result.kind === 'full') {
         return {
           kind: 'denied',
@@ -174,7 +186,12 @@ export function createAdmissionService(opts: {
     },
     async consume(tenant, kind, amount) {
       const limits = limitsOfTenant(tenant);
-      const used = await coordinator.increment(usageKey(tenant.id, kind, new Date(clock.now())), amount, { ttlMs: USAGE_TTL_MS });
+      // Keyed by month, so a new month starts from zero. No expiry: a coordination
+      // window cannot outlast ~24.8 days, shorter than a month.
+      const used = await coordinator.increment(
+        usageKey(tenant.id, kind, new Date(clock.now())),
+        amount,
+      );
       const budget = budgetOf(limits, kind);
       return { kind, used, budget, exceeded: budget !== null && used >= budget };
     },

@@ -3,7 +3,13 @@ import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import { openTestDatabase } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
-import { apiKeyProblem, createApiKeyService, generateApiKey, hashApiKey, lookupIdOf } from './api-keys.js';
+import {
+  apiKeyProblem,
+  createApiKeyService,
+  generateApiKey,
+  hashApiKey,
+  lookupIdOf,
+} from './api-keys.js';
 import type { ApiKeyService } from './api-keys.js';
 import { createTenant, ensureBootstrap } from './bootstrap.js';
 import { limitsOfTenant } from './tiers.js';
@@ -13,7 +19,8 @@ const clock = { now: () => now };
 let tdb: TestDatabase;
 let keys: ApiKeyService;
 let n = 0;
-const tenant = async () => (await createTenant(tdb.repos, { slug: `k-${++n}`, name: 'K', tier: 'starter' })).id as TenantId;
+const tenant = async () =>
+  (await createTenant(tdb.repos, { slug: `k-${++n}`, name: 'K', tier: 'starter' })).id as TenantId;
 
 beforeAll(async () => {
   tdb = await openTestDatabase({ clock });
@@ -49,17 +56,32 @@ describe('API key format', () => {
 describe('API key service', () => {
   it('creates a key shown once, stores only its hash, and verifies it to a principal', async () => {
     const t = await tenant();
-    const { key, row } = await keys.create({ tenantId: t, name: 'ci', role: 'workspace_developer' });
+    const { key, row } = await keys.create({
+      tenantId: t,
+      name: 'ci',
+      role: 'workspace_developer',
+    });
     expect(JSON.stringify(row)).not.toContain(key.slice(20));
     expect(row.hash).toBe(hashApiKey(key, row.salt));
     const v = await keys.verify(key);
-    expect(v).toEqual({ kind: 'valid', keyId: row.id, principal: { tenantId: t, role: 'workspace_developer', subject: row.id, kind: 'api_key' } });
-    expect((await tdb.repos.forTenant(t).apiKeys.get(row.id as never))?.last_used_at?.getTime()).toBe(now);
+    expect(v).toEqual({
+      kind: 'valid',
+      keyId: row.id,
+      principal: { tenantId: t, role: 'workspace_developer', subject: row.id, kind: 'api_key' },
+    });
+    expect(
+      (await tdb.repos.forTenant(t).apiKeys.get(row.id as never))?.last_used_at?.getTime(),
+    ).toBe(now);
   });
 
   it('refuses malformed, unknown, tampered, revoked and expired keys', async () => {
     const t = await tenant();
-    const { key, row } = await keys.create({ tenantId: t, name: 'a', role: 'tenant_admin', expiresAt: new Date(now + 1000) });
+    const { key, row } = await keys.create({
+      tenantId: t,
+      name: 'a',
+      role: 'tenant_admin',
+      expiresAt: new Date(now + 1000),
+    });
     expect(await keys.verify('pk_nope')).toEqual({ kind: 'invalid', reason: 'malformed' });
     expect(await keys.verify(generateApiKey())).toEqual({ kind: 'invalid', reason: 'unknown' });
     const tampered = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
@@ -76,8 +98,12 @@ describe('API key service', () => {
 
   it('validates names and explicit keys', async () => {
     const t = await tenant();
-    await expect(keys.create({ tenantId: t, name: '', role: 'workspace_qa' })).rejects.toThrow(VoiceError);
-    await expect(keys.create({ tenantId: t, name: 'x', role: 'workspace_qa', key: 'pk_too_short' })).rejects.toThrow(/at least 32/);
+    await expect(keys.create({ tenantId: t, name: '', role: 'workspace_qa' })).rejects.toThrow(
+      VoiceError,
+    );
+    await expect(
+      keys.create({ tenantId: t, name: 'x', role: 'workspace_qa', key: 'pk_too_short' }),
+    ).rejects.toThrow(/at least 32/);
   });
 });
 
@@ -101,16 +127,37 @@ describe('bootstrap', () => {
     const r = await ensureBootstrap({ repos: tdb.repos, keys, bootstrapKey: key });
     const found = await tdb.repos.apiKeyLookup.find(lookupIdOf(key));
     await keys.revoke(r.tenant.id as TenantId, found?.id as never);
-    await expect(ensureBootstrap({ repos: tdb.repos, keys, bootstrapKey: key })).rejects.toThrow(/revoked/);
+    await expect(ensureBootstrap({ repos: tdb.repos, keys, bootstrapKey: key })).rejects.toThrow(
+      /revoked/,
+    );
     expect((await ensureBootstrap({ repos: tdb.repos, keys })).keyCreated).toBe(false);
   });
 
   it('creates tenants only with known tiers and valid limits', async () => {
-    await expect(createTenant(tdb.repos, { slug: 'p', name: 'P', tier: 'platinum' })).rejects.toThrow(/tier must be one of/);
-    await expect(createTenant(tdb.repos, { slug: 'q', name: 'Q', tier: 'trial', limits: { concurrent_sessions: -2 } })).rejects.toThrow(VoiceError);
-    const ok = await createTenant(tdb.repos, { slug: 'r', name: 'R', tier: 'growth', limits: { concurrent_sessions: 150 } });
+    await expect(
+      createTenant(tdb.repos, { slug: 'p', name: 'P', tier: 'platinum' }),
+    ).rejects.toThrow(/tier must be one of/);
+    await expect(
+      createTenant(tdb.repos, {
+        slug: 'q',
+        name: 'Q',
+        tier: 'trial',
+        limits: { concurrent_sessions: -2 },
+      }),
+    ).rejects.toThrow(VoiceError);
+    const ok = await createTenant(tdb.repos, {
+      slug: 'r',
+      name: 'R',
+      tier: 'growth',
+      limits: { concurrent_sessions: 150 },
+    });
     expect(ok.limits).toEqual({ concurrent_sessions: 150 });
-    const unlimited = await createTenant(tdb.repos, { slug: 's', name: 'S', tier: 'trial', limits: { monthly_tokens: null } });
+    const unlimited = await createTenant(tdb.repos, {
+      slug: 's',
+      name: 'S',
+      tier: 'trial',
+      limits: { monthly_tokens: null },
+    });
     const stored = await tdb.repos.tenants.get(unlimited.id as TenantId);
     expect(stored?.limits).toEqual({ monthly_tokens: null });
     expect(limitsOfTenant(stored ?? { tier: 'trial', limits: {} }).monthlyTokens).toBeNull();

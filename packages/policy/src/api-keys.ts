@@ -54,8 +54,10 @@ export function generateApiKey(random: (n: number) => Buffer = randomBytes): str
 /** Checks the shape of a presented or configured key; returns why it is unusable, or undefined. */
 export function apiKeyProblem(key: string): string | undefined {
   if (!key.startsWith(API_KEY_PREFIX)) return `an API key starts with ${API_KEY_PREFIX}`;
-  if (key.length < MIN_API_KEY_LENGTH) return `an API key has at least ${MIN_API_KEY_LENGTH} characters`;
-  if (key.length > MAX_API_KEY_LENGTH) return `an API key has at most ${MAX_API_KEY_LENGTH} characters`;
+  if (key.length < MIN_API_KEY_LENGTH)
+    return `an API key has at least ${MIN_API_KEY_LENGTH} characters`;
+  if (key.length > MAX_API_KEY_LENGTH)
+    return `an API key has at most ${MAX_API_KEY_LENGTH} characters`;
   if (!/^[\x21-\x7e]+$/.test(key)) return 'an API key is printable ASCII without spaces';
   return undefined;
 }
@@ -97,9 +99,13 @@ export function createApiKeyService(opts: {
     async create(o) {
       const key = o.key ?? generateApiKey(random);
       const problem = apiKeyProblem(key);
-      if (problem !== undefined) throw new VoiceError('VALIDATION_FAILED', { message: problem, details: { field: 'key' } });
+      if (problem !== undefined)
+        throw new VoiceError('VALIDATION_FAILED', { message: problem, details: { field: 'key' } });
       if (o.name.length === 0 || o.name.length > 100) {
-        throw new VoiceError('VALIDATION_FAILED', { message: 'an API key name has 1–100 characters', details: { field: 'name' } });
+        throw new VoiceError('VALIDATION_FAILED', {
+          message: 'an API key name has 1–100 characters',
+          details: { field: 'name' },
+        });
       }
       const salt = random(16).toString('hex');
       const row = await opts.repos.forTenant(o.tenantId).apiKeys.create({
@@ -121,13 +127,19 @@ export function createApiKeyService(opts: {
       const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
       if (row === undefined || !matches) return { kind: 'invalid', reason: 'unknown' };
       if (row.revoked_at !== null) return { kind: 'invalid', reason: 'revoked' };
-      if (row.expires_at !== null && row.expires_at.getTime() <= opts.clock.now()) return { kind: 'invalid', reason: 'expired' };
+      if (row.expires_at !== null && row.expires_at.getTime() <= opts.clock.now())
+        return { kind: 'invalid', reason: 'expired' };
       if (!isRole(row.role)) return { kind: 'invalid', reason: 'unknown' };
       await opts.repos.apiKeyLookup.touch(row.id as ApiKeyId);
       return {
         kind: 'valid',
         keyId: row.id as ApiKeyId,
-        principal: { tenantId: row.tenant_id as TenantId, role: row.role, subject: row.id, kind: 'api_key' },
+        principal: {
+          tenantId: row.tenant_id as TenantId,
+          role: row.role,
+          subject: row.id,
+          kind: 'api_key',
+        },
       };
     },
     async revoke(tenantId, id) {

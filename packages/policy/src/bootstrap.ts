@@ -12,7 +12,13 @@ export const BOOTSTRAP_TENANT_SLUG = 'default';
 /** Creates a tenant after validating its tier and limit overrides. */
 export async function createTenant(
   repos: Repositories,
-  t: { readonly slug: string; readonly name: string; readonly tier: string; readonly limits?: LimitOverrides; readonly id?: TenantId },
+  t: {
+    readonly slug: string;
+    readonly name: string;
+    readonly tier: string;
+    readonly limits?: LimitOverrides;
+    readonly id?: TenantId;
+  },
 ): Promise<TenantRow> {
   if (!isTier(t.tier)) {
     throw new VoiceError('VALIDATION_FAILED', {
@@ -26,7 +32,9 @@ export async function createTenant(
     name: t.name,
     tier,
     limits: Object.fromEntries(
-      Object.entries(parseLimitOverrides(t.limits ?? {})).filter((e): e is [string, number | null] => e[1] !== undefined),
+      Object.entries(parseLimitOverrides(t.limits ?? {})).filter(
+        (e): e is [string, number | null] => e[1] !== undefined,
+      ),
     ),
     ...(t.id === undefined ? {} : { id: t.id }),
   });
@@ -52,7 +60,11 @@ export async function ensureBootstrap(opts: {
   let tenantCreated = false;
   if (tenant === undefined) {
     try {
-      tenant = await createTenant(opts.repos, { slug: BOOTSTRAP_TENANT_SLUG, name: 'Default', tier: 'enterprise' });
+      tenant = await createTenant(opts.repos, {
+        slug: BOOTSTRAP_TENANT_SLUG,
+        name: 'Default',
+        tier: 'enterprise',
+      });
       tenantCreated = true;
     } catch (err) {
       // Another instance created it first.
@@ -65,15 +77,25 @@ export async function ensureBootstrap(opts: {
   const existing = await opts.repos.apiKeyLookup.find(lookupIdOf(key));
   if (existing !== undefined) {
     if (hashApiKey(key, existing.salt) !== existing.hash) {
-      throw new VoiceError('CONFIG_INVALID', { message: 'auth.bootstrap_api_key collides with another stored key; choose another' });
+      throw new VoiceError('CONFIG_INVALID', {
+        message: 'auth.bootstrap_api_key collides with another stored key; choose another',
+      });
     }
     if (existing.revoked_at !== null) {
-      throw new VoiceError('CONFIG_INVALID', { message: 'auth.bootstrap_api_key was revoked; configure a new one' });
+      throw new VoiceError('CONFIG_INVALID', {
+        message: 'auth.bootstrap_api_key was revoked; configure a new one',
+      });
     }
     return { tenant, tenantCreated, keyCreated: false };
   }
   try {
-    await opts.keys.create({ tenantId: tenant.id as TenantId, name: 'bootstrap', role: 'platform_admin', createdBy: 'config', key });
+    await opts.keys.create({
+      tenantId: tenant.id as TenantId,
+      name: 'bootstrap',
+      role: 'platform_admin',
+      createdBy: 'config',
+      key,
+    });
   } catch (err) {
     // Another instance stored the same key first: that is the outcome we want.
     if (!(VoiceError.is(err) && err.code === 'CONFLICT')) throw err;

@@ -64,13 +64,21 @@ const SESSION_CONTROL: readonly Permission[] = [
   'transcript:read',
   'event:read',
 ];
-const OBSERVE: readonly Permission[] = ['session:read', 'session:list', 'turn:read', 'event:read', 'metrics:read'];
+const OBSERVE: readonly Permission[] = [
+  'session:read',
+  'session:list',
+  'turn:read',
+  'event:read',
+  'metrics:read',
+];
 
 /** What each role may do within its own tenant (platform_admin: everything, everywhere). */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   platform_admin: new Set(PERMISSIONS),
   tenant_admin: new Set(
-    PERMISSIONS.filter((p) => !['tenant:create', 'tenant:delete', 'quota:update', 'billing:manage'].includes(p)),
+    PERMISSIONS.filter(
+      (p) => !['tenant:create', 'tenant:delete', 'quota:update', 'billing:manage'].includes(p),
+    ),
   ),
   workspace_admin: new Set<Permission>([
     ...SESSION_CONTROL,
@@ -87,9 +95,28 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
     'quota:read',
     'tenant:read',
   ]),
-  workspace_operator: new Set<Permission>([...SESSION_CONTROL, 'handoff:request', 'handoff:accept', 'recording:read', 'metrics:read']),
-  workspace_developer: new Set<Permission>([...SESSION_CONTROL, 'handoff:request', 'recording:read', 'metrics:read', 'policy:read']),
-  workspace_qa: new Set<Permission>([...OBSERVE, 'session:create', 'session:end', 'turn:create', 'transcript:read', 'recording:read']),
+  workspace_operator: new Set<Permission>([
+    ...SESSION_CONTROL,
+    'handoff:request',
+    'handoff:accept',
+    'recording:read',
+    'metrics:read',
+  ]),
+  workspace_developer: new Set<Permission>([
+    ...SESSION_CONTROL,
+    'handoff:request',
+    'recording:read',
+    'metrics:read',
+    'policy:read',
+  ]),
+  workspace_qa: new Set<Permission>([
+    ...OBSERVE,
+    'session:create',
+    'session:end',
+    'turn:create',
+    'transcript:read',
+    'recording:read',
+  ]),
   // Viewers see that sessions happen and how they perform, not what was said.
   workspace_viewer: new Set<Permission>(OBSERVE),
   billing_viewer: new Set<Permission>(['billing:read', 'quota:read', 'tenant:read']),
@@ -107,7 +134,11 @@ export interface Principal {
 /** An authorization decision. */
 export type AuthorizationDecision =
   | { readonly kind: 'allowed' }
-  | { readonly kind: 'denied'; readonly reason: 'missing_permission' | 'cross_tenant'; readonly message: string };
+  | {
+      readonly kind: 'denied';
+      readonly reason: 'missing_permission' | 'cross_tenant';
+      readonly message: string;
+    };
 
 /** Whether a string is a role. */
 export function isRole(value: unknown): value is Role {
@@ -130,18 +161,33 @@ export function authorize(
   resourceTenantId: TenantId = principal.tenantId,
 ): AuthorizationDecision {
   if (!roleAllows(principal.role, permission)) {
-    return { kind: 'denied', reason: 'missing_permission', message: `role ${principal.role} may not ${permission}` };
+    return {
+      kind: 'denied',
+      reason: 'missing_permission',
+      message: `role ${principal.role} may not ${permission}`,
+    };
   }
   if (resourceTenantId !== principal.tenantId && principal.role !== 'platform_admin') {
-    return { kind: 'denied', reason: 'cross_tenant', message: 'the resource belongs to another tenant' };
+    return {
+      kind: 'denied',
+      reason: 'cross_tenant',
+      message: 'the resource belongs to another tenant',
+    };
   }
   return { kind: 'allowed' };
 }
 
 /** Like {@link authorize}, but a denial throws `FORBIDDEN`. */
-export function assertAuthorized(principal: Principal, permission: Permission, resourceTenantId?: TenantId): void {
+export function assertAuthorized(
+  principal: Principal,
+  permission: Permission,
+  resourceTenantId?: TenantId,
+): void {
   const decision = authorize(principal, permission, resourceTenantId);
   if (decision.kind === 'denied') {
-    throw new VoiceError('FORBIDDEN', { message: decision.message, details: { permission, reason: decision.reason } });
+    throw new VoiceError('FORBIDDEN', {
+      message: decision.message,
+      details: { permission, reason: decision.reason },
+    });
   }
 }

@@ -105,16 +105,26 @@ export function effectiveLimits(tier: Tier, overrides: LimitOverrides = {}): Ten
   return {
     concurrentSessions: overrides.concurrent_sessions ?? base.concurrentSessions,
     maxSessionDurationS: overrides.max_session_duration_s ?? base.maxSessionDurationS,
-    monthlySessionMinutes: overrides.monthly_session_minutes === undefined ? base.monthlySessionMinutes : overrides.monthly_session_minutes,
-    monthlyTokens: overrides.monthly_tokens === undefined ? base.monthlyTokens : overrides.monthly_tokens,
-    monthlyCharacters: overrides.monthly_characters === undefined ? base.monthlyCharacters : overrides.monthly_characters,
+    monthlySessionMinutes:
+      overrides.monthly_session_minutes === undefined
+        ? base.monthlySessionMinutes
+        : overrides.monthly_session_minutes,
+    monthlyTokens:
+      overrides.monthly_tokens === undefined ? base.monthlyTokens : overrides.monthly_tokens,
+    monthlyCharacters:
+      overrides.monthly_characters === undefined
+        ? base.monthlyCharacters
+        : overrides.monthly_characters,
     requestsPerSecond: overrides.requests_per_second ?? base.requestsPerSecond,
     requestBurst: overrides.request_burst ?? base.requestBurst,
   };
 }
 
 /** The limits of a stored tenant row (tier + `limits` overrides); an unknown tier is INTERNAL. */
-export function limitsOfTenant(tenant: { readonly tier: string; readonly limits: unknown }): TenantLimits {
+export function limitsOfTenant(tenant: {
+  readonly tier: string;
+  readonly limits: unknown;
+}): TenantLimits {
   if (!isTier(tenant.tier)) {
     throw new VoiceError('INTERNAL', { message: `tenant has unknown tier "${tenant.tier}"` });
   }

@@ -64,3 +64,33 @@ export type {
   TurnLatency,
   TurnRepository,
 } from './db/repositories/turns.js';
+
+// Coordination
+export { DEFAULT_STREAM_RETENTION_MS } from './coordination/coordinator.js';
+export type {
+  AcquireLeaseRequest,
+  AppendOptions,
+  BoundedIncrementResult,
+  Coordinator,
+  CounterOptions,
+  Lease,
+  LeaseResult,
+  MessageHandler,
+  ReadAfterOptions,
+  RenewLeaseRequest,
+  StreamEntry,
+  TakeTokensRequest,
+  TakeTokensResult,
+  TrimOptions,
+  Unsubscribe,
+} from './coordination/coordinator.js';
+export { createLeaseKeeper } from './coordination/lease-keeper.js';
+export type { LeaseKeeper, LeaseKeeperOptions, LeaseLoss } from './coordination/lease-keeper.js';
+export { createMemoryCoordinator } from './coordination/memory-coordinator.js';
+export type { MemoryCoordinatorOptions } from './coordination/memory-coordinator.js';
+export { MemoryCoordinationHub } from './coordination/memory-hub.js';
+export type { MemoryCoordinationHubOptions } from './coordination/memory-hub.js';
+export { createRedisCoordinator } from './coordination/redis-coordinator.js';
+export type { RedisCoordinatorOptions } from './coordination/redis-coordinator.js';
+export { createRedisKeyspace, DEFAULT_KEY_PREFIX } from './coordination/redis-keys.js';
+export type { RedisKeyspace } from './coordination/redis-keys.js';

@@ -17,7 +17,9 @@ export interface TestDatabase {
  * Opens a migrated in-memory PGlite database (one embedded Postgres per call:
  * share it across the tests of a file, isolate them by tenant).
  */
-export async function openTestDatabase(opts: { clock?: NowSource; ids?: IdGenerator } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  opts: { clock?: NowSource; ids?: IdGenerator } = {},
+): Promise<TestDatabase> {
   const handle = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   await migrateToLatest(handle.db);
   const repos = createRepositories({
