@@ -6,7 +6,7 @@
 import { defineProject } from 'vitest/config';
 import type { ViteUserConfig } from 'vitest/config';
 
-const conditions = ['@prx-voice/source', 'module', 'node', 'development|production'];
+const conditions = ['@prx-voice/source', 'node', 'development|production'];
 
 /** Builds the vitest project config of one package. */
 export function packageConfig(

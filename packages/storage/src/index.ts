@@ -94,3 +94,29 @@ export { createRedisCoordinator } from './coordination/redis-coordinator.js';
 export type { RedisCoordinatorOptions } from './coordination/redis-coordinator.js';
 export { createRedisKeyspace, DEFAULT_KEY_PREFIX } from './coordination/redis-keys.js';
 export type { RedisKeyspace } from './coordination/redis-keys.js';
+
+// Object store
+export type {
+  ListObjectsOptions,
+  ListObjectsResult,
+  ObjectBody,
+  ObjectInfo,
+  ObjectStore,
+  PutObjectOptions,
+} from './object-store/object-store.js';
+export { MAX_OBJECT_KEY_BYTES, objectKeyProblem } from './object-store/object-key.js';
+export {
+  OBJECT_KINDS,
+  objectKey,
+  parseObjectKey,
+  tenantPrefix,
+} from './object-store/object-key-layout.js';
+export type {
+  ObjectKeyParts,
+  ObjectKind,
+  ParsedObjectKey,
+} from './object-store/object-key-layout.js';
+export { createFilesystemObjectStore } from './object-store/filesystem-object-store.js';
+export type { FilesystemObjectStoreOptions } from './object-store/filesystem-object-store.js';
+export { createS3ObjectStore } from './object-store/s3-object-store.js';
+export type { S3Credentials, S3ObjectStoreOptions } from './object-store/s3-object-store.js';
