@@ -120,3 +120,7 @@ export { createFilesystemObjectStore } from './object-store/filesystem-object-st
 export type { FilesystemObjectStoreOptions } from './object-store/filesystem-object-store.js';
 export { createS3ObjectStore } from './object-store/s3-object-store.js';
 export type { S3Credentials, S3ObjectStoreOptions } from './object-store/s3-object-store.js';
+
+// Composition from configuration
+export { openStorage } from './open-storage.js';
+export type { StorageServices } from './open-storage.js';

@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '@prx-voice/core';
+import { SimulatedClock } from '@prx-voice/core/testing';
+import { openStorage } from './open-storage.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'prx-open-storage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openStorage', () => {
+  it('runs on embedded defaults: PGlite and objects under the data directory, in-process coordination', async () => {
+    const config = defaultConfig().storage;
+    const storage = await openStorage(
+      { ...config, data_dir: 'data' },
+      { clock: new SimulatedClock(), cwd: dir },
+    );
+    try {
+      expect(storage.database.kind).toBe('pglite');
+      expect(storage.coordinator.kind).toBe('memory');
+      expect(storage.objectStore.kind).toBe('filesystem');
+      expect(storage.migrations?.applied).toEqual(['0001-initial']);
+      await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
+      expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);
+      expect(existsSync(join(dir, 'data', 'pglite'))).toBe(true);
+      await expect(storage.ping()).resolves.toBeUndefined();
+    } finally {
+      await storage.close();
+    }
+    // Reopening the same data directory finds the schema in place.
+    const again = await openStorage(
+      { ...config, data_dir: 'data' },
+      { clock: new SimulatedClock(), cwd: dir },
+    );
+    expect(again.migrations?.applied).toEqual([]);
+    await again.close();
+  }, 60_000);
+
+  it('refuses an s3 key prefix it cannot honour, and an unreachable Redis', async () => {
+    const config = defaultConfig().storage;
+    await expect(
+      openStorage(
+        { ...config, object_store: { ...config.object_store, kind: 's3', bucket: 'b', path: 'p' } },
+        { clock: new SimulatedClock(), cwd: dir },
+      ),
+    ).rejects.toThrow(/not supported for s3/);
+    await expect(
+      openStorage(
+        { ...config, data_dir: 'other', redis_url: 'redis://127.0.0.1:1' },
+        { clock: new SimulatedClock(), cwd: dir },
+      ),
+    ).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+  }, 60_000);
+});
