@@ -1,0 +1,134 @@
+/** Building a protocol CloudEvent, validated by the `cloudevents` package and the data schema. */
+import { CloudEvent } from 'cloudevents';
+import type { z } from 'zod';
+import { SEVERITIES, idProblem, isSeverity } from '@prx-voice/types';
+import type {
+  EventId,
+  IdKind,
+  RunId,
+  SessionId,
+  Severity,
+  TenantId,
+  TurnId,
+} from '@prx-voice/types';
+import { EVENT_DATA_SCHEMAS } from './data-schemas.js';
+import type { EventDataMap } from './data-schemas.js';
+import { eventSource } from './event-source.js';
+import { isEventType } from './event-types.js';
+import type { EventType } from './event-types.js';
+import { DEFAULT_SEVERITIES } from './severity.js';
+import { traceparentProblem } from './traceparent.js';
+import { validationError, zodIssues } from './validation.js';
+import type { ValidationIssue } from './validation.js';
+import type { VoiceEvent } from './voice-event.js';
+
+/** Everything an event is made of; time and ID are given, never read from the environment. */
+export interface BuildEventInput<T extends EventType> {
+  readonly type: T;
+  readonly data: EventDataMap[T];
+  /** The event's `evt_…` ID (from an injected `IdGenerator`). */
+  readonly id: EventId;
+  /** When it happened, epoch milliseconds (from an injected `Clock`). */
+  readonly time: number;
+  /** The emitting instance, part of `source`. */
+  readonly instanceId: string;
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  /** Per-session sequence number, from 1. */
+  readonly seq: number;
+  readonly turnId?: TurnId | undefined;
+  readonly runId?: RunId | undefined;
+  /** Defaults to the type's {@link DEFAULT_SEVERITIES} entry. */
+  readonly severity?: Severity | undefined;
+  /** W3C `traceparent`; validated. */
+  readonly traceparent?: string | undefined;
+}
+
+function checkId(issues: ValidationIssue[], path: string, kind: IdKind, value: unknown): void {
+  const problem = idProblem(kind, value);
+  if (problem !== undefined) issues.push({ path, message: problem });
+}
+
+function envelopeIssues<T extends EventType>(input: BuildEventInput<T>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (!isEventType(input.type)) {
+    issues.push({ path: 'type', message: `unknown event type "${String(input.type)}"` });
+  }
+  checkId(issues, 'id', 'event', input.id);
+  checkId(issues, 'prxtenantid', 'tenant', input.tenantId);
+  checkId(issues, 'prxsessionid', 'session', input.sessionId);
+  if (input.turnId !== undefined) checkId(issues, 'prxturnid', 'turn', input.turnId);
+  if (input.runId !== undefined) checkId(issues, 'prxrunid', 'run', input.runId);
+  if (!Number.isSafeInteger(input.seq) || input.seq < 1) {
+    issues.push({ path: 'prxseq', message: `expected an integer from 1, got ${input.seq}` });
+  }
+  if (!Number.isFinite(input.time) || Number.isNaN(new Date(input.time).getTime())) {
+    issues.push({ path: 'time', message: `expected epoch milliseconds, got ${input.time}` });
+  }
+  if (input.severity !== undefined && !isSeverity(input.severity)) {
+    issues.push({
+      path: 'prxseverity',
+      message: `expected one of ${SEVERITIES.join('|')}, got ${String(input.severity)}`,
+    });
+  }
+  if (input.traceparent !== undefined) {
+    const problem = traceparentProblem(input.traceparent);
+    if (problem !== undefined) issues.push({ path: 'traceparent', message: problem });
+  }
+  return issues;
+}
+
+/**
+ * Builds a structured-mode CloudEvent JSON object exactly per the protocol,
+ * validating the envelope, the `data` against its type's schema and the whole
+ * event with `cloudevents`' `CloudEvent`. The result is frozen, plain (it
+ * round-trips through `JSON.stringify` and `new CloudEvent(JSON.parse(…))`)
+ * and has no `undefined` attributes. Throws `VALIDATION_FAILED` naming every problem.
+ *
+ * @example
+ * const event = buildEvent({
+ *   type: 'prx.voice.asr.transcript_final',
+ *   data: { text: 'hello', start_ms: 120, end_ms: 740 },
+ *   id: ids.next('event'), time: clock.now(), instanceId: 'node-1',
+ *   tenantId, sessionId, seq: 7, turnId,
+ * });
+ */
+export function buildEvent<T extends EventType>(input: BuildEventInput<T>): VoiceEvent<T> {
+  const issues = envelopeIssues(input);
+  const what = `invalid ${input.type} event`;
+  if (issues.length > 0) throw validationError(what, issues, { type: input.type });
+  const schema: z.ZodType = EVENT_DATA_SCHEMAS[input.type];
+  const parsed = schema.safeParse(input.data);
+  if (!parsed.success) {
+    throw validationError(what, zodIssues(parsed.error, 'data'), { type: input.type });
+  }
+  const event: Record<string, unknown> = {
+    specversion: '1.0',
+    id: input.id,
+    source: eventSource(input.instanceId, input.sessionId),
+    type: input.type,
+    subject: input.sessionId,
+    time: new Date(input.time).toISOString(),
+    datacontenttype: 'application/json',
+    prxtenantid: input.tenantId,
+    prxsessionid: input.sessionId,
+    prxseq: input.seq,
+  };
+  if (input.turnId !== undefined) event['prxturnid'] = input.turnId;
+  if (input.runId !== undefined) event['prxrunid'] = input.runId;
+  event['prxseverity'] = input.severity ?? DEFAULT_SEVERITIES[input.type];
+  if (input.traceparent !== undefined) event['traceparent'] = input.traceparent;
+  event['data'] = parsed.data;
+  try {
+    new CloudEvent(event).validate();
+  } catch (err) {
+    throw validationError(what, [{ path: '(root)', message: cloudEventsMessage(err) }], {}, err);
+  }
+  return Object.freeze(event) as unknown as VoiceEvent<T>;
+}
+
+/** The first line of a `cloudevents` ValidationError (its message lists the schema errors after it). */
+export function cloudEventsMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `cloudevents: ${message.replace(/\s+/g, ' ').trim()}`;
+}

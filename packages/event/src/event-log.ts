@@ -1,0 +1,318 @@
+/** The durable per-session event log: ordered, batched writes through storage, with retries. */
+import { VoiceError } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import type { Clock, TimerHandle } from '@prx-voice/core';
+import type { NewSessionEvent, SessionEventRepository } from '@prx-voice/storage';
+import { parseEvent } from './parse-event.js';
+import type { AnyVoiceEvent } from './voice-event.js';
+
+/** The part of `Repositories` (from `@prx-voice/storage`) the log uses. */
+export interface EventLogRepositories {
+  forTenant(tenantId: TenantId): { readonly events: SessionEventRepository };
+}
+
+/** Which write failed, given to {@link EventLogOptions.onError}. */
+export interface EventLogFailure {
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  /** First and last `prxseq` of the batch. */
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  /** 1 for the first failure of this batch, then 2, 3, … */
+  readonly attempt: number;
+  /** Milliseconds until the batch is tried again. */
+  readonly retryInMs: number;
+}
+
+/** Options of {@link createEventLog}. */
+export interface EventLogOptions {
+  readonly repos: EventLogRepositories;
+  /** Timer source of the flush interval and retry delays. */
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** Events per write; a session with this many pending is written at once. Default 64. */
+  readonly batchSize?: number;
+  /** Longest an event waits for a batch to fill. Default 25 ms. */
+  readonly flushIntervalMs?: number;
+  /** First retry delay, doubled per failure up to `maxRetryDelayMs`. Default 100 ms. */
+  readonly retryDelayMs?: number;
+  /** Default 5 000 ms. */
+  readonly maxRetryDelayMs?: number;
+  /** Told of every failed write; the batch is kept and retried, never dropped. */
+  readonly onError: (error: VoiceError, failure: EventLogFailure) => void;
+}
+
+/** Options of {@link EventLog.readAfter}. */
+export interface ReadAfterOptions {
+  /** Also return events appended here and not yet written. Default false. */
+  readonly includePending?: boolean;
+}
+
+/** A durable, per-session, append-only event log. */
+export interface EventLog {
+  /**
+   * Queues an event for writing; returns at once. Per session, events must
+   * come in `prxseq` order without gaps (`VALIDATION_FAILED` otherwise).
+   * Unbound-safe (pass it as a sink).
+   */
+  readonly append: (event: AnyVoiceEvent) => void;
+  /** Resolves when every event appended before the call is stored. */
+  flush(): Promise<void>;
+  /** Stored events of a session with `prxseq > afterSeq`, ascending, at most `limit` (default 500). */
+  readAfter(
+    tenantId: TenantId,
+    sessionId: SessionId,
+    afterSeq: number,
+    limit?: number,
+    options?: ReadAfterOptions,
+  ): Promise<AnyVoiceEvent[]>;
+  /** The highest `prxseq` of a session, stored or pending here; 0 when none (resume an emitter from it). */
+  lastSeq(tenantId: TenantId, sessionId: SessionId): Promise<number>;
+  /** Events appended and not yet stored. */
+  readonly pendingCount: number;
+  /** Flushes, then refuses further appends (`NOT_READY`). */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  readonly seq: number;
+  readonly resolve: () => void;
+}
+
+interface SessionQueue {
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  readonly repo: SessionEventRepository;
+  readonly pending: AnyVoiceEvent[];
+  /** Last seq appended (pending or written). */
+  lastSeq: number;
+  writtenSeq: number;
+  waiters: Waiter[];
+  timer: TimerHandle | undefined;
+  writing: Promise<void> | undefined;
+  ended: boolean;
+}
+
+function positiveInt(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `${name} must be an integer of at least ${min}, got ${value}`,
+      details: { field: name },
+    });
+  }
+  return value;
+}
+
+function toRow(event: AnyVoiceEvent): NewSessionEvent {
+  return {
+    sessionId: event.prxsessionid,
+    seq: event.prxseq,
+    id: event.id,
+    type: event.type,
+    time: new Date(event.time),
+    turnId: event.prxturnid ?? null,
+    runId: event.prxrunid ?? null,
+    severity: event.prxseverity,
+    event: event as unknown as Record<string, unknown>,
+  };
+}
+
+function isTerminal(event: AnyVoiceEvent | undefined): boolean {
+  return event?.type === 'prx.voice.session.closed' || event?.type === 'prx.voice.session.failed';
+}
+
+/**
+ * Creates the durable log. Each session's events are written in order, one
+ * batch in flight per session; a failed batch is reported and retried with
+ * backoff until it is stored. A retry that meets its own earlier, actually
+ * committed write (`CONFLICT` with the same event ids) counts as written.
+ *
+ * @example
+ * const log = createEventLog({ repos, clock, onError: (err, f) => logger.warn({ err, ...f }) });
+ * const emitter = createSessionEmitter({ ..., sink: [bus.publish, log.append] });
+ * await log.flush();
+ * const events = await log.readAfter(tenantId, sessionId, 0, 100);
+ */
+export function createEventLog(options: EventLogOptions): EventLog {
+  const { repos, clock, onError } = options;
+  const batchSize = positiveInt('batchSize', options.batchSize ?? 64, 1);
+  const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 25, 0);
+  const retryDelayMs = positiveInt('retryDelayMs', options.retryDelayMs ?? 100, 0);
+  const maxRetryDelayMs = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 5000, 0);
+  const queues = new Map<string, SessionQueue>();
+  let pendingCount = 0;
+  let closed = false;
+
+  const keyOf = (tenantId: string, sessionId: string): string => `${tenantId}/${sessionId}`;
+
+  const queueFor = (event: AnyVoiceEvent): SessionQueue => {
+    const key = keyOf(event.prxtenantid, event.prxsessionid);
+    let q = queues.get(key);
+    if (q === undefined) {
+      q = {
+        tenantId: event.prxtenantid,
+        sessionId: event.prxsessionid,
+        repo: repos.forTenant(event.prxtenantid).events,
+        pending: [],
+        lastSeq: event.prxseq - 1,
+        writtenSeq: event.prxseq - 1,
+        waiters: [],
+        timer: undefined,
+        writing: undefined,
+        ended: false,
+      };
+      queues.set(key, q);
+    }
+    return q;
+  };
+
+  const delay = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      clock.setTimeout(resolve, ms);
+    });
+
+  const markWritten = (q: SessionQueue, count: number): void => {
+    const done = q.pending.splice(0, count);
+    pendingCount -= done.length;
+    const last = done.at(-1);
+    if (last === undefined) return;
+    q.writtenSeq = last.prxseq;
+    if (isTerminal(last)) q.ended = true;
+    const ready = q.waiters.filter((w) => w.seq <= q.writtenSeq);
+    q.waiters = q.waiters.filter((w) => w.seq > q.writtenSeq);
+    for (const w of ready) w.resolve();
+  };
+
+  /** How many leading events of a batch that hit `CONFLICT` are already stored as themselves. */
+  const storedPrefix = async (
+    q: SessionQueue,
+    batch: readonly AnyVoiceEvent[],
+  ): Promise<number> => {
+    const first = batch[0];
+    if (first === undefined) return 0;
+    const rows = await q.repo.readAfter(q.sessionId, first.prxseq - 1, batch.length);
+    let n = 0;
+    while (n < batch.length && n < rows.length && rows[n]?.id === batch[n]?.id) n++;
+    return n;
+  };
+
+  const report = (error: unknown, failure: EventLogFailure): void => {
+    try {
+      onError(VoiceError.from(error, 'STORAGE_UNAVAILABLE'), failure);
+    } catch {
+      // A throwing reporter must not stop the retries.
+    }
+  };
+
+  const drain = async (q: SessionQueue): Promise<void> => {
+    let attempt = 0;
+    while (q.pending.length > 0) {
+      const batch = q.pending.slice(0, batchSize);
+      try {
+        await q.repo.append(batch.map(toRow));
+        markWritten(q, batch.length);
+        attempt = 0;
+        continue;
+      } catch (error) {
+        if (VoiceError.is(error) && error.code === 'CONFLICT') {
+          const stored = await storedPrefix(q, batch).catch(() => 0);
+          if (stored > 0) {
+            markWritten(q, stored);
+            attempt = 0;
+            continue;
+          }
+        }
+        attempt++;
+        const retryInMs = Math.min(retryDelayMs * 2 ** (attempt - 1), maxRetryDelayMs);
+        report(error, {
+          tenantId: q.tenantId,
+          sessionId: q.sessionId,
+          fromSeq: batch[0]?.prxseq ?? 0,
+          toSeq: batch.at(-1)?.prxseq ?? 0,
+          attempt,
+          retryInMs,
+        });
+        await delay(retryInMs);
+      }
+    }
+    q.writing = undefined;
+    if (q.ended && q.timer === undefined) queues.delete(keyOf(q.tenantId, q.sessionId));
+  };
+
+  const start = (q: SessionQueue): void => {
+    if (q.timer !== undefined) {
+      clock.clearTimeout(q.timer);
+      q.timer = undefined;
+    }
+    if (q.writing !== undefined || q.pending.length === 0) return;
+    q.writing = drain(q);
+  };
+
+  const waitWritten = (q: SessionQueue, seq: number): Promise<void> =>
+    q.writtenSeq >= seq
+      ? Promise.resolve()
+      : new Promise((resolve) => q.waiters.push({ seq, resolve }));
+
+  const flush = async (): Promise<void> => {
+    const waits: Promise<void>[] = [];
+    for (const q of queues.values()) {
+      if (q.pending.length === 0) continue;
+      waits.push(waitWritten(q, q.lastSeq));
+      start(q);
+    }
+    await Promise.all(waits);
+  };
+
+  return {
+    append: (event) => {
+      if (closed) {
+        throw new VoiceError('NOT_READY', { message: 'the event log is closed' });
+      }
+      const q = queueFor(event);
+      if (event.prxseq !== q.lastSeq + 1) {
+        throw new VoiceError('VALIDATION_FAILED', {
+          message: `event ${event.id} of session ${event.prxsessionid} has prxseq ${event.prxseq}, expected ${q.lastSeq + 1}`,
+          details: { expected_seq: q.lastSeq + 1, seq: event.prxseq },
+        });
+      }
+      q.pending.push(event);
+      q.lastSeq = event.prxseq;
+      q.ended = false;
+      pendingCount++;
+      if (q.writing !== undefined) return;
+      if (q.pending.length >= batchSize) start(q);
+      else
+        q.timer ??= clock.setTimeout(() => {
+          q.timer = undefined;
+          start(q);
+        }, flushIntervalMs);
+    },
+    flush,
+    async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
+      const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);
+      const events = rows.map((row) => parseEvent(row.event));
+      if (readOptions.includePending !== true) return events;
+      const q = queues.get(keyOf(tenantId, sessionId));
+      if (q === undefined) return events;
+      const after = Math.max(afterSeq, events.at(-1)?.prxseq ?? afterSeq);
+      for (const e of q.pending) {
+        if (events.length >= limit) break;
+        if (e.prxseq > after) events.push(e);
+      }
+      return events;
+    },
+    async lastSeq(tenantId, sessionId) {
+      // Postgres drivers may hand a bigint aggregate back as a string.
+      const raw: unknown = await repos.forTenant(tenantId).events.lastSeq(sessionId);
+      const stored = Number(raw);
+      const q = queues.get(keyOf(tenantId, sessionId));
+      return Math.max(stored, q?.lastSeq ?? 0);
+    },
+    get pendingCount() {
+      return pendingCount;
+    },
+    async close() {
+      closed = true;
+      await flush();
+    },
+  };
+}
