@@ -1,0 +1,439 @@
+/**
+ * The session actor: one logical thread owning a session's model and an inbox
+ * of inputs. `dispatch` runs the pure reducer and carries out its commands —
+ * adapters, timers, output, events, persistence — turning what adapters
+ * produce back into inputs tagged with the run that asked for them.
+ */
+import type {
+  AgentProvider,
+  AsrProvider,
+  AsrStream,
+  ProviderOptions,
+  TtsProvider,
+  VadOptions,
+  VadProvider,
+} from '@prx-voice/adapter';
+import type { Clock, TimerHandle } from '@prx-voice/core';
+import type { SampleRate } from '@prx-voice/media';
+import type { SessionOutcome } from '@prx-voice/types';
+import { VoiceError } from '@prx-voice/types';
+import { AudioInput } from './audio-input.js';
+import { createSentenceChunker } from './chunker.js';
+import type { SessionCommand, SessionInput, SessionModel, SessionSettings, StepContext } from './model.js';
+import { createOutputPacer } from './pacer.js';
+import type { OutputPacer } from './pacer.js';
+import { initialModel, step } from './reducer.js';
+import { runToolCalls, toolResultContent } from './tools.js';
+import type { ToolRegistry } from './tools.js';
+
+/** Where a session's audio goes and how the far end is told to drop what it buffered. */
+export interface SessionOutput {
+  /** A frame of PCM16 mono at the output rate; valid only during the call (copy to keep). */
+  sendAudio(frame: Int16Array): void;
+  /** Barge-in: the far end should drop audio it has buffered (Twilio `clear`, …). */
+  clear(): void;
+}
+
+/** An emitted event as the actor hands it to its sink (the event package stamps the envelope). */
+export interface EmittedEvent {
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly turnId?: string;
+  readonly runId?: string;
+  readonly severity?: 'debug' | 'info' | 'warn' | 'error' | 'critical';
+}
+
+/** Persistence of session state and turns (the runner calls it; failures are reported, never fatal). */
+export interface SessionPersistence {
+  sessionState(c: Extract<SessionCommand, { type: 'persist_session' }>): Promise<void>;
+  turnStarted(c: Extract<SessionCommand, { type: 'persist_turn_started' }>): Promise<void>;
+  turnCompleted(c: Extract<SessionCommand, { type: 'persist_turn_completed' }>): Promise<void>;
+}
+
+/** Everything a session actor runs with. */
+export interface SessionActorOptions {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly settings: SessionSettings;
+  readonly clock: Clock;
+  /** Mints turn, run and segment IDs (injected: tests and replays use deterministic ones). */
+  readonly newId: StepContext['newId'];
+  readonly providers: {
+    readonly asr: AsrProvider;
+    readonly agent: AgentProvider;
+    readonly tts: TtsProvider;
+    readonly vad: VadProvider;
+  };
+  readonly providerOptions?: { readonly asr?: ProviderOptions; readonly agent?: ProviderOptions; readonly tts?: ProviderOptions };
+  readonly audio: { readonly inputRate: SampleRate; readonly outputRate: SampleRate; readonly language: string };
+  readonly vad: Omit<VadOptions, 'sampleRate'>;
+  readonly tools?: ToolRegistry;
+  readonly toolTimeoutMs?: number;
+  readonly output: SessionOutput;
+  /** How far ahead of the listener audio may be sent, ms (default 200). */
+  readonly outputLeadMs?: number;
+  readonly onEvent: (event: EmittedEvent) => void;
+  readonly persistence?: SessionPersistence;
+  /** Every input the reducer processed, with its time and the IDs it minted (for replay). */
+  readonly onStep?: (record: StepRecord) => void;
+  /** Called once when the session has closed. */
+  readonly onClosed?: (outcome: SessionOutcome) => void;
+  /** Failures of effects that do not change the session (persistence, event sinks). */
+  readonly onEffectError?: (error: unknown, command: SessionCommand['type']) => void;
+}
+
+/** One processed input, as replay needs it. */
+export interface StepRecord {
+  readonly at: number;
+  readonly input: SessionInput;
+  readonly ids: readonly string[];
+  readonly commands: readonly SessionCommand[];
+}
+
+/** A running session. */
+export interface SessionActor {
+  /** Starts the session (opens adapters). */
+  start(): void;
+  /** Feeds a control input (client command, text turn). */
+  dispatch(input: SessionInput): void;
+  /** Feeds inbound audio (PCM16 mono at the input rate); never touches the reducer. */
+  pushAudio(samples: Int16Array): void;
+  /** Corrects the heard position from an external report (Twilio mark, client `playback.position`). */
+  playbackPosition(segmentId: string, playedMs: number): void;
+  /** The current model (read-only view). */
+  readonly model: SessionModel;
+  /** Resolves when the session has closed. */
+  readonly closed: Promise<SessionOutcome>;
+}
+
+interface RunEffects {
+  readonly abort: AbortController;
+  ttsQueue: Promise<void>;
+}
+
+/**
+ * Creates a session actor.
+ *
+ * @example
+ * const actor = createSessionActor({ sessionId, tenantId, settings, clock, newId, providers, audio, vad, output, onEvent });
+ * actor.start();
+ * actor.pushAudio(frame);
+ */
+export function createSessionActor(o: SessionActorOptions): SessionActor {
+  let model = initialModel({ sessionId: o.sessionId, tenantId: o.tenantId, settings: o.settings });
+  const inbox: SessionInput[] = [];
+  let draining = false;
+  const timers = new Map<string, TimerHandle>();
+  const runs = new Map<string, RunEffects>();
+  const audioIn = new AudioInput(o.audio.inputRate, 500);
+  let asr: AsrStream | null = null;
+  let closed = false;
+  let resolveClosed!: (outcome: SessionOutcome) => void;
+  const closedPromise = new Promise<SessionOutcome>((resolve) => {
+    resolveClosed = resolve;
+  });
+  const startedSegments = new Set<string>();
+
+  const pacer: OutputPacer = createOutputPacer({
+    clock: o.clock,
+    sampleRate: o.audio.outputRate,
+    frameMs: 20,
+    leadMs: o.outputLeadMs ?? 200,
+    send: (frame, info) => {
+      if (!startedSegments.has(info.segmentId)) {
+        startedSegments.add(info.segmentId);
+        dispatch({ type: 'playback_started', runId: info.runId, segmentId: info.segmentId });
+      }
+      o.output.sendAudio(frame);
+    },
+    onProgress: (p) => {
+      dispatch({ type: 'playback_progress', runId: p.runId, segmentId: p.segmentId, playedMs: p.playedMs, segmentDone: p.segmentDone });
+    },
+  });
+
+  function dispatch(input: SessionInput): void {
+    if (closed) return;
+    inbox.push(input);
+    if (draining) return;
+    draining = true;
+    try {
+      for (let next = inbox.shift(); next !== undefined; next = inbox.shift()) {
+        const minted: string[] = [];
+        const ctx: StepContext = {
+          now: o.clock.now(),
+          newId: (kind) => {
+            const id = o.newId(kind);
+            minted.push(id);
+            return id;
+          },
+        };
+        const result = step(model, next, ctx);
+        model = result.model;
+        o.onStep?.({ at: ctx.now, input: next, ids: minted, commands: result.commands });
+        for (const c of result.commands) execute(c);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  function execute(c: SessionCommand): void {
+    switch (c.type) {
+      case 'open_adapters':
+        return openAdapters();
+      case 'close_adapters':
+        return closeAdapters();
+      case 'asr_finalize':
+        audioIn.stopStreaming();
+        asr?.finalize();
+        return;
+      case 'start_agent':
+        return startAgent(c.runId, c.conversation);
+      case 'cancel_run': {
+        const run = runs.get(c.runId);
+        run?.abort.abort();
+        runs.delete(c.runId);
+        return;
+      }
+      case 'run_tools':
+        return runTools(c.runId, c.calls);
+      case 'synthesize':
+        return synthesize(c.runId, c.segmentId, c.text);
+      case 'pause_output':
+        pacer.pause();
+        return;
+      case 'resume_output':
+        pacer.resume();
+        return;
+      case 'flush_output': {
+        const r = pacer.flush(c.runId);
+        o.output.clear();
+        dispatch({ type: 'output_flushed', runId: c.runId, discardedMs: r.discardedMs, heard: r.heard });
+        return;
+      }
+      case 'arm_timer': {
+        const old = timers.get(c.name);
+        if (old !== undefined) o.clock.clearTimeout(old);
+        timers.set(c.name, o.clock.setTimeout(() => {
+          timers.delete(c.name);
+          dispatch({ type: 'timer', name: c.name, token: c.token });
+        }, c.ms));
+        return;
+      }
+      case 'cancel_timer': {
+        const old = timers.get(c.name);
+        if (old !== undefined) o.clock.clearTimeout(old);
+        timers.delete(c.name);
+        return;
+      }
+      case 'emit':
+        try {
+          o.onEvent({
+            type: c.event,
+            data: c.data,
+            ...(c.turnId === undefined ? {} : { turnId: c.turnId }),
+            ...(c.runId === undefined ? {} : { runId: c.runId }),
+            ...(c.severity === undefined ? {} : { severity: c.severity }),
+          });
+        } catch (err) {
+          o.onEffectError?.(err, c.type);
+        }
+        return;
+      case 'persist_session':
+        persist(c.type, () => o.persistence?.sessionState(c));
+        return;
+      case 'persist_turn_started':
+        persist(c.type, () => o.persistence?.turnStarted(c));
+        return;
+      case 'persist_turn_completed':
+        persist(c.type, () => o.persistence?.turnCompleted(c));
+        return;
+      case 'close':
+        return finish(c.outcome);
+    }
+  }
+
+  function persist(kind: SessionCommand['type'], run: () => Promise<void> | undefined): void {
+    const p = run();
+    if (p !== undefined) p.catch((err: unknown) => o.onEffectError?.(err, kind));
+  }
+
+  function openAdapters(): void {
+    try {
+      audioIn.vad = o.providers.vad.open(
+        { sampleRate: o.audio.inputRate, ...o.vad },
+        (e) => {
+          if (e.type === 'speech_start') {
+            audioIn.startStreaming();
+            dispatch({ type: 'vad_start', atMs: e.atMs });
+          } else {
+            dispatch({ type: 'vad_end', atMs: e.atMs, speechMs: e.speechMs });
+          }
+        },
+        (err) => dispatch({ type: 'asr_error', code: err.code, message: `VAD: ${err.message}` }),
+      );
+      asr = o.providers.asr.open({
+        sampleRate: o.audio.inputRate,
+        language: o.audio.language,
+        ...(o.providerOptions?.asr === undefined ? {} : { options: o.providerOptions.asr }),
+      });
+      audioIn.asr = asr;
+      void consumeAsr(asr);
+    } catch (err) {
+      queueMicrotask(() => dispatch({ type: 'adapters_failed', message: VoiceError.from(err).message }));
+      return;
+    }
+    queueMicrotask(() => dispatch({ type: 'adapters_ready' }));
+  }
+
+  async function consumeAsr(stream: AsrStream): Promise<void> {
+    try {
+      for await (const e of stream) {
+        if (e.type === 'partial') dispatch({ type: 'asr_partial', text: e.text });
+        else if (e.type === 'final') dispatch({ type: 'asr_final', text: e.text });
+        else if (e.type === 'usage') {
+          /* metered by the caller through events later */
+        }
+      }
+    } catch (err) {
+      const e = VoiceError.from(err, 'PROVIDER_ERROR');
+      dispatch({ type: 'asr_error', code: e.code, message: e.message });
+    }
+  }
+
+  function closeAdapters(): void {
+    asr?.abort();
+    asr = null;
+    audioIn.asr = null;
+    audioIn.vad?.close();
+    audioIn.vad = null;
+    for (const run of runs.values()) run.abort.abort();
+    runs.clear();
+  }
+
+  function runEffects(runId: string): RunEffects {
+    let run = runs.get(runId);
+    if (run === undefined) {
+      run = { abort: new AbortController(), ttsQueue: Promise.resolve() };
+      runs.set(runId, run);
+    }
+    return run;
+  }
+
+  function startAgent(runId: string, conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation']): void {
+    const run = runEffects(runId);
+    const chunker = createSentenceChunker();
+    const signal = run.abort.signal;
+    void (async () => {
+      try {
+        const events = o.providers.agent.run({
+          conversation,
+          tools: o.tools?.definitions() ?? [],
+          signal,
+          ...(o.providerOptions?.agent === undefined ? {} : { options: o.providerOptions.agent }),
+        });
+        for await (const event of events) {
+          if (signal.aborted) return;
+          if (event.type === 'done') {
+            for (const text of chunker.flush()) dispatch({ type: 'agent_chunk', runId, text });
+          }
+          dispatch({ type: 'agent', runId, event });
+          if (event.type === 'token') {
+            for (const text of chunker.push(event.text)) dispatch({ type: 'agent_chunk', runId, text });
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        const e = VoiceError.from(err, 'PROVIDER_ERROR');
+        dispatch({ type: 'agent_error', runId, code: e.code, message: e.message });
+      }
+    })();
+  }
+
+  function runTools(runId: string, calls: Extract<SessionCommand, { type: 'run_tools' }>['calls']): void {
+    const run = runEffects(runId);
+    const registry = o.tools;
+    void (async () => {
+      const results =
+        registry === undefined
+          ? calls.map((c) => ({ callId: c.id, name: c.name, ok: false as const, durationMs: 0, error: { code: 'VALIDATION_FAILED', message: `no tool "${c.name}"` } }))
+          : await runToolCalls({ registry, calls, clock: o.clock, signal: run.abort.signal, defaultTimeoutMs: o.toolTimeoutMs ?? 10_000 });
+      dispatch({
+        type: 'tool_results',
+        runId,
+        results: results.map((r) => ({
+          callId: r.callId,
+          name: r.name,
+          ok: r.ok,
+          content: toolResultContent(r),
+          durationMs: r.durationMs,
+          ...(r.error === undefined ? {} : { error: { code: r.error.code, message: r.error.message } }),
+        })),
+      });
+    })();
+  }
+
+  function synthesize(runId: string, segmentId: string, text: string): void {
+    const run = runEffects(runId);
+    const signal = run.abort.signal;
+    const samplesPerMs = o.audio.outputRate / 1000;
+    run.ttsQueue = run.ttsQueue.then(async () => {
+      if (signal.aborted) return;
+      try {
+        let pendingMs = 0;
+        for await (const e of o.providers.tts.synthesize({
+          text,
+          sampleRate: o.audio.outputRate,
+          language: o.audio.language,
+          signal,
+          ...(o.providerOptions?.tts === undefined ? {} : { options: o.providerOptions.tts }),
+        })) {
+          if (signal.aborted) return;
+          if (e.type === 'audio') {
+            pacer.enqueue({ runId, segmentId, samples: e.samples });
+            pendingMs += e.samples.length / samplesPerMs;
+            // Report audio at control rate: the first chunk at once, then every 100 ms of audio.
+            if (pendingMs >= 100 || pendingMs === e.samples.length / samplesPerMs) {
+              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
+              pendingMs = 0;
+            }
+          } else if (e.type === 'word') {
+            dispatch({ type: 'tts_word', runId, segmentId, text: e.text, startMs: e.startMs, endMs: e.endMs });
+          }
+        }
+        if (signal.aborted) return;
+        if (pendingMs > 0) dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
+        pacer.endSegment(segmentId);
+        dispatch({ type: 'tts_done', runId, segmentId });
+      } catch (err) {
+        if (signal.aborted) return;
+        const e = VoiceError.from(err, 'PROVIDER_ERROR');
+        dispatch({ type: 'tts_error', runId, segmentId, code: e.code, message: e.message });
+      }
+    });
+  }
+
+  function finish(outcome: SessionOutcome): void {
+    for (const t of timers.values()) o.clock.clearTimeout(t);
+    timers.clear();
+    pacer.close();
+    closed = true;
+    o.onClosed?.(outcome);
+    resolveClosed(outcome);
+  }
+
+  return {
+    start: () => dispatch({ type: 'start' }),
+    dispatch,
+    pushAudio(samples) {
+      if (!closed) audioIn.push(samples);
+    },
+    playbackPosition(segmentId, playedMs) {
+      pacer.setListenerPosition(segmentId, playedMs);
+    },
+    get model() {
+      return model;
+    },
+    closed: closedPromise,
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * The session actor's vocabulary: its extended state (the model), the inputs
+ * the reducer accepts, and the commands it asks the effects runner to carry
+ * out. Everything here is plain JSON-safe data, so a session can be logged,
+ * replayed and inspected.
+ */
+import type { AgentEvent, ConversationMessage, ToolCall } from '@prx-voice/adapter';
+import type { MachineState } from '@prx-voice/state';
+import type { Channel, Direction, SessionOutcome, SessionState, Severity } from '@prx-voice/types';
+
+/** What a session is, as its events describe it. */
+export interface SessionInfo {
+  readonly channel: Channel;
+  readonly direction: Direction;
+  readonly language: string;
+  readonly providers: { readonly asr: string; readonly agent: string; readonly tts: string; readonly vad: string };
+  readonly audio: {
+    readonly input: { readonly encoding: string; readonly sample_rate: number; readonly channels: number };
+    readonly output: { readonly encoding: string; readonly sample_rate: number; readonly channels: number };
+  };
+}
+
+/** Settings the reducer needs, resolved from configuration and tenant limits. */
+export interface SessionSettings {
+  readonly info: SessionInfo;
+  /** Per-state timeouts in ms, by state (absent: no timeout). */
+  readonly stateTimeoutsMs: Readonly<Partial<Record<SessionState, number>>>;
+  readonly maxDurationMs: number;
+  readonly maxTurns: number;
+  readonly interruptEnabled: boolean;
+  /** Barge-in policy. */
+  readonly interruption: {
+    /** Speech must last this long while the bot speaks or thinks before it counts as an interruption. */
+    readonly minSpeechMs: number;
+    /** …and the transcript must have at least this many words (0: speech alone suffices). */
+    readonly minWords: number;
+    /** Without words by then, the interruption was false and the bot resumes where it paused. */
+    readonly falseInterruptionTimeoutMs: number;
+    readonly resumeFalseInterruptions: boolean;
+  };
+  /** Endpointing: silence after speech before the turn is committed; adapts to the caller's pauses. */
+  readonly endpointing: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  readonly maxToolRounds: number;
+  /** System prompt put first in the conversation, if any. */
+  readonly systemPrompt?: string;
+}
+
+/** One synthesized segment (a sentence chunk) of a run's answer. */
+export interface SegmentModel {
+  readonly id: string;
+  readonly text: string;
+  /** ms of audio synthesized so far; final once `synthesized`. */
+  durationMs: number;
+  synthesized: boolean;
+  /** ms the caller has heard. */
+  playedMs: number;
+  played: boolean;
+  /** Word timings reported by the TTS, relative to the segment's start. */
+  words: { text: string; startMs: number; endMs: number }[];
+  /** The tool round of the run that produced it. */
+  readonly round: number;
+}
+
+/** The agent run answering the current turn (tool rounds continue the same run). */
+export interface RunModel {
+  readonly id: string;
+  readonly turnId: string;
+  /** Text generated so far in this agent round (reset when tools continue the run). */
+  roundText: string;
+  /** Every word generated in the run, heard or not. */
+  generated: string;
+  toolRound: number;
+  pendingToolCalls: ToolCall[];
+  awaitingTools: boolean;
+  agentDone: boolean;
+  segments: SegmentModel[];
+  firstTokenAt: number | null;
+  firstAudioAt: number | null;
+  firstAudioSentAt: number | null;
+  /** Tokens the provider reported over the run's rounds. */
+  usage: { input_tokens: number; output_tokens: number };
+  finishReason: 'stop' | 'length' | 'max_tool_rounds' | null;
+}
+
+/** The turn in progress. */
+export interface TurnModel {
+  readonly id: string;
+  readonly seq: number;
+  readonly input: 'voice' | 'text';
+  userText: string;
+  speechStartAt: number | null;
+  speechEndAt: number | null;
+  finalAt: number | null;
+}
+
+/** An interruption candidate while the bot thinks or speaks. */
+export interface InterruptionModel {
+  readonly runId: string;
+  readonly from: 'Speaking' | 'Thinking';
+  readonly startedAt: number;
+  /** Speech has lasted `minSpeechMs`. */
+  speechConfirmed: boolean;
+  speechEnded: boolean;
+  words: number;
+  /** The client asked explicitly: no policy applies. */
+  readonly explicit: boolean;
+}
+
+/** Everything the reducer knows: the FSM state plus the session's extended state. */
+export interface SessionModel {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly settings: SessionSettings;
+  machine: MachineState;
+  startedAt: number | null;
+  turnCount: number;
+  conversation: ConversationMessage[];
+  turn: TurnModel | null;
+  run: RunModel | null;
+  /** Runs cancelled whose flush report is still expected. */
+  cancelled: string[];
+  /** How the cancelled run's turn ends. */
+  cancelStatus?: 'completed' | 'interrupted' | 'failed' | 'cancelled' | undefined;
+  interruption: InterruptionModel | null;
+  /** Caller speech as VAD and ASR see it. */
+  speech: {
+    active: boolean;
+    /** Final transcript pieces of the current utterance. */
+    finals: string[];
+    partial: string;
+    /** When the last speech ended (endpoint timer running). */
+    endedAt: number | null;
+    /** Waiting for the final after asking the ASR to finalize. */
+    finalizing: boolean;
+    /** Speech was detected since the ASR last finalized (so there is audio to finalize). */
+    heard: boolean;
+    /** The next final belongs to noise that was not an interruption: drop it. */
+    discardNext?: boolean;
+    /** When the current utterance's speech started (clock). */
+    startAt?: number;
+    /** Where it starts and ends on the input audio's timeline (ms of audio). */
+    startMs: number;
+    endMs: number | null;
+    /** Smoothed length of the caller's pauses inside an utterance, ms. */
+    pauseEstimateMs: number;
+  };
+  /** Armed timers by name, with the token that identifies the current arming. */
+  timers: Record<string, number>;
+  nextToken: number;
+  /** When the session was paused, while it is. */
+  pausedAt: number | null;
+  closing: SessionOutcome | null;
+}
+
+/** Inputs: everything that can happen to a session, at control rate. */
+export type SessionInput =
+  | { readonly type: 'start' }
+  | { readonly type: 'adapters_ready' }
+  | { readonly type: 'adapters_failed'; readonly message: string }
+  | { readonly type: 'vad_start'; readonly atMs: number; readonly probability?: number }
+  | { readonly type: 'vad_end'; readonly atMs: number; readonly speechMs: number }
+  | { readonly type: 'asr_partial'; readonly text: string }
+  | { readonly type: 'asr_final'; readonly text: string }
+  | { readonly type: 'asr_error'; readonly code: string; readonly message: string }
+  | { readonly type: 'text_input'; readonly text: string }
+  | { readonly type: 'agent'; readonly runId: string; readonly event: AgentEvent }
+  | { readonly type: 'agent_chunk'; readonly runId: string; readonly text: string }
+  | { readonly type: 'agent_error'; readonly runId: string; readonly code: string; readonly message: string }
+  | { readonly type: 'tool_results'; readonly runId: string; readonly results: readonly ToolResultInput[] }
+  | { readonly type: 'tts_audio'; readonly runId: string; readonly segmentId: string; readonly durationMs: number }
+  | {
+      readonly type: 'tts_word';
+      readonly runId: string;
+      readonly segmentId: string;
+      readonly text: string;
+      readonly startMs: number;
+      readonly endMs: number;
+    }
+  | { readonly type: 'tts_done'; readonly runId: string; readonly segmentId: string }
+  | { readonly type: 'tts_error'; readonly runId: string; readonly segmentId: string; readonly code: string; readonly message: string }
+  | { readonly type: 'playback_started'; readonly runId: string; readonly segmentId: string }
+  | {
+      readonly type: 'playback_progress';
+      readonly runId: string;
+      readonly segmentId: string;
+      readonly playedMs: number;
+      readonly segmentDone: boolean;
+    }
+  | {
+      readonly type: 'output_flushed';
+      readonly runId: string;
+      readonly discardedMs: number;
+      readonly heard: readonly { readonly segmentId: string; readonly playedMs: number }[];
+    }
+  | { readonly type: 'timer'; readonly name: string; readonly token: number }
+  | { readonly type: 'interrupt' }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'end'; readonly reason?: SessionOutcome }
+  | { readonly type: 'transport_closed' };
+
+/** A tool call's outcome as the reducer records it. */
+export interface ToolResultInput {
+  readonly callId: string;
+  readonly name: string;
+  readonly ok: boolean;
+  /** The JSON result, when ok. */
+  readonly result?: unknown;
+  /** What goes into the conversation's tool message. */
+  readonly content: string;
+  readonly durationMs: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** Latency breakdown of a turn, ms; null where unknown. */
+export interface TurnLatencyModel {
+  readonly asr_ms: number | null;
+  readonly agent_first_token_ms: number | null;
+  readonly tts_first_audio_ms: number | null;
+  readonly first_audio_sent_ms: number | null;
+  readonly voice_to_voice_ms: number | null;
+}
+
+/** Commands: what the effects runner does for the reducer. */
+export type SessionCommand =
+  | { readonly type: 'open_adapters' }
+  | { readonly type: 'close_adapters' }
+  | { readonly type: 'asr_finalize' }
+  | { readonly type: 'start_agent'; readonly runId: string; readonly conversation: readonly ConversationMessage[] }
+  | { readonly type: 'cancel_run'; readonly runId: string; readonly keepTools: boolean }
+  | { readonly type: 'run_tools'; readonly runId: string; readonly calls: readonly ToolCall[] }
+  | { readonly type: 'synthesize'; readonly runId: string; readonly segmentId: string; readonly text: string }
+  | { readonly type: 'pause_output' }
+  | { readonly type: 'resume_output' }
+  /** Discard queued audio of a run and tell the far end to drop what it buffered. */
+  | { readonly type: 'flush_output'; readonly runId: string }
+  | { readonly type: 'arm_timer'; readonly name: string; readonly ms: number; readonly token: number }
+  | { readonly type: 'cancel_timer'; readonly name: string }
+  | {
+      readonly type: 'emit';
+      readonly event: string;
+      readonly data: Readonly<Record<string, unknown>>;
+      readonly turnId?: string;
+      readonly runId?: string;
+      readonly severity?: Severity;
+    }
+  | { readonly type: 'persist_session'; readonly state: SessionState; readonly outcome?: SessionOutcome; readonly closeReason?: string }
+  | { readonly type: 'persist_turn_started'; readonly turnId: string; readonly seq: number; readonly input: 'voice' | 'text'; readonly userText: string }
+  | {
+      readonly type: 'persist_turn_completed';
+      readonly turnId: string;
+      readonly status: 'completed' | 'interrupted' | 'failed' | 'cancelled';
+      readonly userText: string;
+      readonly assistantText: string;
+      readonly assistantTextGenerated: string;
+      readonly interrupted: boolean;
+      readonly latency: TurnLatencyModel;
+    }
+  | { readonly type: 'close'; readonly outcome: SessionOutcome };
+
+/** What the reducer gets besides the model and the input. */
+export interface StepContext {
+  /** The clock's time when the input is processed. */
+  readonly now: number;
+  /** Mints an ID (injected, so replay can supply the same ones). */
+  readonly newId: (kind: 'turn' | 'run' | 'segment') => string;
+}
+
+/** The reducer's answer. */
+export interface StepResult {
+  readonly model: SessionModel;
+  readonly commands: SessionCommand[];
+}

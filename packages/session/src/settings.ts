@@ -1,0 +1,49 @@
+import type { SessionConfig } from '@prx-voice/core';
+import type { SessionInfo, SessionSettings } from './model.js';
+
+/** Defaults for what the configuration does not set (yet). */
+export const SESSION_DEFAULTS = {
+  endpointing: { minDelayMs: 200, maxDelayMs: 1200 },
+  maxToolRounds: 5,
+} as const;
+
+/**
+ * The reducer's settings from the `session` configuration section, with the
+ * tenant's maximum session duration when it is shorter.
+ */
+export function settingsFromConfig(
+  session: SessionConfig,
+  info: SessionInfo,
+  opts: { readonly maxSessionDurationS?: number; readonly systemPrompt?: string } = {},
+): SessionSettings {
+  const t = session.timeouts;
+  const s = (seconds: number) => seconds * 1000;
+  const maxDurationS = Math.min(session.max_duration_s, opts.maxSessionDurationS ?? Number.POSITIVE_INFINITY);
+  return {
+    info,
+    stateTimeoutsMs: {
+      Idle: s(t.idle_s),
+      Connecting: s(t.connecting_s),
+      Listening: s(t.listening_s),
+      UserSpeaking: s(t.max_utterance_s),
+      AsrProcessing: s(t.asr_s),
+      Thinking: s(t.thinking_s),
+      Speaking: s(t.speaking_s),
+      Interrupted: s(t.interrupted_s),
+      Paused: s(t.paused_s),
+      HandoffPending: s(t.handoff_s),
+    },
+    maxDurationMs: s(maxDurationS),
+    maxTurns: session.max_turns,
+    interruptEnabled: session.interrupt_enabled,
+    interruption: {
+      minSpeechMs: session.interruption.min_speech_ms,
+      minWords: session.interruption.min_words,
+      falseInterruptionTimeoutMs: session.interruption.false_interruption_timeout_ms,
+      resumeFalseInterruptions: session.interruption.resume_false_interruptions,
+    },
+    endpointing: SESSION_DEFAULTS.endpointing,
+    maxToolRounds: SESSION_DEFAULTS.maxToolRounds,
+    ...(opts.systemPrompt === undefined ? {} : { systemPrompt: opts.systemPrompt }),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * A session on simulated time with real mock providers, for scenario tests:
+ * it feeds audio frame by frame while advancing the clock, captures every
+ * CloudEvent (built and validated by the event package) and every frame sent.
+ */
+import { createEnergyVad, createMockAgent, createMockAsr, createMockTts } from '@prx-voice/adapter';
+import type { AgentProvider, AsrProvider, ProviderOptions, TtsProvider, VadProvider } from '@prx-voice/adapter';
+import { SimulatedClock } from '@prx-voice/core/testing';
+import { createSessionEmitter } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import { generateTone } from '@prx-voice/media';
+import type { SampleRate } from '@prx-voice/media';
+import { createSequentialIdGenerator } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createSessionActor } from '../actor.js';
+import type { SessionActor, StepRecord } from '../actor.js';
+import { emitterSink } from '../event-bridge.js';
+import type { SessionSettings } from '../model.js';
+import type { ToolRegistry } from '../tools.js';
+
+/** Options of {@link createScenario}. */
+export interface ScenarioOptions {
+  readonly providers?: {
+    readonly asr?: AsrProvider;
+    readonly agent?: AgentProvider;
+    readonly tts?: TtsProvider;
+    readonly vad?: VadProvider;
+  };
+  readonly providerOptions?: { readonly asr?: ProviderOptions; readonly agent?: ProviderOptions; readonly tts?: ProviderOptions };
+  readonly settings?: Partial<Omit<SessionSettings, 'info'>>;
+  readonly tools?: ToolRegistry;
+  readonly toolTimeoutMs?: number;
+  readonly inputRate?: SampleRate;
+  readonly outputRate?: SampleRate;
+}
+
+/** Settings used by scenarios unless overridden: the configuration defaults, shorter where tests need it. */
+export function scenarioSettings(overrides: Partial<Omit<SessionSettings, 'info'>> = {}, outputRate = 24000, inputRate = 16000): SessionSettings {
+  return {
+    info: {
+      channel: 'websocket',
+      direction: 'inbound',
+      language: 'en-US',
+      providers: { asr: 'mock', agent: 'mock', tts: 'mock', vad: 'energy' },
+      audio: {
+        input: { encoding: 'pcm16', sample_rate: inputRate, channels: 1 },
+        output: { encoding: 'pcm16', sample_rate: outputRate, channels: 1 },
+      },
+    },
+    stateTimeoutsMs: {
+      Idle: 60_000,
+      Connecting: 10_000,
+      Listening: 30_000,
+      UserSpeaking: 60_000,
+      AsrProcessing: 10_000,
+      Thinking: 30_000,
+      Speaking: 300_000,
+      Interrupted: 5_000,
+      Paused: 300_000,
+      HandoffPending: 120_000,
+    },
+    maxDurationMs: 3_600_000,
+    maxTurns: 200,
+    interruptEnabled: true,
+    interruption: { minSpeechMs: 300, minWords: 0, falseInterruptionTimeoutMs: 2000, resumeFalseInterruptions: true },
+    endpointing: { minDelayMs: 200, maxDelayMs: 1200 },
+    maxToolRounds: 5,
+    ...overrides,
+  };
+}
+
+/** A running scenario. */
+export interface Scenario {
+  readonly clock: SimulatedClock;
+  readonly actor: SessionActor;
+  /** Every CloudEvent, in emission order. */
+  readonly events: AnyVoiceEvent[];
+  /** Every processed input with its commands (for replay). */
+  readonly steps: StepRecord[];
+  /** Samples sent to the caller, and frames sent after each `clear`. */
+  readonly output: { samples: number; frames: number; clears: number; framesByRun: Map<string, number> };
+  /** The event types so far. */
+  types(): string[];
+  /** The states the session went through. */
+  states(): string[];
+  /** Lets pending promise chains run (no time passes). */
+  settle(): Promise<void>;
+  /** Advances simulated time in 10 ms steps, settling after each. */
+  advance(ms: number): Promise<void>;
+  /** Feeds `ms` of caller speech (a loud tone) in 20 ms frames at real time. */
+  speak(ms: number): Promise<void>;
+  /** Feeds `ms` of silence in 20 ms frames at real time. */
+  silence(ms: number): Promise<void>;
+}
+
+/** Starts a session on simulated time. */
+export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenario> {
+  const clock = new SimulatedClock({ start: Date.UTC(2026, 0, 1) });
+  const inputRate = opts.inputRate ?? 16000;
+  const outputRate = opts.outputRate ?? 24000;
+  const ids = createSequentialIdGenerator(Date.UTC(2026, 0, 1));
+  const eventIds = createSequentialIdGenerator(Date.UTC(2026, 0, 2));
+  const tenantId = ids.next('tenant') as TenantId;
+  const sessionId = ids.next('session') as SessionId;
+  const events: AnyVoiceEvent[] = [];
+  const steps: StepRecord[] = [];
+  const output = { samples: 0, frames: 0, clears: 0, framesByRun: new Map<string, number>() };
+  let currentRun = '';
+  const emitter = createSessionEmitter({
+    tenantId,
+    sessionId,
+    instanceId: 'test',
+    clock,
+    ids: eventIds,
+    sink: (e) => events.push(e),
+  });
+  const actor = createSessionActor({
+    sessionId,
+    tenantId,
+    settings: scenarioSettings(opts.settings, outputRate, inputRate),
+    clock,
+    newId: (kind) => ids.next(kind),
+    providers: {
+      asr: opts.providers?.asr ?? createMockAsr(),
+      agent: opts.providers?.agent ?? createMockAgent({ clock }),
+      tts: opts.providers?.tts ?? createMockTts(),
+      vad: opts.providers?.vad ?? createEnergyVad(),
+    },
+    ...(opts.providerOptions === undefined ? {} : { providerOptions: opts.providerOptions }),
+    audio: { inputRate, outputRate, language: 'en-US' },
+    vad: { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 300, minVolume: 0 },
+    ...(opts.tools === undefined ? {} : { tools: opts.tools }),
+    ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),
+    output: {
+      sendAudio(frame) {
+        output.samples += frame.length;
+        output.frames += 1;
+        output.framesByRun.set(currentRun, (output.framesByRun.get(currentRun) ?? 0) + 1);
+      },
+      clear() {
+        output.clears += 1;
+      },
+    },
+    onEvent: emitterSink(emitter),
+    onStep: (r) => {
+      steps.push(r);
+      currentRun = r.input.type === 'playback_started' ? r.input.runId : currentRun;
+    },
+  });
+  const settle = async () => {
+    for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+  const advance = async (ms: number) => {
+    for (let t = 0; t < ms; t += 10) {
+      clock.advance(Math.min(10, ms - t));
+      await settle();
+    }
+  };
+  const frameSamples = (inputRate * 20) / 1000;
+  const tone = generateTone({ sampleRate: inputRate, frequencyHz: 300, durationMs: 20, amplitude: 0.3 }).samples;
+  const quiet = new Int16Array(frameSamples);
+  const feed = async (ms: number, frame: Int16Array) => {
+    for (let t = 0; t < ms; t += 20) {
+      actor.pushAudio(frame);
+      await advance(20);
+    }
+  };
+  actor.start();
+  await settle();
+  return {
+    clock,
+    actor,
+    events,
+    steps,
+    output,
+    types: () => events.map((e) => e.type),
+    states: () => events.filter((e) => e.type === 'prx.voice.session.state_changed').map((e) => (e.data as { to: string }).to),
+    settle,
+    advance,
+    speak: (ms) => feed(ms, tone),
+    silence: (ms) => feed(ms, quiet),
+  };
+}
