@@ -1,0 +1,36 @@
+/** The registry of the providers that are always available. */
+import type { Clock } from '@prx-voice/core';
+import { createMockAgent } from './mock/mock-agent.js';
+import { createMockAsr } from './mock/mock-asr.js';
+import { createMockTts } from './mock/mock-tts.js';
+import { createProviderRegistry } from './registry.js';
+import type { ProviderRegistry } from './registry.js';
+import { createEnergyVad } from './vad/energy-vad.js';
+import { createSileroVad } from './vad/silero-vad.js';
+import type { SileroVadOptions } from './vad/silero-vad.js';
+
+/** Options of {@link defaultProviders}. */
+export interface DefaultProvidersOptions {
+  /** Paces the mock agent. */
+  readonly clock: Clock;
+  /** Settings of the `silero` VAD. */
+  readonly silero?: SileroVadOptions;
+}
+
+/**
+ * A registry with the `mock` ASR, agent and TTS and the `energy` and `silero`
+ * VADs; register real providers on it as well. Nothing loads until looked up.
+ *
+ * @example
+ * const providers = defaultProviders({ clock: systemClock });
+ * const agent = providers.agent('mock');
+ */
+export function defaultProviders(options: DefaultProvidersOptions): ProviderRegistry {
+  const { clock } = options;
+  return createProviderRegistry()
+    .registerAsr('mock', () => createMockAsr())
+    .registerAgent('mock', () => createMockAgent({ clock }))
+    .registerTts('mock', () => createMockTts())
+    .registerVad('energy', () => createEnergyVad())
+    .registerVad('silero', () => createSileroVad(options.silero));
+}

@@ -1,0 +1,61 @@
+/**
+ * `@prx-voice/adapter` — the provider interfaces of PRX Voice (streaming ASR,
+ * agent, TTS, VAD), the deterministic `mock` providers, the energy and Silero
+ * VADs behind one state machine, and the provider registry. Scriptable fakes
+ * for tests are in `@prx-voice/adapter/testing`.
+ *
+ * @example
+ * import { defaultProviders } from '@prx-voice/adapter';
+ * import { systemClock } from '@prx-voice/core';
+ *
+ * const providers = defaultProviders({ clock: systemClock });
+ * const controller = new AbortController();
+ * const run = providers.agent('mock').run({
+ *   conversation: [{ role: 'user', content: 'hello' }],
+ *   tools: [],
+ *   signal: controller.signal,
+ * });
+ * for await (const event of run) if (event.type === 'token') process.stdout.write(event.text);
+ * // You said: hello
+ *
+ * @packageDocumentation
+ */
+export { canFallback, providerError } from './interfaces.js';
+export type {
+  AgentEvent,
+  AgentProvider,
+  AgentRunRequest,
+  AsrEvent,
+  AsrOpenOptions,
+  AsrProvider,
+  AsrStream,
+  AsrWord,
+  ConversationMessage,
+  ProviderErrorOptions,
+  ProviderOptions,
+  ToolCall,
+  ToolDefinition,
+  TtsEvent,
+  TtsProvider,
+  TtsRequest,
+  VadEvent,
+  VadOptions,
+  VadProvider,
+  VadState,
+  VadStream,
+} from './interfaces.js';
+export { createMockAgent, mockAgentReply } from './mock/mock-agent.js';
+export type { MockAgentDeps } from './mock/mock-agent.js';
+export { createMockAsr } from './mock/mock-asr.js';
+export { createMockTts, MOCK_TTS_FREQUENCY_HZ, MOCK_TTS_MS_PER_CHAR } from './mock/mock-tts.js';
+export { createVadStateMachine } from './vad/vad-state-machine.js';
+export type { VadStateMachine, VadStateMachineOptions } from './vad/vad-state-machine.js';
+export { createEnergyVad, energySpeechProbability } from './vad/energy-vad.js';
+export type { EnergyVadOptions } from './vad/energy-vad.js';
+export { createSileroVad } from './vad/silero-vad.js';
+export type { SileroVadOptions, SileroVadProvider, SileroVadStream } from './vad/silero-vad.js';
+export { sileroModelPath } from './vad/silero-runner.js';
+export { createProviderRegistry } from './registry.js';
+export type { ProviderFactory, ProviderRegistry } from './registry.js';
+export { defaultProviders } from './default-providers.js';
+export type { DefaultProvidersOptions } from './default-providers.js';

@@ -1,0 +1,148 @@
+import { SimulatedClock } from '@prx-voice/core/testing';
+import { describe, expect, it } from 'vitest';
+import type { AgentEvent, ConversationMessage } from '../interfaces.js';
+import { drainOnClock, settle } from '../testing/drive.js';
+import { createMockAgent, mockAgentReply } from './mock-agent.js';
+
+const user = (content: string): ConversationMessage => ({ role: 'user', content });
+
+describe('mock agent', () => {
+  it('answers "You said: …" one word per token, token_delay_ms apart, then usage and done', async () => {
+    const clock = new SimulatedClock();
+    const start = clock.now();
+    const agent = createMockAgent({ clock });
+    const times: number[] = [];
+    const conversation: ConversationMessage[] = [
+      { role: 'system', content: 'Be brief.' },
+      user('book a table'),
+    ];
+    const events = await drainOnClock(
+      agent.run({
+        conversation,
+        tools: [],
+        options: { token_delay_ms: 50 },
+        signal: new AbortController().signal,
+      }),
+      clock,
+      { onItem: () => times.push(clock.now() - start) },
+    );
+    expect(events).toEqual([
+      { type: 'token', text: 'You ' },
+      { type: 'token', text: 'said: ' },
+      { type: 'token', text: 'book ' },
+      { type: 'token', text: 'a ' },
+      { type: 'token', text: 'table' },
+      { type: 'usage', promptTokens: 5, completionTokens: 5 },
+      { type: 'done', finishReason: 'stop' },
+    ]);
+    expect(times).toEqual([50, 100, 150, 200, 250, 250, 250]);
+    const text = events.map((e) => (e.type === 'token' ? e.text : '')).join('');
+    expect(text).toBe('You said: book a table');
+  });
+
+  it('waits 20 ms per token by default and answers the last user message', async () => {
+    const clock = new SimulatedClock();
+    const start = clock.now();
+    const agent = createMockAgent({ clock });
+    const events = await drainOnClock(
+      agent.run({
+        conversation: [user('first'), { role: 'assistant', content: 'ok' }, user('second')],
+        tools: [],
+        signal: new AbortController().signal,
+      }),
+      clock,
+    );
+    expect(events.filter((e) => e.type === 'token').map((e) => e.text)).toEqual([
+      'You ',
+      'said: ',
+      'second',
+    ]);
+    expect(clock.now() - start).toBe(60);
+  });
+
+  it('answers a tool result with a sentence that mentions it', () => {
+    expect(
+      mockAgentReply([
+        user('weather?'),
+        {
+          role: 'assistant',
+          content: '',
+          toolCalls: [{ id: 'c1', name: 'weather', arguments: {} }],
+        },
+        { role: 'tool', toolCallId: 'c1', name: 'weather', content: 'sunny, 21 °C' },
+      ]),
+    ).toBe('The weather tool returned: sunny, 21 °C');
+    expect(mockAgentReply([])).toBe('You said:');
+  });
+
+  it('stops at once on abort: no event after it, no error, no timer left', async () => {
+    const clock = new SimulatedClock();
+    const agent = createMockAgent({ clock });
+    const controller = new AbortController();
+    const events: AgentEvent[] = [];
+    let finished = false;
+    void (async () => {
+      for await (const event of agent.run({
+        conversation: [user('one two three four')],
+        tools: [],
+        signal: controller.signal,
+      })) {
+        events.push(event);
+      }
+      finished = true;
+    })();
+    clock.advance(20);
+    await settle();
+    clock.advance(20);
+    await settle();
+    expect(events).toEqual([
+      { type: 'token', text: 'You ' },
+      { type: 'token', text: 'said: ' },
+    ]);
+    controller.abort();
+    await settle();
+    expect(finished).toBe(true);
+    expect(clock.pendingCount).toBe(0);
+    clock.advance(1000);
+    await settle();
+    expect(events).toHaveLength(2);
+  });
+
+  it('yields nothing when the signal is already aborted', async () => {
+    const clock = new SimulatedClock();
+    const events = await drainOnClock(
+      createMockAgent({ clock }).run({
+        conversation: [user('hi')],
+        tools: [],
+        signal: AbortSignal.abort(),
+      }),
+      clock,
+    );
+    expect(events).toEqual([]);
+  });
+
+  it('streams without timers when token_delay_ms is 0, and rejects a negative delay', async () => {
+    const clock = new SimulatedClock();
+    const agent = createMockAgent({ clock });
+    const events: AgentEvent[] = [];
+    for await (const event of agent.run({
+      conversation: [user('hi')],
+      tools: [],
+      options: { token_delay_ms: 0 },
+      signal: new AbortController().signal,
+    })) {
+      events.push(event);
+    }
+    expect(events).toHaveLength(5);
+    const run = agent.run({
+      conversation: [user('hi')],
+      tools: [],
+      options: { token_delay_ms: -1 },
+      signal: new AbortController().signal,
+    });
+    await expect(drainOnClock(run, clock)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { provider: 'mock' },
+    });
+  });
+});
