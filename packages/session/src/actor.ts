@@ -19,7 +19,13 @@ import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
 import { AudioInput } from './audio-input.js';
 import { createSentenceChunker } from './chunker.js';
-import type { SessionCommand, SessionInput, SessionModel, SessionSettings, StepContext } from './model.js';
+import type {
+  SessionCommand,
+  SessionInput,
+  SessionModel,
+  SessionSettings,
+  StepContext,
+} from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
 import { initialModel, step } from './reducer.js';
@@ -29,7 +35,7 @@ import type { ToolRegistry } from './tools.js';
 /** Where a session's audio goes and how the far end is told to drop what it buffered. */
 export interface SessionOutput {
   /** A frame of PCM16 mono at the output rate; valid only during the call (copy to keep). */
-  sendAudio(frame: Int16Array): void;
+  sendAudio(frame: Int16Array, info: { readonly runId: string; readonly segmentId: string }): void;
   /** Barge-in: the far end should drop audio it has buffered (Twilio `clear`, …). */
   clear(): void;
 }
@@ -64,8 +70,16 @@ export interface SessionActorOptions {
     readonly tts: TtsProvider;
     readonly vad: VadProvider;
   };
-  readonly providerOptions?: { readonly asr?: ProviderOptions; readonly agent?: ProviderOptions; readonly tts?: ProviderOptions };
-  readonly audio: { readonly inputRate: SampleRate; readonly outputRate: SampleRate; readonly language: string };
+  readonly providerOptions?: {
+    readonly asr?: ProviderOptions;
+    readonly agent?: ProviderOptions;
+    readonly tts?: ProviderOptions;
+  };
+  readonly audio: {
+    readonly inputRate: SampleRate;
+    readonly outputRate: SampleRate;
+    readonly language: string;
+  };
   readonly vad: Omit<VadOptions, 'sampleRate'>;
   readonly tools?: ToolRegistry;
   readonly toolTimeoutMs?: number;
@@ -144,10 +158,16 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         startedSegments.add(info.segmentId);
         dispatch({ type: 'playback_started', runId: info.runId, segmentId: info.segmentId });
       }
-      o.output.sendAudio(frame);
+      o.output.sendAudio(frame, info);
     },
     onProgress: (p) => {
-      dispatch({ type: 'playback_progress', runId: p.runId, segmentId: p.segmentId, playedMs: p.playedMs, segmentDone: p.segmentDone });
+      dispatch({
+        type: 'playback_progress',
+        runId: p.runId,
+        segmentId: p.segmentId,
+        playedMs: p.playedMs,
+        segmentDone: p.segmentDone,
+      });
     },
   });
 
@@ -208,16 +228,24 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       case 'flush_output': {
         const r = pacer.flush(c.runId);
         o.output.clear();
-        dispatch({ type: 'output_flushed', runId: c.runId, discardedMs: r.discardedMs, heard: r.heard });
+        dispatch({
+          type: 'output_flushed',
+          runId: c.runId,
+          discardedMs: r.discardedMs,
+          heard: r.heard,
+        });
         return;
       }
       case 'arm_timer': {
         const old = timers.get(c.name);
         if (old !== undefined) o.clock.clearTimeout(old);
-        timers.set(c.name, o.clock.setTimeout(() => {
-          timers.delete(c.name);
-          dispatch({ type: 'timer', name: c.name, token: c.token });
-        }, c.ms));
+        timers.set(
+          c.name,
+          o.clock.setTimeout(() => {
+            timers.delete(c.name);
+            dispatch({ type: 'timer', name: c.name, token: c.token });
+          }, c.ms),
+        );
         return;
       }
       case 'cancel_timer': {
@@ -280,7 +308,9 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       audioIn.asr = asr;
       void consumeAsr(asr);
     } catch (err) {
-      queueMicrotask(() => dispatch({ type: 'adapters_failed', message: VoiceError.from(err).message }));
+      queueMicrotask(() =>
+        dispatch({ type: 'adapters_failed', message: VoiceError.from(err).message }),
+      );
       return;
     }
     queueMicrotask(() => dispatch({ type: 'adapters_ready' }));
@@ -320,7 +350,10 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     return run;
   }
 
-  function startAgent(runId: string, conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation']): void {
+  function startAgent(
+    runId: string,
+    conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
+  ): void {
     const run = runEffects(runId);
     const chunker = createSentenceChunker();
     const signal = run.abort.signal;
@@ -339,7 +372,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
           }
           dispatch({ type: 'agent', runId, event });
           if (event.type === 'token') {
-            for (const text of chunker.push(event.text)) dispatch({ type: 'agent_chunk', runId, text });
+            for (const text of chunker.push(event.text))
+              dispatch({ type: 'agent_chunk', runId, text });
           }
         }
       } catch (err) {
@@ -350,14 +384,29 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     })();
   }
 
-  function runTools(runId: string, calls: Extract<SessionCommand, { type: 'run_tools' }>['calls']): void {
+  function runTools(
+    runId: string,
+    calls: Extract<SessionCommand, { type: 'run_tools' }>['calls'],
+  ): void {
     const run = runEffects(runId);
     const registry = o.tools;
     void (async () => {
       const results =
         registry === undefined
-          ? calls.map((c) => ({ callId: c.id, name: c.name, ok: false as const, durationMs: 0, error: { code: 'VALIDATION_FAILED', message: `no tool "${c.name}"` } }))
-          : await runToolCalls({ registry, calls, clock: o.clock, signal: run.abort.signal, defaultTimeoutMs: o.toolTimeoutMs ?? 10_000 });
+          ? calls.map((c) => ({
+              callId: c.id,
+              name: c.name,
+              ok: false as const,
+              durationMs: 0,
+              error: { code: 'VALIDATION_FAILED', message: `no tool "${c.name}"` },
+            }))
+          : await runToolCalls({
+              registry,
+              calls,
+              clock: o.clock,
+              signal: run.abort.signal,
+              defaultTimeoutMs: o.toolTimeoutMs ?? 10_000,
+            });
       dispatch({
         type: 'tool_results',
         runId,
@@ -367,7 +416,9 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
           ok: r.ok,
           content: toolResultContent(r),
           durationMs: r.durationMs,
-          ...(r.error === undefined ? {} : { error: { code: r.error.code, message: r.error.message } }),
+          ...(r.error === undefined
+            ? {}
+            : { error: { code: r.error.code, message: r.error.message } }),
         })),
       });
     })();
@@ -376,11 +427,14 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   function synthesize(runId: string, segmentId: string, text: string): void {
     const run = runEffects(runId);
     const signal = run.abort.signal;
+    // A function, so each check reads the signal anew after an await or a dispatch.
+    const aborted = (): boolean => signal.aborted;
     const samplesPerMs = o.audio.outputRate / 1000;
     run.ttsQueue = run.ttsQueue.then(async () => {
-      if (signal.aborted) return;
+      if (aborted()) return;
       try {
         let pendingMs = 0;
+        let first = true;
         for await (const e of o.providers.tts.synthesize({
           text,
           sampleRate: o.audio.outputRate,
@@ -388,25 +442,41 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
           signal,
           ...(o.providerOptions?.tts === undefined ? {} : { options: o.providerOptions.tts }),
         })) {
-          if (signal.aborted) return;
+          if (aborted()) return;
           if (e.type === 'audio') {
+            const chunkMs = e.samples.length / samplesPerMs;
+            if (first) {
+              // The first audio is reported before it plays, so the state is Speaking when it does.
+              first = false;
+              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: chunkMs });
+              if (aborted()) return;
+              pacer.enqueue({ runId, segmentId, samples: e.samples });
+              continue;
+            }
             pacer.enqueue({ runId, segmentId, samples: e.samples });
-            pendingMs += e.samples.length / samplesPerMs;
-            // Report audio at control rate: the first chunk at once, then every 100 ms of audio.
-            if (pendingMs >= 100 || pendingMs === e.samples.length / samplesPerMs) {
+            // Later audio is reported at control rate: every 100 ms of it.
+            pendingMs += chunkMs;
+            if (pendingMs >= 100) {
               dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
               pendingMs = 0;
             }
           } else if (e.type === 'word') {
-            dispatch({ type: 'tts_word', runId, segmentId, text: e.text, startMs: e.startMs, endMs: e.endMs });
+            dispatch({
+              type: 'tts_word',
+              runId,
+              segmentId,
+              text: e.text,
+              startMs: e.startMs,
+              endMs: e.endMs,
+            });
           }
         }
-        if (signal.aborted) return;
+        if (aborted()) return;
         if (pendingMs > 0) dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
         pacer.endSegment(segmentId);
         dispatch({ type: 'tts_done', runId, segmentId });
       } catch (err) {
-        if (signal.aborted) return;
+        if (aborted()) return;
         const e = VoiceError.from(err, 'PROVIDER_ERROR');
         dispatch({ type: 'tts_error', runId, segmentId, code: e.code, message: e.message });
       }

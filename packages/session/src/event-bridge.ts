@@ -1,4 +1,4 @@
-import type { EventDataMap, EventType, SessionEmitter } from '@prx-voice/event';
+import type { EventType, SessionEmitter } from '@prx-voice/event';
 import type { RunId, TurnId } from '@prx-voice/types';
 import type { EmittedEvent } from './actor.js';
 
@@ -9,7 +9,7 @@ import type { EmittedEvent } from './actor.js';
  */
 export function emitterSink(emitter: SessionEmitter): (event: EmittedEvent) => void {
   return (e) => {
-    emitter.emit(e.type as EventType, e.data as EventDataMap[EventType], {
+    emitter.emit(e.type as EventType, e.data, {
       ...(e.turnId === undefined ? {} : { turnId: e.turnId as TurnId }),
       ...(e.runId === undefined ? {} : { runId: e.runId as RunId }),
       ...(e.severity === undefined ? {} : { severity: e.severity }),

@@ -13,10 +13,23 @@ export interface SessionInfo {
   readonly channel: Channel;
   readonly direction: Direction;
   readonly language: string;
-  readonly providers: { readonly asr: string; readonly agent: string; readonly tts: string; readonly vad: string };
+  readonly providers: {
+    readonly asr: string;
+    readonly agent: string;
+    readonly tts: string;
+    readonly vad: string;
+  };
   readonly audio: {
-    readonly input: { readonly encoding: string; readonly sample_rate: number; readonly channels: number };
-    readonly output: { readonly encoding: string; readonly sample_rate: number; readonly channels: number };
+    readonly input: {
+      readonly encoding: string;
+      readonly sample_rate: number;
+      readonly channels: number;
+    };
+    readonly output: {
+      readonly encoding: string;
+      readonly sample_rate: number;
+      readonly channels: number;
+    };
   };
 }
 
@@ -165,9 +178,23 @@ export type SessionInput =
   | { readonly type: 'text_input'; readonly text: string }
   | { readonly type: 'agent'; readonly runId: string; readonly event: AgentEvent }
   | { readonly type: 'agent_chunk'; readonly runId: string; readonly text: string }
-  | { readonly type: 'agent_error'; readonly runId: string; readonly code: string; readonly message: string }
-  | { readonly type: 'tool_results'; readonly runId: string; readonly results: readonly ToolResultInput[] }
-  | { readonly type: 'tts_audio'; readonly runId: string; readonly segmentId: string; readonly durationMs: number }
+  | {
+      readonly type: 'agent_error';
+      readonly runId: string;
+      readonly code: string;
+      readonly message: string;
+    }
+  | {
+      readonly type: 'tool_results';
+      readonly runId: string;
+      readonly results: readonly ToolResultInput[];
+    }
+  | {
+      readonly type: 'tts_audio';
+      readonly runId: string;
+      readonly segmentId: string;
+      readonly durationMs: number;
+    }
   | {
       readonly type: 'tts_word';
       readonly runId: string;
@@ -177,7 +204,13 @@ export type SessionInput =
       readonly endMs: number;
     }
   | { readonly type: 'tts_done'; readonly runId: string; readonly segmentId: string }
-  | { readonly type: 'tts_error'; readonly runId: string; readonly segmentId: string; readonly code: string; readonly message: string }
+  | {
+      readonly type: 'tts_error';
+      readonly runId: string;
+      readonly segmentId: string;
+      readonly code: string;
+      readonly message: string;
+    }
   | { readonly type: 'playback_started'; readonly runId: string; readonly segmentId: string }
   | {
       readonly type: 'playback_progress';
@@ -226,15 +259,29 @@ export type SessionCommand =
   | { readonly type: 'open_adapters' }
   | { readonly type: 'close_adapters' }
   | { readonly type: 'asr_finalize' }
-  | { readonly type: 'start_agent'; readonly runId: string; readonly conversation: readonly ConversationMessage[] }
+  | {
+      readonly type: 'start_agent';
+      readonly runId: string;
+      readonly conversation: readonly ConversationMessage[];
+    }
   | { readonly type: 'cancel_run'; readonly runId: string; readonly keepTools: boolean }
   | { readonly type: 'run_tools'; readonly runId: string; readonly calls: readonly ToolCall[] }
-  | { readonly type: 'synthesize'; readonly runId: string; readonly segmentId: string; readonly text: string }
+  | {
+      readonly type: 'synthesize';
+      readonly runId: string;
+      readonly segmentId: string;
+      readonly text: string;
+    }
   | { readonly type: 'pause_output' }
   | { readonly type: 'resume_output' }
   /** Discard queued audio of a run and tell the far end to drop what it buffered. */
   | { readonly type: 'flush_output'; readonly runId: string }
-  | { readonly type: 'arm_timer'; readonly name: string; readonly ms: number; readonly token: number }
+  | {
+      readonly type: 'arm_timer';
+      readonly name: string;
+      readonly ms: number;
+      readonly token: number;
+    }
   | { readonly type: 'cancel_timer'; readonly name: string }
   | {
       readonly type: 'emit';
@@ -244,8 +291,19 @@ export type SessionCommand =
       readonly runId?: string;
       readonly severity?: Severity;
     }
-  | { readonly type: 'persist_session'; readonly state: SessionState; readonly outcome?: SessionOutcome; readonly closeReason?: string }
-  | { readonly type: 'persist_turn_started'; readonly turnId: string; readonly seq: number; readonly input: 'voice' | 'text'; readonly userText: string }
+  | {
+      readonly type: 'persist_session';
+      readonly state: SessionState;
+      readonly outcome?: SessionOutcome;
+      readonly closeReason?: string;
+    }
+  | {
+      readonly type: 'persist_turn_started';
+      readonly turnId: string;
+      readonly seq: number;
+      readonly input: 'voice' | 'text';
+      readonly userText: string;
+    }
   | {
       readonly type: 'persist_turn_completed';
       readonly turnId: string;

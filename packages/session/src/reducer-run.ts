@@ -24,13 +24,18 @@ function registryCode(code: string): ErrorCode {
 function argumentsRecord(args: unknown): Record<string, JsonValue> {
   return args !== null && typeof args === 'object' && !Array.isArray(args)
     ? (JSON.parse(JSON.stringify(args)) as Record<string, JsonValue>)
-    : { value: (JSON.parse(JSON.stringify(args ?? null)) as JsonValue) };
+    : { value: JSON.parse(JSON.stringify(args ?? null)) as JsonValue };
 }
 
 /** Starts a turn with the caller's text and the agent run that answers it. */
 export function startTurn(
   b: StepBuilder,
-  t: { input: 'voice' | 'text'; text: string; speechStartAt: number | null; speechEndAt: number | null },
+  t: {
+    input: 'voice' | 'text';
+    text: string;
+    speechStartAt: number | null;
+    speechEndAt: number | null;
+  },
 ): void {
   const turn = {
     id: b.ctx.newId('turn'),
@@ -42,7 +47,13 @@ export function startTurn(
     finalAt: b.ctx.now,
   };
   b.m.turn = turn;
-  b.cmd({ type: 'persist_turn_started', turnId: turn.id, seq: turn.seq, input: t.input, userText: t.text });
+  b.cmd({
+    type: 'persist_turn_started',
+    turnId: turn.id,
+    seq: turn.seq,
+    input: t.input,
+    userText: t.text,
+  });
   b.m.conversation.push({ role: 'user', content: t.text });
   const run: RunModel = {
     id: b.ctx.newId('run'),
@@ -61,7 +72,10 @@ export function startTurn(
     finishReason: null,
   };
   b.m.run = run;
-  b.emit('prx.voice.agent.thinking_started', { provider: b.m.settings.info.providers.agent, round: 0 });
+  b.emit('prx.voice.agent.thinking_started', {
+    provider: b.m.settings.info.providers.agent,
+    round: 0,
+  });
   b.cmd({ type: 'start_agent', runId: run.id, conversation: structuredClone(b.m.conversation) });
 }
 
@@ -69,7 +83,11 @@ export function startTurn(
 export function onTextInput(b: StepBuilder, text: string): void {
   const trimmed = text.trim();
   if (trimmed === '') {
-    b.emit('prx.voice.session.error', { code: 'VALIDATION_FAILED', message: 'text input is empty', retryable: false }, { severity: 'warn' });
+    b.emit(
+      'prx.voice.session.error',
+      { code: 'VALIDATION_FAILED', message: 'text input is empty', retryable: false },
+      { severity: 'warn' },
+    );
     return;
   }
   const run = b.m.run;
@@ -81,7 +99,15 @@ export function onTextInput(b: StepBuilder, text: string): void {
     b.fire({ type: 'INTERRUPT_RESOLVED', outcome: 'barge_in', userSpeaking: false });
   }
   if (!b.fire({ type: 'TEXT_INPUT' })) {
-    b.emit('prx.voice.session.error', { code: 'SESSION_STATE_CONFLICT', message: `text input is not accepted in ${b.state}`, retryable: true }, { severity: 'warn' });
+    b.emit(
+      'prx.voice.session.error',
+      {
+        code: 'SESSION_STATE_CONFLICT',
+        message: `text input is not accepted in ${b.state}`,
+        retryable: true,
+      },
+      { severity: 'warn' },
+    );
     return;
   }
   startTurn(b, { input: 'text', text: trimmed, speechStartAt: null, speechEndAt: null });
@@ -106,11 +132,21 @@ export function onAgentEvent(b: StepBuilder, runId: string, event: AgentEvent): 
       return;
     case 'tool_call':
       run.pendingToolCalls.push(event.call);
-      b.emit('prx.voice.agent.tool_call', { call_id: event.call.id, name: event.call.name, arguments: argumentsRecord(event.call.arguments) });
+      b.emit('prx.voice.agent.tool_call', {
+        call_id: event.call.id,
+        name: event.call.name,
+        arguments: argumentsRecord(event.call.arguments),
+      });
       return;
     case 'usage':
-      run.usage = { input_tokens: run.usage.input_tokens + event.promptTokens, output_tokens: run.usage.output_tokens + event.completionTokens };
-      for (const [meter, quantity] of [['agent_prompt_tokens', event.promptTokens], ['agent_completion_tokens', event.completionTokens]] as const) {
+      run.usage = {
+        input_tokens: run.usage.input_tokens + event.promptTokens,
+        output_tokens: run.usage.output_tokens + event.completionTokens,
+      };
+      for (const [meter, quantity] of [
+        ['agent_prompt_tokens', event.promptTokens],
+        ['agent_completion_tokens', event.completionTokens],
+      ] as const) {
         b.emit('prx.voice.governance.usage_recorded', {
           meter,
           quantity,
@@ -129,18 +165,36 @@ export function onAgentEvent(b: StepBuilder, runId: string, event: AgentEvent): 
 function onAgentDone(b: StepBuilder, run: RunModel): void {
   if (run.pendingToolCalls.length > 0) {
     if (run.toolRound >= b.m.settings.maxToolRounds) {
-      b.emit('prx.voice.agent.error', { code: 'TOOL_FAILED', message: `more than ${b.m.settings.maxToolRounds} tool rounds`, retryable: false, provider: b.m.settings.info.providers.agent }, { severity: 'error' });
+      b.emit(
+        'prx.voice.agent.error',
+        {
+          code: 'TOOL_FAILED',
+          message: `more than ${b.m.settings.maxToolRounds} tool rounds`,
+          retryable: false,
+          provider: b.m.settings.info.providers.agent,
+        },
+        { severity: 'error' },
+      );
       run.finishReason = 'max_tool_rounds';
       run.pendingToolCalls = [];
     } else {
-      b.m.conversation.push({ role: 'assistant', content: run.roundText, toolCalls: structuredClone(run.pendingToolCalls) });
+      b.m.conversation.push({
+        role: 'assistant',
+        content: run.roundText,
+        toolCalls: structuredClone(run.pendingToolCalls),
+      });
       run.awaitingTools = true;
       b.cmd({ type: 'run_tools', runId: run.id, calls: structuredClone(run.pendingToolCalls) });
       return;
     }
   }
   run.agentDone = true;
-  b.emit('prx.voice.agent.response_complete', { text: run.generated, finish_reason: run.finishReason ?? 'stop', tool_rounds: run.toolRound, usage: run.usage });
+  b.emit('prx.voice.agent.response_complete', {
+    text: run.generated,
+    finish_reason: run.finishReason ?? 'stop',
+    tool_rounds: run.toolRound,
+    usage: run.usage,
+  });
   maybeFinish(b, run);
 }
 
@@ -148,7 +202,16 @@ function onAgentDone(b: StepBuilder, run: RunModel): void {
 export function onAgentChunk(b: StepBuilder, runId: string, text: string): void {
   const run = live(b, runId);
   if (run === undefined || text.trim() === '') return;
-  const segment = { id: b.ctx.newId('segment'), text, durationMs: 0, synthesized: false, playedMs: 0, played: false, words: [], round: run.toolRound };
+  const segment = {
+    id: b.ctx.newId('segment'),
+    text,
+    durationMs: 0,
+    synthesized: false,
+    playedMs: 0,
+    played: false,
+    words: [],
+    round: run.toolRound,
+  };
   run.segments.push(segment);
   b.emit('prx.voice.tts.segment_queued', { segment_id: segment.id, text });
   b.cmd({ type: 'synthesize', runId, segmentId: segment.id, text });
@@ -158,21 +221,49 @@ export function onAgentChunk(b: StepBuilder, runId: string, text: string): void 
 export function onAgentError(b: StepBuilder, runId: string, code: string, message: string): void {
   const run = live(b, runId);
   if (run === undefined) return;
-  b.emit('prx.voice.agent.error', { code: registryCode(code), message, retryable: true, provider: b.m.settings.info.providers.agent }, { severity: 'error' });
+  b.emit(
+    'prx.voice.agent.error',
+    {
+      code: registryCode(code),
+      message,
+      retryable: true,
+      provider: b.m.settings.info.providers.agent,
+    },
+    { severity: 'error' },
+  );
   cancelRun(b, run.id, 'failed');
   b.fire({ type: 'AGENT_ERROR' });
 }
 
 /** Tool results: continue the same run with them. */
-export function onToolResults(b: StepBuilder, runId: string, results: readonly ToolResultInput[]): void {
+export function onToolResults(
+  b: StepBuilder,
+  runId: string,
+  results: readonly ToolResultInput[],
+): void {
   const run = live(b, runId);
   if (run === undefined || !run.awaitingTools) return;
   for (const r of results) {
     b.emit(
       'prx.voice.agent.tool_result',
       r.ok
-        ? { call_id: r.callId, name: r.name, duration_ms: r.durationMs, ok: true, ...(r.result === undefined ? {} : { result: r.result as JsonValue }) }
-        : { call_id: r.callId, name: r.name, duration_ms: r.durationMs, ok: false, error: { code: registryCode(r.error?.code ?? 'TOOL_FAILED'), message: r.error?.message ?? 'tool failed' } },
+        ? {
+            call_id: r.callId,
+            name: r.name,
+            duration_ms: r.durationMs,
+            ok: true,
+            ...(r.result === undefined ? {} : { result: r.result as JsonValue }),
+          }
+        : {
+            call_id: r.callId,
+            name: r.name,
+            duration_ms: r.durationMs,
+            ok: false,
+            error: {
+              code: registryCode(r.error?.code ?? 'TOOL_FAILED'),
+              message: r.error?.message ?? 'tool failed',
+            },
+          },
     );
     b.m.conversation.push({ role: 'tool', toolCallId: r.callId, name: r.name, content: r.content });
   }
@@ -180,17 +271,29 @@ export function onToolResults(b: StepBuilder, runId: string, results: readonly T
   run.pendingToolCalls = [];
   run.toolRound += 1;
   run.roundText = '';
-  b.emit('prx.voice.agent.thinking_started', { provider: b.m.settings.info.providers.agent, round: run.toolRound });
+  b.emit('prx.voice.agent.thinking_started', {
+    provider: b.m.settings.info.providers.agent,
+    round: run.toolRound,
+  });
   b.cmd({ type: 'start_agent', runId: run.id, conversation: structuredClone(b.m.conversation) });
 }
 
 /** Synthesized audio of a segment reached the output. */
-export function onTtsAudio(b: StepBuilder, runId: string, segmentId: string, durationMs: number): void {
+export function onTtsAudio(
+  b: StepBuilder,
+  runId: string,
+  segmentId: string,
+  durationMs: number,
+): void {
   const run = live(b, runId);
   const seg = run?.segments.find((s) => s.id === segmentId);
   if (run === undefined || seg === undefined) return;
   seg.durationMs += durationMs;
-  b.emit('prx.voice.tts.chunk_ready', { segment_id: segmentId, duration_ms: durationMs, bytes: Math.round((durationMs * b.m.settings.info.audio.output.sample_rate) / 1000) * 2 });
+  b.emit('prx.voice.tts.chunk_ready', {
+    segment_id: segmentId,
+    duration_ms: durationMs,
+    bytes: Math.round((durationMs * b.m.settings.info.audio.output.sample_rate) / 1000) * 2,
+  });
   if (run.firstAudioAt === null) {
     run.firstAudioAt = b.ctx.now;
     b.fire({ type: 'AGENT_RESPONSE_START' });
@@ -198,7 +301,10 @@ export function onTtsAudio(b: StepBuilder, runId: string, segmentId: string, dur
 }
 
 /** A word timing of a segment. */
-export function onTtsWord(b: StepBuilder, input: Extract<SessionInput, { type: 'tts_word' }>): void {
+export function onTtsWord(
+  b: StepBuilder,
+  input: Extract<SessionInput, { type: 'tts_word' }>,
+): void {
   const seg = live(b, input.runId)?.segments.find((s) => s.id === input.segmentId);
   seg?.words.push({ text: input.text, startMs: input.startMs, endMs: input.endMs });
 }
@@ -214,10 +320,26 @@ export function onTtsDone(b: StepBuilder, runId: string, segmentId: string): voi
 }
 
 /** Synthesis failed: report, drop the run, listen again. */
-export function onTtsError(b: StepBuilder, runId: string, segmentId: string, code: string, message: string): void {
+export function onTtsError(
+  b: StepBuilder,
+  runId: string,
+  segmentId: string,
+  code: string,
+  message: string,
+): void {
   const run = live(b, runId);
   if (run === undefined) return;
-  b.emit('prx.voice.tts.error', { segment_id: segmentId, code: registryCode(code), message, retryable: true, provider: b.m.settings.info.providers.tts }, { severity: 'error' });
+  b.emit(
+    'prx.voice.tts.error',
+    {
+      segment_id: segmentId,
+      code: registryCode(code),
+      message,
+      retryable: true,
+      provider: b.m.settings.info.providers.tts,
+    },
+    { severity: 'error' },
+  );
   cancelRun(b, run.id, 'failed');
   b.fire({ type: 'TTS_ERROR' });
 }
@@ -231,7 +353,10 @@ export function onPlaybackStarted(b: StepBuilder, runId: string, segmentId: stri
 }
 
 /** How much of a segment the caller has heard. */
-export function onPlaybackProgress(b: StepBuilder, input: Extract<SessionInput, { type: 'playback_progress' }>): void {
+export function onPlaybackProgress(
+  b: StepBuilder,
+  input: Extract<SessionInput, { type: 'playback_progress' }>,
+): void {
   const run = live(b, input.runId);
   const seg = run?.segments.find((s) => s.id === input.segmentId);
   if (run === undefined || seg === undefined) return;
@@ -246,8 +371,14 @@ export function onPlaybackProgress(b: StepBuilder, input: Extract<SessionInput, 
 function maybeFinish(b: StepBuilder, run: RunModel): void {
   if (!run.agentDone || run.awaitingTools) return;
   if (!run.segments.every((s) => s.synthesized && s.played)) return;
-  const spoken = run.segments.filter((s) => s.round === run.toolRound).map((s) => s.text).join(' ');
-  b.m.conversation.push({ role: 'assistant', content: run.roundText.trim() === '' ? spoken : run.roundText.trim() });
+  const spoken = run.segments
+    .filter((s) => s.round === run.toolRound)
+    .map((s) => s.text)
+    .join(' ');
+  b.m.conversation.push({
+    role: 'assistant',
+    content: run.roundText.trim() === '' ? spoken : run.roundText.trim(),
+  });
   if (run.segments.length === 0) b.fire({ type: 'AGENT_RESPONSE_EMPTY' });
   else b.fire({ type: 'PLAYBACK_COMPLETED' });
   completeTurn(b, run, 'completed', run.generated.trim());
@@ -263,12 +394,25 @@ export function cancelRun(b: StepBuilder, runId: string, status: TurnStatus): vo
   b.m.cancelled.push(runId);
   b.m.cancelStatus = status;
   b.cmd({ type: 'cancel_run', runId, keepTools: status === 'interrupted' });
-  if (run.segments.some((s) => !s.synthesized)) b.emit('prx.voice.tts.stopped', { reason: status === 'failed' ? 'error' : status === 'interrupted' ? 'interrupted' : b.m.closing !== null ? 'session_ended' : 'cancelled' });
+  if (run.segments.some((s) => !s.synthesized))
+    b.emit('prx.voice.tts.stopped', {
+      reason:
+        status === 'failed'
+          ? 'error'
+          : status === 'interrupted'
+            ? 'interrupted'
+            : b.m.closing !== null
+              ? 'session_ended'
+              : 'cancelled',
+    });
   b.cmd({ type: 'flush_output', runId });
 }
 
 /** The output was flushed: record what the caller heard and close the turn. */
-export function onOutputFlushed(b: StepBuilder, input: Extract<SessionInput, { type: 'output_flushed' }>): void {
+export function onOutputFlushed(
+  b: StepBuilder,
+  input: Extract<SessionInput, { type: 'output_flushed' }>,
+): void {
   const idx = b.m.cancelled.indexOf(input.runId);
   if (idx < 0) return;
   b.m.cancelled.splice(idx, 1);
@@ -287,12 +431,20 @@ export function onOutputFlushed(b: StepBuilder, input: Extract<SessionInput, { t
   const heard = heardText(run.segments.filter((s) => s.round === run.toolRound));
   if (heard !== '') b.m.conversation.push({ role: 'assistant', content: heard });
   if (b.m.cancelStatus === 'interrupted') {
-    b.emit('prx.voice.interrupt.resolved', { heard_text: heard, played_ms: current?.playedMs ?? 0 });
+    b.emit('prx.voice.interrupt.resolved', {
+      heard_text: heard,
+      played_ms: current?.playedMs ?? 0,
+    });
   }
   completeTurn(b, run, b.m.cancelStatus ?? 'cancelled', heardText(run.segments));
 }
 
-function completeTurn(b: StepBuilder, run: RunModel, status: TurnStatus, assistantText: string): void {
+function completeTurn(
+  b: StepBuilder,
+  run: RunModel,
+  status: TurnStatus,
+  assistantText: string,
+): void {
   const turn = b.m.turn;
   b.m.run = null;
   b.m.cancelStatus = undefined;
@@ -308,20 +460,29 @@ function completeTurn(b: StepBuilder, run: RunModel, status: TurnStatus, assista
     interrupted: status === 'interrupted',
     latency,
   });
-  b.emit('prx.voice.turn.completed', {
-    turn_id: turn.id,
-    user_text: turn.userText,
-    assistant_text: assistantText,
-    interrupted: status === 'interrupted',
-    latency,
-  }, { turnId: turn.id, runId: run.id });
+  b.emit(
+    'prx.voice.turn.completed',
+    {
+      turn_id: turn.id,
+      user_text: turn.userText,
+      assistant_text: assistantText,
+      interrupted: status === 'interrupted',
+      latency,
+    },
+    { turnId: turn.id, runId: run.id },
+  );
   b.m.turn = null;
   b.m.turnCount += 1;
   if (b.m.turnCount >= b.m.settings.maxTurns) closeSession(b, 'max_turns');
 }
 
-function latencyOf(speechEndAt: number | null, finalAt: number | null, run: RunModel): TurnLatencyModel {
-  const diff = (a: number | null, z: number | null) => (a === null || z === null ? null : Math.max(0, z - a));
+function latencyOf(
+  speechEndAt: number | null,
+  finalAt: number | null,
+  run: RunModel,
+): TurnLatencyModel {
+  const diff = (a: number | null, z: number | null) =>
+    a === null || z === null ? null : Math.max(0, z - a);
   return {
     asr_ms: diff(speechEndAt, finalAt),
     agent_first_token_ms: diff(finalAt, run.firstTokenAt),

@@ -18,7 +18,10 @@ function span(b: StepBuilder): { start_ms: number; end_ms: number } {
 /** Speech started (VAD). */
 export function onVadStart(b: StepBuilder, atMs: number, probability?: number): void {
   const s = b.m.speech;
-  b.emit('prx.voice.media.vad_started', { at_ms: atMs, ...(probability === undefined ? {} : { probability }) });
+  b.emit('prx.voice.media.vad_started', {
+    at_ms: atMs,
+    ...(probability === undefined ? {} : { probability }),
+  });
   switch (b.state) {
     case 'Listening':
       s.active = true;
@@ -35,7 +38,10 @@ export function onVadStart(b: StepBuilder, atMs: number, probability?: number): 
       // The caller resumed within the endpoint window: one utterance, and a pause to learn from.
       if (s.endedAt !== null) {
         const pause = b.ctx.now - s.endedAt;
-        s.pauseEstimateMs = s.pauseEstimateMs === 0 ? pause : s.pauseEstimateMs * (1 - PAUSE_SMOOTHING) + pause * PAUSE_SMOOTHING;
+        s.pauseEstimateMs =
+          s.pauseEstimateMs === 0
+            ? pause
+            : s.pauseEstimateMs * (1 - PAUSE_SMOOTHING) + pause * PAUSE_SMOOTHING;
       }
       b.cancel('endpoint');
       s.active = true;
@@ -53,7 +59,15 @@ export function onVadStart(b: StepBuilder, atMs: number, probability?: number): 
       s.startMs = atMs;
       s.endMs = null;
       if (!b.m.settings.interruptEnabled || b.m.run === null) return;
-      b.m.interruption = { runId: b.m.run.id, from: b.state, startedAt: b.ctx.now, speechConfirmed: false, speechEnded: false, words: 0, explicit: false };
+      b.m.interruption = {
+        runId: b.m.run.id,
+        from: b.state,
+        startedAt: b.ctx.now,
+        speechConfirmed: false,
+        speechEnded: false,
+        words: 0,
+        explicit: false,
+      };
       b.arm('interrupt_confirm', b.m.settings.interruption.minSpeechMs);
       return;
     case 'AsrProcessing':
@@ -167,7 +181,12 @@ export function onAsrFinal(b: StepBuilder, text: string): void {
       if (!s.active) commitAfterBargeIn(b);
       return;
     }
-    if (wasFinalizing && i.speechEnded && i.speechConfirmed && wordCount(s.finals.join(' ')) === 0) {
+    if (
+      wasFinalizing &&
+      i.speechEnded &&
+      i.speechConfirmed &&
+      wordCount(s.finals.join(' ')) === 0
+    ) {
       resolveFalseInterruption(b);
     }
     return;
@@ -206,11 +225,27 @@ export function onInterruptConfirm(b: StepBuilder): void {
 export function onExplicitInterrupt(b: StepBuilder): void {
   const run = b.m.run;
   if (run === null || (b.state !== 'Speaking' && b.state !== 'Thinking')) {
-    b.emit('prx.voice.session.error', { code: 'SESSION_STATE_CONFLICT', message: `nothing to interrupt in ${b.state}`, retryable: false }, { severity: 'warn' });
+    b.emit(
+      'prx.voice.session.error',
+      {
+        code: 'SESSION_STATE_CONFLICT',
+        message: `nothing to interrupt in ${b.state}`,
+        retryable: false,
+      },
+      { severity: 'warn' },
+    );
     return;
   }
   const from = b.state;
-  b.m.interruption = { runId: run.id, from, startedAt: b.ctx.now, speechConfirmed: true, speechEnded: true, words: 0, explicit: true };
+  b.m.interruption = {
+    runId: run.id,
+    from,
+    startedAt: b.ctx.now,
+    speechConfirmed: true,
+    speechEnded: true,
+    words: 0,
+    explicit: true,
+  };
   b.fire({ type: 'INTERRUPT_DETECTED', source: 'client' });
   b.emit('prx.voice.interrupt.issued', { reason: 'client' });
   bargeIn(b);
@@ -267,6 +302,8 @@ function bargeIn(b: StepBuilder): void {
   b.cancel('false_interruption');
   const run = b.m.run;
   if (run !== null && run.id === i.runId) cancelRun(b, run.id, 'interrupted');
+  // The flushed output is empty now; the next run's audio must flow again.
+  b.cmd({ type: 'resume_output' });
   b.m.interruption = null;
   b.fire({ type: 'INTERRUPT_RESOLVED', outcome: 'barge_in', userSpeaking: b.m.speech.active });
 }

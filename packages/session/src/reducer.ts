@@ -9,13 +9,46 @@
 import { isErrorCode } from '@prx-voice/types';
 import type { ErrorCode, SessionOutcome } from '@prx-voice/types';
 import { initialMachine } from './machine-adapter.js';
-import type { SessionInput, SessionModel, SessionSettings, StepContext, StepResult } from './model.js';
-import { onAgentEvent, onAgentChunk, onAgentError, onOutputFlushed, onPlaybackProgress, onPlaybackStarted, onToolResults, onTtsAudio, onTtsDone, onTtsError, onTtsWord, cancelRun, onTextInput } from './reducer-run.js';
-import { onAsrFinal, onAsrPartial, onEndpoint, onExplicitInterrupt, onFalseInterruption, onInterruptConfirm, onVadEnd, onVadStart } from './reducer-speech.js';
+import type {
+  SessionInput,
+  SessionModel,
+  SessionSettings,
+  StepContext,
+  StepResult,
+} from './model.js';
+import {
+  onAgentEvent,
+  onAgentChunk,
+  onAgentError,
+  onOutputFlushed,
+  onPlaybackProgress,
+  onPlaybackStarted,
+  onToolResults,
+  onTtsAudio,
+  onTtsDone,
+  onTtsError,
+  onTtsWord,
+  cancelRun,
+  onTextInput,
+} from './reducer-run.js';
+import {
+  onAsrFinal,
+  onAsrPartial,
+  onEndpoint,
+  onExplicitInterrupt,
+  onFalseInterruption,
+  onInterruptConfirm,
+  onVadEnd,
+  onVadStart,
+} from './reducer-speech.js';
 import { StepBuilder } from './step-builder.js';
 
 /** A new session's model, before `start`. */
-export function initialModel(opts: { sessionId: string; tenantId: string; settings: SessionSettings }): SessionModel {
+export function initialModel(opts: {
+  sessionId: string;
+  tenantId: string;
+  settings: SessionSettings;
+}): SessionModel {
   return {
     sessionId: opts.sessionId,
     tenantId: opts.tenantId,
@@ -23,12 +56,25 @@ export function initialModel(opts: { sessionId: string; tenantId: string; settin
     machine: initialMachine(),
     startedAt: null,
     turnCount: 0,
-    conversation: opts.settings.systemPrompt === undefined ? [] : [{ role: 'system', content: opts.settings.systemPrompt }],
+    conversation:
+      opts.settings.systemPrompt === undefined
+        ? []
+        : [{ role: 'system', content: opts.settings.systemPrompt }],
     turn: null,
     run: null,
     cancelled: [],
     interruption: null,
-    speech: { active: false, finals: [], partial: '', endedAt: null, finalizing: false, heard: false, pauseEstimateMs: 0, startMs: 0, endMs: null },
+    speech: {
+      active: false,
+      finals: [],
+      partial: '',
+      endedAt: null,
+      finalizing: false,
+      heard: false,
+      pauseEstimateMs: 0,
+      startMs: 0,
+      endMs: null,
+    },
     timers: {},
     nextToken: 0,
     closing: null,
@@ -64,7 +110,16 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
     case 'asr_final':
       return onAsrFinal(b, input.text);
     case 'asr_error':
-      b.emit('prx.voice.asr.error', { code: isErrorCode(input.code) ? input.code : 'PROVIDER_ERROR', message: input.message, retryable: true, provider: b.m.settings.info.providers.asr }, { severity: 'error' });
+      b.emit(
+        'prx.voice.asr.error',
+        {
+          code: isErrorCode(input.code) ? input.code : 'PROVIDER_ERROR',
+          message: input.message,
+          retryable: true,
+          provider: b.m.settings.info.providers.asr,
+        },
+        { severity: 'error' },
+      );
       return;
     case 'text_input':
       return onTextInput(b, input.text);
@@ -106,26 +161,43 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
     case 'resume':
       if (b.fire({ type: 'RESUME' })) {
         b.cmd({ type: 'resume_output' });
-        b.emit('prx.voice.session.resumed', { to: b.state, paused_ms: b.ctx.now - (b.m.pausedAt ?? b.ctx.now) });
+        b.emit('prx.voice.session.resumed', {
+          to: b.state,
+          paused_ms: b.ctx.now - (b.m.pausedAt ?? b.ctx.now),
+        });
         b.m.pausedAt = null;
       } else conflict(b, 'resume');
       return;
     case 'end':
-      return closeSession(b, input.reason ?? 'completed', input.reason === undefined ? 'client_end' : input.reason);
+      return closeSession(
+        b,
+        input.reason ?? 'completed',
+        input.reason === undefined ? 'client_end' : input.reason,
+      );
     case 'transport_closed':
       return closeSession(b, 'caller_hangup', 'transport_closed');
   }
 }
 
 function conflict(b: StepBuilder, what: string): void {
-  b.emit('prx.voice.session.error', { code: 'SESSION_STATE_CONFLICT', message: `cannot ${what} in ${b.state}`, retryable: false }, { severity: 'warn' });
+  b.emit(
+    'prx.voice.session.error',
+    { code: 'SESSION_STATE_CONFLICT', message: `cannot ${what} in ${b.state}`, retryable: false },
+    { severity: 'warn' },
+  );
 }
 
 function onStart(b: StepBuilder): void {
   if (!b.fire({ type: 'SESSION_CREATE' })) return;
   b.m.startedAt = b.ctx.now;
   const info = b.m.settings.info;
-  b.emit('prx.voice.session.created', { channel: info.channel, direction: info.direction, language: info.language, providers: info.providers, audio: info.audio });
+  b.emit('prx.voice.session.created', {
+    channel: info.channel,
+    direction: info.direction,
+    language: info.language,
+    providers: info.providers,
+    audio: info.audio,
+  });
   b.arm('max_duration', b.m.settings.maxDurationMs);
   b.cmd({ type: 'open_adapters' });
 }
@@ -159,13 +231,27 @@ function onStateTimeout(b: StepBuilder): void {
     case 'Idle':
     case 'Connecting':
       if (state === 'Idle') return closeSession(b, 'idle_timeout');
-      return fail(b, 'ADAPTER_INIT_TIMEOUT', 'PROVIDER_TIMEOUT', 'adapters did not become ready in time');
+      return fail(
+        b,
+        'ADAPTER_INIT_TIMEOUT',
+        'PROVIDER_TIMEOUT',
+        'adapters did not become ready in time',
+      );
     case 'UserSpeaking':
       // Max utterance reached: end the utterance here.
       return onEndpoint(b);
     case 'AsrProcessing': {
       const text = b.m.speech.finals.join(' ').trim();
-      b.emit('prx.voice.asr.error', { code: 'PROVIDER_TIMEOUT', message: 'no final transcript in time', retryable: true, provider: b.m.settings.info.providers.asr }, { severity: 'warn' });
+      b.emit(
+        'prx.voice.asr.error',
+        {
+          code: 'PROVIDER_TIMEOUT',
+          message: 'no final transcript in time',
+          retryable: true,
+          provider: b.m.settings.info.providers.asr,
+        },
+        { severity: 'warn' },
+      );
       if (text !== '') {
         // Use what was recognised so far rather than losing the caller's words.
         b.m.speech.finalizing = false;
@@ -179,7 +265,16 @@ function onStateTimeout(b: StepBuilder): void {
     case 'Speaking':
     case 'Interrupted': {
       const run = b.m.run;
-      b.emit('prx.voice.agent.error', { code: 'TIMEOUT', message: `no progress in ${state}`, retryable: true, provider: b.m.settings.info.providers.agent }, { severity: 'error' });
+      b.emit(
+        'prx.voice.agent.error',
+        {
+          code: 'TIMEOUT',
+          message: `no progress in ${state}`,
+          retryable: true,
+          provider: b.m.settings.info.providers.agent,
+        },
+        { severity: 'error' },
+      );
       b.m.interruption = null;
       b.cancel('interrupt_confirm');
       b.cancel('false_interruption');
@@ -197,15 +292,31 @@ function onStateTimeout(b: StepBuilder): void {
 }
 
 /** Ends the session: cancels work, stops timers, closes adapters. */
-export function closeSession(b: StepBuilder, outcome: SessionOutcome, reason: string = outcome): void {
+export function closeSession(
+  b: StepBuilder,
+  outcome: SessionOutcome,
+  reason: string = outcome,
+): void {
   if (b.m.closing !== null) return;
   const run = b.m.run;
   if (run !== null && !b.m.cancelled.includes(run.id)) cancelRun(b, run.id, 'cancelled');
   for (const name of Object.keys(b.m.timers)) b.cancel(name);
-  const trigger = outcome === 'caller_hangup' ? ({ type: 'TRANSPORT_DISCONNECT' } as const) : ({ type: 'CLOSE', forced: false, reason: outcome } as const);
+  const trigger =
+    outcome === 'caller_hangup'
+      ? ({ type: 'TRANSPORT_DISCONNECT' } as const)
+      : ({ type: 'CLOSE', forced: false, reason: outcome } as const);
   b.m.closing = outcome;
   b.fire(trigger, { outcome, closeReason: outcome });
-  b.emit('prx.voice.session.closed', { outcome, reason, duration_ms: b.ctx.now - (b.m.startedAt ?? b.ctx.now), turn_count: b.m.turnCount }, { turnId: null, runId: null });
+  b.emit(
+    'prx.voice.session.closed',
+    {
+      outcome,
+      reason,
+      duration_ms: b.ctx.now - (b.m.startedAt ?? b.ctx.now),
+      turn_count: b.m.turnCount,
+    },
+    { turnId: null, runId: null },
+  );
   b.cmd({ type: 'close_adapters' });
   b.cmd({ type: 'close', outcome });
 }
@@ -220,7 +331,11 @@ function fail(
   b.m.closing = 'error';
   const from = b.state;
   b.fire({ type: trigger }, { outcome: 'error', closeReason: message });
-  b.emit('prx.voice.session.failed', { code, message, from, duration_ms: b.ctx.now - (b.m.startedAt ?? b.ctx.now) }, { severity: 'critical', turnId: null, runId: null });
+  b.emit(
+    'prx.voice.session.failed',
+    { code, message, from, duration_ms: b.ctx.now - (b.m.startedAt ?? b.ctx.now) },
+    { severity: 'critical', turnId: null, runId: null },
+  );
   b.cmd({ type: 'close_adapters' });
   b.cmd({ type: 'close', outcome: 'error' });
 }

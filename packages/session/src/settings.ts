@@ -18,7 +18,10 @@ export function settingsFromConfig(
 ): SessionSettings {
   const t = session.timeouts;
   const s = (seconds: number) => seconds * 1000;
-  const maxDurationS = Math.min(session.max_duration_s, opts.maxSessionDurationS ?? Number.POSITIVE_INFINITY);
+  const maxDurationS = Math.min(
+    session.max_duration_s,
+    opts.maxSessionDurationS ?? Number.POSITIVE_INFINITY,
+  );
   return {
     info,
     stateTimeoutsMs: {

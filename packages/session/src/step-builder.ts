@@ -5,13 +5,14 @@ import type { Id, IdKind, SessionOutcome, SessionState, Severity } from '@prx-vo
 import type { SessionCommand, SessionModel, StepContext } from './model.js';
 
 /** Event data as the reducer writes it: branded IDs as plain strings (the reducer mints them). */
-export type EventDataInput<T> = T extends Id<IdKind>
-  ? string
-  : T extends readonly (infer U)[]
-    ? EventDataInput<U>[]
-    : T extends object
-      ? { [K in keyof T]: EventDataInput<T[K]> }
-      : T;
+export type EventDataInput<T> =
+  T extends Id<IdKind>
+    ? string
+    : T extends readonly (infer U)[]
+      ? EventDataInput<U>[]
+      : T extends object
+        ? { [K in keyof T]: EventDataInput<T[K]> }
+        : T;
 
 /**
  * Collects the commands of one reducer step over a private copy of the model.
@@ -32,7 +33,10 @@ export class StepBuilder {
   }
 
   /** Applies a trigger; returns whether the machine moved. */
-  fire(trigger: SessionTrigger, extra: { outcome?: SessionOutcome; closeReason?: string } = {}): boolean {
+  fire(
+    trigger: SessionTrigger,
+    extra: { outcome?: SessionOutcome; closeReason?: string } = {},
+  ): boolean {
     const r = transition(this.m.machine, trigger);
     if (r.kind !== 'moved') return false;
     this.m.machine = r.state;
@@ -65,7 +69,7 @@ export class StepBuilder {
     this.commands.push({
       type: 'emit',
       event,
-      data: data as Readonly<Record<string, unknown>>,
+      data: data,
       ...(turnId == null ? {} : { turnId }),
       ...(runId == null ? {} : { runId }),
       ...(tags.severity === undefined ? {} : { severity: tags.severity }),

@@ -4,7 +4,13 @@
  * CloudEvent (built and validated by the event package) and every frame sent.
  */
 import { createEnergyVad, createMockAgent, createMockAsr, createMockTts } from '@prx-voice/adapter';
-import type { AgentProvider, AsrProvider, ProviderOptions, TtsProvider, VadProvider } from '@prx-voice/adapter';
+import type {
+  AgentProvider,
+  AsrProvider,
+  ProviderOptions,
+  TtsProvider,
+  VadProvider,
+} from '@prx-voice/adapter';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { createSessionEmitter } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
@@ -20,13 +26,18 @@ import type { ToolRegistry } from '../tools.js';
 
 /** Options of {@link createScenario}. */
 export interface ScenarioOptions {
-  readonly providers?: {
+  /** Providers replacing the mock ones; made with the scenario's clock. */
+  readonly providers?: (clock: SimulatedClock) => {
     readonly asr?: AsrProvider;
     readonly agent?: AgentProvider;
     readonly tts?: TtsProvider;
     readonly vad?: VadProvider;
   };
-  readonly providerOptions?: { readonly asr?: ProviderOptions; readonly agent?: ProviderOptions; readonly tts?: ProviderOptions };
+  readonly providerOptions?: {
+    readonly asr?: ProviderOptions;
+    readonly agent?: ProviderOptions;
+    readonly tts?: ProviderOptions;
+  };
   readonly settings?: Partial<Omit<SessionSettings, 'info'>>;
   readonly tools?: ToolRegistry;
   readonly toolTimeoutMs?: number;
@@ -35,7 +46,11 @@ export interface ScenarioOptions {
 }
 
 /** Settings used by scenarios unless overridden: the configuration defaults, shorter where tests need it. */
-export function scenarioSettings(overrides: Partial<Omit<SessionSettings, 'info'>> = {}, outputRate = 24000, inputRate = 16000): SessionSettings {
+export function scenarioSettings(
+  overrides: Partial<Omit<SessionSettings, 'info'>> = {},
+  outputRate = 24000,
+  inputRate = 16000,
+): SessionSettings {
   return {
     info: {
       channel: 'websocket',
@@ -62,7 +77,12 @@ export function scenarioSettings(overrides: Partial<Omit<SessionSettings, 'info'
     maxDurationMs: 3_600_000,
     maxTurns: 200,
     interruptEnabled: true,
-    interruption: { minSpeechMs: 300, minWords: 0, falseInterruptionTimeoutMs: 2000, resumeFalseInterruptions: true },
+    interruption: {
+      minSpeechMs: 300,
+      minWords: 0,
+      falseInterruptionTimeoutMs: 2000,
+      resumeFalseInterruptions: true,
+    },
     endpointing: { minDelayMs: 200, maxDelayMs: 1200 },
     maxToolRounds: 5,
     ...overrides,
@@ -77,8 +97,13 @@ export interface Scenario {
   readonly events: AnyVoiceEvent[];
   /** Every processed input with its commands (for replay). */
   readonly steps: StepRecord[];
-  /** Samples sent to the caller, and frames sent after each `clear`. */
-  readonly output: { samples: number; frames: number; clears: number; framesByRun: Map<string, number> };
+  /** Audio sent to the caller: totals, and each frame's run with the number of events emitted before it. */
+  readonly output: {
+    samples: number;
+    frames: number;
+    clears: number;
+    sent: { runId: string; afterEvents: number; samples: number }[];
+  };
   /** The event types so far. */
   types(): string[];
   /** The states the session went through. */
@@ -104,8 +129,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
   const sessionId = ids.next('session') as SessionId;
   const events: AnyVoiceEvent[] = [];
   const steps: StepRecord[] = [];
-  const output = { samples: 0, frames: 0, clears: 0, framesByRun: new Map<string, number>() };
-  let currentRun = '';
+  const output: Scenario['output'] = { samples: 0, frames: 0, clears: 0, sent: [] };
   const emitter = createSessionEmitter({
     tenantId,
     sessionId,
@@ -114,6 +138,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     ids: eventIds,
     sink: (e) => events.push(e),
   });
+  const custom = opts.providers?.(clock) ?? {};
   const actor = createSessionActor({
     sessionId,
     tenantId,
@@ -121,10 +146,10 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     clock,
     newId: (kind) => ids.next(kind),
     providers: {
-      asr: opts.providers?.asr ?? createMockAsr(),
-      agent: opts.providers?.agent ?? createMockAgent({ clock }),
-      tts: opts.providers?.tts ?? createMockTts(),
-      vad: opts.providers?.vad ?? createEnergyVad(),
+      asr: custom.asr ?? createMockAsr(),
+      agent: custom.agent ?? createMockAgent({ clock }),
+      tts: custom.tts ?? createMockTts(),
+      vad: custom.vad ?? createEnergyVad(),
     },
     ...(opts.providerOptions === undefined ? {} : { providerOptions: opts.providerOptions }),
     audio: { inputRate, outputRate, language: 'en-US' },
@@ -132,20 +157,17 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     ...(opts.tools === undefined ? {} : { tools: opts.tools }),
     ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),
     output: {
-      sendAudio(frame) {
+      sendAudio(frame, info) {
         output.samples += frame.length;
         output.frames += 1;
-        output.framesByRun.set(currentRun, (output.framesByRun.get(currentRun) ?? 0) + 1);
+        output.sent.push({ runId: info.runId, afterEvents: events.length, samples: frame.length });
       },
       clear() {
         output.clears += 1;
       },
     },
     onEvent: emitterSink(emitter),
-    onStep: (r) => {
-      steps.push(r);
-      currentRun = r.input.type === 'playback_started' ? r.input.runId : currentRun;
-    },
+    onStep: (r) => steps.push(r),
   });
   const settle = async () => {
     for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
@@ -157,7 +179,12 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     }
   };
   const frameSamples = (inputRate * 20) / 1000;
-  const tone = generateTone({ sampleRate: inputRate, frequencyHz: 300, durationMs: 20, amplitude: 0.3 }).samples;
+  const tone = generateTone({
+    sampleRate: inputRate,
+    frequencyHz: 300,
+    durationMs: 20,
+    amplitude: 0.3,
+  }).samples;
   const quiet = new Int16Array(frameSamples);
   const feed = async (ms: number, frame: Int16Array) => {
     for (let t = 0; t < ms; t += 20) {
@@ -174,7 +201,10 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     steps,
     output,
     types: () => events.map((e) => e.type),
-    states: () => events.filter((e) => e.type === 'prx.voice.session.state_changed').map((e) => (e.data as { to: string }).to),
+    states: () =>
+      events
+        .filter((e) => e.type === 'prx.voice.session.state_changed')
+        .map((e) => (e.data as { to: string }).to),
     settle,
     advance,
     speak: (ms) => feed(ms, tone),

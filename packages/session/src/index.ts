@@ -1,0 +1,58 @@
+/**
+ * `@prx-voice/session` — the session engine: a pure reducer over the session
+ * state machine, the effects runner that carries out its commands, the
+ * streaming turn (VAD → ASR → endpointing → agent → sentence chunks → TTS →
+ * real-time output), barge-in with heard-text truncation, and tools.
+ *
+ * @example
+ * const actor = createSessionActor({ sessionId, tenantId, settings, clock, newId, providers, audio, vad, output, onEvent });
+ * actor.start();
+ * transport.onAudio((frame) => actor.pushAudio(frame));
+ */
+export { createSessionActor } from './actor.js';
+export type {
+  EmittedEvent,
+  SessionActor,
+  SessionActorOptions,
+  SessionOutput,
+  SessionPersistence,
+  StepRecord,
+} from './actor.js';
+export { createSentenceChunker } from './chunker.js';
+export type { SentenceChunker, SentenceChunkerOptions } from './chunker.js';
+export { emitterSink } from './event-bridge.js';
+export { heardText, heardTextOf, wordCount } from './heard.js';
+export type {
+  SessionCommand,
+  SessionInfo,
+  SessionInput,
+  SessionModel,
+  SessionSettings,
+  StepContext,
+  StepResult,
+  ToolResultInput,
+  TurnLatencyModel,
+} from './model.js';
+export { createOutputPacer } from './pacer.js';
+export type {
+  OutputPacer,
+  OutputPacerOptions,
+  PacerAudio,
+  PacerFlushResult,
+  PacerFrameInfo,
+  PacerHeard,
+  PacerProgress,
+} from './pacer.js';
+export { initialModel, step } from './reducer.js';
+export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
+export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';
+export type {
+  RunToolCallsOptions,
+  RunToolCallsWithRegistryOptions,
+  ToolCallResult,
+  ToolContext,
+  ToolHandler,
+  ToolRegistration,
+  ToolRegistry,
+  ToolResultContentInput,
+} from './tools.js';
