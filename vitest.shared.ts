@@ -19,6 +19,8 @@ export function packageConfig(
       include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
       testTimeout: overrides.testTimeout ?? 20_000,
+      // Embedded PGlite takes seconds to start on a busy 2-core machine.
+      hookTimeout: 60_000,
       reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
     },
   });

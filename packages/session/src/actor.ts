@@ -15,7 +15,7 @@ import type {
 } from '@prx-voice/adapter';
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
-import type { SessionOutcome } from '@prx-voice/types';
+import type { SessionOutcome, SessionState } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
 import { AudioInput } from './audio-input.js';
 import { createSentenceChunker } from './chunker.js';
@@ -102,6 +102,8 @@ export interface StepRecord {
   readonly input: SessionInput;
   readonly ids: readonly string[];
   readonly commands: readonly SessionCommand[];
+  /** The FSM state after the step. */
+  readonly state: SessionState;
 }
 
 /** A running session. */
@@ -189,7 +191,13 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         };
         const result = step(model, next, ctx);
         model = result.model;
-        o.onStep?.({ at: ctx.now, input: next, ids: minted, commands: result.commands });
+        o.onStep?.({
+          at: ctx.now,
+          input: next,
+          ids: minted,
+          commands: result.commands,
+          state: model.machine.value,
+        });
         for (const c of result.commands) execute(c);
       }
     } finally {

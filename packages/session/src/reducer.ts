@@ -306,7 +306,7 @@ export function closeSession(
       ? ({ type: 'TRANSPORT_DISCONNECT' } as const)
       : ({ type: 'CLOSE', forced: false, reason: outcome } as const);
   b.m.closing = outcome;
-  b.fire(trigger, { outcome, closeReason: outcome });
+  b.fire(trigger, { outcome, closeReason: reason });
   b.emit(
     'prx.voice.session.closed',
     {

@@ -7,7 +7,9 @@ import { SimulatedClock } from '@prx-voice/core/testing';
 import { openStorage } from './open-storage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'prx-open-storage-'));
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('openStorage', () => {
   it('runs on embedded defaults: PGlite and objects under the data directory, in-process coordination', async () => {

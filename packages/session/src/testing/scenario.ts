@@ -19,7 +19,7 @@ import type { SampleRate } from '@prx-voice/media';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createSessionActor } from '../actor.js';
-import type { SessionActor, StepRecord } from '../actor.js';
+import type { SessionActor, SessionPersistence, StepRecord } from '../actor.js';
 import { emitterSink } from '../event-bridge.js';
 import type { SessionSettings } from '../model.js';
 import type { ToolRegistry } from '../tools.js';
@@ -43,6 +43,13 @@ export interface ScenarioOptions {
   readonly toolTimeoutMs?: number;
   readonly inputRate?: SampleRate;
   readonly outputRate?: SampleRate;
+  /** Persistence, given the session's ids (create the session row first). */
+  readonly persistence?: (
+    ids: { tenantId: TenantId; sessionId: SessionId },
+    clock: SimulatedClock,
+  ) => Promise<SessionPersistence>;
+  /** IDs of the tenant and session (default: minted). */
+  readonly tenantId?: TenantId;
 }
 
 /** Settings used by scenarios unless overridden: the configuration defaults, shorter where tests need it. */
@@ -92,6 +99,9 @@ export function scenarioSettings(
 /** A running scenario. */
 export interface Scenario {
   readonly clock: SimulatedClock;
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly settings: SessionSettings;
   readonly actor: SessionActor;
   /** Every CloudEvent, in emission order. */
   readonly events: AnyVoiceEvent[];
@@ -125,7 +135,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
   const outputRate = opts.outputRate ?? 24000;
   const ids = createSequentialIdGenerator(Date.UTC(2026, 0, 1));
   const eventIds = createSequentialIdGenerator(Date.UTC(2026, 0, 2));
-  const tenantId = ids.next('tenant') as TenantId;
+  const tenantId = opts.tenantId ?? (ids.next('tenant') as TenantId);
   const sessionId = ids.next('session') as SessionId;
   const events: AnyVoiceEvent[] = [];
   const steps: StepRecord[] = [];
@@ -139,10 +149,12 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     sink: (e) => events.push(e),
   });
   const custom = opts.providers?.(clock) ?? {};
+  const persistence = await opts.persistence?.({ tenantId, sessionId }, clock);
+  const settings = scenarioSettings(opts.settings, outputRate, inputRate);
   const actor = createSessionActor({
     sessionId,
     tenantId,
-    settings: scenarioSettings(opts.settings, outputRate, inputRate),
+    settings,
     clock,
     newId: (kind) => ids.next(kind),
     providers: {
@@ -168,6 +180,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     },
     onEvent: emitterSink(emitter),
     onStep: (r) => steps.push(r),
+    ...(persistence === undefined ? {} : { persistence }),
   });
   const settle = async () => {
     for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
@@ -196,6 +209,9 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
   await settle();
   return {
     clock,
+    sessionId,
+    tenantId,
+    settings,
     actor,
     events,
     steps,
