@@ -27,7 +27,7 @@ describe('repository persistence', () => {
           language: 'en-US',
         });
         const p = repositoryPersistence(repos, sessionId, clock);
-        idle = p.idle;
+        idle = () => p.idle();
         return p;
       },
     });

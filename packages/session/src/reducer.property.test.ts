@@ -199,14 +199,13 @@ describe('reducer properties', () => {
         let m = initialModel({ tenantId, sessionId, settings: scenarioSettings() });
         let now = Date.UTC(2026, 0, 1);
         const finished = new Set<string>();
-        const inputs: SessionInput[] = [
-          { type: 'start' },
-          { type: 'adapters_ready' },
-          ...program.map(() => ({ type: 'start' }) as SessionInput),
-        ];
-        for (let i = 0; i < inputs.length; i++) {
+        const boot: SessionInput[] = [{ type: 'start' }, { type: 'adapters_ready' }];
+        const total = boot.length + program.length;
+        for (let i = 0; i < total; i++) {
           const input =
-            i < 2 ? (inputs[i] as SessionInput) : resolve(m, program[i - 2] as Symbolic);
+            i < boot.length
+              ? (boot[i] as SessionInput)
+              : resolve(m, program[i - boot.length] as Symbolic);
           now += 10;
           const before = m.machine.value;
           const r = step(m, input, { now, newId: (kind) => ids.next(kind) });

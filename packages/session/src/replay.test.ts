@@ -7,7 +7,10 @@ import { createScenario } from './testing/scenario.js';
 import type { Scenario } from './testing/scenario.js';
 
 /** Feeds recorded inputs, with their times and the IDs minted then, back through the reducer. */
-function replayScenario(s: Scenario): { models: SessionModel[]; commands: SessionCommand[][] } {
+function replayScenario(s: Scenario): {
+  models: SessionModel[];
+  commands: (readonly SessionCommand[])[];
+} {
   const reducer = (model: SessionModel, record: StepRecord) => {
     const ids = [...record.ids];
     const r = step(model, record.input, {
