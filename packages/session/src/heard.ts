@@ -19,7 +19,8 @@ export function heardTextOf(
   const chars = Math.floor((segment.text.length * playedMs) / segment.durationMs);
   const cut = segment.text.slice(0, chars);
   // Keep only whole words: a word counts as heard when its last letter was.
-  const atBoundary = chars >= segment.text.length || /\s/.test(segment.text.charAt(chars));
+  const atBoundary =
+    chars >= segment.text.length || /\s/.test(segment.text.charAt(chars)) || /\s$/.test(cut);
   const words = cut
     .trimEnd()
     .split(/\s+/)

@@ -227,6 +227,9 @@ export type SessionInput =
     }
   | { readonly type: 'timer'; readonly name: string; readonly token: number }
   | { readonly type: 'interrupt' }
+  /** Transfer to a human or another system was requested (tool, API). */
+  | { readonly type: 'handoff_request'; readonly target: string }
+  | { readonly type: 'handoff_result'; readonly ok: boolean }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'end'; readonly reason?: SessionOutcome }

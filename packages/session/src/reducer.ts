@@ -6,6 +6,7 @@
  * with the run that asked for it. Inputs of a run that is no longer current
  * are dropped here, so a cancelled stream can never leak into the next turn.
  */
+import type { SessionTrigger } from '@prx-voice/state';
 import { isErrorCode } from '@prx-voice/types';
 import type { ErrorCode, SessionOutcome } from '@prx-voice/types';
 import { initialMachine } from './machine-adapter.js';
@@ -149,6 +150,24 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
       return onTimer(b, input.name, input.token);
     case 'interrupt':
       return onExplicitInterrupt(b);
+    case 'handoff_request': {
+      const run = b.m.run;
+      if (run !== null) cancelRun(b, run.id, 'cancelled');
+      if (!b.fire({ type: 'HANDOFF_REQUEST' })) conflict(b, 'hand off');
+      return;
+    }
+    case 'handoff_result':
+      if (input.ok) {
+        if (b.state === 'HandoffPending')
+          closeSession(b, 'handoff', 'handoff_confirmed', { type: 'HANDOFF_CONFIRMED' });
+      } else if (b.fire({ type: 'HANDOFF_FAILED' })) {
+        b.emit(
+          'prx.voice.session.error',
+          { code: 'PROVIDER_UNAVAILABLE', message: 'handoff failed', retryable: true },
+          { severity: 'warn' },
+        );
+      }
+      return;
     case 'pause': {
       const from = b.state;
       if (b.fire({ type: 'PAUSE' })) {
@@ -296,15 +315,17 @@ export function closeSession(
   b: StepBuilder,
   outcome: SessionOutcome,
   reason: string = outcome,
+  via?: SessionTrigger,
 ): void {
   if (b.m.closing !== null) return;
   const run = b.m.run;
   if (run !== null && !b.m.cancelled.includes(run.id)) cancelRun(b, run.id, 'cancelled');
   for (const name of Object.keys(b.m.timers)) b.cancel(name);
-  const trigger =
-    outcome === 'caller_hangup'
-      ? ({ type: 'TRANSPORT_DISCONNECT' } as const)
-      : ({ type: 'CLOSE', forced: false, reason: outcome } as const);
+  const trigger: SessionTrigger =
+    via ??
+    (outcome === 'caller_hangup'
+      ? { type: 'TRANSPORT_DISCONNECT' }
+      : { type: 'CLOSE', forced: false, reason: outcome });
   b.m.closing = outcome;
   b.fire(trigger, { outcome, closeReason: reason });
   b.emit(
