@@ -43,6 +43,7 @@ export type {
   PacerHeard,
   PacerProgress,
 } from './pacer.js';
+export { repositoryPersistence } from './persistence.js';
 export { initialModel, step } from './reducer.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultProviders } from '@prx-voice/adapter';
+import { defaultConfig } from '@prx-voice/core';
+import { SimulatedClock } from '@prx-voice/core/testing';
+import { createEventBus, createEventLog } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import { assertGapFree } from '@prx-voice/event/testing';
+import { createAdmissionService, createTenant } from '@prx-voice/policy';
+import { createMemoryCoordinator } from '@prx-voice/storage';
+import { openTestDatabase } from '@prx-voice/storage/testing';
+import type { TestDatabase } from '@prx-voice/storage/testing';
+import { VoiceError, createSequentialIdGenerator } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createSessionManager } from './session-manager.js';
+import type { SessionManager } from './session-manager.js';
+
+let db: TestDatabase;
+const clock = new SimulatedClock({ start: Date.UTC(2026, 10, 21) });
+const ids = createSequentialIdGenerator(Date.UTC(2026, 10, 21));
+const coordinator = createMemoryCoordinator({ clock });
+const admission = createAdmissionService({ coordinator, clock });
+const bus = createEventBus();
+const events: AnyVoiceEvent[] = [];
+bus.listen((e) => {
+  if ('type' in e) events.push(e);
+});
+let manager: SessionManager;
+let n = 0;
+
+async function settle(ms = 0): Promise<void> {
+  for (let t = 0; t <= ms; t += 10) {
+    if (t > 0) clock.advance(10);
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+}
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<VoiceError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(VoiceError.is(err), String(err)).toBe(true);
+    expect((err as VoiceError).code).toBe(code);
+    return err as VoiceError;
+  }
+  throw new Error(`expected ${code}`);
+}
+const tenant = async (tier = 'starter') =>
+  (await createTenant(db.repos, { slug: `m-${++n}`, name: 'M', tier })).id as TenantId;
+
+beforeAll(async () => {
+  db = await openTestDatabase({ clock, ids });
+  const log = createEventLog({
+    repos: db.repos,
+    clock,
+    onError: (e) => {
+      throw e;
+    },
+  });
+  manager = createSessionManager({
+    config: defaultConfig(),
+    clock,
+    ids,
+    repos: db.repos,
+    admission,
+    providers: defaultProviders({ clock }),
+    bus,
+    log,
+    instanceId: 'test-1',
+  });
+});
+afterAll(() => db.close());
+
+describe('session manager', () => {
+  it('creates an admitted session that runs to Listening, answers a text turn and persists it', async () => {
+    const t = await tenant();
+    const row = await manager.create(t, { channel: 'websocket' });
+    expect(row).toMatchObject({
+      state: 'Idle',
+      channel: 'websocket',
+      language: 'en-US',
+      instance_id: 'test-1',
+    });
+    await settle();
+    const sid = row.id as SessionId;
+    expect(manager.live(t, sid)?.actor.model.machine.value).toBe('Listening');
+    await manager.textTurn(t, sid, 'hello there');
+    await settle(3000);
+    const turns = (await db.repos.forTenant(t).turns.listBySession(sid)).items;
+    expect(turns).toMatchObject([
+      {
+        seq: 1,
+        user_text: 'hello there',
+        assistant_text: 'You said: hello there',
+        status: 'completed',
+      },
+    ]);
+    assertGapFree(events.filter((e) => e.prxsessionid === sid));
+  });
+
+  it('refuses commands the state machine forbids, and unknown or foreign sessions', async () => {
+    const t = await tenant();
+    const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    await rejectsWith(manager.command(t, sid, 'resume'), 'SESSION_STATE_CONFLICT');
+    await rejectsWith(manager.command(t, sid, 'interrupt'), 'SESSION_STATE_CONFLICT');
+    await manager.command(t, sid, 'pause');
+    await settle();
+    expect(manager.live(t, sid)?.actor.model.machine.value).toBe('Paused');
+    const other = await tenant();
+    await rejectsWith(manager.command(other, sid, 'end'), 'SESSION_NOT_FOUND');
+    await rejectsWith(manager.command(t, ids.next('session'), 'end'), 'SESSION_NOT_FOUND');
+    await manager.command(t, sid, 'end');
+    await settle();
+    await rejectsWith(manager.command(t, sid, 'end'), 'SESSION_STATE_CONFLICT');
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Closed');
+  });
+
+  it('denies sessions over the tier’s concurrency with QUOTA_EXCEEDED and frees the slot at the end', async () => {
+    const t = await tenant('trial');
+    const a = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    await manager.create(t, { channel: 'websocket' });
+    const err = await rejectsWith(manager.create(t, { channel: 'websocket' }), 'QUOTA_EXCEEDED');
+    expect(err.details).toMatchObject({ reason: 'concurrency' });
+    expect(err.status).toBe(429);
+    await settle();
+    await manager.command(t, a, 'end');
+    await settle();
+    expect(await admission.liveSessions(t)).toBe(1);
+    await expect(manager.create(t, { channel: 'websocket' })).resolves.toMatchObject({
+      state: 'Idle',
+    });
+  });
+
+  it('lets one client attach at a time and rejects unknown providers before admission', async () => {
+    const t = await tenant();
+    const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    const out = { sendAudio: () => undefined, clear: () => undefined };
+    const s = manager.attach(t, sid, out);
+    expect(() => manager.attach(t, sid, out)).toThrow(
+      expect.objectContaining({ code: 'SESSION_ALREADY_ATTACHED' }) as Error,
+    );
+    manager.detach(s);
+    expect(() => manager.attach(t, sid, out)).not.toThrow();
+    await rejectsWith(
+      manager.create(t, { channel: 'websocket', providers: { asr: 'nope' } }),
+      'VALIDATION_FAILED',
+    );
+    expect(await admission.liveSessions(t)).toBe(1);
+  });
+
+  it('drains: stops admitting, ends live sessions with reason shutdown and releases their slots', async () => {
+    const t = await tenant();
+    const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    const drained = manager.drain(5000);
+    await settle(5100);
+    const result = await drained;
+    expect(result.forced).toBeGreaterThanOrEqual(1);
+    expect(manager.liveCount).toBe(0);
+    expect((await db.repos.forTenant(t).sessions.require(sid)).outcome).toBe('shutdown');
+    expect(await admission.liveSessions(t)).toBe(0);
+    await rejectsWith(manager.create(t, { channel: 'websocket' }), 'NOT_READY');
+  });
+});

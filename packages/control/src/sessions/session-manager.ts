@@ -1,0 +1,317 @@
+/**
+ * The session manager of one server instance: admission through policy, the
+ * registry of live sessions (each a session actor), routing of REST and
+ * WebSocket commands to them, and the drain at shutdown.
+ */
+import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { Clock, Config } from '@prx-voice/core';
+import { createSessionEmitter } from '@prx-voice/event';
+import type { EventBus, EventLog } from '@prx-voice/event';
+import type { SampleRate } from '@prx-voice/media';
+import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
+import { limitsOfTenant } from '@prx-voice/policy';
+import {
+  createSessionActor,
+  emitterSink,
+  repositoryPersistence,
+  settingsFromConfig,
+} from '@prx-voice/session';
+import type { SessionActor, SessionInput, SessionOutput } from '@prx-voice/session';
+import { accepts } from '@prx-voice/state';
+import type { TriggerType } from '@prx-voice/state';
+import type { Repositories, SessionRow } from '@prx-voice/storage';
+import { VoiceError } from '@prx-voice/types';
+import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
+
+/** What a new session asks for. */
+export interface CreateSessionRequest {
+  readonly channel: Channel;
+  readonly language?: string;
+  readonly providers?: {
+    readonly asr?: string;
+    readonly agent?: string;
+    readonly tts?: string;
+    readonly vad?: string;
+  };
+  readonly providerOptions?: {
+    readonly asr?: Record<string, unknown>;
+    readonly agent?: Record<string, unknown>;
+    readonly tts?: Record<string, unknown>;
+  };
+  readonly metadata?: Record<string, unknown>;
+  readonly systemPrompt?: string;
+}
+
+/** A live session on this instance. */
+export interface LiveSession {
+  readonly id: SessionId;
+  readonly tenantId: TenantId;
+  readonly actor: SessionActor;
+  readonly lease: AdmissionLease;
+  /** Where outbound audio goes; replaced when a client attaches. */
+  output: SessionOutput;
+  attached: boolean;
+}
+
+/** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
+export type SessionCommandName = 'interrupt' | 'pause' | 'resume' | 'end';
+
+const COMMAND_TRIGGERS: Readonly<Record<SessionCommandName, TriggerType | null>> = {
+  interrupt: 'INTERRUPT_DETECTED',
+  pause: 'PAUSE',
+  resume: 'RESUME',
+  end: null,
+};
+
+/** Everything the manager runs with. */
+export interface SessionManagerDeps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly repos: Repositories;
+  readonly admission: AdmissionService;
+  readonly providers: ProviderRegistry;
+  readonly bus: EventBus;
+  readonly log: EventLog;
+  readonly instanceId: string;
+  /** Engine audio rates (the transport converts to what the client negotiates). */
+  readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
+  readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** The session manager. */
+export interface SessionManager {
+  create(tenantId: TenantId, request: CreateSessionRequest): Promise<SessionRow>;
+  /** The live session, if it runs on this instance. */
+  live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
+  /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
+  command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
+  /** A text turn (skips ASR). */
+  textTurn(tenantId: TenantId, id: SessionId, text: string): Promise<void>;
+  /** Attaches a client's output; `SESSION_ALREADY_ATTACHED` for a second one. */
+  attach(tenantId: TenantId, id: SessionId, output: SessionOutput): LiveSession;
+  detach(session: LiveSession): void;
+  readonly liveCount: number;
+  readonly accepting: boolean;
+  /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
+  drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
+}
+
+const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
+
+/** Creates the session manager. */
+export function createSessionManager(deps: SessionManagerDeps): SessionManager {
+  const live = new Map<string, LiveSession>();
+  let accepting = true;
+  const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
+
+  function find(tenantId: TenantId, id: SessionId): LiveSession | undefined {
+    const s = live.get(id);
+    return s !== undefined && s.tenantId === tenantId ? s : undefined;
+  }
+
+  async function requireLive(tenantId: TenantId, id: SessionId): Promise<LiveSession> {
+    const s = find(tenantId, id);
+    if (s !== undefined) return s;
+    const row = await deps.repos.forTenant(tenantId).sessions.get(id);
+    if (row === undefined)
+      throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: id } });
+    throw new VoiceError('SESSION_STATE_CONFLICT', {
+      message:
+        row.state === 'Closed' || row.state === 'Failed'
+          ? 'the session has ended'
+          : 'the session is not live on this instance',
+      details: { session_id: id, state: row.state },
+    });
+  }
+
+  return {
+    get liveCount() {
+      return live.size;
+    },
+    get accepting() {
+      return accepting;
+    },
+    async create(tenantId, request) {
+      if (!accepting) throw new VoiceError('NOT_READY', { message: 'the server is draining' });
+      const repos = deps.repos.forTenant(tenantId);
+      const tenant = await deps.repos.tenants.get(tenantId);
+      if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
+      const cfg = deps.config;
+      const providers = {
+        asr: request.providers?.asr ?? cfg.adapters.asr.provider,
+        agent: request.providers?.agent ?? cfg.adapters.agent.provider,
+        tts: request.providers?.tts ?? cfg.adapters.tts.provider,
+        vad: request.providers?.vad ?? cfg.adapters.vad.provider,
+      };
+      // Unknown providers are a client error before anything is admitted.
+      const resolved = {
+        asr: deps.providers.asr(providers.asr),
+        agent: deps.providers.agent(providers.agent),
+        tts: deps.providers.tts(providers.tts),
+        vad: deps.providers.vad(providers.vad),
+      };
+      const sessionId = deps.ids.next('session');
+      const admitted = await deps.admission.admit({
+        tenant,
+        sessionId,
+        onLost: () => live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'error' }),
+      });
+      if (admitted.kind === 'denied') {
+        throw new VoiceError('QUOTA_EXCEEDED', {
+          message: admitted.message,
+          details: {
+            reason: admitted.reason,
+            ...(admitted.retryAfterMs === null ? {} : { retry_after_ms: admitted.retryAfterMs }),
+          },
+        });
+      }
+      const language = request.language ?? cfg.session.default_language;
+      let row: SessionRow;
+      try {
+        row = await repos.sessions.create({
+          id: sessionId,
+          state: 'Idle',
+          channel: request.channel,
+          direction: 'inbound',
+          language,
+          providers,
+          ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+          instanceId: deps.instanceId,
+        });
+      } catch (err) {
+        await admitted.lease.release();
+        throw err;
+      }
+      const limits = limitsOfTenant(tenant);
+      const settings = settingsFromConfig(
+        cfg.session,
+        {
+          channel: request.channel,
+          direction: 'inbound',
+          language,
+          providers,
+          audio: {
+            input: { encoding: 'pcm16', sample_rate: rates.input, channels: 1 },
+            output: { encoding: 'pcm16', sample_rate: rates.output, channels: 1 },
+          },
+        },
+        {
+          maxSessionDurationS: limits.maxSessionDurationS,
+          ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
+        },
+      );
+      const emitter = createSessionEmitter({
+        tenantId,
+        sessionId,
+        instanceId: deps.instanceId,
+        clock: deps.clock,
+        ids: deps.ids,
+        sink: [deps.bus.publish, deps.log.append],
+        onSinkError: (err) => deps.onError?.(err, 'event sink'),
+      });
+      const session: LiveSession = {
+        id: sessionId,
+        tenantId,
+        lease: admitted.lease,
+        output: DISCARD,
+        attached: false,
+        actor: createSessionActor({
+          sessionId,
+          tenantId,
+          settings,
+          clock: deps.clock,
+          newId: (kind) => deps.ids.next(kind),
+          providers: resolved,
+          providerOptions: {
+            asr: { ...cfg.adapters.asr.options, ...request.providerOptions?.asr },
+            agent: { ...cfg.adapters.agent.options, ...request.providerOptions?.agent },
+            tts: { ...cfg.adapters.tts.options, ...request.providerOptions?.tts },
+          },
+          audio: { inputRate: rates.input, outputRate: rates.output, language },
+          vad: {
+            threshold: cfg.adapters.vad.threshold,
+            minSpeechMs: cfg.adapters.vad.min_speech_ms,
+            minSilenceMs: cfg.adapters.vad.min_silence_ms,
+            minVolume: cfg.adapters.vad.min_volume,
+          },
+          output: {
+            sendAudio: (frame, info) => session.output.sendAudio(frame, info),
+            clear: () => session.output.clear(),
+          },
+          onEvent: emitterSink(emitter),
+          persistence: repositoryPersistence(repos, sessionId, deps.clock),
+          onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
+          onClosed: (outcome) => {
+            live.delete(sessionId);
+            void admitted.lease
+              .release()
+              .catch((err: unknown) => deps.onError?.(err, 'lease release'));
+            deps.onSessionEnded?.(outcome);
+          },
+        }),
+      };
+      live.set(sessionId, session);
+      session.actor.start();
+      return row;
+    },
+    live: find,
+    async command(tenantId, id, command) {
+      const s = await requireLive(tenantId, id);
+      const trigger = COMMAND_TRIGGERS[command];
+      const state = s.actor.model.machine.value;
+      if (trigger !== null && !accepts(state, trigger)) {
+        throw new VoiceError('SESSION_STATE_CONFLICT', {
+          message: `cannot ${command} a session in ${state}`,
+          details: { state },
+        });
+      }
+      const input: SessionInput = command === 'end' ? { type: 'end' } : { type: command };
+      s.actor.dispatch(input);
+    },
+    async textTurn(tenantId, id, text) {
+      const s = await requireLive(tenantId, id);
+      const state = s.actor.model.machine.value;
+      if (!['Listening', 'Thinking', 'Speaking'].includes(state)) {
+        throw new VoiceError('SESSION_STATE_CONFLICT', {
+          message: `cannot take a text turn in ${state}`,
+          details: { state },
+        });
+      }
+      s.actor.dispatch({ type: 'text_input', text });
+    },
+    attach(tenantId, id, output) {
+      const s = find(tenantId, id);
+      if (s === undefined)
+        throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: id } });
+      if (s.attached)
+        throw new VoiceError('SESSION_ALREADY_ATTACHED', { details: { session_id: id } });
+      s.attached = true;
+      s.output = output;
+      return s;
+    },
+    detach(session) {
+      session.attached = false;
+      session.output = DISCARD;
+    },
+    async drain(timeoutMs) {
+      accepting = false;
+      const before = live.size;
+      if (before > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = deps.clock.setTimeout(resolve, timeoutMs);
+          void Promise.all([...live.values()].map((s) => s.actor.closed)).then(() => {
+            deps.clock.clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      const remaining = [...live.values()];
+      for (const s of remaining) s.actor.dispatch({ type: 'end', reason: 'shutdown' });
+      await Promise.all(remaining.map((s) => s.actor.closed));
+      await deps.log.flush();
+      return { ended: before - remaining.length, forced: remaining.length };
+    },
+  };
+}
