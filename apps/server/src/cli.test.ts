@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+import type { CliIo } from './cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'prx-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(env: Record<string, string> = {}): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (l) => lines.push(l),
+    err: (l) => errors.push(l),
+    load: { cwd: dir, env: { PRX_VOICE_STORAGE__DATA_DIR: 'data', ...env } },
+  };
+}
+
+describe('prx-voice CLI', () => {
+  it('migrates, creates a tenant and an API key on the embedded database', async () => {
+    const m = io();
+    expect(await runCli(['migrate'], m)).toBe(0);
+    expect(m.lines[0]).toBe('applied: 0001-initial');
+    const again = io();
+    expect(await runCli(['migrate'], again)).toBe(0);
+    expect(again.lines[0]).toBe('database is up to date');
+
+    const t = io();
+    expect(
+      await runCli(['tenant', 'create', '--slug', 'acme', '--name', 'Acme', '--tier', 'growth'], t),
+    ).toBe(0);
+    expect(t.lines[0]).toMatch(/^tenant ten_[0-9a-z]{26} \(acme, growth\)$/);
+
+    const k = io();
+    expect(
+      await runCli(
+        ['apikey', 'create', '--tenant', 'acme', '--name', 'ci', '--role', 'workspace_developer'],
+        k,
+      ),
+    ).toBe(0);
+    expect(k.lines[1]).toMatch(/^pk_[0-9a-z]{16}_[A-Za-z0-9_-]{43}$/);
+  }, 120_000);
+
+  it('explains bad usage with distinct exit codes', async () => {
+    const u = io();
+    expect(await runCli(['frobnicate'], u)).toBe(64);
+    expect(u.errors[0]).toMatch(/unknown command: frobnicate/);
+    const missing = io();
+    expect(await runCli(['tenant', 'create', '--name', 'x'], missing)).toBe(1);
+    expect(missing.errors[0]).toMatch(/--slug is required/);
+    const bad = io();
+    expect(
+      await runCli(['apikey', 'create', '--tenant', 'acme', '--name', 'x', '--role', 'king'], bad),
+    ).toBe(1);
+    expect(bad.errors[0]).toMatch(/not a role/);
+    const unknownFlag = io();
+    expect(
+      await runCli(
+        ['tenant', 'create', '--slug', 'a', '--name', 'b', '--colour', 'red'],
+        unknownFlag,
+      ),
+    ).toBe(1);
+    const config = io({ PRX_VOICE_SERVER__PORT: 'eighty' });
+    expect(await runCli(['migrate'], config)).toBe(78);
+    expect(config.errors[0]).toMatch(/server\.port = "eighty"/);
+    const help = io();
+    expect(await runCli(['help'], help)).toBe(0);
+    expect(help.lines[0]).toMatch(/usage: prx-voice/);
+  }, 60_000);
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+/** The `prx-voice` binary. */
+import { runCli } from './cli.js';
+
+const code = await runCli(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+});
+process.exitCode = code;
