@@ -17,8 +17,14 @@ ensure_apt_packages() {
   local need=()
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v pg_isready >/dev/null || need+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-  local extra
-  for extra in "$@"; do command -v "$extra" >/dev/null 2>&1 || need+=("$extra"); done
+  # Extra arguments are COMMAND or COMMAND=PACKAGE[,PACKAGE…]: the packages are installed
+  # when the command is missing.
+  local extra cmd pkgs
+  for extra in "$@"; do
+    cmd=${extra%%=*}
+    pkgs=${extra#*=}
+    command -v "$cmd" >/dev/null 2>&1 || need+=(${pkgs//,/ })
+  done
   [ ${#need[@]} -eq 0 ] && return 0
   echo "local-services: apt-get install ${need[*]}" >&2
   _as_root apt-get update -qq && _as_root apt-get install -y -qq "${need[@]}" >/dev/null
