@@ -62,7 +62,7 @@ describe('agent failover', () => {
     expect(
       events
         .filter((e) => e.type === 'token')
-        .map((e) => (e.type === 'token' ? e.text : ''))
+        .map((e) => (e as { text: string }).text)
         .join(''),
     ).toBe('Hello there.');
     expect(notices).toEqual([
@@ -94,7 +94,7 @@ describe('agent failover', () => {
     expect(
       events
         .filter((e) => e.type === 'token')
-        .map((e) => (e.type === 'token' ? e.text : ''))
+        .map((e) => (e as { text: string }).text)
         .join(''),
     ).toBe('It is sunny today.');
     expect(notices).toHaveLength(1);

@@ -94,7 +94,7 @@ export function createFailoverAgent(options: {
     async *run(request: AgentRunRequest): AsyncGenerator<AgentEvent> {
       let produced = '';
       let toolCalls = false;
-      let lastError: unknown;
+      let lastError: VoiceError | undefined;
       for (const { member, next } of usableMembers('agent', options.members, options.onFallback)) {
         const started = options.clock.now();
         const req = produced === '' ? request : continuationRequest(request, produced);
@@ -108,9 +108,9 @@ export function createFailoverAgent(options: {
           return;
         } catch (err) {
           member.breaker.onFailure();
-          lastError = err;
+          lastError = VoiceError.from(err, 'PROVIDER_UNAVAILABLE');
           if (request.signal.aborted) return;
-          if (!canFallback(err) || toolCalls || next === undefined) throw err;
+          if (!canFallback(err) || toolCalls || next === undefined) throw lastError;
           options.onFallback({
             kind: 'agent',
             from: member.provider.id,
