@@ -55,7 +55,7 @@ describe('TTS failover', () => {
     expect(resent.startsWith('It')).toBe(false);
     const audioMs = events
       .filter((e) => e.type === 'audio')
-      .reduce((n, e) => n + (e.type === 'audio' ? e.samples.length / 16 : 0), 0);
+      .reduce((n, e) => n + (e as { samples: Int16Array }).samples.length / 16, 0);
     expect(audioMs).toBe(300 + resent.length * 50);
   });
 });
