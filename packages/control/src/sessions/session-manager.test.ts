@@ -21,9 +21,16 @@ const coordinator = createMemoryCoordinator({ clock });
 const admission = createAdmissionService({ coordinator, clock });
 const bus = createEventBus();
 const events: AnyVoiceEvent[] = [];
-bus.listen((e) => {
-  if ('type' in e) events.push(e);
-});
+bus.listen(
+  (e) => {
+    if ('type' in e) events.push(e);
+  },
+  {
+    onError: (err) => {
+      throw err;
+    },
+  },
+);
 let manager: SessionManager;
 let n = 0;
 

@@ -3,7 +3,7 @@
  * registry of live sessions (each a session actor), routing of REST and
  * WebSocket commands to them, and the drain at shutdown.
  */
-import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { FallbackNotice, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 import { createSessionEmitter } from '@prx-voice/event';
 import type { EventBus, EventLog } from '@prx-voice/event';
@@ -21,6 +21,7 @@ import { accepts } from '@prx-voice/state';
 import type { TriggerType } from '@prx-voice/state';
 import type { Repositories, SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
+import { createBreakerPool, sessionProviders } from './session-providers.js';
 import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
 
 /** What a new session asks for. */
@@ -103,6 +104,7 @@ const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefi
 /** Creates the session manager. */
 export function createSessionManager(deps: SessionManagerDeps): SessionManager {
   const live = new Map<string, LiveSession>();
+  const breakers = createBreakerPool(deps.clock);
   let accepting = true;
   const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
 
@@ -145,14 +147,17 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         tts: request.providers?.tts ?? cfg.adapters.tts.provider,
         vad: request.providers?.vad ?? cfg.adapters.vad.provider,
       };
-      // Unknown providers are a client error before anything is admitted.
-      const resolved = {
-        asr: deps.providers.asr(providers.asr),
-        agent: deps.providers.agent(providers.agent),
-        tts: deps.providers.tts(providers.tts),
-        vad: deps.providers.vad(providers.vad),
-      };
       const sessionId = deps.ids.next('session');
+      let emit: ((notice: FallbackNotice) => void) | undefined;
+      // Unknown providers are a client error before anything is admitted.
+      const resolved = sessionProviders({
+        config: cfg,
+        registry: deps.providers,
+        clock: deps.clock,
+        breakers,
+        chosen: providers,
+        onFallback: (notice) => emit?.(notice),
+      });
       const admitted = await deps.admission.admit({
         tenant,
         sessionId,
@@ -211,6 +216,15 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         sink: [deps.bus.publish, deps.log.append],
         onSinkError: (err) => deps.onError?.(err, 'event sink'),
       });
+      emit = (notice) => {
+        emitter.emit('prx.voice.adapter.fallback', {
+          kind: notice.kind,
+          from: notice.from,
+          to: notice.to,
+          reason: notice.reason,
+          ...(notice.code === undefined ? {} : { code: notice.code }),
+        });
+      };
       const session: LiveSession = {
         id: sessionId,
         tenantId,

@@ -1,0 +1,99 @@
+/**
+ * The providers of one session: for each kind the configured chain (the
+ * session's choice first, then `adapters.<kind>.fallbacks`), wrapped in
+ * failover with one circuit breaker per provider shared by every session of
+ * the process.
+ */
+import {
+  createCircuitBreaker,
+  createFailoverAgent,
+  createFailoverAsr,
+  createFailoverTts,
+} from '@prx-voice/adapter';
+import type {
+  AgentProvider,
+  AsrProvider,
+  CircuitBreaker,
+  FallbackNotice,
+  ProviderRegistry,
+  TtsProvider,
+  VadProvider,
+} from '@prx-voice/adapter';
+import type { Clock, Config } from '@prx-voice/core';
+
+/** Circuit breakers by provider, for the whole process. */
+export interface BreakerPool {
+  get(kind: 'asr' | 'agent' | 'tts', id: string): CircuitBreaker;
+}
+
+/** A pool of breakers on a clock. */
+export function createBreakerPool(clock: Pick<Clock, 'now'>): BreakerPool {
+  const breakers = new Map<string, CircuitBreaker>();
+  return {
+    get(kind, id) {
+      const key = `${kind}:${id}`;
+      let b = breakers.get(key);
+      if (b === undefined) {
+        b = createCircuitBreaker({ clock });
+        breakers.set(key, b);
+      }
+      return b;
+    },
+  };
+}
+
+/** The providers a session runs with. */
+export interface SessionProviders {
+  readonly asr: AsrProvider;
+  readonly agent: AgentProvider;
+  readonly tts: TtsProvider;
+  readonly vad: VadProvider;
+}
+
+function chainOf(primary: string, fallbacks: readonly string[]): string[] {
+  return [primary, ...fallbacks.filter((f) => f !== primary)];
+}
+
+/**
+ * Resolves a session's providers; an unknown id is VALIDATION_FAILED (from the registry)
+ * before anything else happens.
+ */
+export function sessionProviders(opts: {
+  readonly config: Config;
+  readonly registry: ProviderRegistry;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly breakers: BreakerPool;
+  readonly chosen: {
+    readonly asr: string;
+    readonly agent: string;
+    readonly tts: string;
+    readonly vad: string;
+  };
+  readonly onFallback: (notice: FallbackNotice) => void;
+}): SessionProviders {
+  const { config, registry, breakers, chosen } = opts;
+  const asrChain = chainOf(chosen.asr, config.adapters.asr.fallbacks).map((id) => ({
+    provider: registry.asr(id),
+    breaker: breakers.get('asr', id),
+  }));
+  const agentChain = chainOf(chosen.agent, config.adapters.agent.fallbacks).map((id) => ({
+    provider: registry.agent(id),
+    breaker: breakers.get('agent', id),
+  }));
+  const ttsChain = chainOf(chosen.tts, config.adapters.tts.fallbacks).map((id) => ({
+    provider: registry.tts(id),
+    breaker: breakers.get('tts', id),
+  }));
+  const single = <P>(chain: readonly { provider: P }[]): P | undefined =>
+    chain.length === 1 ? chain[0]?.provider : undefined;
+  return {
+    asr: single(asrChain) ?? createFailoverAsr({ members: asrChain, onFallback: opts.onFallback }),
+    agent:
+      single(agentChain) ??
+      createFailoverAgent({ clock: opts.clock, members: agentChain, onFallback: opts.onFallback }),
+    tts:
+      single(ttsChain) ??
+      createFailoverTts({ clock: opts.clock, members: ttsChain, onFallback: opts.onFallback }),
+    vad: registry.vad(chosen.vad),
+  };
+}
