@@ -148,7 +148,8 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         vad: request.providers?.vad ?? cfg.adapters.vad.provider,
       };
       const sessionId = deps.ids.next('session');
-      let emit: ((notice: FallbackNotice) => void) | undefined;
+      // Fallbacks are reported through the session's emitter, which exists only after admission.
+      const fallbacks: { emit?: (notice: FallbackNotice) => void } = {};
       // Unknown providers are a client error before anything is admitted.
       const resolved = sessionProviders({
         config: cfg,
@@ -156,7 +157,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         clock: deps.clock,
         breakers,
         chosen: providers,
-        onFallback: (notice) => emit?.(notice),
+        onFallback: (notice) => fallbacks.emit?.(notice),
       });
       const admitted = await deps.admission.admit({
         tenant,
@@ -216,7 +217,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         sink: [deps.bus.publish, deps.log.append],
         onSinkError: (err) => deps.onError?.(err, 'event sink'),
       });
-      emit = (notice) => {
+      fallbacks.emit = (notice) => {
         emitter.emit('prx.voice.adapter.fallback', {
           kind: notice.kind,
           from: notice.from,
