@@ -6,7 +6,7 @@
 import type { FallbackNotice, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 import { createSessionEmitter } from '@prx-voice/event';
-import type { EventBus, EventLog } from '@prx-voice/event';
+import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
 import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import { limitsOfTenant } from '@prx-voice/policy';
@@ -29,15 +29,15 @@ export interface CreateSessionRequest {
   readonly channel: Channel;
   readonly language?: string;
   readonly providers?: {
-    readonly asr?: string;
-    readonly agent?: string;
-    readonly tts?: string;
-    readonly vad?: string;
+    readonly asr?: string | undefined;
+    readonly agent?: string | undefined;
+    readonly tts?: string | undefined;
+    readonly vad?: string | undefined;
   };
   readonly providerOptions?: {
-    readonly asr?: Record<string, unknown>;
-    readonly agent?: Record<string, unknown>;
-    readonly tts?: Record<string, unknown>;
+    readonly asr?: Record<string, unknown> | undefined;
+    readonly agent?: Record<string, unknown> | undefined;
+    readonly tts?: Record<string, unknown> | undefined;
   };
   readonly metadata?: Record<string, unknown>;
   readonly systemPrompt?: string;
@@ -49,6 +49,8 @@ export interface LiveSession {
   readonly tenantId: TenantId;
   readonly actor: SessionActor;
   readonly lease: AdmissionLease;
+  /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
+  readonly emitter: SessionEmitter;
   /** Where outbound audio goes; replaced when a client attaches. */
   output: SessionOutput;
   attached: boolean;
@@ -230,6 +232,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         id: sessionId,
         tenantId,
         lease: admitted.lease,
+        emitter,
         output: DISCARD,
         attached: false,
         actor: createSessionActor({

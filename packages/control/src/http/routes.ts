@@ -1,0 +1,74 @@
+/**
+ * Declaring a route once: it is documented in the OpenAPI registry, mounted on
+ * the API with its permission checked and its path, query and body validated,
+ * and the handler gets the parsed values.
+ */
+import type { HonoBase } from 'hono/hono-base';
+import type { BlankSchema } from 'hono/types';
+import type { z } from 'zod';
+import { checkPermission } from '../auth/middleware.js';
+import type { ControlContext, ControlEnv } from './context.js';
+import type { RouteDoc, RouteRegistry } from './openapi.js';
+import { toHonoPath } from './openapi.js';
+import { parseJsonBody, parseParams, parseQuery } from './validate.js';
+
+/** The control app seen at its base path (`app.basePath('/api/v1')`). */
+export type ControlApi = HonoBase<ControlEnv, BlankSchema, '/api/v1', '/api/v1'>;
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a route handler receives besides the context. */
+export interface RouteInput<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly params: P;
+}
+
+/** A route: its documentation, schemas and handler. */
+export interface RouteDefinition<
+  BS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  PS extends z.ZodType | undefined = undefined,
+> extends Omit<RouteDoc, 'body' | 'query' | 'params'> {
+  readonly body?: BS;
+  readonly query?: QS;
+  readonly params?: PS;
+  readonly handler: (
+    c: ControlContext,
+    input: RouteInput<Parsed<BS>, Parsed<QS>, Parsed<PS>>,
+  ) => Response | Promise<Response>;
+}
+
+/**
+ * Registers a route on `api` (a Hono app at the base path) and in `registry`.
+ * The permission is checked against the caller's own tenant before anything is
+ * parsed; handlers check cross-tenant resources with `checkPermission`.
+ */
+export function addRoute<
+  BS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  PS extends z.ZodType | undefined = undefined,
+>(api: ControlApi, registry: RouteRegistry, def: RouteDefinition<BS, QS, PS>): void {
+  const { handler, ...doc } = def;
+  registry.add(doc as RouteDoc);
+  api.on(def.method.toUpperCase(), toHonoPath(def.path), async (c) => {
+    if (def.permission !== undefined && def.auth !== 'none') checkPermission(c, def.permission);
+    const params = (
+      def.params === undefined ? undefined : parseParams(c, def.params)
+    ) as Parsed<PS>;
+    const query = (def.query === undefined ? undefined : parseQuery(c, def.query)) as Parsed<QS>;
+    const body = (
+      def.body === undefined ? undefined : await parseJsonBody(c, def.body)
+    ) as Parsed<BS>;
+    return handler(c, { body, query, params });
+  });
+}
+
+/** Registers one route (an {@link addRoute} bound to an app and its registry). */
+export type DefineRoute = <
+  BS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  PS extends z.ZodType | undefined = undefined,
+>(
+  def: RouteDefinition<BS, QS, PS>,
+) => void;

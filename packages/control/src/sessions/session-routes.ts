@@ -1,0 +1,325 @@
+/**
+ * The session routes of the protocol: create (idempotent), list, read, text
+ * turns, recorded turns, interrupt / pause / resume / end, and the session's
+ * Server-Sent Events.
+ */
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { EventBus, EventLog } from '@prx-voice/event';
+import type { Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
+import { CHANNELS, SESSION_STATES, VoiceError } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import type { ControlApp } from '../app.js';
+import type { ControlContext } from '../http/context.js';
+import { principalOf } from '../http/context.js';
+import { ok } from '../http/envelope.js';
+import { withIdempotency } from '../http/idempotency.js';
+import { pageData, pageOptions, pageSchema, paginationQuerySchema } from '../http/pagination.js';
+import { idSchema } from '../http/schemas.js';
+import type { SessionCommandName, SessionManager } from './session-manager.js';
+import { resumePosition, streamSessionEvents } from './sse.js';
+
+const TAGS = ['sessions'];
+const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/);
+
+/** Body of `POST /sessions`. */
+export const createSessionBody = z
+  .strictObject({
+    channel: z.enum(CHANNELS).default('websocket'),
+    language: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)
+      .optional(),
+    providers: z
+      .strictObject({
+        asr: providerName,
+        agent: providerName,
+        tts: providerName,
+        vad: providerName,
+      })
+      .partial()
+      .optional(),
+    provider_options: z
+      .strictObject({
+        asr: z.record(z.string(), z.unknown()),
+        agent: z.record(z.string(), z.unknown()),
+        tts: z.record(z.string(), z.unknown()),
+      })
+      .partial()
+      .optional(),
+    system_prompt: z.string().max(20_000).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .prefault({});
+
+const sessionView = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  state: z.enum(SESSION_STATES),
+  channel: z.string(),
+  direction: z.string(),
+  language: z.string(),
+  providers: z.record(z.string(), z.unknown()),
+  turn_count: z.number(),
+  outcome: z.string().nullable(),
+  close_reason: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  ended_at: z.string().nullable(),
+  ws_url: z.string(),
+});
+
+const turnView = z.object({
+  id: z.string(),
+  seq: z.number(),
+  status: z.string(),
+  input: z.string(),
+  user_text: z.string().nullable(),
+  assistant_text: z.string().nullable(),
+  assistant_text_generated: z.string().nullable(),
+  interrupted: z.boolean(),
+  latency: z.object({
+    asr_ms: z.number().nullable(),
+    agent_first_token_ms: z.number().nullable(),
+    tts_first_audio_ms: z.number().nullable(),
+    first_audio_sent_ms: z.number().nullable(),
+    voice_to_voice_ms: z.number().nullable(),
+  }),
+  started_at: z.string(),
+  completed_at: z.string().nullable(),
+});
+
+const params = z.strictObject({ session_id: idSchema('session') });
+
+function wsUrl(c: ControlContext, publicUrl: string | undefined, id: string): string {
+  const base =
+    publicUrl ?? `${new URL(c.req.url).protocol}//${c.req.header('host') ?? 'localhost'}`;
+  const u = new URL(base);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/api/v1/ws/${id}`;
+  return u.toString();
+}
+
+/** Registers the session routes on the control app. */
+export function registerSessionRoutes(
+  control: ControlApp,
+  deps: {
+    readonly manager: SessionManager;
+    readonly repos: Repositories;
+    readonly bus: EventBus;
+    readonly log: EventLog;
+    readonly publicUrl?: string | undefined;
+  },
+): void {
+  const { manager, repos } = deps;
+  const view = (c: ControlContext, row: SessionRow) => {
+    const live = manager.live(row.tenant_id as TenantId, row.id as SessionId);
+    return {
+      id: row.id,
+      tenant_id: row.tenant_id,
+      state: live?.actor.model.machine.value ?? (row.state as (typeof SESSION_STATES)[number]),
+      channel: row.channel,
+      direction: row.direction,
+      language: row.language,
+      providers: row.providers,
+      turn_count: row.turn_count,
+      outcome: row.outcome,
+      close_reason: row.close_reason,
+      metadata: row.metadata,
+      created_at: row.created_at.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+      ended_at: row.ended_at?.toISOString() ?? null,
+      ws_url: wsUrl(c, deps.publicUrl, row.id),
+    };
+  };
+  const turn = (t: TurnRow) => ({
+    id: t.id,
+    seq: t.seq,
+    status: t.status,
+    input: t.input_kind,
+    user_text: t.user_text,
+    assistant_text: t.assistant_text,
+    assistant_text_generated: t.assistant_text_generated,
+    interrupted: t.interrupted,
+    latency: {
+      asr_ms: t.latency_asr_ms,
+      agent_first_token_ms: t.latency_agent_first_token_ms,
+      tts_first_audio_ms: t.latency_tts_first_audio_ms,
+      first_audio_sent_ms: t.latency_first_audio_sent_ms,
+      voice_to_voice_ms: t.latency_voice_to_voice_ms,
+    },
+    started_at: t.started_at.toISOString(),
+    completed_at: t.completed_at?.toISOString() ?? null,
+  });
+  const tenant = (c: ControlContext): TenantId => principalOf(c).tenantId;
+
+  control.route({
+    method: 'post',
+    path: '/sessions',
+    summary: 'Create a session; 201 with its ws_url. Honours Idempotency-Key.',
+    tags: TAGS,
+    permission: 'session:create',
+    body: createSessionBody,
+    response: sessionView,
+    status: 201,
+    errors: ['QUOTA_EXCEEDED', 'IDEMPOTENCY_CONFLICT'],
+    handler: (c, { body }) =>
+      withIdempotency(c, { repos, scope: 'POST /sessions' }, async () => {
+        const row = await manager.create(tenant(c), {
+          channel: body.channel,
+          ...(body.language === undefined ? {} : { language: body.language }),
+          ...(body.providers === undefined ? {} : { providers: body.providers }),
+          ...(body.provider_options === undefined
+            ? {}
+            : { providerOptions: body.provider_options }),
+          ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
+          ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+        });
+        return { status: 201, data: view(c, row) };
+      }),
+  });
+
+  control.route({
+    method: 'get',
+    path: '/sessions',
+    summary: "List the caller's tenant's sessions, newest first.",
+    tags: TAGS,
+    permission: 'session:list',
+    query: paginationQuerySchema.extend({ state: z.enum(SESSION_STATES).optional() }),
+    response: pageSchema(sessionView),
+    handler: async (c, { query }) => {
+      const page = await repos
+        .forTenant(tenant(c))
+        .sessions.list({
+          ...pageOptions(query),
+          ...(query.state === undefined ? {} : { state: query.state }),
+        });
+      return ok(
+        c,
+        pageData(page, (r) => view(c, r)),
+      );
+    },
+  });
+
+  control.route({
+    method: 'get',
+    path: '/sessions/{session_id}',
+    summary: 'One session.',
+    tags: TAGS,
+    permission: 'session:read',
+    params,
+    response: sessionView,
+    errors: ['SESSION_NOT_FOUND'],
+    handler: async (c, { params: p }) =>
+      ok(c, view(c, await repos.forTenant(tenant(c)).sessions.require(p.session_id))),
+  });
+
+  control.route({
+    method: 'post',
+    path: '/sessions/{session_id}/turns',
+    summary: 'A text turn: skips ASR, runs the agent and TTS.',
+    tags: TAGS,
+    permission: 'turn:create',
+    params,
+    body: z.strictObject({ text: z.string().trim().min(1).max(4000) }),
+    response: z.object({ accepted: z.literal(true), turn_id: z.string().nullable() }),
+    status: 202,
+    errors: ['SESSION_NOT_FOUND', 'SESSION_STATE_CONFLICT'],
+    handler: async (c, { params: p, body }) => {
+      await manager.textTurn(tenant(c), p.session_id, body.text);
+      const live = manager.live(tenant(c), p.session_id);
+      return ok(c, { accepted: true as const, turn_id: live?.actor.model.turn?.id ?? null }, 202);
+    },
+  });
+
+  control.route({
+    method: 'get',
+    path: '/sessions/{session_id}/turns',
+    summary: 'The recorded turns with transcripts and latency breakdown.',
+    tags: TAGS,
+    permission: 'turn:read',
+    params,
+    query: paginationQuerySchema,
+    response: pageSchema(turnView),
+    errors: ['SESSION_NOT_FOUND'],
+    handler: async (c, { params: p, query }) => {
+      const repo = repos.forTenant(tenant(c));
+      await repo.sessions.require(p.session_id);
+      return ok(
+        c,
+        pageData(await repo.turns.listBySession(p.session_id, pageOptions(query)), turn),
+      );
+    },
+  });
+
+  const commands: readonly [
+    SessionCommandName,
+    'session:interrupt' | 'session:pause' | 'session:end',
+  ][] = [
+    ['interrupt', 'session:interrupt'],
+    ['pause', 'session:pause'],
+    ['resume', 'session:pause'],
+    ['end', 'session:end'],
+  ];
+  for (const [command, permission] of commands) {
+    control.route({
+      method: 'post',
+      path: `/sessions/{session_id}/${command}`,
+      summary: `${command[0]?.toUpperCase() ?? ''}${command.slice(1)} the session; 409 where the state machine forbids it.`,
+      tags: TAGS,
+      permission,
+      params,
+      response: z.object({ state: z.enum(SESSION_STATES) }),
+      errors: ['SESSION_NOT_FOUND', 'SESSION_STATE_CONFLICT'],
+      handler: async (c, { params: p }) => {
+        await manager.command(tenant(c), p.session_id, command);
+        const live = manager.live(tenant(c), p.session_id);
+        const state =
+          live?.actor.model.machine.value ??
+          (await repos.forTenant(tenant(c)).sessions.require(p.session_id)).state;
+        return ok(c, { state: state as (typeof SESSION_STATES)[number] });
+      },
+    });
+  }
+
+  control.route({
+    method: 'get',
+    path: '/sessions/{session_id}/events',
+    summary:
+      'Server-Sent Events: one CloudEvent per message, id = prxseq; resumes after Last-Event-ID or ?after_seq=.',
+    tags: TAGS,
+    permission: 'event:read',
+    params,
+    query: z.object({
+      after_seq: z
+        .string()
+        .regex(/^\d{1,15}$/)
+        .optional(),
+    }),
+    contentType: 'text/event-stream',
+    errors: ['SESSION_NOT_FOUND'],
+    handler: async (c, { params: p, query }) => {
+      const t = tenant(c);
+      const row = await repos.forTenant(t).sessions.get(p.session_id);
+      if (row === undefined)
+        throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: p.session_id } });
+      const afterSeq = resumePosition(c.req.header('last-event-id'), query.after_seq);
+      const live = manager.live(t, p.session_id) !== undefined;
+      return streamSSE(c, async (stream) => {
+        const abort = new AbortController();
+        stream.onAbort(() => abort.abort());
+        await streamSessionEvents({
+          bus: deps.bus,
+          log: deps.log,
+          tenantId: t,
+          sessionId: p.session_id,
+          afterSeq,
+          live,
+          signal: abort.signal,
+          write: (m) => stream.writeSSE(m),
+        });
+      });
+    },
+  });
+}

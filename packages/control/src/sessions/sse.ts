@@ -1,0 +1,73 @@
+/**
+ * Server-Sent Events of a session: the durable log after the client's
+ * position (`Last-Event-ID` or `?after_seq=`), then the live events, one
+ * CloudEvent per message with `id:` = `prxseq`. A consumer too slow for the
+ * live stream is cut off and resumes from the log when it reconnects.
+ */
+import type { AnyVoiceEvent, EventBus, EventLog } from '@prx-voice/event';
+import type { SessionId, TenantId } from '@prx-voice/types';
+
+const TERMINAL = new Set(['prx.voice.session.closed', 'prx.voice.session.failed']);
+
+/** Writes one SSE message. */
+export type SseWrite = (message: { id: string; event: string; data: string }) => Promise<void>;
+
+/**
+ * Streams a session's events after `afterSeq` until the session ends, the
+ * client goes away (`signal`), or the consumer falls behind.
+ */
+export async function streamSessionEvents(opts: {
+  readonly bus: EventBus;
+  readonly log: EventLog;
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  readonly afterSeq: number;
+  /** Whether the session still runs (else only the log is sent). */
+  readonly live: boolean;
+  readonly signal: AbortSignal;
+  readonly write: SseWrite;
+}): Promise<void> {
+  // Subscribe before reading the log, so nothing emitted in between is missed.
+  const sub = opts.live
+    ? opts.bus.subscribe({
+        sessionId: opts.sessionId,
+        afterSeq: opts.afterSeq,
+        signal: opts.signal,
+      })
+    : undefined;
+  let last = opts.afterSeq;
+  const send = async (e: AnyVoiceEvent): Promise<boolean> => {
+    if (e.prxseq <= last) return true;
+    last = e.prxseq;
+    await opts.write({ id: String(e.prxseq), event: e.type, data: JSON.stringify(e) });
+    return !TERMINAL.has(e.type);
+  };
+  try {
+    for (;;) {
+      const page = await opts.log.readAfter(opts.tenantId, opts.sessionId, last, 500, {
+        includePending: true,
+      });
+      for (const e of page) if (!(await send(e))) return;
+      if (page.length < 500) break;
+    }
+    if (sub === undefined) return;
+    for await (const item of sub) {
+      if (opts.signal.aborted) return;
+      if (!('type' in item)) return; // cut off: the client reconnects with Last-Event-ID
+      if (!(await send(item))) return;
+    }
+  } finally {
+    sub?.unsubscribe();
+  }
+}
+
+/** The position to resume after: `Last-Event-ID` wins over `after_seq`; anything else starts from 0. */
+export function resumePosition(
+  lastEventId: string | undefined | null,
+  afterSeq: string | undefined | null,
+): number {
+  for (const v of [lastEventId, afterSeq]) {
+    if (v !== undefined && v !== null && /^\d{1,15}$/.test(v.trim())) return Number(v.trim());
+  }
+  return 0;
+}

@@ -1,0 +1,166 @@
+/**
+ * Attaches a client WebSocket to a live session: authentication (header or
+ * `?token=`), RBAC, the session WebSocket protocol of the transport package,
+ * audio both ways, the session's CloudEvents as text frames, and the close
+ * codes of the protocol for every refusal.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { Clock } from '@prx-voice/core';
+import type { EventBus } from '@prx-voice/event';
+import { authorize } from '@prx-voice/policy';
+import { CLOSE_CODES, createSessionSocket } from '@prx-voice/transport';
+import type { WireSocket } from '@prx-voice/transport';
+import type { SampleRate } from '@prx-voice/media';
+import { VoiceError, isId } from '@prx-voice/types';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { SessionManager } from './session-manager.js';
+
+/** What attaching needs. */
+export interface WsAttachDeps {
+  readonly manager: SessionManager;
+  readonly authenticator: Authenticator;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly maxFrameBytes: number;
+  readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The session id of a `/api/v1/ws/{id}` path, if it is one. */
+export function wsSessionId(pathname: string): string | undefined {
+  const m = /^\/api\/v1\/ws\/([^/]+)\/?$/.exec(pathname);
+  return m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
+}
+
+function closeFor(err: unknown): { code: number; reason: string } {
+  const e = VoiceError.from(err);
+  switch (e.code) {
+    case 'UNAUTHENTICATED':
+    case 'TOKEN_EXPIRED':
+      return { code: CLOSE_CODES.unauthenticated, reason: e.message };
+    case 'FORBIDDEN':
+      return { code: CLOSE_CODES.forbidden, reason: e.message };
+    case 'SESSION_NOT_FOUND':
+    case 'INVALID_ID':
+      return { code: CLOSE_CODES.notFound, reason: 'no such session' };
+    case 'SESSION_ALREADY_ATTACHED':
+      return { code: CLOSE_CODES.alreadyAttached, reason: 'session already attached' };
+    case 'RATE_LIMITED':
+    case 'QUOTA_EXCEEDED':
+      return { code: CLOSE_CODES.limited, reason: e.message };
+    default:
+      return { code: 1011, reason: 'internal error' };
+  }
+}
+
+/** Handles one upgraded connection to `GET /api/v1/ws/{id}`. */
+export async function attachWebSocket(
+  deps: WsAttachDeps,
+  ws: WebSocket,
+  request: { readonly url: URL; readonly headers: IncomingHttpHeaders },
+): Promise<void> {
+  const socket: WireSocket = {
+    send: (data) => {
+      if (ws.readyState === ws.OPEN) ws.send(data);
+    },
+    close: (code, reason) => ws.close(code, reason.slice(0, 120)),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+  };
+  // Frames that arrive while we authenticate are kept, in order.
+  const early: { data: Buffer; isBinary: boolean }[] = [];
+  let onMessage = (data: Buffer, isBinary: boolean): void => {
+    early.push({ data, isBinary });
+  };
+  ws.on('message', (data: Buffer, isBinary: boolean) => onMessage(data, isBinary));
+  let session;
+  try {
+    const id = wsSessionId(request.url.pathname);
+    if (id === undefined || !isId('session', id)) throw new VoiceError('SESSION_NOT_FOUND');
+    const authorization = request.headers.authorization;
+    const { principal } = await deps.authenticator.authenticate(
+      { authorization: authorization ?? null, queryToken: request.url.searchParams.get('token') },
+      { allowQueryToken: true },
+    );
+    if (authorize(principal, 'turn:create').kind === 'denied')
+      throw new VoiceError('FORBIDDEN', { message: 'the credential may not talk to sessions' });
+    session = deps.manager.live(principal.tenantId, id);
+    if (session === undefined) throw new VoiceError('SESSION_NOT_FOUND');
+  } catch (err) {
+    const c = closeFor(err);
+    socket.close(c.code, c.reason);
+    return;
+  }
+  if (ws.readyState !== ws.OPEN) return; // the client left while we checked it
+  const live = session;
+  const emitError = (err: VoiceError): void => {
+    live.emitter.emit(
+      'prx.voice.session.error',
+      { code: err.code, message: err.message, retryable: err.retryable },
+      { severity: 'warn' },
+    );
+  };
+  const wire = createSessionSocket({
+    socket,
+    clock: deps.clock,
+    engine: { inputRate: deps.engineRates.input, outputRate: deps.engineRates.output },
+    limits: { maxFrameBytes: deps.maxFrameBytes },
+    handlers: {
+      onAudio: (samples) => live.actor.pushAudio(samples),
+      onText: (text) => live.actor.dispatch({ type: 'text_input', text }),
+      onInterrupt: () => live.actor.dispatch({ type: 'interrupt' }),
+      onPlaybackPosition: (segmentId, playedMs) => live.actor.playbackPosition(segmentId, playedMs),
+      onEnd: () => live.actor.dispatch({ type: 'end' }),
+      onPing: (id) =>
+        live.emitter.emit('prx.voice.session.pong', id === undefined ? {} : { ping_id: id }, {
+          severity: 'debug',
+        }),
+      onUpdate: () => undefined,
+      onProtocolError: emitError,
+    },
+  });
+  try {
+    deps.manager.attach(live.tenantId, live.id, {
+      sendAudio: (frame) => wire.sendAudio(frame),
+      clear: () => wire.resetOutput(),
+    });
+  } catch (err) {
+    const c = closeFor(err);
+    socket.close(c.code, c.reason);
+    return;
+  }
+  const listener = deps.bus.listen(
+    (item) => {
+      if ('type' in item) {
+        wire.sendEvent(item);
+        if (item.type === 'prx.voice.session.closed' || item.type === 'prx.voice.session.failed')
+          socket.close(CLOSE_CODES.normal, 'session ended');
+      } else {
+        // This connection fell too far behind its events: it is cut off; SSE can resume from the log.
+        socket.close(CLOSE_CODES.policy, 'too slow to keep up with events');
+      }
+    },
+    { sessionId: live.id, onError: (err) => deps.onError?.(err) },
+  );
+  onMessage = (data, isBinary) => {
+    try {
+      wire.receive(
+        isBinary
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : data.toString('utf8'),
+        isBinary,
+      );
+    } catch (err) {
+      deps.onError?.(err);
+    }
+  };
+  for (const m of early.splice(0)) onMessage(m.data, m.isBinary);
+  ws.on('close', () => {
+    listener.unsubscribe();
+    deps.manager.detach(live);
+    // A dropped connection is the caller hanging up.
+    live.actor.dispatch({ type: 'transport_closed' });
+  });
+}

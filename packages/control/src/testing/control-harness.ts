@@ -1,0 +1,148 @@
+/**
+ * A control app over an in-memory migrated PGlite, the in-process coordinator
+ * and a simulated clock, with helpers to make tenants and keys and to send
+ * requests through Hono's in-process fetch. Open one per test file (PGlite
+ * takes seconds to start) and isolate tests by tenant.
+ */
+import type { JWTVerifyGetKey } from 'jose';
+import type { Config } from '@prx-voice/core';
+import { parseConfig } from '@prx-voice/core';
+import { SimulatedClock } from '@prx-voice/core/testing';
+import { createApiKeyService, createTenant } from '@prx-voice/policy';
+import type { ApiKeyService, Role, Tier } from '@prx-voice/policy';
+import { createMemoryCoordinator } from '@prx-voice/storage';
+import type { Coordinator, TenantRow } from '@prx-voice/storage';
+import { openTestDatabase } from '@prx-voice/storage/testing';
+import type { TestDatabase } from '@prx-voice/storage/testing';
+import { createSequentialIdGenerator } from '@prx-voice/types';
+import type { IdGenerator, TenantId } from '@prx-voice/types';
+import { createControlApp } from '../app.js';
+import type { ControlApp, ControlDeps } from '../app.js';
+import type { ControlLogger } from '../http/context.js';
+import { createControlMetrics } from '../metrics/control-metrics.js';
+import type { ControlMetrics } from '../metrics/control-metrics.js';
+import type { ReadinessReport } from '../metrics/readiness.js';
+
+/** A request sent through {@link ControlHarness.request}. */
+export interface HarnessRequest {
+  readonly method?: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** JSON-encoded with `Content-Type: application/json` unless a string. */
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** What a test works with. */
+export interface ControlHarness {
+  readonly db: TestDatabase;
+  readonly clock: SimulatedClock;
+  readonly ids: IdGenerator;
+  readonly coordinator: Coordinator;
+  readonly apiKeys: ApiKeyService;
+  readonly metrics: ControlMetrics;
+  readonly config: Config;
+  readonly control: ControlApp;
+  /** Errors the app logged. */
+  readonly logged: { fields: Record<string, unknown>; message: string }[];
+  /** Another app over the same database, coordinator and clock, with other config or deps. */
+  build(opts?: { config?: unknown; deps?: Partial<ControlDeps> }): ControlApp;
+  /** A new tenant with a unique slug. */
+  tenant(tier?: Tier): Promise<TenantRow>;
+  /** A new API key of a tenant. */
+  key(tenantId: string, role: Role): Promise<string>;
+  /** Sends a request to `app` (default the harness's app); JSON bodies are encoded. */
+  request(path: string, req?: HarnessRequest, app?: ControlApp): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createControlHarness}. */
+export interface ControlHarnessOptions {
+  /** Raw configuration input (snake_case, as in YAML). */
+  readonly config?: unknown;
+  readonly readiness?: () => Promise<ReadinessReport>;
+  readonly jwtKey?: JWTVerifyGetKey;
+}
+
+/**
+ * Opens the harness.
+ *
+ * @example
+ * const h = await createControlHarness();
+ * const t = await h.tenant();
+ * const res = await h.request(`/api/v1/tenants/${t.id}`, { token: await h.key(t.id, 'tenant_admin') });
+ */
+export async function createControlHarness(
+  opts: ControlHarnessOptions = {},
+): Promise<ControlHarness> {
+  const clock = new SimulatedClock();
+  const ids = createSequentialIdGenerator();
+  const db = await openTestDatabase({ clock, ids });
+  const coordinator = createMemoryCoordinator({ clock });
+  const apiKeys = createApiKeyService({ repos: db.repos, clock });
+  const metrics = createControlMetrics({ defaultMetrics: false });
+  const logged: ControlHarness['logged'] = [];
+  const log: ControlLogger = {
+    error: (fields, message) => logged.push({ fields, message }),
+    warn: (fields, message) => logged.push({ fields, message }),
+  };
+  const readiness =
+    opts.readiness ??
+    (() => Promise.resolve({ ready: true, checks: [{ name: 'storage', ok: true }] }));
+  let slugs = 0;
+  const build: ControlHarness['build'] = (o = {}) =>
+    createControlApp({
+      config: parseConfig(o.config ?? opts.config ?? {}, { runtime: { hostname: 'test', pid: 1 } }),
+      clock,
+      ids,
+      repos: db.repos,
+      coordinator,
+      apiKeys,
+      metrics,
+      readiness,
+      instanceId: 'test-1',
+      log,
+      ...(opts.jwtKey === undefined ? {} : { jwtKey: opts.jwtKey }),
+      ...o.deps,
+    });
+  const control = build();
+  const config = parseConfig(opts.config ?? {}, { runtime: { hostname: 'test', pid: 1 } });
+  return {
+    db,
+    clock,
+    ids,
+    coordinator,
+    apiKeys,
+    metrics,
+    config,
+    control,
+    logged,
+    build,
+    tenant: (tier = 'growth') =>
+      createTenant(db.repos, {
+        slug: `t-${String(++slugs)}-${String(clock.now())}`,
+        name: 'Test',
+        tier,
+      }),
+    key: async (tenantId, role) =>
+      (await apiKeys.create({ tenantId: tenantId as TenantId, name: `k-${role}`, role })).key,
+    request: (path, req = {}, app = control) => {
+      const headers: Record<string, string> = { ...req.headers };
+      if (req.token !== undefined) headers['Authorization'] = `Bearer ${req.token}`;
+      let body: string | undefined;
+      if (typeof req.body === 'string') body = req.body;
+      else if (req.body !== undefined) {
+        body = JSON.stringify(req.body);
+        headers['Content-Type'] ??= 'application/json';
+      }
+      return Promise.resolve(
+        app.app.request(path, {
+          method: req.method ?? 'GET',
+          headers,
+          ...(body === undefined ? {} : { body }),
+        }),
+      );
+    },
+    close: () => db.close(),
+  };
+}
