@@ -65,3 +65,14 @@ export { continuationRequest, createFailoverAgent, fallbackReason } from './fail
 export type { FailoverMember, FallbackNotice } from './failover/failover-agent.js';
 export { createFailoverAsr } from './failover/failover-asr.js';
 export { createFailoverTts, ESTIMATED_MS_PER_CHAR, unspokenRemainder } from './failover/failover-tts.js';
+export { createOpenAiCompatibleAgent } from './providers/agents/openai-compatible-agent.js';
+export type { OpenAiCompatibleAgentDeps } from './providers/agents/openai-compatible-agent.js';
+export { createAnthropicAgent } from './providers/agents/anthropic-agent.js';
+export type { AnthropicAgentDeps } from './providers/agents/anthropic-agent.js';
+export { createOllamaAgent } from './providers/agents/ollama-agent.js';
+export type { OllamaAgentDeps } from './providers/agents/ollama-agent.js';
+export { createScriptedAgent } from './providers/agents/scripted-agent.js';
+export type { ScriptedAgentDeps } from './providers/agents/scripted-agent.js';
+export { scriptedAgentScriptSchema } from './providers/agents/scripted-script.js';
+export type { ScriptedAgentScript } from './providers/agents/scripted-script.js';
+export type { AgentEnv, RemoteAgentDeps } from './providers/agents/remote-agent-common.js';
