@@ -60,11 +60,23 @@ export type { ProviderFactory, ProviderRegistry } from './registry.js';
 export { defaultProviders } from './default-providers.js';
 export type { DefaultProvidersOptions } from './default-providers.js';
 export { createCircuitBreaker } from './failover/circuit-breaker.js';
-export type { BreakerState, CircuitBreaker, CircuitBreakerOptions } from './failover/circuit-breaker.js';
-export { continuationRequest, createFailoverAgent, fallbackReason } from './failover/failover-agent.js';
+export type {
+  BreakerState,
+  CircuitBreaker,
+  CircuitBreakerOptions,
+} from './failover/circuit-breaker.js';
+export {
+  continuationRequest,
+  createFailoverAgent,
+  fallbackReason,
+} from './failover/failover-agent.js';
 export type { FailoverMember, FallbackNotice } from './failover/failover-agent.js';
 export { createFailoverAsr } from './failover/failover-asr.js';
-export { createFailoverTts, ESTIMATED_MS_PER_CHAR, unspokenRemainder } from './failover/failover-tts.js';
+export {
+  createFailoverTts,
+  ESTIMATED_MS_PER_CHAR,
+  unspokenRemainder,
+} from './failover/failover-tts.js';
 export { createOpenAiCompatibleAgent } from './providers/agents/openai-compatible-agent.js';
 export type { OpenAiCompatibleAgentDeps } from './providers/agents/openai-compatible-agent.js';
 export { createAnthropicAgent } from './providers/agents/anthropic-agent.js';
