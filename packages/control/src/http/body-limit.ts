@@ -56,7 +56,13 @@ export function bodyLimitMiddleware(maxBytes: number): MiddlewareHandler<Control
       throw tooLarge(maxBytes);
     }
     const bytes = await readLimited(raw.body, maxBytes);
-    c.req.raw = new Request(raw, { body: bytes.byteLength === 0 ? null : bytes });
+    // A new Request from the parts: the original's body stream is consumed now.
+    c.req.raw = new Request(raw.url, {
+      method: raw.method,
+      headers: raw.headers,
+      signal: raw.signal,
+      body: bytes.byteLength === 0 ? null : bytes,
+    });
     await next();
   });
 }

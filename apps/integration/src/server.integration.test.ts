@@ -1,0 +1,213 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { parseEvent } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import { generateTone } from '@prx-voice/media';
+import { startServer } from '@prx-voice/server';
+import type { RunningServer } from '@prx-voice/server';
+
+const KEY = 'pk_integration_bootstrap_key_0123456789';
+const dir = mkdtempSync(join(tmpdir(), 'prx-int-'));
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({
+    load: {
+      cwd: dir,
+      env: {
+        PRX_VOICE_SERVER__PORT: '0',
+        PRX_VOICE_SERVER__HOST: '127.0.0.1',
+        PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
+        PRX_VOICE_STORAGE__DATA_DIR: 'data',
+      },
+    },
+    log: (line) => process.stderr.write(`SERVER: ${line}\n`),
+  });
+}, 60_000);
+afterAll(async () => {
+  await server.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  key = KEY,
+): Promise<{
+  status: number;
+  json: { data: Record<string, unknown> | null; error: { code: string } | null };
+}> {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as never };
+}
+
+interface Client {
+  ws: WebSocket;
+  events: AnyVoiceEvent[];
+  audioBytes: number;
+  closed: Promise<{ code: number; reason: string }>;
+  waitFor(type: string): Promise<AnyVoiceEvent>;
+}
+
+function connect(url: string): Promise<Client> {
+  const ws = new WebSocket(url);
+  const events: AnyVoiceEvent[] = [];
+  const waiters: { type: string; resolve: (e: AnyVoiceEvent) => void }[] = [];
+  const client: Client = {
+    ws,
+    events,
+    audioBytes: 0,
+    closed: new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    ),
+    waitFor: (type) => {
+      const seen = events.find((e) => e.type === type);
+      return seen !== undefined
+        ? Promise.resolve(seen)
+        : new Promise((resolve) => waiters.push({ type, resolve }));
+    },
+  };
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      client.audioBytes += data.length;
+      return;
+    }
+    const event = parseEvent(data.toString('utf8')); // every text frame must be a valid CloudEvent
+    events.push(event);
+    for (const w of waiters.splice(0)) {
+      if (w.type === event.type) w.resolve(event);
+      else waiters.push(w);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(client));
+    ws.once('error', reject);
+  });
+}
+
+describe('the server over real sockets', () => {
+  it('runs a voice turn over the session WebSocket: audio in, transcript, tokens, audio out, turn completed', async () => {
+    const created = await api('POST', '/sessions', { channel: 'websocket' });
+    expect(created.status).toBe(201);
+    const wsUrl = String(created.json.data?.ws_url);
+    const client = await connect(`${wsUrl}?token=${KEY}`);
+    const tone = generateTone({
+      sampleRate: 16000,
+      frequencyHz: 300,
+      durationMs: 20,
+      amplitude: 0.3,
+    }).samples;
+    const speech = Buffer.from(tone.buffer, tone.byteOffset, tone.byteLength);
+    const silence = Buffer.alloc(640);
+    for (let i = 0; i < 30; i++) client.ws.send(speech);
+    for (let i = 0; i < 60; i++) client.ws.send(silence);
+    const completed = await client.waitFor('prx.voice.turn.completed');
+    expect(completed.data).toMatchObject({
+      user_text: 'hello',
+      assistant_text: 'You said: hello',
+      interrupted: false,
+    });
+    expect(
+      client.events.find((e) => e.type === 'prx.voice.asr.transcript_final')?.data,
+    ).toMatchObject({ text: 'hello' });
+    // Mock TTS: 50 ms per character of "You said: hello" at 24 kHz, 2 bytes a sample.
+    expect(client.audioBytes).toBe(15 * 50 * 24 * 2);
+    const seqs = client.events.map((e) => e.prxseq);
+    expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] ?? 0) + i));
+    client.ws.send(JSON.stringify({ type: 'end' }));
+    expect((await client.closed).code).toBe(1000);
+    const turns = await api('GET', `/sessions/${String(created.json.data?.id)}/turns`);
+    expect(turns.json.data?.items).toMatchObject([
+      { seq: 1, user_text: 'hello', assistant_text: 'You said: hello' },
+    ]);
+  }, 30_000);
+
+  it('refuses bad credentials, unknown sessions and a second attachment with the protocol’s close codes', async () => {
+    const created = await api('POST', '/sessions', {});
+    const wsUrl = String(created.json.data?.ws_url);
+    expect(
+      (await (await connect(`${wsUrl}?token=pk_not_a_real_key_0000000000000000000`)).closed).code,
+    ).toBe(4401);
+    expect(
+      (
+        await (
+          await connect(
+            `${wsUrl.replace(/sess_[0-9a-z]+/, 'sess_01m7zfxr1ke3gt21wjx3g547ft')}?token=${KEY}`,
+          )
+        ).closed
+      ).code,
+    ).toBe(4404);
+    const first = await connect(`${wsUrl}?token=${KEY}`);
+    const second = await connect(`${wsUrl}?token=${KEY}`);
+    expect((await second.closed).code).toBe(4409);
+    // The first connection carries on: a malformed frame gets an error event, the connection stays open.
+    first.ws.send('{not json');
+    const error = await first.waitFor('prx.voice.session.error');
+    expect(error.data).toMatchObject({ code: 'INVALID_FRAME' });
+    first.ws.send(Buffer.alloc(3)); // odd-length PCM16
+    first.ws.send(JSON.stringify({ type: 'ping', id: 'p1' }));
+    expect((await first.waitFor('prx.voice.session.pong')).data).toEqual({ ping_id: 'p1' });
+    expect(
+      first.events
+        .filter((e) => e.type === 'prx.voice.session.error')
+        .map((e) => (e.data as { code: string }).code),
+    ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO']);
+    first.ws.close();
+    await first.closed;
+  }, 30_000);
+
+  it('answers HTTP errors in the envelope: bad token, malformed JSON, state conflicts, idempotent repeats', async () => {
+    expect(
+      (await api('GET', '/sessions', undefined, 'pk_wrong_key_00000000000000000000000')).json.error
+        ?.code,
+    ).toBe('UNAUTHENTICATED');
+    const bad = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: '{oops',
+    });
+    expect(bad.status).toBe(400);
+    const created = await api('POST', '/sessions', {});
+    const id = String(created.json.data?.id);
+    expect((await api('POST', `/sessions/${id}/resume`)).json.error?.code).toBe(
+      'SESSION_STATE_CONFLICT',
+    );
+    expect((await api('POST', `/sessions/${id}/pause`)).json.data).toEqual({ state: 'Paused' });
+    const headers = {
+      authorization: `Bearer ${KEY}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'create-1',
+    };
+    const one = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers,
+      body: '{"channel":"websocket"}',
+    });
+    const two = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers,
+      body: '{"channel":"websocket"}',
+    });
+    const three = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers,
+      body: '{"channel":"web"}',
+    });
+    expect(two.status).toBe(201);
+    expect(((await two.json()) as { data: { id: string } }).data.id).toBe(
+      ((await one.json()) as { data: { id: string } }).data.id,
+    );
+    expect(three.status).toBe(409);
+  }, 30_000);
+});

@@ -1,0 +1,166 @@
+/**
+ * Starts the PRX Voice server: storage and coordination from configuration,
+ * the bootstrap tenant and key, the control app with the session routes, the
+ * session WebSocket upgrade, and a drain for shutdown.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { serve } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
+import {
+  attachWebSocket,
+  createControlApp,
+  createControlMetrics,
+  createReadiness,
+  createSessionManager,
+  registerSessionRoutes,
+  wsSessionId,
+} from '@prx-voice/control';
+import type { SessionManager } from '@prx-voice/control';
+import type { Clock, LoadConfigOptions } from '@prx-voice/core';
+import { createEventBus, createEventLog } from '@prx-voice/event';
+import { createAdmissionService, ensureBootstrap } from '@prx-voice/policy';
+import { serverProviders } from './providers.js';
+import { openRuntime } from './runtime.js';
+import type { Runtime } from './runtime.js';
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port` it listens on. */
+  readonly url: string;
+  readonly runtime: Runtime;
+  readonly manager: SessionManager;
+  /** Stops accepting, lets live sessions finish up to the configured timeout, ends the rest, closes everything. */
+  shutdown(): Promise<{ ended: number; forced: number }>;
+}
+
+/** Starts a server; `port` 0 picks a free one. */
+export async function startServer(
+  opts: {
+    readonly load?: LoadConfigOptions;
+    readonly clock?: Clock;
+    readonly log?: (line: string) => void;
+  } = {},
+): Promise<RunningServer> {
+  const rt = await openRuntime({
+    ...(opts.load === undefined ? {} : { load: opts.load }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+  });
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { config, clock, ids, repos, storage } = rt;
+  await ensureBootstrap({ repos, keys: rt.apiKeys, bootstrapKey: config.auth.bootstrap_api_key });
+  const coordinator = storage.coordinator;
+  const admission = createAdmissionService({ coordinator, clock });
+  const metrics = createControlMetrics();
+  const bus = createEventBus();
+  const eventLog = createEventLog({
+    repos,
+    clock,
+    onError: (err, f) =>
+      log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
+  });
+  const instanceId = config.deploy.instance_id;
+  const manager = createSessionManager({
+    config,
+    clock,
+    ids,
+    repos,
+    admission,
+    providers: serverProviders(config, clock),
+    bus,
+    log: eventLog,
+    instanceId,
+    onSessionEnded: (outcome) => {
+      metrics.sessionEnded(outcome);
+      metrics.setLiveSessions(manager.liveCount);
+    },
+    onError: (err, context) =>
+      log(`${context}: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const control = createControlApp({
+    config,
+    clock,
+    ids,
+    repos,
+    coordinator,
+    apiKeys: rt.apiKeys,
+    metrics,
+    admission,
+    instanceId,
+    log: {
+      error: (fields, message) => log(`${message} ${JSON.stringify(fields)}`),
+      warn: (fields, message) => log(`${message} ${JSON.stringify(fields)}`),
+    },
+    readiness: createReadiness({
+      clock,
+      probes: {
+        database: () => storage.database.ping(),
+        coordination: () => coordinator.ping(),
+        accepting: () =>
+          manager.accepting ? Promise.resolve() : Promise.reject(new Error('draining')),
+      },
+    }),
+  });
+  registerSessionRoutes(control, {
+    manager,
+    repos,
+    bus,
+    log: eventLog,
+    publicUrl: config.server.public_url,
+  });
+  const server = serve({
+    fetch: control.app.fetch,
+    port: config.server.port,
+    hostname: config.server.host,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.limits.max_ws_frame_bytes * 2,
+  });
+  (server as HttpServer).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (wsSessionId(url.pathname) === undefined) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      void attachWebSocket(
+        {
+          manager,
+          authenticator: control.authenticator,
+          bus,
+          clock,
+          maxFrameBytes: config.limits.max_ws_frame_bytes,
+          engineRates: { input: 16000, output: 24000 },
+          onError: (err) => log(`websocket: ${err instanceof Error ? err.message : String(err)}`),
+        },
+        ws,
+        { url, headers: req.headers },
+      );
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    runtime: rt,
+    manager,
+    async shutdown() {
+      const result = await manager.drain(config.server.shutdown_timeout_ms);
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await eventLog.close();
+      bus.close();
+      await rt.close();
+      return result;
+    },
+  };
+}
