@@ -26,7 +26,7 @@ beforeAll(async () => {
     },
     log: (line) => process.stderr.write(`SERVER: ${line}\n`),
   });
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await server.shutdown();
   rmSync(dir, { recursive: true, force: true });
@@ -131,7 +131,7 @@ describe('the server over real sockets', () => {
     expect(turns.json.data?.items).toMatchObject([
       { seq: 1, user_text: 'hello', assistant_text: 'You said: hello' },
     ]);
-  }, 30_000);
+  }, 120_000);
 
   it('refuses bad credentials, unknown sessions and a second attachment with the protocol’s close codes', async () => {
     const created = await api('POST', '/sessions', {});
@@ -165,7 +165,7 @@ describe('the server over real sockets', () => {
     ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO']);
     first.ws.close();
     await first.closed;
-  }, 30_000);
+  }, 120_000);
 
   it('answers HTTP errors in the envelope: bad token, malformed JSON, state conflicts, idempotent repeats', async () => {
     expect(
@@ -209,5 +209,5 @@ describe('the server over real sockets', () => {
       ((await one.json()) as { data: { id: string } }).data.id,
     );
     expect(three.status).toBe(409);
-  }, 30_000);
+  }, 120_000);
 });

@@ -6,13 +6,17 @@
  */
 import {
   createAnthropicAgent,
+  createDeepgramAsr,
+  createDeepgramTts,
+  createOpenAiTranscriptionAsr,
+  createOpenAiTts,
   createOllamaAgent,
   createOpenAiCompatibleAgent,
   createScriptedAgent,
   defaultProviders,
   scriptedAgentScriptSchema,
 } from '@prx-voice/adapter';
-import type { AgentProvider, ProviderRegistry } from '@prx-voice/adapter';
+import type { AgentProvider, AsrProvider, ProviderRegistry, TtsProvider } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 
 /** An agent whose requests get `defaults` under their own options. */
@@ -24,6 +28,27 @@ function withDefaults(
   return {
     id: agent.id,
     run: (request) => agent.run({ ...request, options: { ...defaults, ...request.options } }),
+  };
+}
+
+/** An ASR whose streams get `defaults` under their own options. */
+function asrWithDefaults(
+  asr: AsrProvider,
+  defaults: Record<string, unknown> | undefined,
+): AsrProvider {
+  if (defaults === undefined) return asr;
+  return { id: asr.id, open: (o) => asr.open({ ...o, options: { ...defaults, ...o.options } }) };
+}
+
+/** A TTS whose requests get `defaults` under their own options. */
+function ttsWithDefaults(
+  tts: TtsProvider,
+  defaults: Record<string, unknown> | undefined,
+): TtsProvider {
+  if (defaults === undefined) return tts;
+  return {
+    id: tts.id,
+    synthesize: (r) => tts.synthesize({ ...r, options: { ...defaults, ...r.options } }),
   };
 }
 
@@ -42,7 +67,19 @@ export function serverProviders(
     .registerAgent('anthropic', () =>
       withDefaults(createAnthropicAgent({ clock, env }), options('anthropic')),
     )
-    .registerAgent('ollama', () => withDefaults(createOllamaAgent({ clock }), options('ollama')));
+    .registerAgent('ollama', () => withDefaults(createOllamaAgent({ clock }), options('ollama')))
+    .registerAsr('deepgram', () =>
+      asrWithDefaults(createDeepgramAsr({ clock, env }), options('deepgram')),
+    )
+    .registerAsr('openai', () =>
+      asrWithDefaults(createOpenAiTranscriptionAsr({ clock, env }), options('openai')),
+    )
+    .registerTts('deepgram', () =>
+      ttsWithDefaults(createDeepgramTts({ clock, env }), options('deepgram')),
+    )
+    .registerTts('openai', () =>
+      ttsWithDefaults(createOpenAiTts({ clock, env }), options('openai')),
+    );
   const script = options('scripted');
   if (script !== undefined) {
     const parsed = scriptedAgentScriptSchema.parse(script['script'] ?? script);

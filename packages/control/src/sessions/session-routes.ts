@@ -189,12 +189,10 @@ export function registerSessionRoutes(
     query: paginationQuerySchema.extend({ state: z.enum(SESSION_STATES).optional() }),
     response: pageSchema(sessionView),
     handler: async (c, { query }) => {
-      const page = await repos
-        .forTenant(tenant(c))
-        .sessions.list({
-          ...pageOptions(query),
-          ...(query.state === undefined ? {} : { state: query.state }),
-        });
+      const page = await repos.forTenant(tenant(c)).sessions.list({
+        ...pageOptions(query),
+        ...(query.state === undefined ? {} : { state: query.state }),
+      });
       return ok(
         c,
         pageData(page, (r) => view(c, r)),

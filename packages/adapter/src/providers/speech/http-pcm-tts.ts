@@ -1,0 +1,176 @@
+/**
+ * The synthesis shared by the HTTP text-to-speech providers whose endpoint
+ * takes the whole text in one request and streams raw PCM16 back (Deepgram
+ * Aura, OpenAI speech): the text is collected, posted, and the body decoded as
+ * it arrives into whole samples at the requested rate.
+ */
+import type { Clock, TimerHandle } from '@prx-voice/core';
+import type { SampleRate } from '@prx-voice/media';
+import type { VoiceError } from '@prx-voice/types';
+import type { TtsEvent, TtsRequest } from '../../interfaces.js';
+import { closeQuietly, isAborted, nextUnlessAborted } from '../../internal/clock-delay.js';
+import { PcmDecoder } from './pcm-chunks.js';
+import { connectionError, httpStatusError, protocolError, stallError } from './provider-errors.js';
+
+/** The `fetch` the HTTP providers call (injectable for tests). */
+export type FetchFunction = typeof globalThis.fetch;
+
+/** One provider request, built once the text is known. */
+export interface PcmHttpRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** Rate of the PCM16 mono the provider sends back. */
+  readonly rate: SampleRate;
+}
+
+/** How one synthesis talks to its provider. */
+export interface PcmHttpSynthesis {
+  readonly provider: string;
+  readonly clock: Clock;
+  readonly fetch: FetchFunction;
+  /** Longest silence allowed before the answer's headers and between its body chunks. */
+  readonly firstByteTimeoutMs: number;
+  /** The API key, scrubbed from error text. */
+  readonly secret: string;
+}
+
+/**
+ * The whole text of a request: a string as is, a stream of pieces joined in
+ * order; `undefined` when the request aborts first.
+ */
+export async function collectText(request: TtsRequest): Promise<string | undefined> {
+  if (typeof request.text === 'string') return request.text;
+  const iterator = request.text[Symbol.asyncIterator]();
+  let text = '';
+  for (;;) {
+    const next = await nextUnlessAborted(iterator, request.signal);
+    if (next === undefined) return undefined;
+    if (isAborted(request.signal)) {
+      closeQuietly(iterator);
+      return undefined;
+    }
+    if (next.done === true) return text;
+    text += next.value;
+  }
+}
+
+/**
+ * Posts `build(text)` and yields the audio of the answer as it arrives, then
+ * `usage` with the characters sent. Empty text gives only `usage` 0. A stall
+ * past `firstByteTimeoutMs` (before the headers or between chunks) throws
+ * `PROVIDER_TIMEOUT`; a dropped body `PROVIDER_UNAVAILABLE`, both with
+ * `details.partial` saying whether audio was already yielded. An aborted
+ * request, or a consumer that stops early, cancels the HTTP request and ends
+ * without throwing.
+ */
+export async function* synthesizePcmOverHttp(
+  request: TtsRequest,
+  synthesis: PcmHttpSynthesis,
+  build: (text: string) => PcmHttpRequest,
+): AsyncGenerator<TtsEvent> {
+  const { signal } = request;
+  if (signal.aborted) return;
+  const text = await collectText(request);
+  if (text === undefined || isAborted(signal)) return;
+  if (text.trim() === '') {
+    yield { type: 'usage', characters: 0 };
+    return;
+  }
+  const http = build(text);
+  const { provider, clock } = synthesis;
+  const controller = new AbortController();
+  const onAbort = (): void => {
+    controller.abort();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  let timer: TimerHandle | undefined;
+  /** Set by callbacks and read after awaits (an object, so narrowing does not assume they never change). */
+  const progress = { stalled: false, yielded: false };
+  const arm = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      progress.stalled = true;
+      controller.abort();
+    }, synthesis.firstByteTimeoutMs);
+  };
+  const stall = (what: string): VoiceError =>
+    stallError(provider, synthesis.firstByteTimeoutMs, what, progress.yielded);
+  /** The error to throw for a failed await, or undefined when the request was aborted. */
+  const failure = (cause: unknown, what: string): VoiceError | undefined => {
+    if (isAborted(signal)) return undefined;
+    if (progress.stalled) return stall(what);
+    return connectionError(provider, `${what} failed`, progress.yielded, cause);
+  };
+
+  try {
+    arm();
+    let response: Response;
+    try {
+      response = await synthesis.fetch(http.url, {
+        method: 'POST',
+        headers: http.headers,
+        body: http.body,
+        signal: controller.signal,
+      });
+    } catch (cause) {
+      const error = failure(cause, 'request');
+      if (error === undefined) return;
+      throw error;
+    }
+    arm();
+    if (!response.ok) {
+      let body = '';
+      try {
+        body = await response.text();
+      } catch {
+        // A dropped error body leaves the status, which says enough; a stall or an abort does not.
+        if (isAborted(signal)) return;
+        if (progress.stalled) throw stall('error body');
+      }
+      throw httpStatusError({
+        provider,
+        status: response.status,
+        header: (name) => response.headers.get(name),
+        body,
+        secret: synthesis.secret,
+        now: clock.now(),
+      });
+    }
+    if (response.body === null) throw protocolError(provider, 'an answer without a body', false);
+    const decoder = new PcmDecoder(http.rate, request.sampleRate);
+    const reader = response.body.getReader();
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (cause) {
+        const error = failure(cause, 'audio stream');
+        if (error === undefined) return;
+        throw error;
+      }
+      if (chunk.done) break;
+      arm();
+      const bytes: unknown = chunk.value;
+      if (!(bytes instanceof Uint8Array))
+        throw protocolError(provider, 'a non-byte body', progress.yielded);
+      const samples = decoder.push(bytes);
+      if (samples.length === 0) continue;
+      progress.yielded = true;
+      yield { type: 'audio', samples };
+      if (isAborted(signal)) return;
+    }
+    const tail = decoder.flush();
+    if (tail.length > 0) {
+      yield { type: 'audio', samples: tail };
+      if (isAborted(signal)) return;
+    }
+    yield { type: 'usage', characters: text.length };
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    // Cancels a request or body still in flight (early stop, error); a no-op once it completed.
+    controller.abort();
+  }
+}
