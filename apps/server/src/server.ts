@@ -9,6 +9,9 @@ import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import {
+  attachTwilioStream,
+  registerTwilioWebhook,
+  TWILIO_STREAM_PATH,
   attachWebSocket,
   createControlApp,
   createControlMetrics,
@@ -17,13 +20,36 @@ import {
   registerSessionRoutes,
   wsSessionId,
 } from '@prx-voice/control';
-import type { SessionManager } from '@prx-voice/control';
-import type { Clock, LoadConfigOptions } from '@prx-voice/core';
+import type { SessionManager, TwilioSettings } from '@prx-voice/control';
+import type { Clock, Config, LoadConfigOptions } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createAdmissionService, ensureBootstrap } from '@prx-voice/policy';
 import { serverProviders } from './providers.js';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
+
+/**
+ * Twilio is on when `adapters.providers.twilio` names a `tenant` (slug) and an
+ * `auth_token` (or `TWILIO_AUTH_TOKEN` is set) and `server.public_url` is set.
+ */
+export function twilioSettings(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+): TwilioSettings | undefined {
+  const t = config.adapters.providers['twilio'];
+  const authToken =
+    typeof t?.['auth_token'] === 'string' ? t['auth_token'] : env['TWILIO_AUTH_TOKEN'];
+  const tenant = typeof t?.['tenant'] === 'string' ? t['tenant'] : undefined;
+  const publicUrl = config.server.public_url;
+  if (
+    authToken === undefined ||
+    authToken === '' ||
+    tenant === undefined ||
+    publicUrl === undefined
+  )
+    return undefined;
+  return { authToken, tenant, publicUrl };
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -109,6 +135,8 @@ export async function startServer(
     log: eventLog,
     publicUrl: config.server.public_url,
   });
+  const twilio = twilioSettings(config, process.env);
+  if (twilio !== undefined) registerTwilioWebhook(control, { manager, repos, twilio });
   const server = serve({
     fetch: control.app.fetch,
     port: config.server.port,
@@ -124,6 +152,21 @@ export async function startServer(
   });
   (server as HttpServer).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (twilio !== undefined && url.pathname === TWILIO_STREAM_PATH) {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        attachTwilioStream(
+          {
+            manager,
+            clock,
+            twilio,
+            engineRates: { input: 16000, output: 24000 },
+            onError: (err) => log(`twilio: ${err instanceof Error ? err.message : String(err)}`),
+          },
+          ws,
+        );
+      });
+      return;
+    }
     if (wsSessionId(url.pathname) === undefined) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;

@@ -103,3 +103,10 @@ export { resumePosition, streamSessionEvents } from './sessions/sse.js';
 export { attachWebSocket, wsSessionId } from './sessions/ws-attach.js';
 export type { WsAttachDeps } from './sessions/ws-attach.js';
 export { registerSessionRoutes } from './sessions/session-routes.js';
+export {
+  attachTwilioStream,
+  registerTwilioWebhook,
+  TWILIO_STREAM_PATH,
+  TWILIO_VOICE_PATH,
+} from './sessions/twilio.js';
+export type { TwilioSettings } from './sessions/twilio.js';
