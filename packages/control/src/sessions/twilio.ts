@@ -17,7 +17,7 @@ import {
 import type { WireSocket } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError, isId } from '@prx-voice/types';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
 import type { ControlApp } from '../app.js';
 import type { SessionManager } from './session-manager.js';
 
