@@ -15,7 +15,7 @@ describe('per-state timeouts', () => {
     expect(token).toBeTypeOf('number');
     const r = step(
       m,
-      { type: 'timer', name: 'state_timeout', token: token ?? -1 } as SessionInput,
+      { type: 'timer', name: 'state_timeout', token: token ?? -1 },
       { ...ctx, now: 10_000 },
     );
     expect(r.model.machine.value).toBe('Failed');
