@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeAsr } from '@prx-voice/adapter/testing';
-import type { SessionInput } from './model.js';
 import { initialModel, step } from './reducer.js';
 import { createScenario, scenarioSettings } from './testing/scenario.js';
 
