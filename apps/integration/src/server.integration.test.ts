@@ -55,6 +55,8 @@ async function api(
 interface Client {
   ws: WebSocket;
   events: AnyVoiceEvent[];
+  /** Arrival order of audio frames and events. */
+  order: string[];
   audioBytes: number;
   closed: Promise<{ code: number; reason: string }>;
   waitFor(type: string): Promise<AnyVoiceEvent>;
@@ -67,6 +69,7 @@ function connect(url: string): Promise<Client> {
   const client: Client = {
     ws,
     events,
+    order: [],
     audioBytes: 0,
     closed: new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -81,10 +84,12 @@ function connect(url: string): Promise<Client> {
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
       client.audioBytes += data.length;
+      client.order.push('audio');
       return;
     }
     const event = parseEvent(data.toString('utf8')); // every text frame must be a valid CloudEvent
     events.push(event);
+    client.order.push(event.type);
     for (const w of waiters.splice(0)) {
       if (w.type === event.type) w.resolve(event);
       else waiters.push(w);
@@ -131,6 +136,56 @@ describe('the server over real sockets', () => {
     expect(turns.json.data?.items).toMatchObject([
       { seq: 1, user_text: 'hello', assistant_text: 'You said: hello' },
     ]);
+  }, 120_000);
+
+  it('barge-in over the WebSocket: interrupt.issued and playback.flushed, no audio of the old run after them, the heard part stored', async () => {
+    const created = await api('POST', '/sessions', {
+      provider_options: { agent: { token_delay_ms: 5 } },
+    });
+    const id = String(created.json.data?.id);
+    const client = await connect(`${String(created.json.data?.ws_url)}?token=${KEY}`);
+    client.ws.send(
+      JSON.stringify({
+        type: 'input.text',
+        text: 'please tell me a long story about the sea and the wind',
+      }),
+    );
+    await client.waitFor('prx.voice.playback.started');
+    // Real time passes while the answer plays (the server paces it): the caller hears some of it.
+    await new Promise((r) => setTimeout(r, 400));
+    const tone = generateTone({
+      sampleRate: 16000,
+      frequencyHz: 300,
+      durationMs: 20,
+      amplitude: 0.3,
+    }).samples;
+    const speech = Buffer.from(tone.buffer, tone.byteOffset, tone.byteLength);
+    for (let i = 0; i < 40; i++) {
+      client.ws.send(speech);
+      await new Promise((r) => setTimeout(r, 20)); // real time: the interruption policy counts speech duration
+    }
+    await client.waitFor('prx.voice.playback.flushed');
+    const issued = client.order.indexOf('prx.voice.interrupt.issued');
+    const flushed = client.order.indexOf('prx.voice.playback.flushed');
+    expect(issued).toBeGreaterThan(0);
+    expect(flushed).toBeGreaterThan(issued);
+    // Until the next run's audio starts, nothing of the old run arrives.
+    const nextStart = client.order.indexOf('prx.voice.playback.started', flushed);
+    const between = client.order.slice(issued, nextStart < 0 ? undefined : nextStart);
+    expect(between.filter((x) => x === 'audio')).toEqual([]);
+    client.ws.send(JSON.stringify({ type: 'end' }));
+    await client.closed;
+    const turns = await api('GET', `/sessions/${id}/turns`);
+    const first = (
+      turns.json.data?.items as {
+        interrupted: boolean;
+        assistant_text: string;
+        assistant_text_generated: string;
+      }[]
+    )[0];
+    expect(first?.interrupted).toBe(true);
+    expect(first?.assistant_text_generated.startsWith(first.assistant_text)).toBe(true);
+    expect(first?.assistant_text.length).toBeLessThan(first?.assistant_text_generated.length ?? 0);
   }, 120_000);
 
   it('refuses bad credentials, unknown sessions and a second attachment with the protocol’s close codes', async () => {
