@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseEvent } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import { generateTone } from '@prx-voice/media';
-import { startServer } from '@prx-voice/server';
+import { generateTone, readWav, writeWav } from '@prx-voice/media';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runCli, startServer } from '@prx-voice/server';
 import type { RunningServer } from '@prx-voice/server';
 
 const KEY = 'pk_integration_bootstrap_key_0123456789';
@@ -186,6 +187,43 @@ describe('the server over real sockets', () => {
     expect(first?.interrupted).toBe(true);
     expect(first?.assistant_text_generated.startsWith(first.assistant_text)).toBe(true);
     expect(first?.assistant_text.length).toBeLessThan(first?.assistant_text_generated.length ?? 0);
+  }, 120_000);
+
+  it('prx-voice talk: a text turn and a WAV turn, replies saved as WAV', async () => {
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`ERR ${l}`) };
+    const textOut = join(dir, 'text-reply.wav');
+    expect(
+      await runCli(
+        ['talk', '--url', server.url, '--key', KEY, '--text', 'good evening', '--out', textOut],
+        io,
+      ),
+    ).toBe(0);
+    expect(
+      lines.some(
+        (l) => l.includes('prx.voice.turn.completed') && l.includes('You said: good evening'),
+      ),
+    ).toBe(true);
+    expect(readWav(readFileSync(textOut)).samples.length).toBe(
+      'You said: good evening'.length * 50 * 24,
+    );
+    const input = join(dir, 'question.wav');
+    const tone = generateTone({
+      sampleRate: 22050,
+      frequencyHz: 300,
+      durationMs: 700,
+      amplitude: 0.3,
+    }).samples;
+    writeFileSync(input, writeWav({ sampleRate: 22050, samples: tone }));
+    const wavOut = join(dir, 'wav-reply.wav');
+    expect(
+      await runCli(
+        ['talk', '--url', server.url, '--key', KEY, '--wav', input, '--out', wavOut],
+        io,
+      ),
+    ).toBe(0);
+    expect(readWav(readFileSync(wavOut)).samples.length).toBe('You said: hello'.length * 50 * 24);
+    expect(await runCli(['talk', '--url', server.url, '--key', KEY], io)).toBe(1);
   }, 120_000);
 
   it('refuses bad credentials, unknown sessions and a second attachment with the protocol’s close codes', async () => {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { LoadConfigOptions } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
 import { migrateCommand } from './commands/migrate.js';
+import { talkCommand } from './commands/talk.js';
 import { apikeyCreateCommand, tenantCreateCommand } from './commands/tenant.js';
 
 /** Where a command writes and what it reads. */
@@ -26,6 +27,8 @@ const USAGE = `usage: prx-voice [command]
   tenant create --slug S --name N [--tier trial|starter|growth|enterprise]
   apikey create --tenant SLUG_OR_ID --name N --role ROLE
                                 prints the key once; only its hash is stored
+  talk --key PK (--text T | --wav FILE) [--url http://127.0.0.1:8080] [--out reply.wav]
+                                one turn against a running server: prints the events, saves the reply
 
 Configuration: config.yaml or PRX_VOICE_CONFIG, PRX_VOICE_<SECTION>__<KEY>, DATABASE_URL, REDIS_URL.`;
 
@@ -57,6 +60,17 @@ export async function runCli(
         return await apikeyCreateCommand(
           io,
           options(rest, { tenant: 'string', name: 'string', role: 'string' }),
+        );
+      case 'talk':
+        return await talkCommand(
+          io,
+          options(argv.slice(1), {
+            url: 'string',
+            key: 'string',
+            text: 'string',
+            wav: 'string',
+            out: 'string',
+          }),
         );
       case 'help':
       case '--help':

@@ -207,3 +207,5 @@ export async function startServer(
     },
   };
 }
+export { runCli } from './cli.js';
+export type { CliIo } from './cli.js';
