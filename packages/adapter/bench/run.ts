@@ -9,6 +9,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { generateTone } from '@prx-voice/media';
 import { createEnergyVad, createMockAsr, createMockTts, createSileroVad } from '@prx-voice/adapter';
 import type { VadOptions } from '@prx-voice/adapter';
+import { benchLocalEngines } from '../src/providers/local/bench.js';
 import { espeak, HAS_ESPEAK, padWithSilence, resample, whiteNoise } from '../test/speech.js';
 
 function percentile(values: readonly number[], p: number): number {
@@ -179,5 +180,10 @@ async function sileroBench(runner: 'worker' | 'inline', windows: number, warmup:
   rows.push(['mock ASR 16 kHz (utterances of 2 s)', ms(percentile(runs.slice(2), 50))]);
   table('Mock providers, ms of CPU per second of audio (median)', ['', 'ms / s'], rows);
 }
+
+console.log(
+  '\nLocal engines (espeak-ng, pocketsphinx): real-time factor and first-audio / final latency',
+);
+await benchLocalEngines();
 
 console.log(`\nbench finished in ${((performance.now() - began) / 1000).toFixed(1)} s`);

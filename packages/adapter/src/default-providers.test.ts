@@ -4,11 +4,11 @@ import { defaultProviders } from './default-providers.js';
 import { drainOnClock } from './testing/drive.js';
 
 describe('defaultProviders', () => {
-  it('registers the mock ASR, agent and TTS and the energy and Silero VADs', () => {
+  it('registers the mock providers, the offline engines (pocketsphinx, espeak) and the energy and Silero VADs', () => {
     const providers = defaultProviders({ clock: new SimulatedClock() });
-    expect(providers.ids('asr')).toEqual(['mock']);
+    expect(providers.ids('asr')).toEqual(['mock', 'pocketsphinx']);
     expect(providers.ids('agent')).toEqual(['mock']);
-    expect(providers.ids('tts')).toEqual(['mock']);
+    expect(providers.ids('tts')).toEqual(['mock', 'espeak']);
     expect(providers.ids('vad')).toEqual(['energy', 'silero']);
     expect(providers.vad('silero').id).toBe('silero');
     expect(providers.vad('energy').id).toBe('energy');

@@ -2,6 +2,8 @@
 import type { Clock } from '@prx-voice/core';
 import { createMockAgent } from './mock/mock-agent.js';
 import { createMockAsr } from './mock/mock-asr.js';
+import { createEspeakTts } from './providers/local/espeak-tts.js';
+import { createPocketsphinxAsr } from './providers/local/pocketsphinx-asr.js';
 import { createMockTts } from './mock/mock-tts.js';
 import { createProviderRegistry } from './registry.js';
 import type { ProviderRegistry } from './registry.js';
@@ -31,6 +33,8 @@ export function defaultProviders(options: DefaultProvidersOptions): ProviderRegi
     .registerAsr('mock', () => createMockAsr())
     .registerAgent('mock', () => createMockAgent({ clock }))
     .registerTts('mock', () => createMockTts())
+    .registerAsr('pocketsphinx', () => createPocketsphinxAsr({ clock }))
+    .registerTts('espeak', () => createEspeakTts({ clock }))
     .registerVad('energy', () => createEnergyVad())
     .registerVad('silero', () => createSileroVad(options.silero));
 }

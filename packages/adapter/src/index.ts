@@ -99,3 +99,8 @@ export type { OpenAiTtsDeps } from './providers/speech/openai-tts.js';
 export type { SpeechEnvironment } from './providers/speech/credentials.js';
 export type { FetchFunction } from './providers/speech/http-pcm-tts.js';
 export type { DeepgramWebSocketConstructor } from './providers/speech/deepgram-asr-stream.js';
+export { createEspeakTts } from './providers/local/espeak-tts.js';
+export type { EspeakTtsDeps } from './providers/local/espeak-tts.js';
+export { createPocketsphinxAsr } from './providers/local/pocketsphinx-asr.js';
+export type { PocketsphinxAsrDeps } from './providers/local/pocketsphinx-asr.js';
+export type { LocalProcessInfo, ProcessExit } from './providers/local/local-process.js';
