@@ -8,7 +8,7 @@ describe('defaultProviders', () => {
     const providers = defaultProviders({ clock: new SimulatedClock() });
     expect(providers.ids('asr')).toEqual(['mock', 'pocketsphinx']);
     expect(providers.ids('agent')).toEqual(['mock']);
-    expect(providers.ids('tts')).toEqual(['mock', 'espeak']);
+    expect(providers.ids('tts')).toEqual(['espeak', 'mock']);
     expect(providers.ids('vad')).toEqual(['energy', 'silero']);
     expect(providers.vad('silero').id).toBe('silero');
     expect(providers.vad('energy').id).toBe('energy');
