@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createResampler, readWav } from '@prx-voice/media';
-import type { SampleRate } from '@prx-voice/media';
 import { startServer } from '@prx-voice/server';
 import type { RunningServer } from '@prx-voice/server';
 
