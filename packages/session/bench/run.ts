@@ -7,7 +7,7 @@
  */
 import { createSileroVad } from '@prx-voice/adapter';
 import { generateTone } from '@prx-voice/media';
-import type { StepRecord } from '../src/actor.js';
+import type { StepRecord } from '../src/actor-types.js';
 import { initialModel, step } from '../src/reducer.js';
 import { createScenario } from '../src/testing/scenario.js';
 import type { Scenario } from '../src/testing/scenario.js';

@@ -4,123 +4,18 @@
  * adapters, timers, output, events, persistence — turning what adapters
  * produce back into inputs tagged with the run that asked for them.
  */
-import type {
-  AgentProvider,
-  AsrProvider,
-  AsrStream,
-  ProviderOptions,
-  TtsProvider,
-  VadOptions,
-  VadProvider,
-} from '@prx-voice/adapter';
-import type { Clock, TimerHandle } from '@prx-voice/core';
-import type { SampleRate } from '@prx-voice/media';
-import type { SessionOutcome, SessionState } from '@prx-voice/types';
+import type { AsrStream } from '@prx-voice/adapter';
+import type { TimerHandle } from '@prx-voice/core';
+import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
+import type { SessionActor, SessionActorOptions } from './actor-types.js';
 import { AudioInput } from './audio-input.js';
 import { createSentenceChunker } from './chunker.js';
-import type {
-  SessionCommand,
-  SessionInput,
-  SessionModel,
-  SessionSettings,
-  StepContext,
-} from './model.js';
+import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
 import { initialModel, step } from './reducer.js';
 import { runToolCalls, toolResultContent } from './tools.js';
-import type { ToolRegistry } from './tools.js';
-
-/** Where a session's audio goes and how the far end is told to drop what it buffered. */
-export interface SessionOutput {
-  /** A frame of PCM16 mono at the output rate; valid only during the call (copy to keep). */
-  sendAudio(frame: Int16Array, info: { readonly runId: string; readonly segmentId: string }): void;
-  /** Barge-in: the far end should drop audio it has buffered (Twilio `clear`, …). */
-  clear(): void;
-}
-
-/** An emitted event as the actor hands it to its sink (the event package stamps the envelope). */
-export interface EmittedEvent {
-  readonly type: string;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly turnId?: string;
-  readonly runId?: string;
-  readonly severity?: 'debug' | 'info' | 'warn' | 'error' | 'critical';
-}
-
-/** Persistence of session state and turns (the runner calls it; failures are reported, never fatal). */
-export interface SessionPersistence {
-  sessionState(c: Extract<SessionCommand, { type: 'persist_session' }>): Promise<void>;
-  turnStarted(c: Extract<SessionCommand, { type: 'persist_turn_started' }>): Promise<void>;
-  turnCompleted(c: Extract<SessionCommand, { type: 'persist_turn_completed' }>): Promise<void>;
-}
-
-/** Everything a session actor runs with. */
-export interface SessionActorOptions {
-  readonly sessionId: string;
-  readonly tenantId: string;
-  readonly settings: SessionSettings;
-  readonly clock: Clock;
-  /** Mints turn, run and segment IDs (injected: tests and replays use deterministic ones). */
-  readonly newId: StepContext['newId'];
-  readonly providers: {
-    readonly asr: AsrProvider;
-    readonly agent: AgentProvider;
-    readonly tts: TtsProvider;
-    readonly vad: VadProvider;
-  };
-  readonly providerOptions?: {
-    readonly asr?: ProviderOptions;
-    readonly agent?: ProviderOptions;
-    readonly tts?: ProviderOptions;
-  };
-  readonly audio: {
-    readonly inputRate: SampleRate;
-    readonly outputRate: SampleRate;
-    readonly language: string;
-  };
-  readonly vad: Omit<VadOptions, 'sampleRate'>;
-  readonly tools?: ToolRegistry;
-  readonly toolTimeoutMs?: number;
-  readonly output: SessionOutput;
-  /** How far ahead of the listener audio may be sent, ms (default 200). */
-  readonly outputLeadMs?: number;
-  readonly onEvent: (event: EmittedEvent) => void;
-  readonly persistence?: SessionPersistence;
-  /** Every input the reducer processed, with its time and the IDs it minted (for replay). */
-  readonly onStep?: (record: StepRecord) => void;
-  /** Called once when the session has closed. */
-  readonly onClosed?: (outcome: SessionOutcome) => void;
-  /** Failures of effects that do not change the session (persistence, event sinks). */
-  readonly onEffectError?: (error: unknown, command: SessionCommand['type']) => void;
-}
-
-/** One processed input, as replay needs it. */
-export interface StepRecord {
-  readonly at: number;
-  readonly input: SessionInput;
-  readonly ids: readonly string[];
-  readonly commands: readonly SessionCommand[];
-  /** The FSM state after the step. */
-  readonly state: SessionState;
-}
-
-/** A running session. */
-export interface SessionActor {
-  /** Starts the session (opens adapters). */
-  start(): void;
-  /** Feeds a control input (client command, text turn). */
-  dispatch(input: SessionInput): void;
-  /** Feeds inbound audio (PCM16 mono at the input rate); never touches the reducer. */
-  pushAudio(samples: Int16Array): void;
-  /** Corrects the heard position from an external report (Twilio mark, client `playback.position`). */
-  playbackPosition(segmentId: string, playedMs: number): void;
-  /** The current model (read-only view). */
-  readonly model: SessionModel;
-  /** Resolves when the session has closed. */
-  readonly closed: Promise<SessionOutcome>;
-}
 
 interface RunEffects {
   readonly abort: AbortController;

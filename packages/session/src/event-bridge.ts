@@ -1,6 +1,6 @@
 import type { EventType, SessionEmitter } from '@prx-voice/event';
 import type { RunId, TurnId } from '@prx-voice/types';
-import type { EmittedEvent } from './actor.js';
+import type { EmittedEvent } from './actor-types.js';
 
 /**
  * Connects a session actor's events to the event package's session emitter,

@@ -17,7 +17,7 @@ export type {
   SessionOutput,
   SessionPersistence,
   StepRecord,
-} from './actor.js';
+} from './actor-types.js';
 export { createSentenceChunker } from './chunker.js';
 export type { SentenceChunker, SentenceChunkerOptions } from './chunker.js';
 export { emitterSink } from './event-bridge.js';

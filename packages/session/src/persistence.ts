@@ -1,7 +1,7 @@
 import type { TenantRepositories } from '@prx-voice/storage';
 import { isTerminalState } from '@prx-voice/types';
 import type { SessionId, TurnId } from '@prx-voice/types';
-import type { SessionPersistence } from './actor.js';
+import type { SessionPersistence } from './actor-types.js';
 
 /**
  * Session persistence through storage's tenant-scoped repositories: the

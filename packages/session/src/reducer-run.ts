@@ -3,29 +3,14 @@
  * the end of the turn (completed, interrupted or failed).
  */
 import type { AgentEvent } from '@prx-voice/adapter';
-import { isErrorCode } from '@prx-voice/types';
-import type { ErrorCode } from '@prx-voice/types';
+import { argumentsRecord, registryCode } from './event-data.js';
+import type { JsonValue } from './event-data.js';
 import { heardText } from './heard.js';
 import type { RunModel, SessionInput, ToolResultInput, TurnLatencyModel } from './model.js';
 import { closeSession } from './reducer.js';
 import type { StepBuilder } from './step-builder.js';
 
 type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'cancelled';
-
-/** A JSON value as events carry it. */
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** A code of the registry (adapters report VoiceError codes; anything else becomes PROVIDER_ERROR). */
-function registryCode(code: string): ErrorCode {
-  return isErrorCode(code) ? code : 'PROVIDER_ERROR';
-}
-
-/** Tool arguments as an object (events carry a record). */
-function argumentsRecord(args: unknown): Record<string, JsonValue> {
-  return args !== null && typeof args === 'object' && !Array.isArray(args)
-    ? (JSON.parse(JSON.stringify(args)) as Record<string, JsonValue>)
-    : { value: JSON.parse(JSON.stringify(args ?? null)) as JsonValue };
-}
 
 /** Starts a turn with the caller's text and the agent run that answers it. */
 export function startTurn(
@@ -114,7 +99,7 @@ export function onTextInput(b: StepBuilder, text: string): void {
 }
 
 /** The current run if `runId` is it and it is not being cancelled. */
-function live(b: StepBuilder, runId: string): RunModel | undefined {
+export function live(b: StepBuilder, runId: string): RunModel | undefined {
   const run = b.m.run;
   return run !== null && run.id === runId && !b.m.cancelled.includes(runId) ? run : undefined;
 }
@@ -278,97 +263,8 @@ export function onToolResults(
   b.cmd({ type: 'start_agent', runId: run.id, conversation: structuredClone(b.m.conversation) });
 }
 
-/** Synthesized audio of a segment reached the output. */
-export function onTtsAudio(
-  b: StepBuilder,
-  runId: string,
-  segmentId: string,
-  durationMs: number,
-): void {
-  const run = live(b, runId);
-  const seg = run?.segments.find((s) => s.id === segmentId);
-  if (run === undefined || seg === undefined) return;
-  seg.durationMs += durationMs;
-  b.emit('prx.voice.tts.chunk_ready', {
-    segment_id: segmentId,
-    duration_ms: durationMs,
-    bytes: Math.round((durationMs * b.m.settings.info.audio.output.sample_rate) / 1000) * 2,
-  });
-  if (run.firstAudioAt === null) {
-    run.firstAudioAt = b.ctx.now;
-    b.fire({ type: 'AGENT_RESPONSE_START' });
-  }
-}
-
-/** A word timing of a segment. */
-export function onTtsWord(
-  b: StepBuilder,
-  input: Extract<SessionInput, { type: 'tts_word' }>,
-): void {
-  const seg = live(b, input.runId)?.segments.find((s) => s.id === input.segmentId);
-  seg?.words.push({ text: input.text, startMs: input.startMs, endMs: input.endMs });
-}
-
-/** A segment is fully synthesized. */
-export function onTtsDone(b: StepBuilder, runId: string, segmentId: string): void {
-  const run = live(b, runId);
-  const seg = run?.segments.find((s) => s.id === segmentId);
-  if (run === undefined || seg === undefined) return;
-  seg.synthesized = true;
-  if (seg.durationMs === 0) seg.played = true; // nothing to play
-  maybeFinish(b, run);
-}
-
-/** Synthesis failed: report, drop the run, listen again. */
-export function onTtsError(
-  b: StepBuilder,
-  runId: string,
-  segmentId: string,
-  code: string,
-  message: string,
-): void {
-  const run = live(b, runId);
-  if (run === undefined) return;
-  b.emit(
-    'prx.voice.tts.error',
-    {
-      segment_id: segmentId,
-      code: registryCode(code),
-      message,
-      retryable: true,
-      provider: b.m.settings.info.providers.tts,
-    },
-    { severity: 'error' },
-  );
-  cancelRun(b, run.id, 'failed');
-  b.fire({ type: 'TTS_ERROR' });
-}
-
-/** The first frame of a segment went out. */
-export function onPlaybackStarted(b: StepBuilder, runId: string, segmentId: string): void {
-  const run = live(b, runId);
-  if (run === undefined) return;
-  run.firstAudioSentAt ??= b.ctx.now;
-  b.emit('prx.voice.playback.started', { segment_id: segmentId });
-}
-
-/** How much of a segment the caller has heard. */
-export function onPlaybackProgress(
-  b: StepBuilder,
-  input: Extract<SessionInput, { type: 'playback_progress' }>,
-): void {
-  const run = live(b, input.runId);
-  const seg = run?.segments.find((s) => s.id === input.segmentId);
-  if (run === undefined || seg === undefined) return;
-  seg.playedMs = Math.max(seg.playedMs, input.playedMs);
-  if (input.segmentDone && !seg.played) {
-    seg.played = true;
-    b.emit('prx.voice.playback.completed', { segment_id: seg.id, played_ms: seg.playedMs });
-    maybeFinish(b, run);
-  }
-}
-
-function maybeFinish(b: StepBuilder, run: RunModel): void {
+/** Completes the turn once the agent is done and every segment is synthesized and heard. */
+export function maybeFinish(b: StepBuilder, run: RunModel): void {
   if (!run.agentDone || run.awaitingTools) return;
   if (!run.segments.every((s) => s.synthesized && s.played)) return;
   const spoken = run.segments

@@ -18,17 +18,19 @@ import type {
   StepResult,
 } from './model.js';
 import {
-  onAgentEvent,
-  onAgentChunk,
-  onAgentError,
-  onOutputFlushed,
   onPlaybackProgress,
   onPlaybackStarted,
-  onToolResults,
   onTtsAudio,
   onTtsDone,
   onTtsError,
   onTtsWord,
+} from './reducer-output.js';
+import {
+  onAgentEvent,
+  onAgentChunk,
+  onAgentError,
+  onOutputFlushed,
+  onToolResults,
   cancelRun,
   onTextInput,
 } from './reducer-run.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replay } from '@prx-voice/event';
-import type { StepRecord } from './actor.js';
+import type { StepRecord } from './actor-types.js';
 import type { SessionCommand, SessionModel } from './model.js';
 import { initialModel, step } from './reducer.js';
 import { createScenario } from './testing/scenario.js';

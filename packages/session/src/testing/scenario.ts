@@ -19,7 +19,7 @@ import type { SampleRate } from '@prx-voice/media';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createSessionActor } from '../actor.js';
-import type { SessionActor, SessionPersistence, StepRecord } from '../actor.js';
+import type { SessionActor, SessionPersistence, StepRecord } from '../actor-types.js';
 import { emitterSink } from '../event-bridge.js';
 import type { SessionSettings } from '../model.js';
 import type { ToolRegistry } from '../tools.js';
