@@ -61,6 +61,8 @@ interface Client {
   audioBytes: number;
   closed: Promise<{ code: number; reason: string }>;
   waitFor(type: string): Promise<AnyVoiceEvent>;
+  /** The next event of a type arriving from now on. */
+  next(type: string): Promise<AnyVoiceEvent>;
 }
 
 function connect(url: string): Promise<Client> {
@@ -75,6 +77,7 @@ function connect(url: string): Promise<Client> {
     closed: new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     ),
+    next: (type) => new Promise((resolve) => waiters.push({ type, resolve })),
     waitFor: (type) => {
       const seen = events.find((e) => e.type === type);
       return seen !== undefined
@@ -256,6 +259,15 @@ describe('the server over real sockets', () => {
         .filter((e) => e.type === 'prx.voice.session.error')
         .map((e) => (e.data as { code: string }).code),
     ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO']);
+    // Changing the language of a running session is refused out loud, not ignored.
+    const refused = first.next('prx.voice.session.error');
+    first.ws.send(JSON.stringify({ type: 'session.update', language: 'de-DE' }));
+    expect((await refused).data).toMatchObject({ code: 'NOT_IMPLEMENTED' });
+    expect(
+      first.events
+        .filter((e) => e.type === 'prx.voice.session.error')
+        .map((e) => (e.data as { code: string }).code),
+    ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO', 'NOT_IMPLEMENTED']);
     first.ws.close();
     await first.closed;
   }, 120_000);

@@ -117,7 +117,17 @@ export async function attachWebSocket(
         live.emitter.emit('prx.voice.session.pong', id === undefined ? {} : { ping_id: id }, {
           severity: 'debug',
         }),
-      onUpdate: () => undefined,
+      // Audio formats are renegotiated by the socket itself; a running session keeps its language and providers.
+      onUpdate: (update) => {
+        if (update.language !== undefined || update.providers !== undefined) {
+          emitError(
+            new VoiceError('NOT_IMPLEMENTED', {
+              message:
+                'language and providers are fixed when the session is created (POST /sessions); only audio formats change here',
+            }),
+          );
+        }
+      },
       onProtocolError: emitError,
     },
   });
