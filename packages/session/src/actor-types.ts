@@ -11,6 +11,7 @@ import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import type { SessionOutcome, SessionState } from '@prx-voice/types';
 import type {
+  AudioDropReason,
   SessionCommand,
   SessionInput,
   SessionModel,
@@ -101,6 +102,12 @@ export interface SessionActor {
   dispatch(input: SessionInput): void;
   /** Feeds inbound audio (PCM16 mono at the input rate); never touches the reducer. */
   pushAudio(samples: Int16Array): void;
+  /**
+   * Counts audio a transport discarded (`samples` at the input rate for
+   * inbound, the output rate for outbound); reported as `media.audio_dropped`
+   * once per report window, never per frame.
+   */
+  audioDropped(direction: 'inbound' | 'outbound', reason: AudioDropReason, samples: number): void;
   /** Corrects the heard position from an external report (Twilio mark, client `playback.position`). */
   playbackPosition(segmentId: string, playedMs: number): void;
   /** The current model (read-only view). */

@@ -11,6 +11,7 @@ import { VoiceError } from '@prx-voice/types';
 import type { SessionActor, SessionActorOptions } from './actor-types.js';
 import { AudioInput } from './audio-input.js';
 import { createSentenceChunker } from './chunker.js';
+import { createDropTally } from './drop-tally.js';
 import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
@@ -44,6 +45,13 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     resolveClosed = resolve;
   });
   const startedSegments = new Set<string>();
+  let asrUsageReports = 0;
+  const drops = createDropTally({
+    clock: o.clock,
+    inputRate: o.audio.inputRate,
+    outputRate: o.audio.outputRate,
+    report: (input) => dispatch(input),
+  });
 
   const pacer: OutputPacer = createOutputPacer({
     clock: o.clock,
@@ -70,6 +78,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
 
   function dispatch(input: SessionInput): void {
     if (closed) return;
+    // Drops not yet reported are reported before the session ends, not lost with it.
+    if (input.type === 'end' || input.type === 'transport_closed') drops.flush();
     inbox.push(input);
     if (draining) return;
     draining = true;
@@ -224,8 +234,14 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       for await (const e of stream) {
         if (e.type === 'partial') dispatch({ type: 'asr_partial', text: e.text });
         else if (e.type === 'final') dispatch({ type: 'asr_final', text: e.text });
-        else if (e.type === 'usage') {
-          /* metered by the caller through events later */
+        else if (e.type === 'usage' && e.audioMs > 0) {
+          asrUsageReports += 1;
+          dispatch({
+            type: 'provider_usage',
+            kind: 'asr',
+            quantity: e.audioMs,
+            key: `${o.sessionId}:asr:${String(asrUsageReports)}`,
+          });
         }
       }
     } catch (err) {
@@ -363,7 +379,15 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
               dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
               pendingMs = 0;
             }
-          } else if (e.type === 'word') {
+          } else if (e.type === 'usage') {
+            if (e.characters > 0)
+              dispatch({
+                type: 'provider_usage',
+                kind: 'tts',
+                quantity: e.characters,
+                key: `${segmentId}:tts_characters`,
+              });
+          } else {
             dispatch({
               type: 'tts_word',
               runId,
@@ -387,6 +411,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   }
 
   function finish(outcome: SessionOutcome): void {
+    drops.close();
     for (const t of timers.values()) o.clock.clearTimeout(t);
     timers.clear();
     pacer.close();
@@ -399,7 +424,13 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     start: () => dispatch({ type: 'start' }),
     dispatch,
     pushAudio(samples) {
-      if (!closed) audioIn.push(samples);
+      if (closed) return;
+      // Paused: the caller is not listened to; the audio is counted, not processed.
+      if (model.machine.value === 'Paused') drops.add('inbound', 'paused', samples.length);
+      else audioIn.push(samples);
+    },
+    audioDropped(direction, reason, samples) {
+      if (!closed) drops.add(direction, reason, samples);
     },
     playbackPosition(segmentId, playedMs) {
       pacer.setListenerPosition(segmentId, playedMs);

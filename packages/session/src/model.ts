@@ -232,8 +232,33 @@ export type SessionInput =
   | { readonly type: 'handoff_result'; readonly ok: boolean }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
-  | { readonly type: 'end'; readonly reason?: SessionOutcome }
-  | { readonly type: 'transport_closed' };
+  | {
+      readonly type: 'end';
+      readonly reason?: SessionOutcome;
+      /** Why, when it says more than the outcome (e.g. which quota ran out). */
+      readonly detail?: string;
+    }
+  | { readonly type: 'transport_closed' }
+  /** Audio discarded outside the reducer, totalled over a report window by the actor. */
+  | {
+      readonly type: 'audio_dropped';
+      readonly direction: 'inbound' | 'outbound';
+      readonly reason: AudioDropReason;
+      readonly frames: number;
+      readonly durationMs: number;
+    }
+  /** Usage an ASR or TTS provider reported (agent usage comes with its run's events). */
+  | {
+      readonly type: 'provider_usage';
+      readonly kind: 'asr' | 'tts';
+      /** asr: audio ms; tts: characters. */
+      readonly quantity: number;
+      /** A key unique within the session, for idempotent metering. */
+      readonly key: string;
+    };
+
+/** Why audio was discarded (as `media.audio_dropped` names it). */
+export type AudioDropReason = 'backpressure' | 'invalid_audio' | 'paused' | 'late';
 
 /** A tool call's outcome as the reducer records it. */
 export interface ToolResultInput {

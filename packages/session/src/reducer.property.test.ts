@@ -208,6 +208,8 @@ describe('reducer properties', () => {
               : resolve(m, program[i - boot.length] as Symbolic);
           now += 10;
           const before = m.machine.value;
+          // Frozen: a step that changed the model it was given (shared conversation included) throws.
+          deepFreeze(m);
           const r = step(m, input, { now, newId: (kind) => ids.next(kind) });
           let state = before;
           for (const c of r.commands) {
@@ -249,6 +251,12 @@ describe('reducer properties', () => {
     );
   });
 });
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
 
 function checkCommand(c: SessionCommand, finished: ReadonlySet<string>, after: SessionModel): void {
   if (!RUN_WORK.has(c.type) || !('runId' in c)) return;

@@ -85,9 +85,20 @@ export function initialModel(opts: {
   };
 }
 
+/**
+ * The step's private copy of a model. The conversation only ever grows by new
+ * messages (none is changed once added) and settings never change, so both are
+ * shared rather than deep-copied: a step costs the same in the hundredth turn
+ * as in the first.
+ */
+function workingCopy(model: SessionModel): SessionModel {
+  const { conversation, settings, ...rest } = model;
+  return { ...structuredClone(rest), settings, conversation: conversation.slice() };
+}
+
 /** Applies one input. Pure: the given model is not changed. */
 export function step(model: SessionModel, input: SessionInput, ctx: StepContext): StepResult {
-  const b = new StepBuilder(structuredClone(model), ctx);
+  const b = new StepBuilder(workingCopy(model), ctx);
   const over = b.m.closing !== null || b.state === 'Closed' || b.state === 'Failed';
   // After the end only the flush report of a run the close cancelled is taken, to record its turn.
   if (over && input.type !== 'output_flushed') return { model, commands: [] };
@@ -193,8 +204,31 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
       return closeSession(
         b,
         input.reason ?? 'completed',
-        input.reason === undefined ? 'client_end' : input.reason,
+        input.detail ?? (input.reason === undefined ? 'client_end' : input.reason),
       );
+    case 'audio_dropped':
+      b.emit(
+        'prx.voice.media.audio_dropped',
+        {
+          direction: input.direction,
+          reason: input.reason,
+          frames: input.frames,
+          duration_ms: Math.round(input.durationMs),
+        },
+        { severity: input.reason === 'paused' ? 'info' : 'warn' },
+      );
+      return;
+    case 'provider_usage': {
+      const asr = input.kind === 'asr';
+      b.emit('prx.voice.governance.usage_recorded', {
+        meter: asr ? 'asr_audio_ms' : 'tts_characters',
+        quantity: Math.max(0, Math.round(input.quantity)),
+        unit: asr ? 'ms' : 'character',
+        provider: asr ? b.m.settings.info.providers.asr : b.m.settings.info.providers.tts,
+        idempotency_key: input.key,
+      });
+      return;
+    }
     case 'transport_closed':
       return closeSession(b, 'caller_hangup', 'transport_closed');
   }

@@ -22,6 +22,7 @@ type Call =
   | { kind: 'end' }
   | { kind: 'ping'; id: string | undefined }
   | { kind: 'update'; update: SessionUpdate }
+  | { kind: 'dropped'; samples: number }
   | { kind: 'error'; code: string; message: string; details: Readonly<Record<string, unknown>> };
 
 function setup(overrides: Partial<SessionSocketOptions> = {}) {
@@ -37,6 +38,7 @@ function setup(overrides: Partial<SessionSocketOptions> = {}) {
     onEnd: () => calls.push({ kind: 'end' }),
     onPing: (id) => calls.push({ kind: 'ping', id }),
     onUpdate: (update) => calls.push({ kind: 'update', update }),
+    onAudioDropped: (samples) => calls.push({ kind: 'dropped', samples }),
     onProtocolError: (error: VoiceError) =>
       calls.push({
         kind: 'error',
@@ -149,6 +151,8 @@ describe('session socket — audio', () => {
     expect(errors()[0]?.details).toEqual({ byteLength: 641 });
     const audio = calls.filter((c) => c.kind === 'audio').map((c) => c.samples);
     expect(audio).toEqual(expected);
+    // The dropped frame is counted: 320 samples at 16 kHz are 480 at the engine's 24 kHz.
+    expect(calls.filter((c) => c.kind === 'dropped')).toEqual([{ kind: 'dropped', samples: 480 }]);
   });
 
   it('binary frames larger than maxFrameBytes → PAYLOAD_TOO_LARGE, dropped', () => {
@@ -156,6 +160,7 @@ describe('session socket — audio', () => {
     conn.receive(new Uint8Array(4098), true);
     expect(errors().map((e) => e.code)).toEqual(['PAYLOAD_TOO_LARGE']);
     expect(calls.some((c) => c.kind === 'audio')).toBe(false);
+    expect(calls.filter((c) => c.kind === 'dropped')).toEqual([{ kind: 'dropped', samples: 2049 }]);
     conn.receive(new Uint8Array(4096), true);
     expect(calls.at(-1)?.kind).toBe('audio');
   });

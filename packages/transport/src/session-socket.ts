@@ -56,6 +56,11 @@ export interface SessionSocketHandlers {
   onUpdate(update: SessionUpdate): void;
   /** A malformed frame, dropped; answer with a `prx.voice.session.error` event. */
   onProtocolError(error: VoiceError): void;
+  /**
+   * An audio frame was dropped (too large, or not valid audio in the input
+   * format): about how many samples at the engine's input rate it held.
+   */
+  onAudioDropped?(samples: number): void;
 }
 
 /** Options of {@link createSessionSocket}. */
@@ -142,8 +147,16 @@ export function createSessionSocket(options: SessionSocketOptions): SessionSocke
       details: { bytes, max_bytes: limits.maxFrameBytes },
     });
 
+  // What a dropped frame held, in engine-rate samples (for `media.audio_dropped`).
+  const dropped = (bytes: Uint8Array): void => {
+    const bytesPerSample = input.encoding === 'pcm16' ? 2 : 1;
+    const wireSamples = Math.floor(bytes.byteLength / bytesPerSample);
+    handlers.onAudioDropped?.(Math.round((wireSamples * engine.inputRate) / input.sampleRate));
+  };
+
   const receiveAudio = (bytes: Uint8Array): void => {
     if (bytes.byteLength > limits.maxFrameBytes) {
+      dropped(bytes);
       report(tooLarge('binary', bytes.byteLength));
       return;
     }
@@ -151,6 +164,7 @@ export function createSessionSocket(options: SessionSocketOptions): SessionSocke
     try {
       samples = inbound.convert(bytes);
     } catch (err) {
+      dropped(bytes);
       report(VoiceError.from(err, 'INVALID_AUDIO'));
       return;
     }

@@ -65,6 +65,7 @@ export const SESSION_OUTCOMES = [
   'handoff',
   'error',
   'shutdown',
+  'quota_exceeded',
 ] as const;
 /** A session outcome. */
 export type SessionOutcome = (typeof SESSION_OUTCOMES)[number];

@@ -168,3 +168,104 @@ describe('session manager', () => {
     await rejectsWith(manager.create(t, { channel: 'websocket' }), 'NOT_READY');
   });
 });
+
+describe('session manager — quotas', () => {
+  type Data = Record<string, unknown>;
+  const ofSession = (sid: string, type: string): Data[] =>
+    events.filter((e) => e.prxsessionid === sid && e.type === type).map((e) => e.data as Data);
+
+  const meteredManager = () =>
+    createSessionManager({
+      config: defaultConfig(),
+      clock,
+      ids,
+      repos: db.repos,
+      admission,
+      providers: defaultProviders({ clock }),
+      bus,
+      log: createEventLog({
+        repos: db.repos,
+        clock,
+        onError: (e) => {
+          throw e;
+        },
+      }),
+      instanceId: 'test-q',
+      quotaMeterIntervalMs: 1000,
+    });
+
+  it('reports the concurrency slot, session time each interval, tokens and characters against the month’s budgets', async () => {
+    const metered = meteredManager();
+    const t = await tenant('starter');
+    const sid = (await metered.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    expect(ofSession(sid, 'prx.voice.governance.quota_consumed')[0]).toEqual({
+      quota: 'concurrent_sessions',
+      used: 1,
+      limit: 20,
+      unit: 'sessions',
+      window: 'instant',
+      consumed: 1,
+    });
+    await metered.textTurn(t, sid, 'hello there');
+    await settle(2500);
+    const consumed = ofSession(sid, 'prx.voice.governance.quota_consumed');
+    const byQuota = (q: string) => consumed.filter((d) => d.quota === q);
+    expect(byQuota('session_seconds').map((d) => [d.consumed, d.used])).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
+    // Mock agent usage: prompt and completion tokens, each metered as reported.
+    const tokens = ofSession(sid, 'prx.voice.governance.usage_recorded')
+      .filter((u) => String(u.meter).startsWith('agent_'))
+      .reduce((n, u) => n + (u.quantity as number), 0);
+    expect(byQuota('tokens').reduce((n, d) => n + (d.consumed as number), 0)).toBe(tokens);
+    expect(byQuota('characters').map((d) => d.consumed)).toEqual(['You said: hello there'.length]);
+    expect(
+      byQuota('session_seconds').every((d) => d.window === 'month' && d.unit === 'seconds'),
+    ).toBe(true);
+    await metered.command(t, sid, 'end');
+    await settle();
+    const usage = await admission.usage({ id: t, tier: 'starter', status: 'active', limits: {} });
+    expect(usage.find((u) => u.kind === 'session_seconds')?.used).toBe(3); // 2.5 s and a bit: a started second counts
+    expect(usage.find((u) => u.kind === 'characters')?.used).toBe(21);
+  });
+
+  it('ends a session whose tenant runs out of a monthly budget with quota_exceeded', async () => {
+    const t = (
+      await createTenant(db.repos, {
+        slug: `q-${++n}`,
+        name: 'Q',
+        tier: 'starter',
+        limits: { monthly_characters: 10 },
+      })
+    ).id as TenantId;
+    const manager = meteredManager();
+    const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    await manager.textTurn(t, sid, 'hello there');
+    await settle(3000);
+    expect(ofSession(sid, 'prx.voice.governance.quota_exceeded')).toEqual([
+      {
+        quota: 'characters',
+        used: 21,
+        limit: 10,
+        unit: 'characters',
+        window: 'month',
+        action: 'end_session',
+      },
+    ]);
+    expect(ofSession(sid, 'prx.voice.session.closed')).toMatchObject([
+      { outcome: 'quota_exceeded', reason: 'the monthly characters budget (10) is used up' },
+    ]);
+    const types = events.filter((e) => e.prxsessionid === sid).map((e) => e.type);
+    expect(types.indexOf('prx.voice.governance.quota_exceeded')).toBeLessThan(
+      types.indexOf('prx.voice.session.closed'),
+    );
+    expect((await db.repos.forTenant(t).sessions.require(sid)).outcome).toBe('quota_exceeded');
+    // The next session of the tenant is refused at admission.
+    const err = await rejectsWith(manager.create(t, { channel: 'websocket' }), 'QUOTA_EXCEEDED');
+    expect(err.details).toMatchObject({ reason: 'characters' });
+    assertGapFree(events.filter((e) => e.prxsessionid === sid));
+  });
+});

@@ -21,6 +21,8 @@ import { accepts } from '@prx-voice/state';
 import type { TriggerType } from '@prx-voice/state';
 import type { Repositories, SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
+import { createSessionGovernor } from './governor.js';
+import type { SessionGovernor } from './governor.js';
 import { createBreakerPool, sessionProviders } from './session-providers.js';
 import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
 
@@ -80,6 +82,8 @@ export interface SessionManagerDeps {
   /** Engine audio rates (the transport converts to what the client negotiates). */
   readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /** How often live sessions' time is metered against their budgets (default 60 s). */
+  readonly quotaMeterIntervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
 }
 
@@ -106,6 +110,8 @@ const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefi
 /** Creates the session manager. */
 export function createSessionManager(deps: SessionManagerDeps): SessionManager {
   const live = new Map<string, LiveSession>();
+  // Ended sessions still metering their last usage and giving their slot back.
+  const finishing = new Set<Promise<void>>();
   const breakers = createBreakerPool(deps.clock);
   let accepting = true;
   const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
@@ -210,15 +216,31 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
           ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
         },
       );
+      // Set right after the emitter exists; it sees every event the session emits.
+      const late: { governor?: SessionGovernor } = {};
       const emitter = createSessionEmitter({
         tenantId,
         sessionId,
         instanceId: deps.instanceId,
         clock: deps.clock,
         ids: deps.ids,
-        sink: [deps.bus.publish, deps.log.append],
+        sink: [deps.bus.publish, deps.log.append, (event) => late.governor?.observe(event)],
         onSinkError: (err) => deps.onError?.(err, 'event sink'),
       });
+      const sessionGovernor = createSessionGovernor({
+        tenant,
+        limits,
+        admission: deps.admission,
+        clock: deps.clock,
+        emitter,
+        end: (detail) =>
+          live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'quota_exceeded', detail }),
+        ...(deps.quotaMeterIntervalMs === undefined
+          ? {}
+          : { intervalMs: deps.quotaMeterIntervalMs }),
+        onError: (err) => deps.onError?.(err, `session ${sessionId}: quota`),
+      });
+      late.governor = sessionGovernor;
       fallbacks.emit = (notice) => {
         emitter.emit('prx.voice.adapter.fallback', {
           kind: notice.kind,
@@ -263,15 +285,20 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
           onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
           onClosed: (outcome) => {
             live.delete(sessionId);
-            void admitted.lease
-              .release()
-              .catch((err: unknown) => deps.onError?.(err, 'lease release'));
+            // The budgets are updated before the slot is given back.
+            const finished = sessionGovernor
+              .close()
+              .then(() => admitted.lease.release())
+              .catch((err: unknown) => deps.onError?.(err, 'lease release'))
+              .finally(() => finishing.delete(finished));
+            finishing.add(finished);
             deps.onSessionEnded?.(outcome);
           },
         }),
       };
       live.set(sessionId, session);
       session.actor.start();
+      sessionGovernor.start();
       return row;
     },
     live: find,
@@ -328,6 +355,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
       const remaining = [...live.values()];
       for (const s of remaining) s.actor.dispatch({ type: 'end', reason: 'shutdown' });
       await Promise.all(remaining.map((s) => s.actor.closed));
+      await Promise.all(finishing);
       await deps.log.flush();
       return { ended: before - remaining.length, forced: remaining.length };
     },

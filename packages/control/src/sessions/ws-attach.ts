@@ -27,6 +27,9 @@ export interface WsAttachDeps {
   readonly onError?: (error: unknown) => void;
 }
 
+/** Outbound audio allowed to wait in a client's socket before frames are dropped, ms. */
+export const MAX_OUTBOUND_BACKLOG_MS = 1000;
+
 /** The session id of a `/api/v1/ws/{id}` path, if it is one. */
 export function wsSessionId(pathname: string): string | undefined {
   const m = /^\/api\/v1\/ws\/([^/]+)\/?$/.exec(pathname);
@@ -129,11 +132,22 @@ export async function attachWebSocket(
         }
       },
       onProtocolError: emitError,
+      onAudioDropped: (samples) => live.actor.audioDropped('inbound', 'invalid_audio', samples),
     },
   });
+  // More than this much audio waiting in the socket means the client or the network does not keep
+  // up: frames are dropped (and reported) rather than queued, so what it hears stays current.
+  const backlogBytes = (): number => {
+    const out = wire.formats.output;
+    return out.sampleRate * (out.encoding === 'pcm16' ? 2 : 1) * (MAX_OUTBOUND_BACKLOG_MS / 1000);
+  };
   try {
     deps.manager.attach(live.tenantId, live.id, {
-      sendAudio: (frame) => wire.sendAudio(frame),
+      sendAudio: (frame) => {
+        if (ws.bufferedAmount > backlogBytes())
+          live.actor.audioDropped('outbound', 'backpressure', frame.length);
+        else wire.sendAudio(frame);
+      },
       clear: () => wire.resetOutput(),
     });
   } catch (err) {
