@@ -125,6 +125,8 @@ export async function startServer(
         coordination: () => coordinator.ping(),
         accepting: () =>
           manager.accepting ? Promise.resolve() : Promise.reject(new Error('draining')),
+        // Every kind has a provider whose probe passed and whose breaker is not open.
+        providers: () => manager.providerHealth.ready(),
       },
     }),
   });
@@ -187,6 +189,7 @@ export async function startServer(
       );
     });
   });
+  manager.providerHealth.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

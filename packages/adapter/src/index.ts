@@ -31,6 +31,9 @@ export type {
   AsrStream,
   AsrWord,
   ConversationMessage,
+  HealthCheck,
+  HealthProbe,
+  HealthReport,
   ProviderErrorOptions,
   ProviderOptions,
   ToolCall,
@@ -65,6 +68,7 @@ export type {
   CircuitBreaker,
   CircuitBreakerOptions,
 } from './failover/circuit-breaker.js';
+export { findExecutable, probeExecutable, probeHttp, safeProbe } from './providers/health.js';
 export {
   continuationRequest,
   createFailoverAgent,

@@ -103,10 +103,32 @@ export interface AsrStream extends AsyncIterable<AsrEvent> {
   abort(): void;
 }
 
+/** What an active health probe of a provider is given. */
+export interface HealthProbe {
+  /** The provider options sessions would use (base URL, credentials, …). */
+  readonly options?: ProviderOptions;
+  readonly signal: AbortSignal;
+}
+
+/** The result of a health probe. */
+export interface HealthReport {
+  readonly healthy: boolean;
+  /** What was checked or what went wrong (never a credential). */
+  readonly detail?: string;
+}
+
+/**
+ * An active health probe: a cheap request that tells whether the provider can
+ * serve (an endpoint answers, a credential is accepted, a binary is present).
+ * Optional: providers without one are judged by their circuit breakers alone.
+ */
+export type HealthCheck = (probe: HealthProbe) => Promise<HealthReport>;
+
 /** A streaming speech-to-text provider. */
 export interface AsrProvider {
   readonly id: string;
   open(options: AsrOpenOptions): AsrStream;
+  readonly healthCheck?: HealthCheck;
 }
 
 // ---------------------------------------------------------------------------
@@ -149,6 +171,14 @@ export interface AgentRunRequest {
   readonly tools: readonly ToolDefinition[];
   readonly options?: ProviderOptions;
   readonly signal: AbortSignal;
+  /**
+   * How many characters at the end of the text this run has produced are not
+   * yet committed to speech (the caller still holds them). Failover uses it:
+   * nothing committed → the run restarts on the next provider; else it
+   * continues from what was committed. Without it, all produced text counts
+   * as committed.
+   */
+  readonly uncommittedChars?: () => number;
 }
 
 /** What an agent run yields. */
@@ -156,12 +186,18 @@ export type AgentEvent =
   | { readonly type: 'token'; readonly text: string }
   | { readonly type: 'tool_call'; readonly call: ToolCall }
   | { readonly type: 'usage'; readonly promptTokens: number; readonly completionTokens: number }
-  | { readonly type: 'done'; readonly finishReason: 'stop' | 'tool_calls' | 'length' };
+  | { readonly type: 'done'; readonly finishReason: 'stop' | 'tool_calls' | 'length' }
+  /**
+   * Failover only: the run's text after its first `keep` characters is
+   * withdrawn (it was never spoken); what follows replaces it.
+   */
+  | { readonly type: 'rewind'; readonly keep: number };
 
 /** A language-model (or scripted) agent. */
 export interface AgentProvider {
   readonly id: string;
   run(request: AgentRunRequest): AsyncIterable<AgentEvent>;
+  readonly healthCheck?: HealthCheck;
 }
 
 // ---------------------------------------------------------------------------
@@ -195,6 +231,7 @@ export type TtsEvent =
 export interface TtsProvider {
   readonly id: string;
   synthesize(request: TtsRequest): AsyncIterable<TtsEvent>;
+  readonly healthCheck?: HealthCheck;
 }
 
 // ---------------------------------------------------------------------------

@@ -282,13 +282,14 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
           conversation,
           tools: o.tools?.definitions() ?? [],
           signal,
+          uncommittedChars: () => chunker.pendingLength,
           ...(o.providerOptions?.agent === undefined ? {} : { options: o.providerOptions.agent }),
         });
         for await (const event of events) {
           if (signal.aborted) return;
           if (event.type === 'done') {
             for (const text of chunker.flush()) dispatch({ type: 'agent_chunk', runId, text });
-          }
+          } else if (event.type === 'rewind') chunker.reset();
           dispatch({ type: 'agent', runId, event });
           if (event.type === 'token') {
             for (const text of chunker.push(event.text))

@@ -44,6 +44,8 @@ export interface SentenceChunker {
   flush(): string[];
   /** Drops all pending text (the run was cancelled). */
   reset(): void;
+  /** Characters pushed that no returned chunk holds yet. */
+  readonly pendingLength: number;
 }
 
 /** Default of {@link SentenceChunkerOptions.minChars}. */
@@ -311,5 +313,8 @@ export function createSentenceChunker(options: SentenceChunkerOptions = {}): Sen
       return out;
     },
     reset,
+    get pendingLength() {
+      return buf.length;
+    },
   };
 }

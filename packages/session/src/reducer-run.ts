@@ -109,6 +109,13 @@ export function onAgentEvent(b: StepBuilder, runId: string, event: AgentEvent): 
   const run = live(b, runId);
   if (run === undefined) return; // stale: a cancelled or finished run
   switch (event.type) {
+    case 'rewind': {
+      // Failover withdrew text nobody heard (still in the chunker): the run goes on without it.
+      const dropped = Math.max(0, run.roundText.length - event.keep);
+      run.roundText = run.roundText.slice(0, run.roundText.length - dropped);
+      run.generated = run.generated.slice(0, run.generated.length - dropped);
+      return;
+    }
     case 'token':
       run.firstTokenAt ??= b.ctx.now;
       run.roundText += event.text;

@@ -45,6 +45,50 @@ const request = {
 };
 
 describe('agent failover', () => {
+  it('withdraws text not yet committed to speech and restarts when none was committed', async () => {
+    const clock = new SimulatedClock();
+    const primary = createFakeAgent({
+      clock,
+      id: 'primary',
+      runs: [[...fakeTokens('Let me see', 10), { type: 'error', error: down('primary') }]],
+    });
+    const secondary = createFakeAgent({ clock, id: 'secondary', runs: [fakeAnswer('Yes.', 10)] });
+    const { agent } = chain(clock, primary, secondary);
+    let produced = 0;
+    const events = await collect(
+      clock,
+      (async function* () {
+        for await (const e of agent.run({ ...request, uncommittedChars: () => produced })) {
+          if (e.type === 'token') produced += e.text.length; // nothing is ever committed
+          yield e;
+        }
+      })(),
+    );
+    expect(events.filter((e) => e.type === 'rewind')).toEqual([{ type: 'rewind', keep: 0 }]);
+    // A restart: the secondary got the original conversation, not a continuation.
+    expect(secondary.requests[0]?.conversation).toEqual(request.conversation);
+  });
+
+  it('continues from the committed part when some of the text was committed', async () => {
+    const clock = new SimulatedClock();
+    const primary = createFakeAgent({
+      clock,
+      id: 'primary',
+      runs: [[...fakeTokens('One thing. And', 10), { type: 'error', error: down('primary') }]],
+    });
+    const secondary = createFakeAgent({ clock, id: 'secondary', runs: [fakeAnswer('two.', 10)] });
+    const { agent } = chain(clock, primary, secondary);
+    const events = await collect(
+      clock,
+      agent.run({ ...request, uncommittedChars: () => ' And'.length }),
+    );
+    expect(events.filter((e) => e.type === 'rewind')).toEqual([
+      { type: 'rewind', keep: 'One thing.'.length },
+    ]);
+    const conversation = secondary.requests[0]?.conversation ?? [];
+    expect(conversation[1]).toEqual({ role: 'assistant', content: 'One thing.' });
+  });
+
   it('restarts on the next provider when the first fails before any token', async () => {
     const clock = new SimulatedClock();
     const primary = createFakeAgent({

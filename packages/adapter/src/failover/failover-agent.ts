@@ -71,9 +71,11 @@ export function continuationRequest(request: AgentRunRequest, spoken: string): A
 
 /**
  * An agent over an ordered chain of providers. A run that fails before any
- * token restarts on the next provider; one that fails after tokens continues
- * on the next provider from what was already produced (never repeating it);
- * one that already made tool calls is not retried (the tools ran). Errors that
+ * token, or before any of its text was committed to speech (see
+ * `uncommittedChars`), restarts on the next provider (a `rewind` withdraws
+ * the uncommitted text); one that fails after speech continues on the next
+ * provider from what was committed (never repeating it); one that already
+ * made tool calls is not retried (the tools ran). Errors that
  * say no fallback can help are thrown at once.
  *
  * @example
@@ -117,6 +119,13 @@ export function createFailoverAgent(options: {
             to: next.provider.id,
             ...fallbackReason(err),
           });
+          // Text not yet committed to speech is withdrawn: the next provider restarts (nothing
+          // committed) or continues from what was committed, never from words nobody heard.
+          const uncommitted = Math.min(produced.length, request.uncommittedChars?.() ?? 0);
+          if (uncommitted > 0) {
+            produced = produced.slice(0, produced.length - uncommitted);
+            yield { type: 'rewind', keep: produced.length };
+          }
         }
       }
       throw (

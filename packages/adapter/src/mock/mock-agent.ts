@@ -74,5 +74,9 @@ export function createMockAgent(deps: MockAgentDeps): AgentProvider {
     if (isAborted(signal)) return;
     yield { type: 'done', finishReason: 'stop' };
   }
-  return { id: PROVIDER, run };
+  return {
+    id: PROVIDER,
+    run,
+    healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
+  };
 }

@@ -37,6 +37,7 @@ export function createMockAsr(): AsrProvider {
   return {
     id: PROVIDER,
     open: (options) => new MockAsrStream(options),
+    healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
   };
 }
 

@@ -34,5 +34,6 @@ export function createMockTts(): TtsProvider {
         amplitude: 0.3,
         wordTimings: true,
       }),
+    healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
   };
 }

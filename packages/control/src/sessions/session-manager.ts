@@ -23,7 +23,10 @@ import type { Repositories, SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import { createSessionGovernor } from './governor.js';
 import type { SessionGovernor } from './governor.js';
+import { createProviderHealth } from './provider-health.js';
+import type { ProbedKind, ProviderHealth } from './provider-health.js';
 import { createBreakerPool, sessionProviders } from './session-providers.js';
+import type { SessionProviders } from './session-providers.js';
 import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
 
 /** What a new session asks for. */
@@ -53,6 +56,8 @@ export interface LiveSession {
   readonly lease: AdmissionLease;
   /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
   readonly emitter: SessionEmitter;
+  /** The provider ids of each kind's chain (for health and breaker reports). */
+  readonly chains: SessionProviders['chains'];
   /** Where outbound audio goes; replaced when a client attaches. */
   output: SessionOutput;
   attached: boolean;
@@ -84,6 +89,8 @@ export interface SessionManagerDeps {
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
   /** How often live sessions' time is metered against their budgets (default 60 s). */
   readonly quotaMeterIntervalMs?: number;
+  /** How often the configured providers are probed (default 30 s). */
+  readonly healthCheckIntervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
 }
 
@@ -101,9 +108,14 @@ export interface SessionManager {
   detach(session: LiveSession): void;
   readonly liveCount: number;
   readonly accepting: boolean;
+  /** Health of the configured providers (probes, breakers), for readiness. */
+  readonly providerHealth: ProviderHealth;
   /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
   drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
 }
+
+/** How a breaker's state reads as an adapter lifecycle state. */
+const ADAPTER_STATE = { closed: 'ready', half_open: 'degraded', open: 'failed' } as const;
 
 const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
 
@@ -112,7 +124,40 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
-  const breakers = createBreakerPool(deps.clock);
+  /** Every live session whose chain of `kind` includes `provider`. */
+  const using = (kind: ProbedKind, provider: string): LiveSession[] =>
+    [...live.values()].filter((s) => s.chains[kind].includes(provider));
+  const breakers = createBreakerPool(deps.clock, (kind, provider, from, to) => {
+    for (const s of using(kind, provider)) {
+      s.emitter.emit(
+        'prx.voice.adapter.state_changed',
+        { kind, provider, from: ADAPTER_STATE[from], to: ADAPTER_STATE[to] },
+        { severity: to === 'open' ? 'error' : to === 'half_open' ? 'warn' : 'info' },
+      );
+    }
+  });
+  const providerHealth = createProviderHealth({
+    config: deps.config,
+    registry: deps.providers,
+    clock: deps.clock,
+    breakers,
+    ...(deps.healthCheckIntervalMs === undefined ? {} : { intervalMs: deps.healthCheckIntervalMs }),
+    onCheck: (check) => {
+      for (const s of using(check.kind, check.provider)) {
+        s.emitter.emit(
+          'prx.voice.adapter.health_check',
+          {
+            kind: check.kind,
+            provider: check.provider,
+            healthy: check.healthy,
+            latency_ms: check.latencyMs,
+            ...(check.detail === undefined ? {} : { detail: check.detail }),
+          },
+          { severity: check.healthy ? 'info' : 'warn' },
+        );
+      }
+    },
+  });
   let accepting = true;
   const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
 
@@ -143,6 +188,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
     get accepting() {
       return accepting;
     },
+    providerHealth,
     async create(tenantId, request) {
       if (!accepting) throw new VoiceError('NOT_READY', { message: 'the server is draining' });
       const repos = deps.repos.forTenant(tenantId);
@@ -255,6 +301,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
         tenantId,
         lease: admitted.lease,
         emitter,
+        chains: resolved.chains,
         output: DISCARD,
         attached: false,
         actor: createSessionActor({
@@ -342,6 +389,7 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
     },
     async drain(timeoutMs) {
       accepting = false;
+      providerHealth.stop();
       const before = live.size;
       if (before > 0) {
         await new Promise<void>((resolve) => {

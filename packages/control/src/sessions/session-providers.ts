@@ -13,6 +13,7 @@ import {
 import type {
   AgentProvider,
   AsrProvider,
+  BreakerState,
   CircuitBreaker,
   FallbackNotice,
   ProviderRegistry,
@@ -26,15 +27,26 @@ export interface BreakerPool {
   get(kind: 'asr' | 'agent' | 'tts', id: string): CircuitBreaker;
 }
 
-/** A pool of breakers on a clock. */
-export function createBreakerPool(clock: Pick<Clock, 'now'>): BreakerPool {
+/** A pool of breakers on a clock; `onStateChange` hears every breaker's transitions. */
+export function createBreakerPool(
+  clock: Pick<Clock, 'now'>,
+  onStateChange?: (
+    kind: 'asr' | 'agent' | 'tts',
+    id: string,
+    from: BreakerState,
+    to: BreakerState,
+  ) => void,
+): BreakerPool {
   const breakers = new Map<string, CircuitBreaker>();
   return {
     get(kind, id) {
       const key = `${kind}:${id}`;
       let b = breakers.get(key);
       if (b === undefined) {
-        b = createCircuitBreaker({ clock });
+        b = createCircuitBreaker({
+          clock,
+          onStateChange: (from, to) => onStateChange?.(kind, id, from, to),
+        });
         breakers.set(key, b);
       }
       return b;
@@ -44,6 +56,12 @@ export function createBreakerPool(clock: Pick<Clock, 'now'>): BreakerPool {
 
 /** The providers a session runs with. */
 export interface SessionProviders {
+  /** The provider ids of each kind's chain, in order. */
+  readonly chains: {
+    readonly asr: readonly string[];
+    readonly agent: readonly string[];
+    readonly tts: readonly string[];
+  };
   readonly asr: AsrProvider;
   readonly agent: AgentProvider;
   readonly tts: TtsProvider;
@@ -87,6 +105,11 @@ export function sessionProviders(opts: {
   const single = <P>(chain: readonly { provider: P }[]): P | undefined =>
     chain.length === 1 ? chain[0]?.provider : undefined;
   return {
+    chains: {
+      asr: chainOf(chosen.asr, config.adapters.asr.fallbacks),
+      agent: chainOf(chosen.agent, config.adapters.agent.fallbacks),
+      tts: chainOf(chosen.tts, config.adapters.tts.fallbacks),
+    },
     asr: single(asrChain) ?? createFailoverAsr({ members: asrChain, onFallback: opts.onFallback }),
     agent:
       single(agentChain) ??

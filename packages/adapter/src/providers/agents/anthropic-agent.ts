@@ -14,6 +14,7 @@ import type {
   ConversationMessage,
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
+import { noApiKey, probeHttp, safeProbe } from '../health.js';
 import { parseProviderOptions } from '../../internal/options.js';
 import { sseMessages } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
@@ -347,5 +348,26 @@ export function createAnthropicAgent(deps: AnthropicAgentDeps): AgentProvider {
     yield { type: 'done', finishReason: finishReasonOf(stopReason, toolCalls) };
   }
 
-  return { id: PROVIDER, run };
+  return {
+    id: PROVIDER,
+    run,
+    // `GET /v1/models`: authenticated, costs no tokens.
+    healthCheck: ({ options: raw, signal }) =>
+      safeProbe(async () => {
+        const options = parseProviderOptions(anthropicOptionsSchema, raw, PROVIDER);
+        const apiKey = resolveApiKey(options.api_key, env, API_KEY_VARIABLE);
+        if (apiKey === undefined) return noApiKey(API_KEY_VARIABLE);
+        return probeHttp({
+          url: joinUrl(options.base_url, '/v1/models'),
+          headers: {
+            'x-api-key': apiKey,
+            'anthropic-version': options.anthropic_version,
+            ...options.headers,
+          },
+          signal,
+          fetch: fetchImpl,
+          secrets: [apiKey, ...Object.values(options.headers)],
+        });
+      }),
+  };
 }

@@ -13,6 +13,7 @@ import type {
   ConversationMessage,
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
+import { probeHttp, safeProbe } from '../health.js';
 import { parseProviderOptions } from '../../internal/options.js';
 import { ndjsonValues } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
@@ -218,5 +219,20 @@ export function createOllamaAgent(deps: OllamaAgentDeps): AgentProvider {
     yield { type: 'done', finishReason };
   }
 
-  return { id: PROVIDER, run };
+  return {
+    id: PROVIDER,
+    run,
+    // `GET /api/tags`: lists the pulled models; answers when the server is up.
+    healthCheck: ({ options: raw, signal }) =>
+      safeProbe(async () => {
+        const options = parseProviderOptions(ollamaOptionsSchema, raw, PROVIDER);
+        return probeHttp({
+          url: joinUrl(options.base_url, '/api/tags'),
+          headers: { ...options.headers },
+          signal,
+          fetch: fetchImpl,
+          secrets: Object.values(options.headers),
+        });
+      }),
+  };
 }

@@ -13,6 +13,7 @@ import type {
   ToolDefinition,
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
+import { noApiKey, probeHttp, safeProbe } from '../health.js';
 import { parseProviderOptions } from '../../internal/options.js';
 import { sseMessages } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
@@ -285,5 +286,26 @@ export function createOpenAiCompatibleAgent(deps: OpenAiCompatibleAgentDeps): Ag
     yield { type: 'done', finishReason: finishReasonOf(finishReason, emittedCalls) };
   }
 
-  return { id: PROVIDER, run };
+  return {
+    id: PROVIDER,
+    run,
+    // `GET /models`: cheap, authenticated, offered by every OpenAI-compatible server.
+    healthCheck: ({ options: raw, signal }) =>
+      safeProbe(async () => {
+        const options = parseProviderOptions(openAiOptionsSchema, raw, PROVIDER);
+        const apiKey = resolveApiKey(options.api_key, env, API_KEY_VARIABLE);
+        if (apiKey === undefined && options.base_url === DEFAULT_BASE_URL)
+          return noApiKey(API_KEY_VARIABLE);
+        return probeHttp({
+          url: joinUrl(options.base_url, '/models'),
+          headers: {
+            ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
+            ...options.headers,
+          },
+          signal,
+          fetch: fetchImpl,
+          secrets: [...(apiKey === undefined ? [] : [apiKey]), ...Object.values(options.headers)],
+        });
+      }),
+  };
 }

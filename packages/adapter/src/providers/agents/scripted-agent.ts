@@ -130,5 +130,9 @@ export function createScriptedAgent(deps: ScriptedAgentDeps): AgentProvider {
     yield { type: 'done', finishReason: 'stop' };
   }
 
-  return { id: PROVIDER, run };
+  return {
+    id: PROVIDER,
+    run,
+    healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
+  };
 }

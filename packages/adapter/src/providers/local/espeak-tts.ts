@@ -16,6 +16,7 @@ import { parseProviderOptions } from '../../internal/options.js';
 import { engineUnavailable, LocalProcess } from './local-process.js';
 import type { LocalProcessInfo } from './local-process.js';
 import { SentenceSplitter, splitSentences } from './sentences.js';
+import { probeExecutable } from '../health.js';
 
 const PROVIDER = 'espeak';
 /** espeak-ng's `--stdout` header: RIFF, a 16-byte fmt chunk and an open-ended data chunk. */
@@ -67,6 +68,7 @@ export function createEspeakTts(deps: EspeakTtsDeps = {}): TtsProvider {
   return {
     id: PROVIDER,
     synthesize: (request) => synthesize(request, deps),
+    healthCheck: () => Promise.resolve(probeExecutable(deps.command ?? 'espeak-ng')),
   };
 }
 

@@ -40,6 +40,7 @@ import type { LocalProcessInfo, ProcessExit } from './local-process.js';
 import { ENGINE_RATE, pocketsphinxOptionsSchema, sphinxArgs } from './pocketsphinx-options.js';
 import type { PocketsphinxOptions } from './pocketsphinx-options.js';
 import { SphinxWorker } from './pocketsphinx-worker.js';
+import { probeExecutable } from '../health.js';
 
 const PROVIDER = 'pocketsphinx';
 /** Audio of an utterance kept for replay into a restarted process, samples at 16 kHz (60 s). */
@@ -71,6 +72,12 @@ export function createPocketsphinxAsr(deps: PocketsphinxAsrDeps = {}): AsrProvid
   return {
     id: PROVIDER,
     open: (options) => new PocketsphinxStream(options, deps),
+    // The engine is there (and the models the options name, if any).
+    healthCheck: ({ options }) => {
+      const parsed = parseProviderOptions(pocketsphinxOptionsSchema, options, PROVIDER);
+      const files = [parsed.hmm, parsed.dict].filter((f): f is string => f !== undefined);
+      return Promise.resolve(probeExecutable(deps.command ?? 'pocketsphinx_continuous', files));
+    },
   };
 }
 

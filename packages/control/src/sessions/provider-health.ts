@@ -1,0 +1,165 @@
+/**
+ * Provider health for one server instance: the configured chain of each kind
+ * (`adapters.<kind>.provider` then its `fallbacks`) probed every `intervalMs`
+ * with each provider's active health check, joined with its circuit breaker.
+ * Readiness holds while every kind has a usable provider; a probe whose
+ * result changes is reported to the live sessions that use the provider.
+ */
+import type { BreakerState, HealthReport, ProviderRegistry } from '@prx-voice/adapter';
+import type { Clock, Config, TimerHandle } from '@prx-voice/core';
+import type { BreakerPool } from './session-providers.js';
+
+/** The provider kinds behind a breaker and a health probe. */
+export type ProbedKind = 'asr' | 'agent' | 'tts';
+
+const KINDS: readonly ProbedKind[] = ['asr', 'agent', 'tts'];
+
+/** How often providers are probed (default 30 s). */
+export const HEALTH_CHECK_INTERVAL_MS = 30_000;
+/** The longest a probe may take before it counts as unhealthy (default 5 s). */
+export const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+
+/** The last probe of a provider. */
+export interface ProviderCheck {
+  readonly kind: ProbedKind;
+  readonly provider: string;
+  readonly healthy: boolean;
+  /** Round trip of the probe; null when it did not answer in time. */
+  readonly latencyMs: number | null;
+  readonly detail?: string;
+}
+
+/** The providers' health. */
+export interface ProviderHealth {
+  /** Probes every configured provider that has a health check, now. */
+  probe(): Promise<readonly ProviderCheck[]>;
+  /** Starts probing every interval (the first at once). */
+  start(): void;
+  stop(): void;
+  /**
+   * For readiness: resolves with a summary when every kind has a provider
+   * whose last probe passed (or that has no probe) and whose breaker is not
+   * open; rejects naming the kinds that have none.
+   */
+  ready(): Promise<string>;
+  /** The last probe of each provider. */
+  readonly checks: readonly ProviderCheck[];
+}
+
+/** Creates the health monitor of the configured providers. */
+export function createProviderHealth(opts: {
+  readonly config: Config;
+  readonly registry: ProviderRegistry;
+  readonly clock: Clock;
+  readonly breakers: BreakerPool;
+  /** A probe's result differs from the previous one (or is the first). */
+  readonly onCheck?: (check: ProviderCheck) => void;
+  readonly intervalMs?: number;
+  readonly timeoutMs?: number;
+}): ProviderHealth {
+  const { config, registry, clock } = opts;
+  const intervalMs = opts.intervalMs ?? HEALTH_CHECK_INTERVAL_MS;
+  const timeoutMs = opts.timeoutMs ?? HEALTH_CHECK_TIMEOUT_MS;
+  const last = new Map<string, ProviderCheck>();
+  let timer: TimerHandle | null = null;
+  let stopped = false;
+
+  const chain = (kind: ProbedKind): string[] => {
+    const section = config.adapters[kind];
+    return [section.provider, ...section.fallbacks.filter((f) => f !== section.provider)];
+  };
+
+  const lookup = (kind: ProbedKind, id: string) =>
+    kind === 'asr' ? registry.asr(id) : kind === 'agent' ? registry.agent(id) : registry.tts(id);
+
+  const probeOne = async (kind: ProbedKind, id: string): Promise<ProviderCheck | undefined> => {
+    const check = lookup(kind, id).healthCheck;
+    if (check === undefined) return undefined;
+    const controller = new AbortController();
+    const started = clock.now();
+    const report = await new Promise<HealthReport | null>((resolve) => {
+      const t = clock.setTimeout(() => {
+        controller.abort();
+        resolve(null);
+      }, timeoutMs);
+      check({ options: config.adapters[kind].options, signal: controller.signal }).then(
+        (r) => {
+          clock.clearTimeout(t);
+          resolve(r);
+        },
+        (err: unknown) => {
+          clock.clearTimeout(t);
+          resolve({ healthy: false, detail: err instanceof Error ? err.message : String(err) });
+        },
+      );
+    });
+    const result: ProviderCheck =
+      report === null
+        ? {
+            kind,
+            provider: id,
+            healthy: false,
+            latencyMs: null,
+            detail: `no answer within ${String(timeoutMs)} ms`,
+          }
+        : {
+            kind,
+            provider: id,
+            healthy: report.healthy,
+            latencyMs: clock.now() - started,
+            ...(report.detail === undefined ? {} : { detail: report.detail }),
+          };
+    const key = `${kind}:${id}`;
+    const before = last.get(key);
+    last.set(key, result);
+    if (before?.healthy !== result.healthy || before.detail !== result.detail)
+      opts.onCheck?.(result);
+    return result;
+  };
+
+  const probe = async (): Promise<readonly ProviderCheck[]> => {
+    const all = KINDS.flatMap((kind) => chain(kind).map((id) => probeOne(kind, id)));
+    return (await Promise.all(all)).filter((c): c is ProviderCheck => c !== undefined);
+  };
+
+  const loop = (): void => {
+    timer = null;
+    if (stopped) return;
+    void probe().finally(() => {
+      if (!stopped) timer = clock.setTimeout(loop, intervalMs);
+    });
+  };
+
+  const usable = (kind: ProbedKind, id: string): boolean => {
+    const state: BreakerState = opts.breakers.get(kind, id).state;
+    return state !== 'open' && last.get(`${kind}:${id}`)?.healthy !== false;
+  };
+
+  return {
+    probe,
+    start() {
+      stopped = false;
+      if (timer === null) loop();
+    },
+    stop() {
+      stopped = true;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+    },
+    ready() {
+      const failing: string[] = [];
+      const using: string[] = [];
+      for (const kind of KINDS) {
+        const ok = chain(kind).find((id) => usable(kind, id));
+        if (ok === undefined) failing.push(`${kind} (${chain(kind).join(', ')})`);
+        else using.push(`${kind}: ${ok}`);
+      }
+      return failing.length === 0
+        ? Promise.resolve(using.join(', '))
+        : Promise.reject(new Error(`no usable provider for ${failing.join('; ')}`));
+    },
+    get checks() {
+      return [...last.values()];
+    },
+  };
+}
