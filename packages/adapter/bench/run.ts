@@ -2,7 +2,8 @@
  * Adapter benchmarks: Silero inference time per 32 ms window (in the worker
  * and in-process, with the main thread's share of it), energy VAD cost per
  * 20 ms frame and its garbage collections, and the mock TTS's and ASR's cost
- * per second of audio. Run with `pnpm --filter @prx-voice/adapter bench`;
+ * per second of audio, the local engines' real-time factor and latency, and
+ * the time a failover takes (see `failover.ts`). Run with `pnpm --filter @prx-voice/adapter bench`;
  * finishes in well under a minute.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -10,6 +11,7 @@ import { generateTone } from '@prx-voice/media';
 import { createEnergyVad, createMockAsr, createMockTts, createSileroVad } from '@prx-voice/adapter';
 import type { VadOptions } from '@prx-voice/adapter';
 import { benchLocalEngines } from '../src/providers/local/bench.js';
+import { benchFailover } from './failover.js';
 import { espeak, HAS_ESPEAK, padWithSilence, resample, whiteNoise } from '../test/speech.js';
 
 function percentile(values: readonly number[], p: number): number {
@@ -185,5 +187,7 @@ console.log(
   '\nLocal engines (espeak-ng, pocketsphinx): real-time factor and first-audio / final latency',
 );
 await benchLocalEngines();
+
+await benchFailover();
 
 console.log(`\nbench finished in ${((performance.now() - began) / 1000).toFixed(1)} s`);
