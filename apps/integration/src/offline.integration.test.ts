@@ -84,12 +84,17 @@ describe.skipIf(!available)(
         const res = await fetch(`${server.url}/api/v1/sessions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            providers: { asr: 'pocketsphinx', agent: 'scripted', tts: 'espeak' },
-            provider_options: { asr: { grammar: GRAMMAR } },
-          }),
+          // No providers named: the default configuration (`auto`) picks the local engines.
+          body: JSON.stringify({ provider_options: { asr: { grammar: GRAMMAR } } }),
         });
-        const created = (await res.json()) as { data: { ws_url: string } };
+        const created = (await res.json()) as {
+          data: { ws_url: string; providers: Record<string, string> };
+        };
+        expect(created.data.providers).toMatchObject({
+          asr: 'pocketsphinx',
+          agent: 'scripted',
+          tts: 'espeak',
+        });
         const ws = new WebSocket(`${created.data.ws_url}?token=${KEY}`);
         await new Promise((resolve) => ws.once('open', resolve));
         let audioBytes = 0;

@@ -23,6 +23,9 @@ beforeAll(async () => {
         PRX_VOICE_SERVER__HOST: '127.0.0.1',
         PRX_VOICE_SERVER__PUBLIC_URL: PUBLIC,
         PRX_VOICE_STORAGE__DATA_DIR: 'data',
+        PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
+        PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
+        PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
         PRX_VOICE_ADAPTERS__PROVIDERS__TWILIO: JSON.stringify({
           auth_token: AUTH_TOKEN,
           tenant: 'default',

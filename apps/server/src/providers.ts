@@ -16,39 +16,60 @@ import {
   defaultProviders,
   scriptedAgentScriptSchema,
 } from '@prx-voice/adapter';
-import type { AgentProvider, AsrProvider, ProviderRegistry, TtsProvider } from '@prx-voice/adapter';
+import type {
+  AgentProvider,
+  AsrProvider,
+  HealthCheck,
+  ProviderRegistry,
+  TtsProvider,
+} from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 
-/** An agent whose requests get `defaults` under their own options. */
-function withDefaults(
-  agent: AgentProvider,
-  defaults: Record<string, unknown> | undefined,
-): AgentProvider {
+type Options = Record<string, unknown> | undefined;
+
+/** `defaults` under a request's own options. */
+const merged = (defaults: Options, own: Options): Record<string, unknown> => ({
+  ...defaults,
+  ...own,
+});
+
+/** The provider's health check, probing with `defaults` under the probe's options. */
+function healthWithDefaults(
+  provider: { readonly healthCheck?: HealthCheck },
+  defaults: Options,
+): { readonly healthCheck?: HealthCheck } {
+  const check = provider.healthCheck;
+  if (check === undefined) return {};
+  return { healthCheck: (p) => check({ ...p, options: merged(defaults, p.options) }) };
+}
+
+/** An agent whose requests (and health probes) get `defaults` under their own options. */
+function withDefaults(agent: AgentProvider, defaults: Options): AgentProvider {
   if (defaults === undefined) return agent;
   return {
     id: agent.id,
-    run: (request) => agent.run({ ...request, options: { ...defaults, ...request.options } }),
+    run: (request) => agent.run({ ...request, options: merged(defaults, request.options) }),
+    ...healthWithDefaults(agent, defaults),
   };
 }
 
-/** An ASR whose streams get `defaults` under their own options. */
-function asrWithDefaults(
-  asr: AsrProvider,
-  defaults: Record<string, unknown> | undefined,
-): AsrProvider {
+/** An ASR whose streams (and health probes) get `defaults` under their own options. */
+function asrWithDefaults(asr: AsrProvider, defaults: Options): AsrProvider {
   if (defaults === undefined) return asr;
-  return { id: asr.id, open: (o) => asr.open({ ...o, options: { ...defaults, ...o.options } }) };
+  return {
+    id: asr.id,
+    open: (o) => asr.open({ ...o, options: merged(defaults, o.options) }),
+    ...healthWithDefaults(asr, defaults),
+  };
 }
 
-/** A TTS whose requests get `defaults` under their own options. */
-function ttsWithDefaults(
-  tts: TtsProvider,
-  defaults: Record<string, unknown> | undefined,
-): TtsProvider {
+/** A TTS whose requests (and health probes) get `defaults` under their own options. */
+function ttsWithDefaults(tts: TtsProvider, defaults: Options): TtsProvider {
   if (defaults === undefined) return tts;
   return {
     id: tts.id,
-    synthesize: (r) => tts.synthesize({ ...r, options: { ...defaults, ...r.options } }),
+    synthesize: (r) => tts.synthesize({ ...r, options: merged(defaults, r.options) }),
+    ...healthWithDefaults(tts, defaults),
   };
 }
 

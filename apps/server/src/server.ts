@@ -21,9 +21,11 @@ import {
   wsSessionId,
 } from '@prx-voice/control';
 import type { SessionManager, TwilioSettings } from '@prx-voice/control';
+import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, Config, LoadConfigOptions } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createAdmissionService, ensureBootstrap } from '@prx-voice/policy';
+import { detectAutoProviders } from './auto-providers.js';
 import { serverProviders } from './providers.js';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
@@ -87,13 +89,20 @@ export async function startServer(
       log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
   });
   const instanceId = config.deploy.instance_id;
+  const providers = serverProviders(config, clock);
+  const auto = await detectAutoProviders(providers, config);
+  const autoKinds = (['asr', 'agent', 'tts'] as const).filter(
+    (k) => config.adapters[k].provider === AUTO_PROVIDER,
+  );
+  if (autoKinds.length > 0) log(`providers (auto): ${auto.notes.join('; ')}`);
   const manager = createSessionManager({
     config,
     clock,
     ids,
     repos,
     admission,
-    providers: serverProviders(config, clock),
+    providers,
+    autoProviders: auto,
     bus,
     log: eventLog,
     instanceId,

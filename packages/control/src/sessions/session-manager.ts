@@ -4,6 +4,7 @@
  * WebSocket commands to them, and the drain at shutdown.
  */
 import type { FallbackNotice, ProviderRegistry } from '@prx-voice/adapter';
+import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, Config } from '@prx-voice/core';
 import { createSessionEmitter } from '@prx-voice/event';
 import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
@@ -89,6 +90,11 @@ export interface SessionManagerDeps {
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
   /** How often live sessions' time is metered against their budgets (default 60 s). */
   readonly quotaMeterIntervalMs?: number;
+  /**
+   * What the provider `auto` stands for, per kind (default `mock`): the server
+   * picks the local engines it finds installed at start-up.
+   */
+  readonly autoProviders?: Partial<Record<ProbedKind, string>>;
   /** How often the configured providers are probed (default 30 s). */
   readonly healthCheckIntervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
@@ -119,8 +125,32 @@ const ADAPTER_STATE = { closed: 'ready', half_open: 'degraded', open: 'failed' }
 
 const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
 
+/** `config` with each `auto` provider replaced by what it stands for. */
+export function resolveAutoProviders(
+  config: Config,
+  auto: Partial<Record<ProbedKind, string>> = {},
+): Config {
+  const chain = (kind: ProbedKind) => {
+    const section = config.adapters[kind];
+    const provider = section.provider === AUTO_PROVIDER ? (auto[kind] ?? 'mock') : section.provider;
+    return { ...section, provider, fallbacks: section.fallbacks.filter((f) => f !== provider) };
+  };
+  return {
+    ...config,
+    adapters: { ...config.adapters, asr: chain('asr'), agent: chain('agent'), tts: chain('tts') },
+  };
+}
+
 /** Creates the session manager. */
-export function createSessionManager(deps: SessionManagerDeps): SessionManager {
+export function createSessionManager(managerDeps: SessionManagerDeps): SessionManager {
+  const deps: SessionManagerDeps = {
+    ...managerDeps,
+    config: resolveAutoProviders(managerDeps.config, managerDeps.autoProviders),
+  };
+  const pick = (kind: ProbedKind, id: string | undefined): string => {
+    const chosen = id ?? deps.config.adapters[kind].provider;
+    return chosen === AUTO_PROVIDER ? deps.config.adapters[kind].provider : chosen;
+  };
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
@@ -196,9 +226,9 @@ export function createSessionManager(deps: SessionManagerDeps): SessionManager {
       if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
       const cfg = deps.config;
       const providers = {
-        asr: request.providers?.asr ?? cfg.adapters.asr.provider,
-        agent: request.providers?.agent ?? cfg.adapters.agent.provider,
-        tts: request.providers?.tts ?? cfg.adapters.tts.provider,
+        asr: pick('asr', request.providers?.asr),
+        agent: pick('agent', request.providers?.agent),
+        tts: pick('tts', request.providers?.tts),
         vad: request.providers?.vad ?? cfg.adapters.vad.provider,
       };
       const sessionId = deps.ids.next('session');

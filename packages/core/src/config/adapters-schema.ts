@@ -2,10 +2,17 @@
 import { z } from 'zod';
 import { integerIn, numberIn, optionsRecord, recordName } from './schema-helpers.js';
 
+/**
+ * The provider `auto`: the server picks the local engine when it is installed
+ * (pocketsphinx for ASR, espeak-ng for TTS, the `scripted` agent when
+ * `adapters.providers.scripted` holds a script), else `mock`.
+ */
+export const AUTO_PROVIDER = 'auto';
+
 /** One stage's provider chain: the primary, then fallbacks tried in order. */
 export const adapterChainSchema = z
   .strictObject({
-    provider: recordName('provider').default('mock'),
+    provider: recordName('provider').default(AUTO_PROVIDER),
     fallbacks: z
       .array(recordName('provider'), { error: 'expected a list of provider names' })
       .default([]),

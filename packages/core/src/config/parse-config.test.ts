@@ -49,9 +49,9 @@ describe('defaultConfig', () => {
       interrupt_enabled: true,
       default_language: 'en-US',
     });
-    expect(config.adapters.asr).toEqual({ provider: 'mock', fallbacks: [], options: {} });
-    expect(config.adapters.agent.provider).toBe('mock');
-    expect(config.adapters.tts.provider).toBe('mock');
+    expect(config.adapters.asr).toEqual({ provider: 'auto', fallbacks: [], options: {} });
+    expect(config.adapters.agent.provider).toBe('auto');
+    expect(config.adapters.tts.provider).toBe('auto');
     expect(config.adapters.vad.provider).toBe('energy');
     expect(config.storage).toEqual({
       data_dir: '.data',
