@@ -103,6 +103,8 @@ export async function startServer(
     admission,
     providers,
     autoProviders: auto,
+    // Commands for sessions live on other instances are forwarded over coordination.
+    coordinator,
     bus,
     log: eventLog,
     instanceId,
@@ -198,6 +200,7 @@ export async function startServer(
       );
     });
   });
+  await manager.start();
   manager.providerHealth.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

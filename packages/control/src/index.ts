@@ -89,7 +89,8 @@ export type {
 } from './metrics/control-metrics.js';
 export { createReadiness } from './metrics/readiness.js';
 export type { ReadinessCheck, ReadinessProbe, ReadinessReport } from './metrics/readiness.js';
-export { createSessionManager, resolveAutoProviders } from './sessions/session-manager.js';
+export { createSessionManager } from './sessions/session-manager.js';
+export { resolveAutoProviders } from './sessions/session-providers.js';
 export type {
   CreateSessionRequest,
   LiveSession,

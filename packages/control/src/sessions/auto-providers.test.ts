@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '@prx-voice/core';
-import { resolveAutoProviders } from './session-manager.js';
+import { resolveAutoProviders } from './session-providers.js';
 
 describe('resolveAutoProviders', () => {
   it('replaces auto by the given choice or mock, and drops the choice from the fallbacks', () => {

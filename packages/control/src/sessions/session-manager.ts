@@ -17,16 +17,17 @@ import {
   repositoryPersistence,
   settingsFromConfig,
 } from '@prx-voice/session';
-import type { SessionActor, SessionInput, SessionOutput } from '@prx-voice/session';
-import { accepts } from '@prx-voice/state';
-import type { TriggerType } from '@prx-voice/state';
-import type { Repositories, SessionRow } from '@prx-voice/storage';
+import type { SessionActor, SessionOutput } from '@prx-voice/session';
+import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import { createSessionGovernor } from './governor.js';
 import type { SessionGovernor } from './governor.js';
-import { createProviderHealth } from './provider-health.js';
+import { createCommandRouter } from './command-router.js';
+import { runCommand } from './session-commands.js';
+import type { CommandRouter, RoutedCommand } from './command-router.js';
+import { createProviderMonitoring } from './provider-events.js';
 import type { ProbedKind, ProviderHealth } from './provider-health.js';
-import { createBreakerPool, sessionProviders } from './session-providers.js';
+import { resolveAutoProviders, sessionProviders } from './session-providers.js';
 import type { SessionProviders } from './session-providers.js';
 import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
 
@@ -67,13 +68,6 @@ export interface LiveSession {
 /** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
 export type SessionCommandName = 'interrupt' | 'pause' | 'resume' | 'end';
 
-const COMMAND_TRIGGERS: Readonly<Record<SessionCommandName, TriggerType | null>> = {
-  interrupt: 'INTERRUPT_DETECTED',
-  pause: 'PAUSE',
-  resume: 'RESUME',
-  end: null,
-};
-
 /** Everything the manager runs with. */
 export interface SessionManagerDeps {
   readonly config: Config;
@@ -95,6 +89,11 @@ export interface SessionManagerDeps {
    * picks the local engines it finds installed at start-up.
    */
   readonly autoProviders?: Partial<Record<ProbedKind, string>>;
+  /**
+   * Coordination shared with the other instances: commands for sessions live
+   * on another instance are forwarded there (call `start()` to listen).
+   */
+  readonly coordinator?: Coordinator;
   /** How often the configured providers are probed (default 30 s). */
   readonly healthCheckIntervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
@@ -102,6 +101,8 @@ export interface SessionManagerDeps {
 
 /** The session manager. */
 export interface SessionManager {
+  /** Listens for commands other instances forward here (when a coordinator is given). */
+  start(): Promise<void>;
   create(tenantId: TenantId, request: CreateSessionRequest): Promise<SessionRow>;
   /** The live session, if it runs on this instance. */
   live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
@@ -120,26 +121,7 @@ export interface SessionManager {
   drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
 }
 
-/** How a breaker's state reads as an adapter lifecycle state. */
-const ADAPTER_STATE = { closed: 'ready', half_open: 'degraded', open: 'failed' } as const;
-
 const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
-
-/** `config` with each `auto` provider replaced by what it stands for. */
-export function resolveAutoProviders(
-  config: Config,
-  auto: Partial<Record<ProbedKind, string>> = {},
-): Config {
-  const chain = (kind: ProbedKind) => {
-    const section = config.adapters[kind];
-    const provider = section.provider === AUTO_PROVIDER ? (auto[kind] ?? 'mock') : section.provider;
-    return { ...section, provider, fallbacks: section.fallbacks.filter((f) => f !== provider) };
-  };
-  return {
-    ...config,
-    adapters: { ...config.adapters, asr: chain('asr'), agent: chain('agent'), tts: chain('tts') },
-  };
-}
 
 /** Creates the session manager. */
 export function createSessionManager(managerDeps: SessionManagerDeps): SessionManager {
@@ -154,39 +136,12 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
-  /** Every live session whose chain of `kind` includes `provider`. */
-  const using = (kind: ProbedKind, provider: string): LiveSession[] =>
-    [...live.values()].filter((s) => s.chains[kind].includes(provider));
-  const breakers = createBreakerPool(deps.clock, (kind, provider, from, to) => {
-    for (const s of using(kind, provider)) {
-      s.emitter.emit(
-        'prx.voice.adapter.state_changed',
-        { kind, provider, from: ADAPTER_STATE[from], to: ADAPTER_STATE[to] },
-        { severity: to === 'open' ? 'error' : to === 'half_open' ? 'warn' : 'info' },
-      );
-    }
-  });
-  const providerHealth = createProviderHealth({
+  const { breakers, providerHealth } = createProviderMonitoring({
     config: deps.config,
     registry: deps.providers,
     clock: deps.clock,
-    breakers,
+    sessions: () => live.values(),
     ...(deps.healthCheckIntervalMs === undefined ? {} : { intervalMs: deps.healthCheckIntervalMs }),
-    onCheck: (check) => {
-      for (const s of using(check.kind, check.provider)) {
-        s.emitter.emit(
-          'prx.voice.adapter.health_check',
-          {
-            kind: check.kind,
-            provider: check.provider,
-            healthy: check.healthy,
-            latency_ms: check.latencyMs,
-            ...(check.detail === undefined ? {} : { detail: check.detail }),
-          },
-          { severity: check.healthy ? 'info' : 'warn' },
-        );
-      }
-    },
   });
   let accepting = true;
   const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
@@ -196,12 +151,27 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     return s !== undefined && s.tenantId === tenantId ? s : undefined;
   }
 
-  async function requireLive(tenantId: TenantId, id: SessionId): Promise<LiveSession> {
+  /**
+   * The live session here; or, for a session live on another instance, the
+   * id of that instance (to forward to); else the error that says why not.
+   */
+  async function locate(
+    tenantId: TenantId,
+    id: SessionId,
+  ): Promise<LiveSession | { readonly owner: string }> {
     const s = find(tenantId, id);
     if (s !== undefined) return s;
     const row = await deps.repos.forTenant(tenantId).sessions.get(id);
     if (row === undefined)
       throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: id } });
+    const ended = row.state === 'Closed' || row.state === 'Failed';
+    if (
+      !ended &&
+      router !== undefined &&
+      row.instance_id !== null &&
+      row.instance_id !== deps.instanceId
+    )
+      return { owner: row.instance_id };
     throw new VoiceError('SESSION_STATE_CONFLICT', {
       message:
         row.state === 'Closed' || row.state === 'Failed'
@@ -211,7 +181,48 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     });
   }
 
+  async function route(tenantId: TenantId, id: SessionId, command: RoutedCommand): Promise<void> {
+    const found = await locate(tenantId, id);
+    if ('owner' in found) {
+      await router?.forward(found.owner, tenantId, id, command);
+      return;
+    }
+    runCommand(found, command);
+  }
+
+  const router: CommandRouter | undefined =
+    deps.coordinator === undefined
+      ? undefined
+      : createCommandRouter({
+          coordinator: deps.coordinator,
+          instanceId: deps.instanceId,
+          clock: deps.clock,
+          newId: () => deps.ids.next('request'),
+          // Only sessions live here: a forwarded command is never forwarded again.
+          execute: (tenantId, id, command) => {
+            const s = find(tenantId, id);
+            if (s === undefined) {
+              return Promise.reject(
+                new VoiceError('SESSION_STATE_CONFLICT', {
+                  message: 'the session is no longer live on its instance',
+                  details: { session_id: id },
+                }),
+              );
+            }
+            try {
+              runCommand(s, command);
+              return Promise.resolve();
+            } catch (err) {
+              return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+            }
+          },
+          onError: (err) => deps.onError?.(err, 'command routing'),
+        });
+
   return {
+    async start() {
+      await router?.start();
+    },
     get liveCount() {
       return live.size;
     },
@@ -379,30 +390,8 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       return row;
     },
     live: find,
-    async command(tenantId, id, command) {
-      const s = await requireLive(tenantId, id);
-      const trigger = COMMAND_TRIGGERS[command];
-      const state = s.actor.model.machine.value;
-      if (trigger !== null && !accepts(state, trigger)) {
-        throw new VoiceError('SESSION_STATE_CONFLICT', {
-          message: `cannot ${command} a session in ${state}`,
-          details: { state },
-        });
-      }
-      const input: SessionInput = command === 'end' ? { type: 'end' } : { type: command };
-      s.actor.dispatch(input);
-    },
-    async textTurn(tenantId, id, text) {
-      const s = await requireLive(tenantId, id);
-      const state = s.actor.model.machine.value;
-      if (!['Listening', 'Thinking', 'Speaking'].includes(state)) {
-        throw new VoiceError('SESSION_STATE_CONFLICT', {
-          message: `cannot take a text turn in ${state}`,
-          details: { state },
-        });
-      }
-      s.actor.dispatch({ type: 'text_input', text });
-    },
+    command: (tenantId, id, command) => route(tenantId, id, { kind: 'command', command }),
+    textTurn: (tenantId, id, text) => route(tenantId, id, { kind: 'text', text }),
     attach(tenantId, id, output) {
       const s = find(tenantId, id);
       if (s === undefined)
@@ -434,6 +423,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       for (const s of remaining) s.actor.dispatch({ type: 'end', reason: 'shutdown' });
       await Promise.all(remaining.map((s) => s.actor.closed));
       await Promise.all(finishing);
+      await router?.stop();
       await deps.log.flush();
       return { ended: before - remaining.length, forced: remaining.length };
     },

@@ -20,6 +20,7 @@ import type {
   TtsProvider,
   VadProvider,
 } from '@prx-voice/adapter';
+import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, Config } from '@prx-voice/core';
 
 /** Circuit breakers by provider, for the whole process. */
@@ -118,5 +119,21 @@ export function sessionProviders(opts: {
       single(ttsChain) ??
       createFailoverTts({ clock: opts.clock, members: ttsChain, onFallback: opts.onFallback }),
     vad: registry.vad(chosen.vad),
+  };
+}
+
+/** `config` with each `auto` provider replaced by what it stands for. */
+export function resolveAutoProviders(
+  config: Config,
+  auto: Partial<Record<'asr' | 'agent' | 'tts', string>> = {},
+): Config {
+  const chain = (kind: 'asr' | 'agent' | 'tts') => {
+    const section = config.adapters[kind];
+    const provider = section.provider === AUTO_PROVIDER ? (auto[kind] ?? 'mock') : section.provider;
+    return { ...section, provider, fallbacks: section.fallbacks.filter((f) => f !== provider) };
+  };
+  return {
+    ...config,
+    adapters: { ...config.adapters, asr: chain('asr'), agent: chain('agent'), tts: chain('tts') },
   };
 }

@@ -1,0 +1,39 @@
+/** The commands the API sends to a live session, checked against the state machine. */
+import type { SessionInput } from '@prx-voice/session';
+import { accepts } from '@prx-voice/state';
+import type { TriggerType } from '@prx-voice/state';
+import { VoiceError } from '@prx-voice/types';
+import type { RoutedCommand } from './command-router.js';
+import type { LiveSession, SessionCommandName } from './session-manager.js';
+
+const COMMAND_TRIGGERS: Readonly<Record<SessionCommandName, TriggerType | null>> = {
+  interrupt: 'INTERRUPT_DETECTED',
+  pause: 'PAUSE',
+  resume: 'RESUME',
+  end: null,
+};
+
+/** Runs a command on a session live here (forwarded ones arrive through this too). */
+export function runCommand(s: LiveSession, command: RoutedCommand): void {
+  const state = s.actor.model.machine.value;
+  if (command.kind === 'text') {
+    if (!['Listening', 'Thinking', 'Speaking'].includes(state)) {
+      throw new VoiceError('SESSION_STATE_CONFLICT', {
+        message: `cannot take a text turn in ${state}`,
+        details: { state },
+      });
+    }
+    s.actor.dispatch({ type: 'text_input', text: command.text });
+    return;
+  }
+  const trigger = COMMAND_TRIGGERS[command.command];
+  if (trigger !== null && !accepts(state, trigger)) {
+    throw new VoiceError('SESSION_STATE_CONFLICT', {
+      message: `cannot ${command.command} a session in ${state}`,
+      details: { state },
+    });
+  }
+  const input: SessionInput =
+    command.command === 'end' ? { type: 'end' } : { type: command.command };
+  s.actor.dispatch(input);
+}
