@@ -108,6 +108,7 @@ export async function startServer(
     bus,
     log: eventLog,
     instanceId,
+    onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       metrics.sessionEnded(outcome);
       metrics.setLiveSessions(manager.liveCount);

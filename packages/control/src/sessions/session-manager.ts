@@ -82,6 +82,8 @@ export interface SessionManagerDeps {
   /** Engine audio rates (the transport converts to what the client negotiates). */
   readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /** A session was admitted and started (for the live-sessions gauge). */
+  readonly onSessionStarted?: () => void;
   /** How often live sessions' time is metered against their budgets (default 60 s). */
   readonly quotaMeterIntervalMs?: number;
   /**
@@ -387,6 +389,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       live.set(sessionId, session);
       session.actor.start();
       sessionGovernor.start();
+      deps.onSessionStarted?.();
       return row;
     },
     live: find,
