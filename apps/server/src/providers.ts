@@ -6,6 +6,9 @@
  */
 import {
   createAnthropicAgent,
+  createAzureTts,
+  createCartesiaTts,
+  createElevenLabsTts,
   createDeepgramAsr,
   createDeepgramTts,
   createOpenAiTranscriptionAsr,
@@ -100,6 +103,13 @@ export function serverProviders(
     )
     .registerTts('openai', () =>
       ttsWithDefaults(createOpenAiTts({ clock, env }), options('openai')),
+    )
+    .registerTts('azure', () => ttsWithDefaults(createAzureTts({ clock, env }), options('azure')))
+    .registerTts('elevenlabs', () =>
+      ttsWithDefaults(createElevenLabsTts({ clock, env }), options('elevenlabs')),
+    )
+    .registerTts('cartesia', () =>
+      ttsWithDefaults(createCartesiaTts({ clock, env }), options('cartesia')),
     );
   const script = options('scripted');
   if (script !== undefined) {

@@ -1,8 +1,9 @@
 /**
  * The synthesis shared by the HTTP text-to-speech providers whose endpoint
  * takes the whole text in one request and streams raw PCM16 back (Deepgram
- * Aura, OpenAI speech): the text is collected, posted, and the body decoded as
- * it arrives into whole samples at the requested rate.
+ * Aura, OpenAI speech, Azure Speech, ElevenLabs): the text is collected,
+ * posted, and the body decoded as it arrives into whole samples at the
+ * requested rate.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
@@ -33,6 +34,20 @@ export interface PcmHttpSynthesis {
   readonly firstByteTimeoutMs: number;
   /** The API key, scrubbed from error text. */
   readonly secret: string;
+}
+
+/**
+ * The rate to ask a provider for when `requested` is wanted: `requested` when
+ * the provider offers it, else the lowest offered rate above it (resampled
+ * down), else the highest offered (resampled up). `offered` must not be empty.
+ */
+export function offeredRateFor(requested: SampleRate, offered: readonly SampleRate[]): SampleRate {
+  if (offered.includes(requested)) return requested;
+  const sorted = [...offered].sort((a, b) => a - b);
+  const above = sorted.find((rate) => rate > requested);
+  const chosen = above ?? sorted.at(-1);
+  if (chosen === undefined) throw new RangeError('offeredRateFor: no offered rate');
+  return chosen;
 }
 
 /**

@@ -2,7 +2,9 @@ import { SimulatedClock } from '@prx-voice/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { canFallback } from '../../interfaces.js';
 import type { TtsEvent, TtsProvider } from '../../interfaces.js';
+import { createAzureTts } from './azure-tts.js';
 import { createDeepgramTts } from './deepgram-tts.js';
+import { createElevenLabsTts } from './elevenlabs-tts.js';
 import { createOpenAiTts } from './openai-tts.js';
 import { consume, failureOf, visibleText } from './testing/consume.js';
 import type { Consumed } from './testing/consume.js';
@@ -16,6 +18,8 @@ interface Case {
   readonly create: (clock: SimulatedClock, env: Record<string, string>) => TtsProvider;
   readonly variable: string;
   readonly baseUrl: (origin: string) => string;
+  /** An error body in the provider's documented format, saying `message`. */
+  readonly errorBody: (message: string) => string;
 }
 
 const CASES: readonly Case[] = [
@@ -24,12 +28,28 @@ const CASES: readonly Case[] = [
     create: (clock, env) => createDeepgramTts({ clock, env }),
     variable: 'DEEPGRAM_API_KEY',
     baseUrl: (origin) => origin,
+    errorBody: (message) => JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: message }),
   },
   {
     name: 'openai',
     create: (clock, env) => createOpenAiTts({ clock, env }),
     variable: 'OPENAI_API_KEY',
     baseUrl: (origin) => `${origin}/v1`,
+    errorBody: (message) => JSON.stringify({ error: { message, type: 'invalid_request_error' } }),
+  },
+  {
+    name: 'azure',
+    create: (clock, env) => createAzureTts({ clock, env }),
+    variable: 'AZURE_SPEECH_KEY',
+    baseUrl: (origin) => origin,
+    errorBody: (message) => JSON.stringify({ error: { code: 'BadRequest', message } }),
+  },
+  {
+    name: 'elevenlabs',
+    create: (clock, env) => createElevenLabsTts({ clock, env }),
+    variable: 'ELEVENLABS_API_KEY',
+    baseUrl: (origin) => origin,
+    errorBody: (message) => JSON.stringify({ detail: { status: 'invalid_request', message } }),
   },
 ];
 
@@ -67,7 +87,7 @@ describe.each(CASES)('$name TTS failures', (c) => {
     const { consumed, ex } = await start();
     ex.res
       .writeHead(401, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}` } }));
+      .end(c.errorBody(`Incorrect API key provided: ${KEY}`));
     const error = await failureOf(consumed);
     expect(error.code).toBe('PROVIDER_AUTH_FAILED');
     expect(canFallback(error)).toBe(true);
@@ -79,9 +99,10 @@ describe.each(CASES)('$name TTS failures', (c) => {
 
   it('maps 429 to PROVIDER_RATE_LIMITED with retry_after_ms', async () => {
     const { consumed, ex } = await start();
-    ex.res.writeHead(429, { 'retry-after': '2' }).end('{"err_msg":"Too many requests"}');
+    ex.res.writeHead(429, { 'retry-after': '2' }).end(c.errorBody('Too many requests'));
     const error = await failureOf(consumed);
     expect(error.code).toBe('PROVIDER_RATE_LIMITED');
+    expect(error.message).toContain('Too many requests');
     expect(error.retryable).toBe(true);
     expect(error.details).toMatchObject({ retry_after_ms: 2000, fallback: true });
   });
@@ -95,9 +116,10 @@ describe.each(CASES)('$name TTS failures', (c) => {
     await server?.close();
 
     const second = await start();
-    second.ex.res.writeHead(400).end('{"err_msg":"text too long"}');
+    second.ex.res.writeHead(400).end(c.errorBody('text too long'));
     const rejected = await failureOf(second.consumed);
     expect(rejected.code).toBe('PROVIDER_ERROR');
+    expect(rejected.message).toContain('text too long');
     expect(rejected.retryable).toBe(false);
     expect(canFallback(rejected)).toBe(true);
   });

@@ -26,12 +26,38 @@ export interface HttpFailure {
   readonly partial?: boolean;
 }
 
-/** The error bodies the providers document: OpenAI's `error.message`, Deepgram's `err_msg` or `message`. */
+/**
+ * The error bodies the providers document: OpenAI's and Azure's
+ * `error.message`, Deepgram's `err_msg` or `message`, ElevenLabs' `detail`
+ * (`{ status, message }`, a string, or a list of validation problems).
+ */
 const errorBodySchema = z.union([
   z.object({ error: z.object({ message: z.string() }) }).transform((b) => b.error.message),
   z.object({ err_msg: z.string() }).transform((b) => b.err_msg),
   z.object({ message: z.string() }).transform((b) => b.message),
   z.object({ error: z.string() }).transform((b) => b.error),
+  z
+    .object({ detail: z.object({ message: z.string(), status: z.string().optional() }) })
+    .transform(({ detail }) =>
+      detail.status === undefined ? detail.message : `${detail.message} (${detail.status})`,
+    ),
+  z.object({ detail: z.string() }).transform((b) => b.detail),
+  z
+    .object({
+      detail: z
+        .array(
+          z.object({
+            msg: z.string(),
+            loc: z.array(z.union([z.string(), z.number()])).optional(),
+          }),
+        )
+        .min(1),
+    })
+    .transform((b) =>
+      b.detail
+        .map(({ msg, loc }) => (loc === undefined ? msg : `${loc.join('.')}: ${msg}`))
+        .join('; '),
+    ),
 ]);
 
 /** The provider's own explanation in an error body: its documented message field, else the text. */
