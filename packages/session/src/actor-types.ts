@@ -26,6 +26,13 @@ export interface SessionOutput {
   sendAudio(frame: Int16Array, info: { readonly runId: string; readonly segmentId: string }): void;
   /** Barge-in: the far end should drop audio it has buffered (Twilio `clear`, …). */
   clear(): void;
+  /**
+   * Optional: all of a segment's audio has been sent. Returning true promises a
+   * `playbackPosition` at the segment's end once the far end has played it (Twilio
+   * echoes the mark sent after it); until then, or a timeout, the session counts
+   * neither the rest of the segment nor anything after it as heard.
+   */
+  segmentSent?(info: { readonly runId: string; readonly segmentId: string }): boolean;
 }
 
 /** An emitted event as the actor hands it to its sink (the event package stamps the envelope). */

@@ -65,6 +65,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       }
       o.output.sendAudio(frame, info);
     },
+    onSegmentSent: (info) => o.output.segmentSent?.(info) ?? false,
     onProgress: (p) => {
       dispatch({
         type: 'playback_progress',

@@ -2,7 +2,9 @@
  * The output pacer's state without time or callbacks: the segments in play order,
  * their unsent audio, what was sent, and the listener model — a listener that plays
  * sent audio in order at real time and waits when it has heard everything sent, so
- * its position never runs ahead of the audio. Internal to `pacer.ts`.
+ * its position never runs ahead of the audio. At the end of a held segment (the far
+ * end will confirm playing it) it also waits, until the confirmation or a timeout.
+ * Internal to `pacer.ts`.
  */
 
 /** One segment on the timeline. Sample counts; `heard` is fractional (real time). */
@@ -24,6 +26,10 @@ export interface TimelineSegment {
   ended: boolean;
   /** False once flushed. */
   live: boolean;
+  /** The far end will confirm playing it: the listener waits at its end until then. */
+  held: boolean;
+  /** When the listener reached the end of this held segment, by the clock. */
+  heldSince: number | undefined;
 }
 
 /** A report to deliver: a segment's progress, or that it is done. */
@@ -54,12 +60,15 @@ export class PlaybackTimeline {
   readonly #byId = new Map<string, TimelineSegment>();
   /** Time up to which the listener position is computed. */
   #listenerAt: number;
+  /** How long the listener waits at a held segment's end before counting it played, ms. */
+  readonly #holdTimeoutMs: number;
 
-  constructor(rate: number, frameSamples: number, now: number) {
+  constructor(rate: number, frameSamples: number, now: number, holdTimeoutMs: number) {
     this.#rate = rate;
     this.#frameSamples = frameSamples;
     this.#scratch = new Int16Array(frameSamples);
     this.#listenerAt = now;
+    this.#holdTimeoutMs = holdTimeoutMs;
   }
 
   /** Milliseconds of `samples` samples. */
@@ -85,6 +94,8 @@ export class PlaybackTimeline {
       reported: 0,
       ended: false,
       live: true,
+      held: false,
+      heldSince: undefined,
     };
     this.#segments.push(segment);
     this.#byId.set(segmentId, segment);
@@ -105,11 +116,14 @@ export class PlaybackTimeline {
     return total;
   }
 
-  /** Moves the listener forward to `now`, in play order, never past sent audio. */
+  /**
+   * Moves the listener forward to `now`, in play order, never past sent audio nor,
+   * before its confirmation or timeout, past the end of a held segment.
+   */
   advanceListener(now: number): void {
     let budget = ((now - this.#listenerAt) * this.#rate) / 1000;
     this.#listenerAt = now;
-    if (budget <= 0) return;
+    if (budget < 0) return;
     for (const s of this.#segments) {
       const remaining = s.sent - s.heard;
       if (budget < remaining - EPSILON) {
@@ -120,7 +134,36 @@ export class PlaybackTimeline {
       s.heard = s.sent;
       // An unfinished segment: the listener waits here for more of its audio.
       if (!finished(s)) return;
+      if (s.held) {
+        s.heldSince ??= now - this.toMs(budget);
+        const release = s.heldSince + this.#holdTimeoutMs;
+        if (release > now) return;
+        // No confirmation in time: counted as played, the listener goes on from then.
+        this.#release(s);
+        budget = ((now - release) * this.#rate) / 1000;
+      }
     }
+  }
+
+  #release(s: TimelineSegment): void {
+    s.held = false;
+    s.heldSince = undefined;
+  }
+
+  /** Whether the listener waits at the end of a held segment. */
+  waiting(): boolean {
+    return this.#segments.some((s) => s.held && s.heldSince !== undefined);
+  }
+
+  /** When the listener, going on at real time, stops waiting for a held segment's confirmation. */
+  holdTimeoutAt(now: number): number | undefined {
+    let ahead = 0;
+    for (const s of this.#segments) {
+      ahead += s.sent - s.heard;
+      if (!finished(s)) return undefined;
+      if (s.held) return (s.heldSince ?? now + this.toMs(ahead)) + this.#holdTimeoutMs;
+    }
+    return undefined;
   }
 
   /** The next frame to send, if one is ready: whole frames only, except a segment's last. */
@@ -177,7 +220,7 @@ export class PlaybackTimeline {
     const remaining: TimelineSegment[] = [];
     let blocked = false;
     for (const s of this.#segments) {
-      if (!blocked && finished(s) && s.heard >= s.sent - EPSILON) {
+      if (!blocked && finished(s) && !s.held && s.heard >= s.sent - EPSILON) {
         s.heard = s.sent;
         this.#byId.delete(s.segmentId);
         reports.push({ segment: s, playedMs: this.toMs(s.sent), done: true });
@@ -194,15 +237,20 @@ export class PlaybackTimeline {
     return reports;
   }
 
-  /** Whether waiting can produce a report: audio in flight or progress not reported yet. */
+  /** Whether waiting can produce a report: audio playing or progress not reported yet. */
   isPlaying(): boolean {
-    return this.inFlight() > EPSILON || this.#segments.some((s) => s.heard !== s.reported);
+    return (
+      (this.inFlight() > EPSILON && !this.waiting()) ||
+      this.#segments.some((s) => s.heard !== s.reported)
+    );
   }
 
-  /** Samples until the first segment is heard in full, when it has all its audio sent. */
+  /** Samples until the first segment is heard in full, when it has all its audio sent and is not held. */
   untilFirstDone(): number | undefined {
     const first = this.#segments[0];
-    return first !== undefined && finished(first) ? first.sent - first.heard : undefined;
+    return first !== undefined && finished(first) && !first.held
+      ? first.sent - first.heard
+      : undefined;
   }
 
   /** Removes the segments of `runId` (or all); returns them and the samples never heard. */
@@ -220,16 +268,25 @@ export class PlaybackTimeline {
     return { removed, unheard };
   }
 
-  /** Puts the listener at `heard` samples into `target`: earlier segments heard, later ones not. */
+  /**
+   * Puts the listener at `heard` samples into `target`: earlier segments heard (and
+   * confirmed), later ones not. A position at the end of a held segment confirms it.
+   */
   setPosition(target: TimelineSegment, heard: number, now: number): void {
     this.advanceListener(now);
     let before = true;
     for (const s of this.#segments) {
       if (s === target) {
         s.heard = Math.min(s.sent, Math.max(0, heard));
+        if (finished(s) && s.heard >= s.sent - EPSILON) this.#release(s);
+        else s.heldSince = undefined;
         before = false;
+      } else if (before) {
+        s.heard = s.sent;
+        this.#release(s);
       } else {
-        s.heard = before ? s.sent : 0;
+        s.heard = 0;
+        s.heldSince = undefined;
       }
     }
   }

@@ -7,6 +7,9 @@
  * real time) it waits, so its position never runs ahead of the audio. Heard = sent
  * minus what is still in flight. `setListenerPosition` replaces the estimate with a
  * report from the far end (Twilio mark echoes, a client's `playback.position`).
+ * A far end that confirms each segment's end (`onSegmentSent` returns true: Twilio
+ * marks) holds the listener there until its report, so nothing after a segment
+ * counts as heard before the far end says the segment played (or `holdTimeoutMs`).
  *
  * Frames: each `send` gets a view of the enqueued array (no copy) or, when a frame
  * spans two enqueued arrays, the pacer's own reused buffer. Either way the frame is
@@ -75,6 +78,17 @@ export interface OutputPacerOptions {
   readonly onProgress: (progress: PacerProgress) => void;
   /** Interval of progress reports while audio plays (default 100 ms). */
   readonly progressEveryMs?: number;
+  /**
+   * Called once after a segment's last audio was sent (never for a segment without
+   * audio). Returning true promises a `setListenerPosition` at the segment's end once
+   * the far end has played it: the listener waits at that end until then.
+   */
+  readonly onSegmentSent?: (info: {
+    readonly runId: string;
+    readonly segmentId: string;
+  }) => boolean;
+  /** Longest wait at a confirmed segment's end before it counts as played anyway (default 2000 ms). */
+  readonly holdTimeoutMs?: number;
 }
 
 /** A real-time output pacer; see {@link createOutputPacer}. */
@@ -137,6 +151,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   const frameMs = positive('frameMs', options.frameMs ?? 20);
   const leadMs = positive('leadMs', options.leadMs ?? 200);
   const progressEveryMs = positive('progressEveryMs', options.progressEveryMs ?? 100);
+  const holdTimeoutMs = positive('holdTimeoutMs', options.holdTimeoutMs ?? 2000);
   if (leadMs < frameMs) {
     throw invalid(
       `Output pacer leadMs (${String(leadMs)}) is shorter than frameMs (${String(frameMs)}).`,
@@ -148,7 +163,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   }
   const frameSamples = Math.max(1, Math.round((rate * frameMs) / 1000));
   const leadSamples = Math.max(frameSamples, Math.round((rate * leadMs) / 1000));
-  const timeline = new PlaybackTimeline(rate, frameSamples, clock.now());
+  const timeline = new PlaybackTimeline(rate, frameSamples, clock.now(), holdTimeoutMs);
   const toMs = (samples: number): number => timeline.toMs(samples);
 
   const flushedRuns = new Set<string>();
@@ -169,6 +184,17 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
     const frame = timeline.takeFrame(s, n);
     nextProgressAt ??= now + progressEveryMs;
     send(frame, { runId: s.runId, segmentId: s.segmentId, offsetMs });
+    if (s.ended && s.queued === 0) segmentSent(s);
+  }
+
+  /** A segment's last audio went out: asks whether the far end will confirm it, and holds it if so. */
+  function segmentSent(s: TimelineSegment): void {
+    if (options.onSegmentSent === undefined || s.sent === 0) return;
+    const held = options.onSegmentSent({ runId: s.runId, segmentId: s.segmentId });
+    if (!held || closed || !s.live) return;
+    // Up to now the listener could at most wait at the segment's open end; from now it is held there.
+    timeline.advanceListener(clock.now());
+    s.held = true;
   }
 
   /** Marks heard segments done and, when due, collects progress; returns the reports in order. */
@@ -202,7 +228,8 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   /** Arms the one timer for the earliest of: next frame, segment done, progress report. */
   function arm(now: number): void {
     let due = Number.POSITIVE_INFINITY;
-    if (!paused) {
+    // A listener held at a segment's end hears nothing more: no frame falls due by waiting.
+    if (!paused && !timeline.waiting()) {
       const next = timeline.nextFrame();
       if (next !== undefined) {
         due = now + toMs(Math.max(0, timeline.inFlight() + next.samples - leadSamples));
@@ -210,6 +237,8 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
     }
     const untilDone = timeline.untilFirstDone();
     if (untilDone !== undefined) due = Math.min(due, now + toMs(untilDone));
+    const holdTimeout = timeline.holdTimeoutAt(now);
+    if (holdTimeout !== undefined) due = Math.min(due, holdTimeout);
     if (nextProgressAt !== undefined) due = Math.min(due, nextProgressAt);
     if (!Number.isFinite(due)) {
       clearTimer();
@@ -295,6 +324,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
       const s = timeline.get(segmentId);
       if (closed || s === undefined || s.ended) return;
       s.ended = true;
+      if (s.queued === 0) segmentSent(s);
       pump();
     },
 

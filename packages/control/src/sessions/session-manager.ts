@@ -369,6 +369,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
           output: {
             sendAudio: (frame, info) => session.output.sendAudio(frame, info),
             clear: () => session.output.clear(),
+            segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
           },
           onEvent: emitterSink(emitter),
           persistence: repositoryPersistence(repos, sessionId, deps.clock),

@@ -2,8 +2,9 @@
  * Twilio Media Streams on the server: the voice webhook (signature checked
  * with the account's auth token) answers TwiML that connects the call to the
  * media-stream WebSocket; the stream carries µ-law 8 kHz both ways, a `mark`
- * after each spoken segment (its echo moves the playback position) and a
- * `clear` on barge-in.
+ * after every spoken segment, the last one included (its echo moves the playback
+ * position: the session counts a segment heard, and goes past it, only once Twilio
+ * has played it), and a `clear` on barge-in.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
@@ -107,7 +108,6 @@ export function attachTwilioStream(
     },
   };
   let session: ReturnType<SessionManager['live']>;
-  let currentSegment: string | undefined;
   const stream = createTwilioMediaStream({
     socket,
     clock: deps.clock,
@@ -128,19 +128,16 @@ export function attachTwilioStream(
           socket.close(valid ? 4404 : 4401, valid ? 'no such session' : 'bad stream token');
           return;
         }
+        const output = {
+          sendAudio: (frame: Int16Array, frameInfo: { readonly segmentId: string }) =>
+            stream.sendSegmentAudio(frameInfo.segmentId, frame),
+          // A mark follows the segment's last audio; true: its echo will confirm it was played.
+          segmentSent: (segment: { readonly segmentId: string }) =>
+            stream.endSegment(segment.segmentId),
+          clear: () => stream.clear(),
+        };
         try {
-          deps.manager.attach(session.tenantId, session.id, {
-            sendAudio: (frame, frameInfo) => {
-              if (currentSegment !== undefined && currentSegment !== frameInfo.segmentId)
-                stream.sendMark(currentSegment);
-              currentSegment = frameInfo.segmentId;
-              stream.sendAudio(frame);
-            },
-            clear: () => {
-              currentSegment = undefined;
-              stream.clear();
-            },
-          });
+          deps.manager.attach(session.tenantId, session.id, output);
         } catch (err) {
           deps.onError?.(err);
           socket.close(4409, 'session already attached');
@@ -148,7 +145,7 @@ export function attachTwilioStream(
       },
       onAudio: (samples) => session?.actor.pushAudio(samples),
       onDtmf: () => undefined,
-      // A mark echo: Twilio has played that segment to the caller.
+      // A mark echo: Twilio has played that segment to the caller (unless a clear dropped it).
       onMarkPlayed: (name, info) => {
         if (!info.cleared) session?.actor.playbackPosition(name, Number.MAX_SAFE_INTEGER);
       },
@@ -157,6 +154,9 @@ export function attachTwilioStream(
     },
   });
   ws.on('message', (data: Buffer) => stream.receive(data.toString('utf8')));
+  // A frame over the socket's size limit and other socket faults: `ws` closes the connection
+  // itself (1009 for a frame too big); without a listener the error would be thrown.
+  ws.on('error', (err) => deps.onError?.(err));
   ws.on('close', () => {
     if (session !== undefined) {
       deps.manager.detach(session);

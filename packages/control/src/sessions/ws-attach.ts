@@ -78,6 +78,9 @@ export async function attachWebSocket(
     early.push({ data, isBinary });
   };
   ws.on('message', (data: Buffer, isBinary: boolean) => onMessage(data, isBinary));
+  // A frame over the socket's size limit and other socket faults: `ws` closes the connection
+  // itself (1009 for a frame too big); without a listener the error would be thrown.
+  ws.on('error', (err) => deps.onError?.(err));
   let session;
   try {
     const id = wsSessionId(request.url.pathname);

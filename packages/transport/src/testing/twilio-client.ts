@@ -2,7 +2,9 @@
  * A scripted Twilio Media Streams client: builds the messages Twilio sends, exactly
  * as Twilio documents them (string counters, `sequenceNumber` from 1, `media.chunk`
  * from 1, `media.timestamp` in ms since the stream started, base64 µ-law 8 kHz in
- * 20 ms chunks), and reads what the server sends back.
+ * 20 ms chunks), reads what the server sends back, and plays it as Twilio's buffer
+ * does: a `mark` is echoed only once the audio sent before it has played, and a
+ * `clear` empties the buffer and echoes the marks still in it.
  */
 import { decodeMulaw, encodeMulaw } from '@prx-voice/media';
 import { twilioOutboundSchema } from '../twilio/messages.js';
@@ -42,6 +44,22 @@ export interface TwilioClientScript {
   mark(name: string): string;
   /** The echo Twilio sends for an outbound message: a `mark` for a mark, else undefined. */
   echo(message: TwilioOutboundMessage): string | undefined;
+  /**
+   * Takes a message the server sent into the playback buffer: `media` is queued,
+   * a `mark` waits behind the audio before it, `clear` empties the buffer. Returns
+   * the echoes due now: a mark with nothing unplayed before it, every mark a clear dropped.
+   */
+  outbound(message: TwilioOutboundMessage): string[];
+  /** Plays up to `ms` of buffered audio; returns the echoes of the marks it reached, in order. */
+  play(ms: number): string[];
+  /** Plays the buffer up to the next mark; its echo, or undefined when no mark is buffered. */
+  playToMark(): string | undefined;
+  /** Audio buffered and not played yet, in ms. */
+  readonly bufferedMs: number;
+  /** Audio played so far, in ms. */
+  readonly playedMs: number;
+  /** Names of the marks in the buffer, in order. */
+  readonly pendingMarks: readonly string[];
   /** `stop`. */
   stop(): string;
 }
@@ -68,6 +86,9 @@ export function createTwilioClientScript(
   let sequence = 0;
   let chunk = 0;
   let samplesSent = 0;
+  // Twilio's playback buffer: samples (8 kHz) still to play, and marks behind them.
+  const buffer: ({ kind: 'audio'; samples: number } | { kind: 'mark'; name: string })[] = [];
+  let samplesPlayed = 0;
   const next = (): string => String(++sequence);
   const media = (mulaw: Uint8Array, track = 'inbound'): string => {
     const message = JSON.stringify({
@@ -86,6 +107,26 @@ export function createTwilioClientScript(
   };
   const mark = (name: string): string =>
     JSON.stringify({ event: 'mark', sequenceNumber: next(), streamSid, mark: { name } });
+  /** Plays up to `samples` (Infinity: all) and stops at a mark when `toMark`; returns the echoes. */
+  const play = (samples: number, toMark: boolean): string[] => {
+    const echoes: string[] = [];
+    let budget = samples;
+    for (let head = buffer[0]; head !== undefined; head = buffer[0]) {
+      if (head.kind === 'mark') {
+        buffer.shift();
+        echoes.push(mark(head.name));
+        if (toMark) break;
+        continue;
+      }
+      const take = Math.min(budget, head.samples);
+      head.samples -= take;
+      budget -= take;
+      samplesPlayed += take;
+      if (head.samples > 0) break;
+      buffer.shift();
+    }
+    return echoes;
+  };
   return {
     streamSid,
     callSid,
@@ -130,6 +171,41 @@ export function createTwilioClientScript(
       }),
     mark,
     echo: (message) => (message.event === 'mark' ? mark(message.mark.name) : undefined),
+    outbound: (message) => {
+      switch (message.event) {
+        case 'media':
+          buffer.push({
+            kind: 'audio',
+            samples: Buffer.from(message.media.payload, 'base64').length,
+          });
+          return [];
+        case 'mark':
+          buffer.push({ kind: 'mark', name: message.mark.name });
+          // Echoed at once when nothing unplayed is before it.
+          return play(0, false);
+        case 'clear': {
+          const dropped = buffer.splice(0);
+          return dropped.flatMap((item) => (item.kind === 'mark' ? [mark(item.name)] : []));
+        }
+      }
+    },
+    play: (ms) => {
+      if (!(ms >= 0)) throw new RangeError(`play() takes a duration >= 0 ms, not ${String(ms)}`);
+      return play(ms === Number.POSITIVE_INFINITY ? ms : Math.round(ms * 8), false);
+    },
+    playToMark: () =>
+      buffer.some((item) => item.kind === 'mark')
+        ? play(Number.POSITIVE_INFINITY, true)[0]
+        : undefined,
+    get bufferedMs() {
+      return buffer.reduce((sum, item) => sum + (item.kind === 'audio' ? item.samples : 0), 0) / 8;
+    },
+    get playedMs() {
+      return samplesPlayed / 8;
+    },
+    get pendingMarks() {
+      return buffer.flatMap((item) => (item.kind === 'mark' ? [item.name] : []));
+    },
     stop: () =>
       JSON.stringify({
         event: 'stop',

@@ -1,9 +1,9 @@
 /**
  * A Twilio Media Streams WebSocket (bidirectional, `<Connect><Stream>`): Twilio's
  * JSON messages in, base64 µ-law 8 kHz decoded and resampled to the engine's rate;
- * engine audio out as `media` messages of at most 20 ms, `mark`s whose echoes tell
- * what was played, and `clear` on barge-in. Nothing is buffered here beyond what a
- * single call converts.
+ * engine audio out as `media` messages of at most 20 ms, a `mark` after every
+ * segment (echoed once Twilio has played it), and `clear` on barge-in. Nothing is
+ * buffered here beyond what a single call converts.
  */
 import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
@@ -15,6 +15,7 @@ import type { WireSocket } from '../socket.js';
 import { createMarkLedger } from './mark-ledger.js';
 import { parseTwilioMessage } from './messages.js';
 import type { TWILIO_MESSAGE_SCHEMAS, TwilioInboundMessage } from './messages.js';
+import { createSegmentMarks } from './segment-marks.js';
 import {
   createTwilioInboundAudio,
   createTwilioOutboundAudio,
@@ -120,9 +121,21 @@ export interface TwilioMediaStream {
   sendAudio(samples: Int16Array): void;
   /**
    * Sends a `mark` after the audio so far (first sending what the resampler holds
-   * back); Twilio echoes it once that audio has played. Call it after each segment.
+   * back); Twilio echoes it once that audio has played.
    */
   sendMark(name: string): void;
+  /**
+   * Sends a segment's audio as `sendAudio` does. Every segment is followed by a
+   * mark named by its id: `endSegment` sends it, or at the latest the first audio
+   * of another segment does, so no segment goes unmarked.
+   */
+  sendSegmentAudio(segmentId: string, samples: Int16Array): void;
+  /**
+   * The segment's audio is all sent: sends its mark. True when the mark went out
+   * (an echo will follow); false when the segment owes none (no audio sent since
+   * its last mark or a `clear`) or the stream cannot send.
+   */
+  endSegment(segmentId: string): boolean;
   /** Sends `clear` (barge-in): Twilio drops its buffered audio; resampler state is dropped too. */
   clear(): void;
   /** Closes the WebSocket (ending `<Connect>`); later sends are dropped. */
@@ -177,6 +190,7 @@ export function createTwilioMediaStream(options: TwilioMediaStreamOptions): Twil
   let lastSequence: number | undefined;
   let closed = false;
   const marks = createMarkLedger();
+  const segments = createSegmentMarks();
 
   const close = (code: number, reason: string): void => {
     if (closed) return;
@@ -193,6 +207,32 @@ export function createTwilioMediaStream(options: TwilioMediaStreamOptions): Twil
     new VoiceError('INVALID_FRAME', { message, details });
 
   const canSend = (): boolean => state === 'started' && !closed;
+
+  /** Sends a mark after the audio so far; false (counted as dropped) when the stream cannot send. */
+  const mark = (name: string): boolean => {
+    if (name === '') {
+      throw new VoiceError('VALIDATION_FAILED', {
+        message: 'A Twilio mark needs a non-empty name.',
+        details: { field: 'name' },
+      });
+    }
+    if (!canSend() || info === undefined) {
+      stats.droppedSends++;
+      return false;
+    }
+    stats.mediaSent += outbound.flush();
+    marks.sent(name, clock.now());
+    socket.send(JSON.stringify({ event: 'mark', streamSid: info.streamSid, mark: { name } }));
+    return true;
+  };
+
+  const sendAudio = (samples: Int16Array): void => {
+    if (!canSend()) {
+      stats.droppedSends++;
+      return;
+    }
+    stats.mediaSent += outbound.push(samples);
+  };
 
   const onStart = (message: z.output<typeof TWILIO_MESSAGE_SCHEMAS.start>): void => {
     if (state !== 'awaiting-start') {
@@ -344,30 +384,23 @@ export function createTwilioMediaStream(options: TwilioMediaStreamOptions): Twil
       }
       receiveText(text);
     },
-    sendAudio: (samples) => {
+    sendAudio,
+    sendMark: (name) => {
+      mark(name);
+    },
+    sendSegmentAudio: (segmentId, samples) => {
       if (!canSend()) {
         stats.droppedSends++;
         return;
       }
-      stats.mediaSent += outbound.push(samples);
+      const previous = segments.audio(segmentId);
+      if (previous !== undefined) mark(previous);
+      sendAudio(samples);
     },
-    sendMark: (name) => {
-      if (name === '') {
-        throw new VoiceError('VALIDATION_FAILED', {
-          message: 'A Twilio mark needs a non-empty name.',
-          details: { field: 'name' },
-        });
-      }
-      if (!canSend() || info === undefined) {
-        stats.droppedSends++;
-        return;
-      }
-      stats.mediaSent += outbound.flush();
-      marks.sent(name, clock.now());
-      socket.send(JSON.stringify({ event: 'mark', streamSid: info.streamSid, mark: { name } }));
-    },
+    endSegment: (segmentId) => segments.end(segmentId) && mark(segmentId),
     clear: () => {
       outbound.reset();
+      segments.reset();
       if (!canSend() || info === undefined) return;
       marks.cleared();
       socket.send(JSON.stringify({ event: 'clear', streamSid: info.streamSid }));
