@@ -1,0 +1,203 @@
+/**
+ * One step of the load bench: N callers against a fresh server in a child
+ * process — the voice server or the bare `ws` echo baseline — and the figures
+ * of that run.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild } from './children.js';
+import type { ChildServer } from './children.js';
+import type { ChildStats } from './child-ipc.js';
+import { runLoad } from './load-client.js';
+import type { LoadOptions } from './caller.js';
+import type { LoadRun, LoadTarget } from './load-client.js';
+import { percentile } from './stats.js';
+import { openVoiceSession, prepareVoiceTarget, voiceServerEnv, warmUp } from './voice-target.js';
+import { delaySettingsOf, FRAME_MS, mockDelays } from './wire.js';
+import type { MockDelays } from './wire.js';
+
+/** The figures of one run against one server. */
+export interface StepFigures {
+  readonly sessions: number;
+  readonly turnsCompleted: number;
+  readonly failures: readonly string[];
+  /** Client-observed voice-to-voice minus the target's configured waits, ms. */
+  readonly overheadP50Ms: number;
+  readonly overheadP99Ms: number;
+  /** Pacing deviation of outbound frames, ms. */
+  readonly jitterP50Ms: number;
+  readonly jitterP99Ms: number;
+  /** Server CPU per second of one session streaming, ms (10 = 1 % of a core). */
+  readonly cpuMsPerSessionSecond: number;
+  /** Server resident memory added per live session, MB. */
+  readonly rssMbPerSession: number;
+  /** Server resident memory added by all the sessions, MB (readings agree within about 1 MB). */
+  readonly rssGrowthMb: number;
+  /** Server resident memory before the sessions, MB. */
+  readonly rssIdleMb: number;
+  /** Load generator CPU over the streaming, % of one core. */
+  readonly clientCpuPercent: number;
+}
+
+/** A voice server run: the common figures, the waits subtracted, and the server's own view. */
+export interface VoiceFigures extends StepFigures {
+  readonly delays: MockDelays;
+  /** The server's `voice_to_voice_ms` (from the VAD's speech end) minus the endpointing and agent waits, p50, ms. */
+  readonly serverOverheadP50Ms: number;
+}
+
+/** Defaults of {@link LoadOptions} other than `sessions`. */
+export const DEFAULT_LOAD: Omit<LoadOptions, 'sessions'> = {
+  turns: 3,
+  speechMs: 600,
+  gapMs: 300,
+  staggerMs: 1000,
+  turnTimeoutMs: 15_000,
+};
+
+const MB = 1024 * 1024;
+
+function figures(opts: {
+  readonly run: LoadRun;
+  readonly sessions: number;
+  readonly waitMs: number;
+  readonly idle: ChildStats;
+  readonly before: ChildStats;
+  readonly after: ChildStats;
+}): StepFigures {
+  const { run, sessions, waitMs, idle, before, after } = opts;
+  const overhead = run.turns.map((t) => t.v2vMs - waitMs);
+  const deviations = run.turns.flatMap((t) => t.deviationsMs);
+  return {
+    sessions,
+    turnsCompleted: run.turns.length,
+    failures: run.failures,
+    overheadP50Ms: percentile(overhead, 50),
+    overheadP99Ms: percentile(overhead, 99),
+    jitterP50Ms: percentile(deviations, 50),
+    jitterP99Ms: percentile(deviations, 99),
+    cpuMsPerSessionSecond: (after.cpuUs - before.cpuUs) / 1000 / run.sessionSeconds,
+    rssMbPerSession: (after.rssBytes - idle.rssBytes) / MB / sessions,
+    rssGrowthMb: (after.rssBytes - idle.rssBytes) / MB,
+    rssIdleMb: idle.rssBytes / MB,
+    clientCpuPercent: (100 * run.clientCpuMs) / run.wallMs,
+  };
+}
+
+/**
+ * The child's memory at rest: read after full GCs, again after a short pause
+ * until two readings agree within 1 MB (at most three), the last one taken.
+ */
+async function settledStats(child: ChildServer): Promise<ChildStats> {
+  let last = await child.stats({ gc: true });
+  for (let i = 0; i < 2; i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    const next = await child.stats({ gc: true });
+    const settled = Math.abs(next.rssBytes - last.rssBytes) < MB;
+    last = next;
+    if (settled) break;
+  }
+  return last;
+}
+
+/** Runs the load against `child` (already warm), measuring it around the streaming. */
+async function measureChild(
+  child: ChildServer,
+  target: LoadTarget,
+  load: LoadOptions,
+  waitMs: number,
+): Promise<{ run: LoadRun; figures: StepFigures }> {
+  // Memory at rest with no session, and again with all of them still open; CPU over the streaming only.
+  const idle = await settledStats(child);
+  let before = idle;
+  let after = idle;
+  const run = await runLoad(target, load, {
+    beforeStreaming: async () => {
+      before = await child.stats();
+    },
+    afterStreaming: async () => {
+      const cpu = await child.stats();
+      after = { cpuUs: cpu.cpuUs, rssBytes: (await settledStats(child)).rssBytes };
+    },
+  });
+  return { run, figures: figures({ run, sessions: load.sessions, waitMs, idle, before, after }) };
+}
+
+/** A voice server data directory made once (its first start creates the database) and copied for each run. */
+export interface VoiceTemplate {
+  readonly dataDir: string;
+  /** Removes it. */
+  dispose(): void;
+}
+
+/**
+ * Starts a voice server once on a new data directory and stops it. Each run then
+ * starts on a copy: embedded Postgres is created once (about ten seconds and
+ * several hundred MB, partly released at random later) instead of per run.
+ */
+export async function createVoiceTemplate(): Promise<VoiceTemplate> {
+  const dir = mkdtempSync(join(tmpdir(), 'prx-load-template-'));
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const child = await startChild('voice-server.ts', voiceServerEnv(join(dir, 'data')));
+    await child.stop();
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  return { dataDir: join(dir, 'data'), dispose };
+}
+
+/**
+ * N callers against a fresh voice server (child process, its PGlite on a copy
+ * of `template` in a temp dir). Voice-to-voice overhead = client-observed voice-to-voice minus the
+ * configured waits of {@link mockDelays}: VAD silence, endpointing, agent token delays.
+ */
+export async function measureVoice(
+  load: LoadOptions,
+  template: VoiceTemplate,
+): Promise<VoiceFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'prx-load-'));
+  cpSync(template.dataDir, join(dir, 'data'), { recursive: true });
+  let child: ChildServer | undefined;
+  try {
+    child = await startChild('voice-server.ts', voiceServerEnv(join(dir, 'data')));
+    const delays = mockDelays(delaySettingsOf(child.info));
+    const target = await prepareVoiceTarget(child.url, load.sessions);
+    await warmUp(target);
+    const { run, figures: common } = await measureChild(
+      child,
+      { kind: 'voice', open: () => openVoiceSession(target) },
+      load,
+      delays.totalMs,
+    );
+    // The server starts its clock at the VAD's speech end, so only the later waits are in it.
+    const serverOverhead = run.turns.flatMap((t) =>
+      t.serverV2vMs === null ? [] : [t.serverV2vMs - delays.endpointMs - delays.agentMs],
+    );
+    return { ...common, delays, serverOverheadP50Ms: percentile(serverOverhead, 50) };
+  } finally {
+    await child?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * N callers against a fresh bare `ws` echo server (child process). Its only wait
+ * is one frame: it notices the end of speech at the first silent frame.
+ */
+export async function measureEcho(load: LoadOptions): Promise<StepFigures> {
+  const child = await startChild('echo-server.ts');
+  try {
+    const { figures: result } = await measureChild(
+      child,
+      { kind: 'echo', open: (i) => Promise.resolve(`${child.url}/caller-${i}`) },
+      load,
+      FRAME_MS,
+    );
+    return result;
+  } finally {
+    await child.stop();
+  }
+}
