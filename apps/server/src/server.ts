@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 /**
  * Starts the PRX Voice server: storage and coordination from configuration,
  * the bootstrap tenant and key, the control app with the session routes, the
@@ -151,10 +153,18 @@ export async function startServer(
   });
   const twilio = twilioSettings(config, process.env);
   if (twilio !== undefined) registerTwilioWebhook(control, { manager, repos, twilio });
+  const tls = config.server.tls;
   const server = serve({
     fetch: control.app.fetch,
     port: config.server.port,
     hostname: config.server.host,
+    // With `server.tls`, HTTPS (and so wss:// for the WebSockets upgraded on it).
+    ...(tls === undefined
+      ? {}
+      : {
+          createServer: createHttpsServer,
+          serverOptions: { cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) },
+        }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
@@ -206,7 +216,7 @@ export async function startServer(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
     runtime: rt,
     manager,
     async shutdown() {

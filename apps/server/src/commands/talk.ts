@@ -24,10 +24,10 @@ const OUTPUT_RATE = 24000;
 /** Runs one turn against a server and returns the exit code. */
 export async function talkCommand(io: CliIo, o: TalkOptions): Promise<number> {
   const base = (o.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const key = o.key ?? process.env['PRX_VOICE_API_KEY'];
+  const key = o.key ?? process.env['PRX_API_KEY'];
   if (key === undefined || key === '')
     throw new VoiceError('VALIDATION_FAILED', {
-      message: '--key (or PRX_VOICE_API_KEY) is required',
+      message: '--key (or PRX_API_KEY) is required',
     });
   if ((o.text === undefined) === (o.wav === undefined))
     throw new VoiceError('VALIDATION_FAILED', { message: 'give exactly one of --text or --wav' });
