@@ -4,6 +4,7 @@
  *  2. CPU per session-second of real-time audio: a whole session actor (mock providers,
  *     energy VAD, pacer, events) fed 20 ms frames on simulated time.
  *  3. Silero VAD: CPU per session-second and inference time per 32 ms window.
+ *  4. Step cost against conversation length (the conversation is shared, not copied, per step).
  */
 import { createSileroVad } from '@prx-voice/adapter';
 import { generateTone } from '@prx-voice/media';
@@ -120,7 +121,31 @@ async function sileroCpu(seconds: number): Promise<number> {
   return used / seconds;
 }
 
+/** µs per reducer step with a conversation of `messages` messages of ~200 characters. */
+function stepCostUs(settings: Scenario['settings'], messages: number, steps: number): number {
+  const s = initialModel({ sessionId: 'sess_bench', tenantId: 'ten_bench', settings });
+  const text =
+    'a sentence of about two hundred characters, repeated to make a realistic message. '.repeat(2);
+  const m = {
+    ...s,
+    conversation: Array.from({ length: messages }, (_, i) => ({
+      role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content: text,
+    })),
+  };
+  const start = performance.now();
+  for (let i = 0; i < steps; i++)
+    step(m, { type: 'timer', name: 'none', token: -1 }, { now: i, newId: () => 'x' });
+  return ((performance.now() - start) * 1000) / steps;
+}
+
 await reducerCost();
+const settings = (await createScenario()).settings;
+console.log(
+  `reducer step cost by conversation length: ${[0, 100, 400, 1000]
+    .map((n) => `${String(n)} messages ${stepCostUs(settings, n, 20_000).toFixed(2)} µs`)
+    .join(', ')}`,
+);
 const mock = await sessionCpu(60);
 const silero = await sileroCpu(30);
 console.log(
