@@ -79,7 +79,8 @@ async function readSse(
 
 describe('SSE and shutdown', () => {
   it('streams a session’s events with id = prxseq and resumes exactly after Last-Event-ID', async () => {
-    const server = await start();
+    // The session is still live at the end: a short drain, not the default 30 s.
+    const server = await start({ PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '200' });
     try {
       const created = (await (
         await fetch(`${server.url}/api/v1/sessions`, {
