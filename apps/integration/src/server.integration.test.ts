@@ -20,6 +20,8 @@ beforeAll(async () => {
       cwd: dir,
       env: {
         PRX_VOICE_SERVER__PORT: '0',
+        // Sessions left live at the end: a short drain, not the default 30 s.
+        PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '300',
         PRX_VOICE_SERVER__HOST: '127.0.0.1',
         PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
         PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
