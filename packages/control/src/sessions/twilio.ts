@@ -87,6 +87,12 @@ export function registerTwilioWebhook(
   });
 }
 
+/**
+ * Outbound media allowed to wait in Twilio's socket before frames are dropped:
+ * about a second of `media` messages (160 µ-law bytes as base64 in JSON, every 20 ms).
+ */
+export const TWILIO_MAX_BACKLOG_BYTES = 16_384;
+
 /** Handles one upgraded connection to the media-stream path. */
 export function attachTwilioStream(
   deps: {
@@ -129,8 +135,12 @@ export function attachTwilioStream(
           return;
         }
         const output = {
-          sendAudio: (frame: Int16Array, frameInfo: { readonly segmentId: string }) =>
-            stream.sendSegmentAudio(frameInfo.segmentId, frame),
+          sendAudio: (frame: Int16Array, frameInfo: { readonly segmentId: string }) => {
+            // Twilio or the network is not keeping up: drop (and report) rather than queue.
+            if (ws.bufferedAmount > TWILIO_MAX_BACKLOG_BYTES)
+              session?.actor.audioDropped('outbound', 'backpressure', frame.length);
+            else stream.sendSegmentAudio(frameInfo.segmentId, frame);
+          },
           // A mark follows the segment's last audio; true: its echo will confirm it was played.
           segmentSent: (segment: { readonly segmentId: string }) =>
             stream.endSegment(segment.segmentId),

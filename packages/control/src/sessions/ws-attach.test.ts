@@ -1,0 +1,144 @@
+/**
+ * The session WebSocket's outbound backpressure and dropped-frame accounting,
+ * with a stand-in for the `ws` socket whose `bufferedAmount` the test sets.
+ */
+import { EventEmitter } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { defaultProviders } from '@prx-voice/adapter';
+import { createEventBus, createEventLog } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import { createAdmissionService } from '@prx-voice/policy';
+import type { TenantId } from '@prx-voice/types';
+import { createControlHarness } from '../testing/control-harness.js';
+import type { ControlHarness } from '../testing/control-harness.js';
+import { createSessionManager } from './session-manager.js';
+import type { SessionManager } from './session-manager.js';
+import { MAX_OUTBOUND_BACKLOG_MS, attachWebSocket } from './ws-attach.js';
+
+/** Just what attachWebSocket uses of a `ws` socket. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly sent: (string | Uint8Array)[] = [];
+  closed: { code: number; reason: string } | undefined;
+  send(data: string | Uint8Array): void {
+    this.sent.push(data);
+  }
+  close(code: number, reason: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
+  }
+}
+
+let h: ControlHarness;
+let manager: SessionManager;
+const bus = createEventBus();
+const events: AnyVoiceEvent[] = [];
+bus.listen(
+  (e) => {
+    if ('type' in e) events.push(e);
+  },
+  {
+    onError: (err) => {
+      throw err;
+    },
+  },
+);
+
+beforeAll(async () => {
+  h = await createControlHarness();
+  manager = createSessionManager({
+    config: { ...h.config, adapters: { ...h.config.adapters } },
+    clock: h.clock,
+    ids: h.ids,
+    repos: h.db.repos,
+    admission: createAdmissionService({ coordinator: h.coordinator, clock: h.clock }),
+    providers: defaultProviders({ clock: h.clock }),
+    bus,
+    log: createEventLog({ repos: h.db.repos, clock: h.clock, onError: () => undefined }),
+    instanceId: 'ws-test',
+  });
+});
+afterAll(() => h.close());
+
+async function settle(ms = 0): Promise<void> {
+  for (let t = 0; t <= ms; t += 10) {
+    if (t > 0) h.clock.advance(10);
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+describe('the session WebSocket under backpressure', () => {
+  it('drops outbound audio while the socket holds more than a second of it, and reports the drops', async () => {
+    const tenant = await h.tenant('growth');
+    const key = await h.key(tenant.id, 'workspace_developer');
+    const row = await manager.create(tenant.id as TenantId, { channel: 'websocket' });
+    const ws = new FakeSocket();
+    await attachWebSocket(
+      {
+        manager,
+        authenticator: h.control.authenticator,
+        bus,
+        clock: h.clock,
+        maxFrameBytes: 65_536,
+        engineRates: { input: 16000, output: 24000 },
+      },
+      ws as unknown as WebSocket,
+      {
+        url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`),
+        headers: {},
+      },
+    );
+    expect(ws.closed).toBeUndefined();
+    await settle();
+    // One second of 24 kHz PCM16 is 48 000 bytes: above it, nothing more is sent.
+    ws.bufferedAmount = (24_000 * 2 * MAX_OUTBOUND_BACKLOG_MS) / 1000 + 1;
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'input.text', text: 'hello' })), false);
+    await settle(3000);
+    const audio = ws.sent.filter((d) => typeof d !== 'string');
+    expect(audio).toEqual([]);
+    const dropped = events
+      .filter((e) => e.prxsessionid === row.id && e.type === 'prx.voice.media.audio_dropped')
+      .map((e) => e.data as Record<string, unknown>);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped.every((d) => d.direction === 'outbound' && d.reason === 'backpressure')).toBe(
+      true,
+    );
+    // "You said: hello": 15 characters of 50 ms, every frame of it dropped and counted.
+    expect(dropped.reduce((n, d) => n + (d.duration_ms as number), 0)).toBe(750);
+    // The socket drains: audio flows again.
+    ws.bufferedAmount = 0;
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'input.text', text: 'again' })), false);
+    await settle(3000);
+    expect(ws.sent.filter((d) => typeof d !== 'string').length).toBeGreaterThan(0);
+  });
+
+  it('counts an invalid inbound frame as dropped audio', async () => {
+    const tenant = await h.tenant('growth');
+    const key = await h.key(tenant.id, 'workspace_developer');
+    const row = await manager.create(tenant.id as TenantId, { channel: 'websocket' });
+    const ws = new FakeSocket();
+    await attachWebSocket(
+      {
+        manager,
+        authenticator: h.control.authenticator,
+        bus,
+        clock: h.clock,
+        maxFrameBytes: 65_536,
+        engineRates: { input: 16000, output: 24000 },
+      },
+      ws as unknown as WebSocket,
+      { url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`), headers: {} },
+    );
+    await settle();
+    ws.emit('message', Buffer.alloc(641), true); // odd length: not PCM16
+    await settle(1000);
+    expect(
+      events
+        .filter((e) => e.prxsessionid === row.id && e.type === 'prx.voice.media.audio_dropped')
+        .map((e) => e.data),
+    ).toEqual([{ direction: 'inbound', reason: 'invalid_audio', frames: 1, duration_ms: 20 }]);
+  });
+});
