@@ -8,8 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockAgent, defaultProviders, providerError } from '@prx-voice/adapter';
-import type { AgentProvider, HealthReport, createMockTts } from '@prx-voice/adapter';
-import { createFakeAgent, createFakeTts, fakeAnswer, fakeTokens } from '@prx-voice/adapter/testing';
+import type { AgentProvider, AsrProvider, HealthReport, createMockTts } from '@prx-voice/adapter';
+import { generateTone } from '@prx-voice/media';
+import {
+  createFakeAgent,
+  createFakeAsr,
+  createFakeTts,
+  fakeAnswer,
+  fakeTokens,
+} from '@prx-voice/adapter/testing';
 import type { FakeAgentStep } from '@prx-voice/adapter/testing';
 import { defaultConfig } from '@prx-voice/core';
 import type { Config } from '@prx-voice/core';
@@ -75,11 +82,13 @@ function managerWith(
   extra: {
     agents?: Record<string, () => AgentProvider>;
     tts?: Record<string, () => ReturnType<typeof createMockTts>>;
+    asr?: Record<string, () => AsrProvider>;
   },
 ): SessionManager {
   const registry = defaultProviders({ clock });
   for (const [id, f] of Object.entries(extra.agents ?? {})) registry.registerAgent(id, f);
   for (const [id, f] of Object.entries(extra.tts ?? {})) registry.registerTts(id, f);
+  for (const [id, f] of Object.entries(extra.asr ?? {})) registry.registerAsr(id, f);
   return createSessionManager({
     config,
     clock,
@@ -131,6 +140,42 @@ describe('agent failover inside a session', () => {
     {
       name: 'refused at connect',
       steps: [{ type: 'error', error: unavailable('connect ECONNREFUSED') }],
+      reason: 'error',
+    },
+    {
+      name: 'credential refused (401)',
+      steps: [
+        {
+          type: 'error',
+          error: providerError('PROVIDER_AUTH_FAILED', {
+            provider: 'flaky',
+            message: 'HTTP 401: invalid api key',
+            fallback: true,
+            retryable: false,
+          }),
+        },
+      ],
+      reason: 'error',
+    },
+    {
+      name: 'rate limited (429 with a retry hint)',
+      steps: [
+        {
+          type: 'error',
+          error: providerError('PROVIDER_RATE_LIMITED', {
+            provider: 'flaky',
+            message: 'HTTP 429: slow down',
+            fallback: true,
+            retryable: true,
+            details: { retry_after_ms: 2000 },
+          }),
+        },
+      ],
+      reason: 'error',
+    },
+    {
+      name: 'server error (503)',
+      steps: [{ type: 'error', error: unavailable('HTTP 503: overloaded') }],
       reason: 'error',
     },
     {
@@ -207,6 +252,56 @@ describe('agent failover inside a session', () => {
     const [turn] = of('prx.voice.turn.completed');
     expect(String(turn?.assistant_text)).toContain('Sure, here is the first part.');
     expect(String(turn?.assistant_text)).toContain('the rest of it.');
+  });
+});
+
+describe('ASR failover inside a session', () => {
+  it('a stream that fails mid-utterance: the next provider gets the utterance’s audio and the turn completes', async () => {
+    const flaky = createFakeAsr({
+      clock,
+      id: 'flaky-asr',
+      steps: [{ afterAudioMs: 200, fail: unavailable('socket closed') }],
+    });
+    const base = withChains({});
+    const config: Config = {
+      ...base,
+      adapters: {
+        ...base.adapters,
+        asr: { ...base.adapters.asr, provider: 'flaky-asr', fallbacks: ['mock'] },
+      },
+    };
+    const registry = { asr: { 'flaky-asr': () => flaky } };
+    const manager = managerWith(config, registry);
+    const t = (
+      await createTenant(db.repos, { slug: `f-${String(++n)}`, name: 'F', tier: 'growth' })
+    ).id as TenantId;
+    const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    const actor = manager.live(t, sid)?.actor;
+    const tone = generateTone({
+      sampleRate: 16000,
+      frequencyHz: 300,
+      durationMs: 20,
+      amplitude: 0.3,
+    });
+    const quiet = new Int16Array(320);
+    for (let i = 0; i < 30; i++) {
+      actor?.pushAudio(tone.samples);
+      await settle(20);
+    }
+    for (let i = 0; i < 150; i++) {
+      actor?.pushAudio(quiet);
+      await settle(20);
+    }
+    await settle(3000);
+    const of = (type: string): Data[] =>
+      events.filter((e) => e.prxsessionid === sid && e.type === type).map((e) => e.data as Data);
+    expect(of('prx.voice.adapter.fallback')).toEqual([
+      expect.objectContaining({ kind: 'asr', from: 'flaky-asr', to: 'mock' }),
+    ]);
+    expect(of('prx.voice.asr.transcript_final')).toMatchObject([{ text: 'hello' }]);
+    expect(of('prx.voice.turn.completed')[0]).toMatchObject({ user_text: 'hello' });
+    expect(of('prx.voice.asr.error')).toEqual([]);
   });
 });
 
