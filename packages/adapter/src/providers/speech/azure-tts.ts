@@ -8,10 +8,8 @@ import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import { providerError } from '../../interfaces.js';
 import type { TtsProvider } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
-import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
-import { offeredRateFor, synthesizePcmOverHttp } from './http-pcm-tts.js';
+import { createHttpPcmTts, offeredRateFor } from './http-pcm-tts.js';
 import type { FetchFunction } from './http-pcm-tts.js';
 
 const PROVIDER = 'azure';
@@ -177,32 +175,17 @@ function azureOrigin(options: AzureTtsOptions, env: SpeechEnvironment): string {
  * const events = tts.synthesize({ text: 'Hi', sampleRate: 16000, signal, options: { region: 'westeurope' } });
  */
 export function createAzureTts(deps: AzureTtsDeps): TtsProvider {
-  const env = deps.env ?? process.env;
-  const fetchFn = deps.fetch ?? globalThis.fetch;
-  return {
-    id: PROVIDER,
-    async *synthesize(request) {
-      const options = parseProviderOptions(azureTtsOptionsSchema, request.options, PROVIDER);
-      const apiKey = resolveApiKey({
-        provider: PROVIDER,
-        option: options.api_key,
-        env,
-        variable: KEY_VARIABLE,
-      });
-      const url = `${azureOrigin(options, env)}/cognitiveservices/v1`;
-      const voice = request.voice ?? options.voice;
-      const language = options.language ?? localeOfVoice(voice) ?? FALLBACK_LANGUAGE;
-      const rate = azureRateFor(request.sampleRate);
-      yield* synthesizePcmOverHttp(
-        request,
-        {
-          provider: PROVIDER,
-          clock: deps.clock,
-          fetch: fetchFn,
-          firstByteTimeoutMs: options.first_byte_timeout_ms,
-          secret: apiKey,
-        },
-        (text) => ({
+  return createHttpPcmTts(
+    {
+      provider: PROVIDER,
+      schema: azureTtsOptionsSchema,
+      keyVariable: KEY_VARIABLE,
+      prepare: ({ request, options, apiKey, env }) => {
+        const url = `${azureOrigin(options, env)}/cognitiveservices/v1`;
+        const voice = request.voice ?? options.voice;
+        const language = options.language ?? localeOfVoice(voice) ?? FALLBACK_LANGUAGE;
+        const rate = azureRateFor(request.sampleRate);
+        return (text) => ({
           url,
           headers: {
             'Ocp-Apim-Subscription-Key': apiKey,
@@ -212,8 +195,9 @@ export function createAzureTts(deps: AzureTtsDeps): TtsProvider {
           },
           body: azureSsml({ text, voice, language, rate: options.rate, pitch: options.pitch }),
           rate,
-        }),
-      );
+        });
+      },
     },
-  };
+    deps,
+  );
 }

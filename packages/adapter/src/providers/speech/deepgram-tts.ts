@@ -7,10 +7,8 @@ import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import type { TtsProvider } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
-import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
-import { synthesizePcmOverHttp } from './http-pcm-tts.js';
+import { createHttpPcmTts } from './http-pcm-tts.js';
 import type { FetchFunction } from './http-pcm-tts.js';
 
 const PROVIDER = 'deepgram';
@@ -59,42 +57,28 @@ export function auraRateFor(rate: SampleRate): SampleRate {
  * for await (const e of tts.synthesize({ text: 'Hello!', sampleRate: 16000, signal })) …
  */
 export function createDeepgramTts(deps: DeepgramTtsDeps): TtsProvider {
-  const env = deps.env ?? process.env;
-  const fetchFn = deps.fetch ?? globalThis.fetch;
-  return {
-    id: PROVIDER,
-    async *synthesize(request) {
-      const options = parseProviderOptions(deepgramTtsOptionsSchema, request.options, PROVIDER);
-      const apiKey = resolveApiKey({
-        provider: PROVIDER,
-        option: options.api_key,
-        env,
-        variable: 'DEEPGRAM_API_KEY',
-      });
-      const rate = auraRateFor(request.sampleRate);
-      const query = new URLSearchParams({
-        model: request.voice ?? options.model,
-        encoding: 'linear16',
-        sample_rate: String(rate),
-        container: 'none',
-      });
-      const url = `${options.base_url.replace(/\/+$/, '')}/v1/speak?${query.toString()}`;
-      yield* synthesizePcmOverHttp(
-        request,
-        {
-          provider: PROVIDER,
-          clock: deps.clock,
-          fetch: fetchFn,
-          firstByteTimeoutMs: options.first_byte_timeout_ms,
-          secret: apiKey,
-        },
-        (text) => ({
+  return createHttpPcmTts(
+    {
+      provider: PROVIDER,
+      schema: deepgramTtsOptionsSchema,
+      keyVariable: 'DEEPGRAM_API_KEY',
+      prepare: ({ request, options, apiKey }) => {
+        const rate = auraRateFor(request.sampleRate);
+        const query = new URLSearchParams({
+          model: request.voice ?? options.model,
+          encoding: 'linear16',
+          sample_rate: String(rate),
+          container: 'none',
+        });
+        const url = `${options.base_url.replace(/\/+$/, '')}/v1/speak?${query.toString()}`;
+        return (text) => ({
           url,
           headers: { Authorization: `Token ${apiKey}`, 'Content-Type': 'application/json' },
           body: JSON.stringify({ text }),
           rate,
-        }),
-      );
+        });
+      },
     },
-  };
+    deps,
+  );
 }

@@ -7,10 +7,8 @@ import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import type { TtsProvider } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
-import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
-import { offeredRateFor, synthesizePcmOverHttp } from './http-pcm-tts.js';
+import { createHttpPcmTts, offeredRateFor } from './http-pcm-tts.js';
 import type { FetchFunction } from './http-pcm-tts.js';
 
 const PROVIDER = 'elevenlabs';
@@ -105,33 +103,18 @@ function voiceSettingsOf(options: ElevenLabsTtsOptions): Record<string, unknown>
  * const events = tts.synthesize({ text: 'Hi', sampleRate: 16000, signal, options: { stability: 0.6 } });
  */
 export function createElevenLabsTts(deps: ElevenLabsTtsDeps): TtsProvider {
-  const env = deps.env ?? process.env;
-  const fetchFn = deps.fetch ?? globalThis.fetch;
-  return {
-    id: PROVIDER,
-    async *synthesize(request) {
-      const options = parseProviderOptions(elevenLabsTtsOptionsSchema, request.options, PROVIDER);
-      const apiKey = resolveApiKey({
-        provider: PROVIDER,
-        option: options.api_key,
-        env,
-        variable: 'ELEVENLABS_API_KEY',
-      });
-      const rate = elevenLabsRateFor(request.sampleRate, options.max_sample_rate);
-      const voiceId = encodeURIComponent(request.voice ?? options.voice_id);
-      const query = new URLSearchParams({ output_format: `pcm_${rate}` });
-      const url = `${options.base_url.replace(/\/+$/, '')}/v1/text-to-speech/${voiceId}/stream?${query.toString()}`;
-      const voiceSettings = voiceSettingsOf(options);
-      yield* synthesizePcmOverHttp(
-        request,
-        {
-          provider: PROVIDER,
-          clock: deps.clock,
-          fetch: fetchFn,
-          firstByteTimeoutMs: options.first_byte_timeout_ms,
-          secret: apiKey,
-        },
-        (text) => ({
+  return createHttpPcmTts(
+    {
+      provider: PROVIDER,
+      schema: elevenLabsTtsOptionsSchema,
+      keyVariable: 'ELEVENLABS_API_KEY',
+      prepare: ({ request, options, apiKey }) => {
+        const rate = elevenLabsRateFor(request.sampleRate, options.max_sample_rate);
+        const voiceId = encodeURIComponent(request.voice ?? options.voice_id);
+        const query = new URLSearchParams({ output_format: `pcm_${rate}` });
+        const url = `${options.base_url.replace(/\/+$/, '')}/v1/text-to-speech/${voiceId}/stream?${query.toString()}`;
+        const voiceSettings = voiceSettingsOf(options);
+        return (text) => ({
           url,
           headers: { 'xi-api-key': apiKey, 'Content-Type': 'application/json' },
           body: JSON.stringify({
@@ -143,8 +126,9 @@ export function createElevenLabsTts(deps: ElevenLabsTtsDeps): TtsProvider {
               : { language_code: options.language_code }),
           }),
           rate,
-        }),
-      );
+        });
+      },
     },
-  };
+    deps,
+  );
 }

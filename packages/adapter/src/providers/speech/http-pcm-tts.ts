@@ -8,7 +8,11 @@
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import type { VoiceError } from '@prx-voice/types';
-import type { TtsEvent, TtsRequest } from '../../interfaces.js';
+import type { z } from 'zod';
+import type { TtsEvent, TtsProvider, TtsRequest } from '../../interfaces.js';
+import { parseProviderOptions } from '../../internal/options.js';
+import { resolveApiKey } from './credentials.js';
+import type { SpeechEnvironment } from './credentials.js';
 import { closeQuietly, isAborted, nextUnlessAborted } from '../../internal/clock-delay.js';
 import { PcmDecoder } from './pcm-chunks.js';
 import { connectionError, httpStatusError, protocolError, stallError } from './provider-errors.js';
@@ -188,4 +192,75 @@ export async function* synthesizePcmOverHttp(
     // Cancels a request or body still in flight (early stop, error); a no-op once it completed.
     controller.abort();
   }
+}
+
+/** What every HTTP PCM TTS provider is built with. */
+export interface HttpPcmTtsDeps {
+  /** Times the first-byte and between-chunk timeouts. */
+  readonly clock: Clock;
+  /** Where the API key variable is read (default `process.env`). */
+  readonly env?: SpeechEnvironment;
+  /** The HTTP client (default the global `fetch`). */
+  readonly fetch?: FetchFunction;
+}
+
+/** The options every HTTP PCM TTS provider accepts, among its own. */
+interface HttpPcmTtsOptions {
+  readonly api_key?: string | undefined;
+  readonly first_byte_timeout_ms: number;
+}
+
+/** One HTTP PCM TTS provider: its options, its key, and how a request is built. */
+export interface HttpPcmTtsSpec<O extends HttpPcmTtsOptions> {
+  readonly provider: string;
+  readonly schema: z.ZodType<O>;
+  /** The conventional environment variable of the API key. */
+  readonly keyVariable: string;
+  /**
+   * Once the options and key are known (before any text): the request for a
+   * text. May throw a configuration error (it surfaces from `synthesize`).
+   */
+  readonly prepare: (ctx: {
+    readonly request: TtsRequest;
+    readonly options: O;
+    readonly apiKey: string;
+    readonly env: SpeechEnvironment;
+  }) => (text: string) => PcmHttpRequest;
+}
+
+/**
+ * A TTS provider over an HTTP endpoint that takes the whole text and streams
+ * raw PCM16 back: options parsed, the key resolved (option, else the
+ * environment), then {@link synthesizePcmOverHttp} with the spec's request.
+ */
+export function createHttpPcmTts<O extends HttpPcmTtsOptions>(
+  spec: HttpPcmTtsSpec<O>,
+  deps: HttpPcmTtsDeps,
+): TtsProvider {
+  const env = deps.env ?? process.env;
+  const fetchFn = deps.fetch ?? globalThis.fetch;
+  return {
+    id: spec.provider,
+    async *synthesize(request) {
+      const options = parseProviderOptions(spec.schema, request.options, spec.provider);
+      const apiKey = resolveApiKey({
+        provider: spec.provider,
+        option: options.api_key,
+        env,
+        variable: spec.keyVariable,
+      });
+      const build = spec.prepare({ request, options, apiKey, env });
+      yield* synthesizePcmOverHttp(
+        request,
+        {
+          provider: spec.provider,
+          clock: deps.clock,
+          fetch: fetchFn,
+          firstByteTimeoutMs: options.first_byte_timeout_ms,
+          secret: apiKey,
+        },
+        build,
+      );
+    },
+  };
 }

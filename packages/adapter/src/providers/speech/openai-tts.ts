@@ -6,10 +6,8 @@
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import type { TtsProvider } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
-import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
-import { synthesizePcmOverHttp } from './http-pcm-tts.js';
+import { createHttpPcmTts } from './http-pcm-tts.js';
 import type { FetchFunction } from './http-pcm-tts.js';
 
 const PROVIDER = 'openai';
@@ -53,29 +51,14 @@ export interface OpenAiTtsDeps {
  * const events = tts.synthesize({ text: 'Hi', sampleRate: 16000, signal, options: { voice: 'coral' } });
  */
 export function createOpenAiTts(deps: OpenAiTtsDeps): TtsProvider {
-  const env = deps.env ?? process.env;
-  const fetchFn = deps.fetch ?? globalThis.fetch;
-  return {
-    id: PROVIDER,
-    async *synthesize(request) {
-      const options = parseProviderOptions(openAiTtsOptionsSchema, request.options, PROVIDER);
-      const apiKey = resolveApiKey({
-        provider: PROVIDER,
-        option: options.api_key,
-        env,
-        variable: 'OPENAI_API_KEY',
-      });
-      const url = `${options.base_url.replace(/\/+$/, '')}/audio/speech`;
-      yield* synthesizePcmOverHttp(
-        request,
-        {
-          provider: PROVIDER,
-          clock: deps.clock,
-          fetch: fetchFn,
-          firstByteTimeoutMs: options.first_byte_timeout_ms,
-          secret: apiKey,
-        },
-        (text) => ({
+  return createHttpPcmTts(
+    {
+      provider: PROVIDER,
+      schema: openAiTtsOptionsSchema,
+      keyVariable: 'OPENAI_API_KEY',
+      prepare: ({ request, options, apiKey }) => {
+        const url = `${options.base_url.replace(/\/+$/, '')}/audio/speech`;
+        return (text) => ({
           url,
           headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
           body: JSON.stringify({
@@ -86,8 +69,9 @@ export function createOpenAiTts(deps: OpenAiTtsDeps): TtsProvider {
             ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
           }),
           rate: OPENAI_PCM_RATE,
-        }),
-      );
+        });
+      },
     },
-  };
+    deps,
+  );
 }
