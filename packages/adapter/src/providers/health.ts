@@ -51,9 +51,10 @@ export async function probeHttp(probe: HttpProbe): Promise<HealthReport> {
     const message = err instanceof Error ? err.message : String(err);
     return {
       healthy: false,
-      detail: scrub(`GET ${path} failed: ${message}${cause === '' ? '' : ` (${cause})`}`, [
-        ...probe.secrets,
-      ]),
+      detail: scrub(
+        `GET ${path} failed: ${message}${cause === '' ? '' : ` (${cause})`}`,
+        probe.secrets,
+      ),
     };
   }
 }

@@ -408,6 +408,18 @@ describe('breakers and health checks reach the sessions that use a provider', ()
     );
   });
 
+  it('a configured provider this build does not have is unhealthy, not a crash of the probe loop', async () => {
+    const manager = managerWith(withChains({ agent: ['mock', 'nonexistent'] }), {});
+    const checks = await manager.providerHealth.probe();
+    expect(checks.find((c) => c.provider === 'nonexistent')).toMatchObject({
+      kind: 'agent',
+      healthy: false,
+      latencyMs: null,
+    });
+    // The chain still has a usable provider.
+    await expect(manager.providerHealth.ready()).resolves.toContain('agent: mock');
+  });
+
   it('a probe that does not answer in time is unhealthy with latency null', async () => {
     const manager = managerWith(withChains({ agent: ['stuck'] }), {
       agents: {

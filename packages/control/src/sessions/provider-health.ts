@@ -5,7 +5,7 @@
  * Readiness holds while every kind has a usable provider; a probe whose
  * result changes is reported to the live sessions that use the provider.
  */
-import type { BreakerState, HealthReport, ProviderRegistry } from '@prx-voice/adapter';
+import type { BreakerState, HealthCheck, HealthReport, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config, TimerHandle } from '@prx-voice/core';
 import type { BreakerPool } from './session-providers.js';
 
@@ -72,8 +72,25 @@ export function createProviderHealth(opts: {
   const lookup = (kind: ProbedKind, id: string) =>
     kind === 'asr' ? registry.asr(id) : kind === 'agent' ? registry.agent(id) : registry.tts(id);
 
+  /** Keeps a probe's result; a changed one is reported. */
+  const record = (result: ProviderCheck): ProviderCheck => {
+    const key = `${result.kind}:${result.provider}`;
+    const before = last.get(key);
+    last.set(key, result);
+    if (before?.healthy !== result.healthy || before.detail !== result.detail)
+      opts.onCheck?.(result);
+    return result;
+  };
+
   const probeOne = async (kind: ProbedKind, id: string): Promise<ProviderCheck | undefined> => {
-    const check = lookup(kind, id).healthCheck;
+    let check: HealthCheck | undefined;
+    try {
+      check = lookup(kind, id).healthCheck;
+    } catch (err) {
+      // Not a provider of this build: sessions cannot use it either.
+      const message = err instanceof Error ? err.message : String(err);
+      return record({ kind, provider: id, healthy: false, latencyMs: null, detail: message });
+    }
     if (check === undefined) return undefined;
     const controller = new AbortController();
     const started = clock.now();
@@ -109,12 +126,7 @@ export function createProviderHealth(opts: {
             latencyMs: clock.now() - started,
             ...(report.detail === undefined ? {} : { detail: report.detail }),
           };
-    const key = `${kind}:${id}`;
-    const before = last.get(key);
-    last.set(key, result);
-    if (before?.healthy !== result.healthy || before.detail !== result.detail)
-      opts.onCheck?.(result);
-    return result;
+    return record(result);
   };
 
   const probe = async (): Promise<readonly ProviderCheck[]> => {
