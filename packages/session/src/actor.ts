@@ -10,18 +10,12 @@ import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
 import type { SessionActor, SessionActorOptions } from './actor-types.js';
 import { AudioInput } from './audio-input.js';
-import { createSentenceChunker } from './chunker.js';
 import { createDropTally } from './drop-tally.js';
+import { createRunEffects } from './run-effects.js';
 import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
 import { initialModel, step } from './reducer.js';
-import { runToolCalls, toolResultContent } from './tools.js';
-
-interface RunEffects {
-  readonly abort: AbortController;
-  ttsQueue: Promise<void>;
-}
 
 /**
  * Creates a session actor.
@@ -36,7 +30,6 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   const inbox: SessionInput[] = [];
   let draining = false;
   const timers = new Map<string, TimerHandle>();
-  const runs = new Map<string, RunEffects>();
   const audioIn = new AudioInput(o.audio.inputRate, 500);
   let asr: AsrStream | null = null;
   let closed = false;
@@ -76,6 +69,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       });
     },
   });
+
+  const runs = createRunEffects({ options: o, pacer, dispatch: (input) => dispatch(input) });
 
   function dispatch(input: SessionInput): void {
     if (closed) return;
@@ -122,17 +117,13 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         asr?.finalize();
         return;
       case 'start_agent':
-        return startAgent(c.runId, c.conversation);
-      case 'cancel_run': {
-        const run = runs.get(c.runId);
-        run?.abort.abort();
-        runs.delete(c.runId);
-        return;
-      }
+        return runs.startAgent(c.runId, c.conversation);
+      case 'cancel_run':
+        return runs.cancel(c.runId);
       case 'run_tools':
-        return runTools(c.runId, c.calls);
+        return runs.runTools(c.runId, c.calls);
       case 'synthesize':
-        return synthesize(c.runId, c.segmentId, c.text);
+        return runs.synthesize(c.runId, c.segmentId, c.text);
       case 'pause_output':
         pacer.pause();
         return;
@@ -257,159 +248,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     audioIn.asr = null;
     audioIn.vad?.close();
     audioIn.vad = null;
-    for (const run of runs.values()) run.abort.abort();
-    runs.clear();
-  }
-
-  function runEffects(runId: string): RunEffects {
-    let run = runs.get(runId);
-    if (run === undefined) {
-      run = { abort: new AbortController(), ttsQueue: Promise.resolve() };
-      runs.set(runId, run);
-    }
-    return run;
-  }
-
-  function startAgent(
-    runId: string,
-    conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
-  ): void {
-    const run = runEffects(runId);
-    const chunker = createSentenceChunker();
-    const signal = run.abort.signal;
-    void (async () => {
-      try {
-        const events = o.providers.agent.run({
-          conversation,
-          tools: o.tools?.definitions() ?? [],
-          signal,
-          uncommittedChars: () => chunker.pendingLength,
-          ...(o.providerOptions?.agent === undefined ? {} : { options: o.providerOptions.agent }),
-        });
-        for await (const event of events) {
-          if (signal.aborted) return;
-          if (event.type === 'done') {
-            for (const text of chunker.flush()) dispatch({ type: 'agent_chunk', runId, text });
-          } else if (event.type === 'rewind') chunker.reset();
-          dispatch({ type: 'agent', runId, event });
-          if (event.type === 'token') {
-            for (const text of chunker.push(event.text))
-              dispatch({ type: 'agent_chunk', runId, text });
-          }
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        const e = VoiceError.from(err, 'PROVIDER_ERROR');
-        dispatch({ type: 'agent_error', runId, code: e.code, message: e.message });
-      }
-    })();
-  }
-
-  function runTools(
-    runId: string,
-    calls: Extract<SessionCommand, { type: 'run_tools' }>['calls'],
-  ): void {
-    const run = runEffects(runId);
-    const registry = o.tools;
-    void (async () => {
-      const results =
-        registry === undefined
-          ? calls.map((c) => ({
-              callId: c.id,
-              name: c.name,
-              ok: false as const,
-              durationMs: 0,
-              error: { code: 'VALIDATION_FAILED', message: `no tool "${c.name}"` },
-            }))
-          : await runToolCalls({
-              registry,
-              calls,
-              clock: o.clock,
-              signal: run.abort.signal,
-              defaultTimeoutMs: o.toolTimeoutMs ?? 10_000,
-            });
-      dispatch({
-        type: 'tool_results',
-        runId,
-        results: results.map((r) => ({
-          callId: r.callId,
-          name: r.name,
-          ok: r.ok,
-          content: toolResultContent(r),
-          durationMs: r.durationMs,
-          ...(r.error === undefined
-            ? {}
-            : { error: { code: r.error.code, message: r.error.message } }),
-        })),
-      });
-    })();
-  }
-
-  function synthesize(runId: string, segmentId: string, text: string): void {
-    const run = runEffects(runId);
-    const signal = run.abort.signal;
-    // A function, so each check reads the signal anew after an await or a dispatch.
-    const aborted = (): boolean => signal.aborted;
-    const samplesPerMs = o.audio.outputRate / 1000;
-    run.ttsQueue = run.ttsQueue.then(async () => {
-      if (aborted()) return;
-      try {
-        let pendingMs = 0;
-        let first = true;
-        for await (const e of o.providers.tts.synthesize({
-          text,
-          sampleRate: o.audio.outputRate,
-          language: o.audio.language,
-          signal,
-          ...(o.providerOptions?.tts === undefined ? {} : { options: o.providerOptions.tts }),
-        })) {
-          if (aborted()) return;
-          if (e.type === 'audio') {
-            const chunkMs = e.samples.length / samplesPerMs;
-            if (first) {
-              // The first audio is reported before it plays, so the state is Speaking when it does.
-              first = false;
-              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: chunkMs });
-              if (aborted()) return;
-              pacer.enqueue({ runId, segmentId, samples: e.samples });
-              continue;
-            }
-            pacer.enqueue({ runId, segmentId, samples: e.samples });
-            // Later audio is reported at control rate: every 100 ms of it.
-            pendingMs += chunkMs;
-            if (pendingMs >= 100) {
-              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
-              pendingMs = 0;
-            }
-          } else if (e.type === 'usage') {
-            if (e.characters > 0)
-              dispatch({
-                type: 'provider_usage',
-                kind: 'tts',
-                quantity: e.characters,
-                key: `${segmentId}:tts_characters`,
-              });
-          } else {
-            dispatch({
-              type: 'tts_word',
-              runId,
-              segmentId,
-              text: e.text,
-              startMs: e.startMs,
-              endMs: e.endMs,
-            });
-          }
-        }
-        if (aborted()) return;
-        if (pendingMs > 0) dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
-        pacer.endSegment(segmentId);
-        dispatch({ type: 'tts_done', runId, segmentId });
-      } catch (err) {
-        if (aborted()) return;
-        const e = VoiceError.from(err, 'PROVIDER_ERROR');
-        dispatch({ type: 'tts_error', runId, segmentId, code: e.code, message: e.message });
-      }
-    });
+    runs.cancelAll();
   }
 
   function finish(outcome: SessionOutcome): void {

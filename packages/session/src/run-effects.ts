@@ -1,0 +1,207 @@
+/**
+ * The effects of agent runs, carried out for the session actor: the agent's
+ * stream (cut into sentence chunks as it arrives), tool calls, and one
+ * synthesis after another per run, each feeding its results back as inputs
+ * tagged with the run. A cancelled run's work is aborted and its late results
+ * never dispatched.
+ */
+import { VoiceError } from '@prx-voice/types';
+import type { SessionActorOptions } from './actor-types.js';
+import { createSentenceChunker } from './chunker.js';
+import type { SessionCommand, SessionInput } from './model.js';
+import type { OutputPacer } from './pacer.js';
+import { runToolCalls, toolResultContent } from './tools.js';
+
+interface RunEffects {
+  readonly abort: AbortController;
+  ttsQueue: Promise<void>;
+}
+
+/** The run effects of one session. */
+export interface RunEffectsRunner {
+  startAgent(
+    runId: string,
+    conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
+  ): void;
+  runTools(runId: string, calls: Extract<SessionCommand, { type: 'run_tools' }>['calls']): void;
+  synthesize(runId: string, segmentId: string, text: string): void;
+  /** Aborts a run's work; nothing of it is dispatched afterwards. */
+  cancel(runId: string): void;
+  /** Aborts every run (the adapters close). */
+  cancelAll(): void;
+}
+
+/** Creates the run effects of a session actor. */
+export function createRunEffects(deps: {
+  readonly options: SessionActorOptions;
+  readonly pacer: OutputPacer;
+  readonly dispatch: (input: SessionInput) => void;
+}): RunEffectsRunner {
+  const { options: o, pacer, dispatch } = deps;
+  const runs = new Map<string, RunEffects>();
+
+  function runEffects(runId: string): RunEffects {
+    let run = runs.get(runId);
+    if (run === undefined) {
+      run = { abort: new AbortController(), ttsQueue: Promise.resolve() };
+      runs.set(runId, run);
+    }
+    return run;
+  }
+
+  function startAgent(
+    runId: string,
+    conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
+  ): void {
+    const run = runEffects(runId);
+    const chunker = createSentenceChunker();
+    const signal = run.abort.signal;
+    void (async () => {
+      try {
+        const events = o.providers.agent.run({
+          conversation,
+          tools: o.tools?.definitions() ?? [],
+          signal,
+          uncommittedChars: () => chunker.pendingLength,
+          ...(o.providerOptions?.agent === undefined ? {} : { options: o.providerOptions.agent }),
+        });
+        for await (const event of events) {
+          if (signal.aborted) return;
+          if (event.type === 'done') {
+            for (const text of chunker.flush()) dispatch({ type: 'agent_chunk', runId, text });
+          } else if (event.type === 'rewind') chunker.reset();
+          dispatch({ type: 'agent', runId, event });
+          if (event.type === 'token') {
+            for (const text of chunker.push(event.text))
+              dispatch({ type: 'agent_chunk', runId, text });
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        const e = VoiceError.from(err, 'PROVIDER_ERROR');
+        dispatch({ type: 'agent_error', runId, code: e.code, message: e.message });
+      }
+    })();
+  }
+
+  function runTools(
+    runId: string,
+    calls: Extract<SessionCommand, { type: 'run_tools' }>['calls'],
+  ): void {
+    const run = runEffects(runId);
+    const registry = o.tools;
+    void (async () => {
+      const results =
+        registry === undefined
+          ? calls.map((c) => ({
+              callId: c.id,
+              name: c.name,
+              ok: false as const,
+              durationMs: 0,
+              error: { code: 'VALIDATION_FAILED', message: `no tool "${c.name}"` },
+            }))
+          : await runToolCalls({
+              registry,
+              calls,
+              clock: o.clock,
+              signal: run.abort.signal,
+              defaultTimeoutMs: o.toolTimeoutMs ?? 10_000,
+            });
+      dispatch({
+        type: 'tool_results',
+        runId,
+        results: results.map((r) => ({
+          callId: r.callId,
+          name: r.name,
+          ok: r.ok,
+          content: toolResultContent(r),
+          durationMs: r.durationMs,
+          ...(r.error === undefined
+            ? {}
+            : { error: { code: r.error.code, message: r.error.message } }),
+        })),
+      });
+    })();
+  }
+
+  function synthesize(runId: string, segmentId: string, text: string): void {
+    const run = runEffects(runId);
+    const signal = run.abort.signal;
+    // A function, so each check reads the signal anew after an await or a dispatch.
+    const aborted = (): boolean => signal.aborted;
+    const samplesPerMs = o.audio.outputRate / 1000;
+    run.ttsQueue = run.ttsQueue.then(async () => {
+      if (aborted()) return;
+      try {
+        let pendingMs = 0;
+        let first = true;
+        for await (const e of o.providers.tts.synthesize({
+          text,
+          sampleRate: o.audio.outputRate,
+          language: o.audio.language,
+          signal,
+          ...(o.providerOptions?.tts === undefined ? {} : { options: o.providerOptions.tts }),
+        })) {
+          if (aborted()) return;
+          if (e.type === 'audio') {
+            const chunkMs = e.samples.length / samplesPerMs;
+            if (first) {
+              // The first audio is reported before it plays, so the state is Speaking when it does.
+              first = false;
+              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: chunkMs });
+              if (aborted()) return;
+              pacer.enqueue({ runId, segmentId, samples: e.samples });
+              continue;
+            }
+            pacer.enqueue({ runId, segmentId, samples: e.samples });
+            // Later audio is reported at control rate: every 100 ms of it.
+            pendingMs += chunkMs;
+            if (pendingMs >= 100) {
+              dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
+              pendingMs = 0;
+            }
+          } else if (e.type === 'usage') {
+            if (e.characters > 0)
+              dispatch({
+                type: 'provider_usage',
+                kind: 'tts',
+                quantity: e.characters,
+                key: `${segmentId}:tts_characters`,
+              });
+          } else {
+            dispatch({
+              type: 'tts_word',
+              runId,
+              segmentId,
+              text: e.text,
+              startMs: e.startMs,
+              endMs: e.endMs,
+            });
+          }
+        }
+        if (aborted()) return;
+        if (pendingMs > 0) dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
+        pacer.endSegment(segmentId);
+        dispatch({ type: 'tts_done', runId, segmentId });
+      } catch (err) {
+        if (aborted()) return;
+        const e = VoiceError.from(err, 'PROVIDER_ERROR');
+        dispatch({ type: 'tts_error', runId, segmentId, code: e.code, message: e.message });
+      }
+    });
+  }
+
+  return {
+    startAgent,
+    runTools,
+    synthesize,
+    cancel(runId) {
+      runs.get(runId)?.abort.abort();
+      runs.delete(runId);
+    },
+    cancelAll() {
+      for (const run of runs.values()) run.abort.abort();
+      runs.clear();
+    },
+  };
+}
