@@ -3,13 +3,8 @@
  * registry of live sessions (each a session actor), routing of REST and
  * WebSocket commands to them, and the drain at shutdown.
  */
-import type { FallbackNotice, ProviderRegistry } from '@prx-voice/adapter';
+import type { FallbackNotice } from '@prx-voice/adapter';
 import { AUTO_PROVIDER } from '@prx-voice/core';
-import type { Clock, Config } from '@prx-voice/core';
-import { createSessionEmitter } from '@prx-voice/event';
-import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
-import type { SampleRate } from '@prx-voice/media';
-import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import { limitsOfTenant } from '@prx-voice/policy';
 import {
   createSessionActor,
@@ -17,111 +12,27 @@ import {
   repositoryPersistence,
   settingsFromConfig,
 } from '@prx-voice/session';
-import type { SessionActor, SessionOutput } from '@prx-voice/session';
-import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
+import type { SampleRate } from '@prx-voice/media';
+import type { SessionOutput } from '@prx-voice/session';
+import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
-import { createSessionGovernor } from './governor.js';
-import type { SessionGovernor } from './governor.js';
+import type { SessionId, TenantId } from '@prx-voice/types';
 import { createCommandRouter } from './command-router.js';
-import { runCommand } from './session-commands.js';
 import type { CommandRouter, RoutedCommand } from './command-router.js';
 import { createProviderMonitoring } from './provider-events.js';
-import type { ProbedKind, ProviderHealth } from './provider-health.js';
+import type { ProbedKind } from './provider-health.js';
+import { runCommand } from './session-commands.js';
+import { createSessionEvents } from './session-events.js';
+import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
 import { resolveAutoProviders, sessionProviders } from './session-providers.js';
-import type { SessionProviders } from './session-providers.js';
-import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
 
-/** What a new session asks for. */
-export interface CreateSessionRequest {
-  readonly channel: Channel;
-  readonly language?: string;
-  readonly providers?: {
-    readonly asr?: string | undefined;
-    readonly agent?: string | undefined;
-    readonly tts?: string | undefined;
-    readonly vad?: string | undefined;
-  };
-  readonly providerOptions?: {
-    readonly asr?: Record<string, unknown> | undefined;
-    readonly agent?: Record<string, unknown> | undefined;
-    readonly tts?: Record<string, unknown> | undefined;
-  };
-  readonly metadata?: Record<string, unknown>;
-  readonly systemPrompt?: string;
-}
-
-/** A live session on this instance. */
-export interface LiveSession {
-  readonly id: SessionId;
-  readonly tenantId: TenantId;
-  readonly actor: SessionActor;
-  readonly lease: AdmissionLease;
-  /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
-  readonly emitter: SessionEmitter;
-  /** The provider ids of each kind's chain (for health and breaker reports). */
-  readonly chains: SessionProviders['chains'];
-  /** Where outbound audio goes; replaced when a client attaches. */
-  output: SessionOutput;
-  attached: boolean;
-}
-
-/** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
-export type SessionCommandName = 'interrupt' | 'pause' | 'resume' | 'end';
-
-/** Everything the manager runs with. */
-export interface SessionManagerDeps {
-  readonly config: Config;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-  readonly repos: Repositories;
-  readonly admission: AdmissionService;
-  readonly providers: ProviderRegistry;
-  readonly bus: EventBus;
-  readonly log: EventLog;
-  readonly instanceId: string;
-  /** Engine audio rates (the transport converts to what the client negotiates). */
-  readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
-  readonly onSessionEnded?: (outcome: SessionOutcome) => void;
-  /** A session was admitted and started (for the live-sessions gauge). */
-  readonly onSessionStarted?: () => void;
-  /** How often live sessions' time is metered against their budgets (default 60 s). */
-  readonly quotaMeterIntervalMs?: number;
-  /**
-   * What the provider `auto` stands for, per kind (default `mock`): the server
-   * picks the local engines it finds installed at start-up.
-   */
-  readonly autoProviders?: Partial<Record<ProbedKind, string>>;
-  /**
-   * Coordination shared with the other instances: commands for sessions live
-   * on another instance are forwarded there (call `start()` to listen).
-   */
-  readonly coordinator?: Coordinator;
-  /** How often the configured providers are probed (default 30 s). */
-  readonly healthCheckIntervalMs?: number;
-  readonly onError?: (error: unknown, context: string) => void;
-}
-
-/** The session manager. */
-export interface SessionManager {
-  /** Listens for commands other instances forward here (when a coordinator is given). */
-  start(): Promise<void>;
-  create(tenantId: TenantId, request: CreateSessionRequest): Promise<SessionRow>;
-  /** The live session, if it runs on this instance. */
-  live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
-  /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
-  command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
-  /** A text turn (skips ASR). */
-  textTurn(tenantId: TenantId, id: SessionId, text: string): Promise<void>;
-  /** Attaches a client's output; `SESSION_ALREADY_ATTACHED` for a second one. */
-  attach(tenantId: TenantId, id: SessionId, output: SessionOutput): LiveSession;
-  detach(session: LiveSession): void;
-  readonly liveCount: number;
-  readonly accepting: boolean;
-  /** Health of the configured providers (probes, breakers), for readiness. */
-  readonly providerHealth: ProviderHealth;
-  /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
-  drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
-}
+export type {
+  CreateSessionRequest,
+  LiveSession,
+  SessionCommandName,
+  SessionManager,
+  SessionManagerDeps,
+} from './session-manager-types.js';
 
 const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
 
@@ -305,40 +216,20 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
           ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
         },
       );
-      // Set right after the emitter exists; it sees every event the session emits.
-      const late: { governor?: SessionGovernor } = {};
-      const emitter = createSessionEmitter({
+      const {
+        emitter,
+        governor: sessionGovernor,
+        reportFallback,
+      } = createSessionEvents({
+        deps,
+        tenant,
         tenantId,
         sessionId,
-        instanceId: deps.instanceId,
-        clock: deps.clock,
-        ids: deps.ids,
-        sink: [deps.bus.publish, deps.log.append, (event) => late.governor?.observe(event)],
-        onSinkError: (err) => deps.onError?.(err, 'event sink'),
-      });
-      const sessionGovernor = createSessionGovernor({
-        tenant,
         limits,
-        admission: deps.admission,
-        clock: deps.clock,
-        emitter,
         end: (detail) =>
           live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'quota_exceeded', detail }),
-        ...(deps.quotaMeterIntervalMs === undefined
-          ? {}
-          : { intervalMs: deps.quotaMeterIntervalMs }),
-        onError: (err) => deps.onError?.(err, `session ${sessionId}: quota`),
       });
-      late.governor = sessionGovernor;
-      fallbacks.emit = (notice) => {
-        emitter.emit('prx.voice.adapter.fallback', {
-          kind: notice.kind,
-          from: notice.from,
-          to: notice.to,
-          reason: notice.reason,
-          ...(notice.code === undefined ? {} : { code: notice.code }),
-        });
-      };
+      fallbacks.emit = reportFallback;
       const session: LiveSession = {
         id: sessionId,
         tenantId,

@@ -1,0 +1,68 @@
+/**
+ * The event plumbing of one new session: its emitter (to the bus and the
+ * durable log), the quota governor that watches what it emits, and the
+ * `adapter.fallback` reports of its failover chains.
+ */
+import type { FallbackNotice } from '@prx-voice/adapter';
+import { createSessionEmitter } from '@prx-voice/event';
+import type { SessionEmitter } from '@prx-voice/event';
+import type { AdmissionTenant, TenantLimits } from '@prx-voice/policy';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createSessionGovernor } from './governor.js';
+import type { SessionGovernor } from './governor.js';
+import type { SessionManagerDeps } from './session-manager.js';
+
+/** A session's emitter, governor and fallback reporter. */
+export interface SessionEvents {
+  readonly emitter: SessionEmitter;
+  readonly governor: SessionGovernor;
+  readonly reportFallback: (notice: FallbackNotice) => void;
+}
+
+/** Creates the event plumbing of a session. */
+export function createSessionEvents(opts: {
+  readonly deps: SessionManagerDeps;
+  readonly tenant: AdmissionTenant;
+  readonly tenantId: TenantId;
+  readonly sessionId: SessionId;
+  readonly limits: TenantLimits;
+  /** Ends the session because a budget ran out. */
+  readonly end: (detail: string) => void;
+}): SessionEvents {
+  const { deps, sessionId } = opts;
+  // Set right after the emitter exists; it sees every event the session emits.
+  const late: { governor?: SessionGovernor } = {};
+  const emitter = createSessionEmitter({
+    tenantId: opts.tenantId,
+    sessionId,
+    instanceId: deps.instanceId,
+    clock: deps.clock,
+    ids: deps.ids,
+    sink: [deps.bus.publish, deps.log.append, (event) => late.governor?.observe(event)],
+    onSinkError: (err) => deps.onError?.(err, 'event sink'),
+  });
+  const governor = createSessionGovernor({
+    tenant: opts.tenant,
+    limits: opts.limits,
+    admission: deps.admission,
+    clock: deps.clock,
+    emitter,
+    end: opts.end,
+    ...(deps.quotaMeterIntervalMs === undefined ? {} : { intervalMs: deps.quotaMeterIntervalMs }),
+    onError: (err) => deps.onError?.(err, `session ${sessionId}: quota`),
+  });
+  late.governor = governor;
+  return {
+    emitter,
+    governor,
+    reportFallback: (notice) => {
+      emitter.emit('prx.voice.adapter.fallback', {
+        kind: notice.kind,
+        from: notice.from,
+        to: notice.to,
+        reason: notice.reason,
+        ...(notice.code === undefined ? {} : { code: notice.code }),
+      });
+    },
+  };
+}

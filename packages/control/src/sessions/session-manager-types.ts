@@ -1,0 +1,103 @@
+/** The session manager's contract: what it is given, what it offers, and a live session. */
+import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { Clock, Config } from '@prx-voice/core';
+import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
+import type { SampleRate } from '@prx-voice/media';
+import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
+import type { SessionActor, SessionOutput } from '@prx-voice/session';
+import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
+import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
+import type { ProbedKind, ProviderHealth } from './provider-health.js';
+import type { SessionProviders } from './session-providers.js';
+
+/** What a new session asks for. */
+export interface CreateSessionRequest {
+  readonly channel: Channel;
+  readonly language?: string;
+  readonly providers?: {
+    readonly asr?: string | undefined;
+    readonly agent?: string | undefined;
+    readonly tts?: string | undefined;
+    readonly vad?: string | undefined;
+  };
+  readonly providerOptions?: {
+    readonly asr?: Record<string, unknown> | undefined;
+    readonly agent?: Record<string, unknown> | undefined;
+    readonly tts?: Record<string, unknown> | undefined;
+  };
+  readonly metadata?: Record<string, unknown>;
+  readonly systemPrompt?: string;
+}
+
+/** A live session on this instance. */
+export interface LiveSession {
+  readonly id: SessionId;
+  readonly tenantId: TenantId;
+  readonly actor: SessionActor;
+  readonly lease: AdmissionLease;
+  /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
+  readonly emitter: SessionEmitter;
+  /** The provider ids of each kind's chain (for health and breaker reports). */
+  readonly chains: SessionProviders['chains'];
+  /** Where outbound audio goes; replaced when a client attaches. */
+  output: SessionOutput;
+  attached: boolean;
+}
+
+/** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
+export type SessionCommandName = 'interrupt' | 'pause' | 'resume' | 'end';
+
+/** Everything the manager runs with. */
+export interface SessionManagerDeps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly repos: Repositories;
+  readonly admission: AdmissionService;
+  readonly providers: ProviderRegistry;
+  readonly bus: EventBus;
+  readonly log: EventLog;
+  readonly instanceId: string;
+  /** Engine audio rates (the transport converts to what the client negotiates). */
+  readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
+  readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /** A session was admitted and started (for the live-sessions gauge). */
+  readonly onSessionStarted?: () => void;
+  /** How often live sessions' time is metered against their budgets (default 60 s). */
+  readonly quotaMeterIntervalMs?: number;
+  /**
+   * What the provider `auto` stands for, per kind (default `mock`): the server
+   * picks the local engines it finds installed at start-up.
+   */
+  readonly autoProviders?: Partial<Record<ProbedKind, string>>;
+  /**
+   * Coordination shared with the other instances: commands for sessions live
+   * on another instance are forwarded there (call `start()` to listen).
+   */
+  readonly coordinator?: Coordinator;
+  /** How often the configured providers are probed (default 30 s). */
+  readonly healthCheckIntervalMs?: number;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** The session manager. */
+export interface SessionManager {
+  /** Listens for commands other instances forward here (when a coordinator is given). */
+  start(): Promise<void>;
+  create(tenantId: TenantId, request: CreateSessionRequest): Promise<SessionRow>;
+  /** The live session, if it runs on this instance. */
+  live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
+  /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
+  command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
+  /** A text turn (skips ASR). */
+  textTurn(tenantId: TenantId, id: SessionId, text: string): Promise<void>;
+  /** Attaches a client's output; `SESSION_ALREADY_ATTACHED` for a second one. */
+  attach(tenantId: TenantId, id: SessionId, output: SessionOutput): LiveSession;
+  detach(session: LiveSession): void;
+  readonly liveCount: number;
+  readonly accepting: boolean;
+  /** Health of the configured providers (probes, breakers), for readiness. */
+  readonly providerHealth: ProviderHealth;
+  /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
+  drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
+}
