@@ -8,6 +8,7 @@ import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import { VoiceError } from '@prx-voice/types';
 import {
+  bytesPerSample,
   createInboundConverter,
   createOutboundConverter,
   DEFAULT_INPUT_FORMAT,
@@ -149,8 +150,7 @@ export function createSessionSocket(options: SessionSocketOptions): SessionSocke
 
   // What a dropped frame held, in engine-rate samples (for `media.audio_dropped`).
   const dropped = (bytes: Uint8Array): void => {
-    const bytesPerSample = input.encoding === 'pcm16' ? 2 : 1;
-    const wireSamples = Math.floor(bytes.byteLength / bytesPerSample);
+    const wireSamples = Math.floor(bytes.byteLength / bytesPerSample(input));
     handlers.onAudioDropped?.(Math.round((wireSamples * engine.inputRate) / input.sampleRate));
   };
 

@@ -115,6 +115,44 @@ describe('the session WebSocket under backpressure', () => {
     expect(ws.sent.filter((d) => typeof d !== 'string').length).toBeGreaterThan(0);
   });
 
+  it('measures the backlog in the negotiated output format (µ-law: 8000 bytes a second)', async () => {
+    const tenant = await h.tenant('growth');
+    const key = await h.key(tenant.id, 'workspace_developer');
+    const row = await manager.create(tenant.id as TenantId, { channel: 'websocket' });
+    const ws = new FakeSocket();
+    await attachWebSocket(
+      {
+        manager,
+        authenticator: h.control.authenticator,
+        bus,
+        clock: h.clock,
+        maxFrameBytes: 65_536,
+        engineRates: { input: 16000, output: 24000 },
+      },
+      ws as unknown as WebSocket,
+      { url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`), headers: {} },
+    );
+    await settle();
+    ws.emit(
+      'message',
+      Buffer.from(
+        JSON.stringify({
+          type: 'session.update',
+          output: { encoding: 'mulaw', sample_rate: 8000, channels: 1 },
+        }),
+      ),
+      false,
+    );
+    // Over a second of µ-law, far under a second of 24 kHz PCM16.
+    ws.bufferedAmount = 9000;
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'input.text', text: 'hello' })), false);
+    await settle(3000);
+    expect(ws.sent.filter((d) => typeof d !== 'string')).toEqual([]);
+    expect(
+      events.some((e) => e.prxsessionid === row.id && e.type === 'prx.voice.media.audio_dropped'),
+    ).toBe(true);
+  });
+
   it('counts an invalid inbound frame as dropped audio', async () => {
     const tenant = await h.tenant('growth');
     const key = await h.key(tenant.id, 'workspace_developer');

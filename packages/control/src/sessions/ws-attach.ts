@@ -9,7 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Clock } from '@prx-voice/core';
 import type { EventBus } from '@prx-voice/event';
 import { authorize } from '@prx-voice/policy';
-import { CLOSE_CODES, createSessionSocket } from '@prx-voice/transport';
+import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/transport';
 import type { WireSocket } from '@prx-voice/transport';
 import type { SampleRate } from '@prx-voice/media';
 import { VoiceError, isId } from '@prx-voice/types';
@@ -108,6 +108,14 @@ export async function attachWebSocket(
       { severity: 'warn' },
     );
   };
+  // More than this much audio waiting in the socket means the client or the network does not keep
+  // up: frames are dropped (and reported) rather than queued, so what it hears stays current.
+  // In bytes of the negotiated output format, computed when it changes, not per frame.
+  const backlogBytes = (): number => {
+    const out = wire.formats.output;
+    return out.sampleRate * bytesPerSample(out) * (MAX_OUTBOUND_BACKLOG_MS / 1000);
+  };
+  let backlogLimit = 0;
   const wire = createSessionSocket({
     socket,
     clock: deps.clock,
@@ -125,6 +133,7 @@ export async function attachWebSocket(
         }),
       // Audio formats are renegotiated by the socket itself; a running session keeps its language and providers.
       onUpdate: (update) => {
+        if (update.output !== undefined) backlogLimit = backlogBytes();
         if (update.language !== undefined || update.providers !== undefined) {
           emitError(
             new VoiceError('NOT_IMPLEMENTED', {
@@ -138,16 +147,11 @@ export async function attachWebSocket(
       onAudioDropped: (samples) => live.actor.audioDropped('inbound', 'invalid_audio', samples),
     },
   });
-  // More than this much audio waiting in the socket means the client or the network does not keep
-  // up: frames are dropped (and reported) rather than queued, so what it hears stays current.
-  const backlogBytes = (): number => {
-    const out = wire.formats.output;
-    return out.sampleRate * (out.encoding === 'pcm16' ? 2 : 1) * (MAX_OUTBOUND_BACKLOG_MS / 1000);
-  };
+  backlogLimit = backlogBytes();
   try {
     deps.manager.attach(live.tenantId, live.id, {
       sendAudio: (frame) => {
-        if (ws.bufferedAmount > backlogBytes())
+        if (ws.bufferedAmount > backlogLimit)
           live.actor.audioDropped('outbound', 'backpressure', frame.length);
         else wire.sendAudio(frame);
       },
