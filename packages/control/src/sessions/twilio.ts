@@ -37,7 +37,8 @@ export const TWILIO_VOICE_PATH = '/telephony/twilio/voice';
 /** Path of the media-stream WebSocket. */
 export const TWILIO_STREAM_PATH = '/telephony/twilio/stream';
 
-function streamToken(authToken: string, sessionId: string): string {
+/** The token a stream's `start` must carry for a session (the TwiML puts it in a `<Parameter>`). */
+export function streamToken(authToken: string, sessionId: string): string {
   return createHmac('sha256', authToken).update(`twilio-stream:${sessionId}`).digest('base64url');
 }
 

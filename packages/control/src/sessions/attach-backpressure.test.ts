@@ -1,5 +1,5 @@
 /**
- * The session WebSocket's outbound backpressure and dropped-frame accounting,
+ * Outbound backpressure and dropped-frame accounting of the session WebSocket and the Twilio stream,
  * with a stand-in for the `ws` socket whose `bufferedAmount` the test sets.
  */
 import { EventEmitter } from 'node:events';
@@ -9,11 +9,13 @@ import { defaultProviders } from '@prx-voice/adapter';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
 import { createAdmissionService } from '@prx-voice/policy';
-import type { TenantId } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createTwilioClientScript } from '@prx-voice/transport/testing';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
 import { createSessionManager } from './session-manager.js';
 import type { SessionManager } from './session-manager.js';
+import { TWILIO_MAX_BACKLOG_BYTES, attachTwilioStream, streamToken } from './twilio.js';
 import { MAX_OUTBOUND_BACKLOG_MS, attachWebSocket } from './ws-attach.js';
 
 /** Just what attachWebSocket uses of a `ws` socket. */
@@ -178,5 +180,42 @@ describe('the session WebSocket under backpressure', () => {
         .filter((e) => e.prxsessionid === row.id && e.type === 'prx.voice.media.audio_dropped')
         .map((e) => e.data),
     ).toEqual([{ direction: 'inbound', reason: 'invalid_audio', frames: 1, duration_ms: 20 }]);
+  });
+
+  it('Twilio: drops outbound media while the socket holds more than a second of it', async () => {
+    const tenant = await h.tenant('growth');
+    const sid = (await manager.create(tenant.id as TenantId, { channel: 'twilio' }))
+      .id as SessionId;
+    const ws = new FakeSocket();
+    const authToken = 'twilio-auth-token-for-tests';
+    attachTwilioStream(
+      {
+        manager,
+        clock: h.clock,
+        twilio: { authToken, tenant: tenant.slug, publicUrl: 'https://voice.example.com' },
+        engineRates: { input: 16000, output: 24000 },
+      },
+      ws as unknown as WebSocket,
+    );
+    const twilio = createTwilioClientScript({
+      customParameters: {
+        session_id: sid,
+        tenant_id: tenant.id,
+        stream_token: streamToken(authToken, sid),
+      },
+    });
+    ws.emit('message', Buffer.from(twilio.connected()));
+    ws.emit('message', Buffer.from(twilio.start()));
+    await settle();
+    expect(ws.closed).toBeUndefined();
+    ws.bufferedAmount = TWILIO_MAX_BACKLOG_BYTES + 1;
+    await manager.textTurn(tenant.id as TenantId, sid, 'hello');
+    await settle(3000);
+    const media = ws.sent.filter((d) => typeof d === 'string' && d.includes('"event":"media"'));
+    expect(media).toEqual([]);
+    const dropped = events
+      .filter((e) => e.prxsessionid === sid && e.type === 'prx.voice.media.audio_dropped')
+      .map((e) => e.data as Record<string, unknown>);
+    expect(dropped.reduce((n, d) => n + (d.duration_ms as number), 0)).toBe(750);
   });
 });
