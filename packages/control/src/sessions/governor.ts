@@ -14,6 +14,7 @@ import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { AnyVoiceEvent, SessionEmitter } from '@prx-voice/event';
 import type { AdmissionService, AdmissionTenant, UsageKind, UsageState } from '@prx-voice/policy';
 import type { TenantLimits } from '@prx-voice/policy';
+import type { TenantId } from '@prx-voice/types';
 
 /** How often session time is metered while a session lives (default 60 s). */
 export const SESSION_TIME_METER_INTERVAL_MS = 60_000;
@@ -119,7 +120,7 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
       startedAt = clock.now();
       timer = clock.setTimeout(tick, intervalMs);
       enqueue(async () => {
-        const live = await admission.liveSessions(tenant.id as never);
+        const live = await admission.liveSessions(tenant.id as TenantId);
         if (ended) return;
         emitter.emit('prx.voice.governance.quota_consumed', {
           quota: 'concurrent_sessions',
