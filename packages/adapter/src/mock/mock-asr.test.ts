@@ -145,4 +145,135 @@ describe('mock ASR', () => {
       { type: 'usage', audioMs: 600 },
     ]);
   });
+
+  it('gives the n-th utterance the n-th text of a transcript array, the last one repeating', async () => {
+    const stream = createMockAsr().open({
+      sampleRate: 16000,
+      language: 'en-US',
+      options: { transcript: ['take me to the', 'central station', 'thanks'] },
+    });
+    const finals: string[] = [];
+    const partials: string[] = [];
+    for (let utterance = 0; utterance < 5; utterance += 1) {
+      pushMs(stream, 500);
+      stream.finalize();
+    }
+    stream.end();
+    for (const event of await collect(stream)) {
+      if (event.type === 'final') finals.push(event.text);
+      if (event.type === 'partial') partials.push(event.text);
+    }
+    expect(finals).toEqual(['take me to the', 'central station', 'thanks', 'thanks', 'thanks']);
+    expect(partials).toEqual([
+      'take',
+      'take me',
+      'central',
+      'central station',
+      'thanks',
+      'thanks',
+      'thanks',
+    ]);
+  });
+
+  it('times each utterance of a transcript array on the stream and splits its own words', async () => {
+    const stream = createMockAsr().open({
+      sampleRate: 16000,
+      language: 'en-US',
+      options: { transcript: ['one', 'two three'] },
+    });
+    pushMs(stream, 100);
+    stream.finalize();
+    stream.finalize(); // no audio since: does not use up a text
+    pushMs(stream, 500);
+    stream.end();
+    expect(await collect(stream)).toEqual([
+      { type: 'partial', text: 'one', startMs: 0, endMs: 100 },
+      {
+        type: 'final',
+        text: 'one',
+        startMs: 0,
+        endMs: 100,
+        confidence: 1,
+        words: [{ text: 'one', startMs: 0, endMs: 100, confidence: 1 }],
+      },
+      { type: 'usage', audioMs: 100 },
+      { type: 'partial', text: 'two', startMs: 100, endMs: 300 },
+      { type: 'partial', text: 'two three', startMs: 100, endMs: 500 },
+      {
+        type: 'final',
+        text: 'two three',
+        startMs: 100,
+        endMs: 600,
+        confidence: 1,
+        words: [
+          { text: 'two', startMs: 100, endMs: 287.5, confidence: 1 },
+          { text: 'three', startMs: 287.5, endMs: 600, confidence: 1 },
+        ],
+      },
+      { type: 'usage', audioMs: 600 },
+    ]);
+  });
+
+  it('gives an empty element of a transcript array an empty final without partials', async () => {
+    const stream = createMockAsr().open({
+      sampleRate: 16000,
+      language: 'en-US',
+      options: { transcript: ['', 'yes'] },
+    });
+    pushMs(stream, 400);
+    stream.finalize();
+    pushMs(stream, 100);
+    stream.end();
+    expect(await collect(stream)).toEqual([
+      { type: 'final', text: '', startMs: 0, endMs: 400, confidence: 1, words: [] },
+      { type: 'usage', audioMs: 400 },
+      { type: 'partial', text: 'yes', startMs: 400, endMs: 500 },
+      {
+        type: 'final',
+        text: 'yes',
+        startMs: 400,
+        endMs: 500,
+        confidence: 1,
+        words: [{ text: 'yes', startMs: 400, endMs: 500, confidence: 1 }],
+      },
+      { type: 'usage', audioMs: 500 },
+    ]);
+  });
+
+  it('treats a one-element transcript array like the string', async () => {
+    const run = async (transcript: string | string[]): Promise<AsrEvent[]> => {
+      const stream = createMockAsr().open({
+        sampleRate: 16000,
+        language: 'en-US',
+        options: { transcript },
+      });
+      pushMs(stream, 300);
+      stream.finalize();
+      pushMs(stream, 300);
+      stream.end();
+      return collect(stream);
+    };
+    expect(await run(['book a table'])).toEqual(await run('book a table'));
+  });
+
+  it('refuses an empty transcript array and a non-string element, naming the option', () => {
+    const open = (options: Record<string, unknown>): unknown =>
+      createMockAsr().open({ sampleRate: 16000, language: 'en-US', options });
+    expect(() => open({ transcript: [] })).toThrow(
+      /transcript: expected at least one text in the transcript array/,
+    );
+    expect(() => open({ transcript: ['fine', 7] })).toThrow(
+      /transcript: expected a string or a non-empty array of strings/,
+    );
+    expect(() => open({ transcript: { text: 'hi' } })).toThrow(/transcript/);
+    try {
+      open({ transcript: [null] });
+    } catch (error) {
+      expect(error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { provider: 'mock', fallback: false },
+      });
+    }
+    expect.assertions(4);
+  });
 });

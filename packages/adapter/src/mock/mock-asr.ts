@@ -1,7 +1,7 @@
 /**
  * The `mock` ASR of the public contract: each utterance (the audio pushed
- * between `finalize()` calls) gets growing-prefix partials of the configured
- * transcript while its audio arrives, then a final whose text is the transcript.
+ * between `finalize()` calls) gets growing-prefix partials of its configured
+ * transcript while its audio arrives, then a final whose text is that transcript.
  */
 import { z } from 'zod';
 import { durationMsOf } from '@prx-voice/media';
@@ -15,8 +15,19 @@ const PROVIDER = 'mock';
 
 /** The options of the mock ASR (`asr.options`). */
 const mockAsrOptionsSchema = z.object({
-  /** Text of every final (default `hello`). */
-  transcript: z.string().default('hello'),
+  /**
+   * Text of every final (default `hello`), or one text per utterance: the n-th
+   * utterance gets the n-th, the last one repeats.
+   */
+  transcript: z
+    .union(
+      [
+        z.string(),
+        z.array(z.string()).min(1, { error: 'expected at least one text in the transcript array' }),
+      ],
+      { error: 'expected a string or a non-empty array of strings' },
+    )
+    .default('hello'),
   /** A partial is emitted per this much audio of an utterance (default 200 ms). */
   partial_interval_ms: z.number().positive().max(60_000).default(200),
 });
@@ -28,6 +39,7 @@ const mockAsrOptionsSchema = z.object({
  * `finalize()`. The final carries word timings spread over the utterance in
  * proportion to the words' lengths, and is followed by `usage` with the audio
  * of the whole stream so far. An empty transcript gives a final with no partial.
+ * With a transcript array, the n-th utterance gets the n-th text (the last repeats).
  *
  * @example
  * const stream = createMockAsr().open({ sampleRate: 16000, language: 'en-US', options: { transcript: 'hi there' } });
@@ -41,26 +53,41 @@ export function createMockAsr(): AsrProvider {
   };
 }
 
+/** One utterance's text, split once so partials do not build strings. */
+interface UtteranceText {
+  readonly text: string;
+  readonly words: readonly string[];
+  /** `prefixes[k]` is the first k + 1 words. */
+  readonly prefixes: readonly string[];
+}
+
+function utteranceText(text: string): UtteranceText {
+  const words = wordsOf(text);
+  return { text, words, prefixes: words.map((_, k) => words.slice(0, k + 1).join(' ')) };
+}
+
 class MockAsrStream implements AsrStream {
   readonly #queue: AsyncEventQueue<AsrEvent>;
   readonly #rate: SampleRate;
-  readonly #transcript: string;
-  readonly #words: readonly string[];
-  /** `#prefixes[k]` is the first k words, prepared once so partials do not build strings. */
-  readonly #prefixes: readonly string[];
+  /** The texts of successive utterances; never empty, the last one repeats. */
+  readonly #texts: readonly UtteranceText[];
   readonly #intervalSamples: number;
   readonly #signal: AbortSignal | undefined;
   #streamSamples = 0;
   #utteranceStart = 0;
   #partials = 0;
+  /** Index in `#texts` of the utterance being heard (stays on the last). */
+  #utterance = 0;
+  /** The text of the utterance being heard. */
+  #current: UtteranceText;
   #closed = false;
 
   constructor(options: AsrOpenOptions) {
     const parsed = parseProviderOptions(mockAsrOptionsSchema, options.options, PROVIDER);
     this.#rate = options.sampleRate;
-    this.#transcript = parsed.transcript;
-    this.#words = wordsOf(parsed.transcript);
-    this.#prefixes = this.#words.map((_, k) => this.#words.slice(0, k + 1).join(' '));
+    const texts = typeof parsed.transcript === 'string' ? [parsed.transcript] : parsed.transcript;
+    this.#texts = texts.map(utteranceText);
+    this.#current = this.#texts[0] ?? utteranceText('');
     this.#intervalSamples = Math.max(
       1,
       Math.round((parsed.partial_interval_ms * options.sampleRate) / 1000),
@@ -81,10 +108,8 @@ class MockAsrStream implements AsrStream {
     if (this.#closed) return;
     this.#streamSamples += samples.length;
     const heard = this.#streamSamples - this.#utteranceStart;
-    while (
-      this.#partials < this.#words.length &&
-      heard >= (this.#partials + 1) * this.#intervalSamples
-    ) {
+    const words = this.#current.words.length;
+    while (this.#partials < words && heard >= (this.#partials + 1) * this.#intervalSamples) {
       this.#partials += 1;
       this.#emitPartial(this.#utteranceStart + this.#partials * this.#intervalSamples);
     }
@@ -95,7 +120,8 @@ class MockAsrStream implements AsrStream {
     const start = this.#utteranceStart;
     const end = this.#streamSamples;
     if (end === start) return;
-    if (this.#partials === 0 && this.#words.length > 0) {
+    const current = this.#current;
+    if (this.#partials === 0 && current.words.length > 0) {
       this.#partials = 1;
       this.#emitPartial(end);
     }
@@ -103,15 +129,17 @@ class MockAsrStream implements AsrStream {
     const endMs = this.#ms(end);
     this.#queue.push({
       type: 'final',
-      text: this.#transcript,
+      text: current.text,
       startMs,
       endMs,
       confidence: 1,
-      words: this.#timedWords(startMs, endMs),
+      words: timedWords(current.words, startMs, endMs),
     });
     this.#queue.push({ type: 'usage', audioMs: endMs });
     this.#utteranceStart = end;
     this.#partials = 0;
+    this.#utterance = Math.min(this.#utterance + 1, this.#texts.length - 1);
+    this.#current = this.#texts[this.#utterance] ?? current;
   }
 
   end(): void {
@@ -139,7 +167,7 @@ class MockAsrStream implements AsrStream {
   #emitPartial(endSample: number): void {
     this.#queue.push({
       type: 'partial',
-      text: this.#prefixes[this.#partials - 1] ?? '',
+      text: this.#current.prefixes[this.#partials - 1] ?? '',
       startMs: this.#ms(this.#utteranceStart),
       endMs: this.#ms(endSample),
     });
@@ -148,16 +176,16 @@ class MockAsrStream implements AsrStream {
   #ms(samples: number): number {
     return durationMsOf(samples, this.#rate);
   }
+}
 
-  /** Word spans over [startMs, endMs] in proportion to the words' lengths. */
-  #timedWords(startMs: number, endMs: number): AsrWord[] {
-    const total = this.#words.reduce((sum, word) => sum + word.length, 0);
-    const span = endMs - startMs;
-    let chars = 0;
-    return this.#words.map((text) => {
-      const wordStart = startMs + (span * chars) / total;
-      chars += text.length;
-      return { text, startMs: wordStart, endMs: startMs + (span * chars) / total, confidence: 1 };
-    });
-  }
+/** Word spans over [startMs, endMs] in proportion to the words' lengths. */
+function timedWords(words: readonly string[], startMs: number, endMs: number): AsrWord[] {
+  const total = words.reduce((sum, word) => sum + word.length, 0);
+  const span = endMs - startMs;
+  let chars = 0;
+  return words.map((text) => {
+    const wordStart = startMs + (span * chars) / total;
+    chars += text.length;
+    return { text, startMs: wordStart, endMs: startMs + (span * chars) / total, confidence: 1 };
+  });
 }
