@@ -36,6 +36,7 @@ export { defaultConfig, parseConfig } from './config/parse-config.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';
 export type {
+  EndpointingPolicy,
   InterruptionPolicy,
   SessionConfig,
   SessionTimeouts,

@@ -9,7 +9,7 @@
 import { createSileroVad } from '@prx-voice/adapter';
 import { generateTone } from '@prx-voice/media';
 import type { StepRecord } from '../src/actor-types.js';
-import { initialModel, step } from '../src/reducer.js';
+import { initialModel, step } from '../src/reducer/step.js';
 import { createScenario } from '../src/testing/scenario.js';
 import type { Scenario } from '../src/testing/scenario.js';
 
@@ -135,7 +135,7 @@ function stepCostUs(settings: Scenario['settings'], messages: number, steps: num
   };
   const start = performance.now();
   for (let i = 0; i < steps; i++)
-    step(m, { type: 'timer', name: 'none', token: -1 }, { now: i, newId: () => 'x' });
+    step(m, { type: 'timer', name: 'endpoint', token: -1 }, { now: i, newId: () => 'x' });
   return ((performance.now() - start) * 1000) / steps;
 }
 

@@ -15,7 +15,7 @@ import { createRunEffects } from './run-effects.js';
 import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
-import { initialModel, step } from './reducer.js';
+import { initialModel, step } from './reducer/step.js';
 
 /**
  * Creates a session actor.
@@ -130,6 +130,9 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       case 'resume_output':
         pacer.resume();
         return;
+      case 'duck_output':
+        pacer.setGain(c.gain);
+        return;
       case 'flush_output': {
         const r = pacer.flush(c.runId);
         o.output.clear();
@@ -196,11 +199,12 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       audioIn.vad = o.providers.vad.open(
         { sampleRate: o.audio.inputRate, ...o.vad },
         (e) => {
+          const detectedAtMs = audioIn.positionMs;
           if (e.type === 'speech_start') {
             audioIn.startStreaming();
-            dispatch({ type: 'vad_start', atMs: e.atMs });
+            dispatch({ type: 'vad_start', atMs: e.atMs, detectedAtMs });
           } else {
-            dispatch({ type: 'vad_end', atMs: e.atMs, speechMs: e.speechMs });
+            dispatch({ type: 'vad_end', atMs: e.atMs, speechMs: e.speechMs, detectedAtMs });
           }
         },
         (err) => dispatch({ type: 'asr_error', code: err.code, message: `VAD: ${err.message}` }),

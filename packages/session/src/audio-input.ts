@@ -11,15 +11,24 @@ export class AudioInput {
   #ringStart = 0;
   #ringLength = 0;
   #streaming = false;
+  #pushed = 0;
+  readonly #sampleRate: number;
   vad: VadStream | null = null;
   asr: AsrStream | null = null;
 
   constructor(sampleRate: number, preRollMs: number) {
     this.#ring = new Int16Array(Math.max(1, Math.round((sampleRate * preRollMs) / 1000)));
+    this.#sampleRate = sampleRate;
+  }
+
+  /** Input audio received so far, ms (the clock of the VAD's timestamps). */
+  get positionMs(): number {
+    return (this.#pushed * 1000) / this.#sampleRate;
   }
 
   /** One inbound frame (any length). The caller may reuse `samples` afterwards. */
   push(samples: Int16Array): void {
+    this.#pushed += samples.length;
     this.vad?.push(samples);
     if (this.#streaming) this.asr?.push(samples);
     else this.#remember(samples);

@@ -30,9 +30,19 @@ export type {
   SessionSettings,
   StepContext,
   StepResult,
+  TimerName,
   ToolResultInput,
   TurnLatencyModel,
+  TurnStatus,
 } from './model.js';
+export {
+  createBackchannelSet,
+  backchannelsFor,
+  DEFAULT_BACKCHANNELS,
+} from './turn-taking/backchannel.js';
+export type { BackchannelSet } from './turn-taking/backchannel.js';
+export { judgeCompleteness } from './turn-taking/completeness.js';
+export type { Completeness, EndOfTurnModel } from './turn-taking/completeness.js';
 export { createOutputPacer } from './pacer.js';
 export type {
   OutputPacer,
@@ -44,7 +54,7 @@ export type {
   PacerProgress,
 } from './pacer.js';
 export { repositoryPersistence } from './persistence.js';
-export { initialModel, step } from './reducer.js';
+export { initialModel, step } from './reducer/step.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';
 export type {

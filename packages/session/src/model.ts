@@ -6,7 +6,40 @@
  */
 import type { AgentEvent, ConversationMessage, ToolCall } from '@prx-voice/adapter';
 import type { MachineState } from '@prx-voice/state';
-import type { Channel, Direction, SessionOutcome, SessionState, Severity } from '@prx-voice/types';
+import type {
+  Channel,
+  Direction,
+  RunId,
+  SegmentId,
+  SessionOutcome,
+  SessionState,
+  Severity,
+  TurnId,
+} from '@prx-voice/types';
+
+export type { RunId, SegmentId, TurnId };
+
+/** How a turn ends: exactly one of these, persisted and emitted once. */
+export type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'cancelled';
+
+/** The reducer's named timers (one arming of each at a time). */
+export type TimerName =
+  | 'state_timeout'
+  | 'max_duration'
+  | 'endpoint'
+  | 'interrupt_confirm'
+  | 'barge_in_sustain'
+  | 'false_interruption';
+
+/** Every timer name, for checks. */
+export const TIMER_NAMES: readonly TimerName[] = [
+  'state_timeout',
+  'max_duration',
+  'endpoint',
+  'interrupt_confirm',
+  'barge_in_sustain',
+  'false_interruption',
+];
 
 /** What a session is, as its events describe it. */
 export interface SessionInfo {
@@ -43,16 +76,30 @@ export interface SessionSettings {
   readonly interruptEnabled: boolean;
   /** Barge-in policy. */
   readonly interruption: {
-    /** Speech must last this long while the bot speaks or thinks before it counts as an interruption. */
+    /** Voiced time (from the VAD's speech start) before caller speech over the bot can interrupt it. */
     readonly minSpeechMs: number;
-    /** …and the transcript must have at least this many words (0: speech alone suffices). */
+    /** Words (not acknowledgements) needed to interrupt; 0 or 1: one word suffices. */
     readonly minWords: number;
-    /** Without words by then, the interruption was false and the bot resumes where it paused. */
+    /** After overlapping speech ends, the longest wait for its final transcript before it counts as noise. */
     readonly falseInterruptionTimeoutMs: number;
+    /** Whether overlapping speech without words leaves the bot talking (else it interrupts). */
     readonly resumeFalseInterruptions: boolean;
+    /** Voiced time after which overlapping speech interrupts even without a word (0: never). */
+    readonly sustainedSpeechMs: number;
+    /** Output gain while overlapping speech is being judged (1: no ducking). */
+    readonly duckGain: number;
+    /** Acknowledgements that keep the floor with the bot (already for the session's language). */
+    readonly backchannels: readonly string[];
   };
-  /** Endpointing: silence after speech before the turn is committed; adapts to the caller's pauses. */
-  readonly endpointing: { readonly minDelayMs: number; readonly maxDelayMs: number };
+  /** Endpointing: how long the caller's silence must last before the turn is over. */
+  readonly endpointing: {
+    /** Silence after an utterance that sounds finished (raised by the caller's own pauses, up to max). */
+    readonly minDelayMs: number;
+    /** Silence after one that sounds unfinished (trailing "and", "to the", a number being dictated). */
+    readonly maxDelayMs: number;
+    /** Start the agent when the caller falls silent, and speak only once the turn is judged over. */
+    readonly speculative: boolean;
+  };
   readonly maxToolRounds: number;
   /** System prompt put first in the conversation, if any. */
   readonly systemPrompt?: string;
@@ -60,7 +107,7 @@ export interface SessionSettings {
 
 /** One synthesized segment (a sentence chunk) of a run's answer. */
 export interface SegmentModel {
-  readonly id: string;
+  readonly id: SegmentId;
   readonly text: string;
   /** ms of audio synthesized so far; final once `synthesized`. */
   durationMs: number;
@@ -76,8 +123,14 @@ export interface SegmentModel {
 
 /** The agent run answering the current turn (tool rounds continue the same run). */
 export interface RunModel {
-  readonly id: string;
-  readonly turnId: string;
+  readonly id: RunId;
+  readonly turnId: TurnId;
+  /** The caller's words it answers. */
+  readonly userText: string;
+  /** Started before the end of turn was decided: its audio is held, its tools wait. */
+  speculative: boolean;
+  /** Tool calls of a speculative run, run once the turn is committed. */
+  toolsHeld: boolean;
   /** Text generated so far in this agent round (reset when tools continue the run). */
   roundText: string;
   /** Every word generated in the run, heard or not. */
@@ -97,7 +150,7 @@ export interface RunModel {
 
 /** The turn in progress. */
 export interface TurnModel {
-  readonly id: string;
+  readonly id: TurnId;
   readonly seq: number;
   readonly input: 'voice' | 'text';
   userText: string;
@@ -106,17 +159,18 @@ export interface TurnModel {
   finalAt: number | null;
 }
 
-/** An interruption candidate while the bot thinks or speaks. */
+/** Caller speech over the bot (thinking or speaking), being judged, or a decided interruption. */
 export interface InterruptionModel {
-  readonly runId: string;
+  readonly runId: RunId;
   readonly from: 'Speaking' | 'Thinking';
   readonly startedAt: number;
-  /** Speech has lasted `minSpeechMs`. */
+  /** Voiced time has reached `minSpeechMs`. */
   speechConfirmed: boolean;
   speechEnded: boolean;
-  words: number;
-  /** The client asked explicitly: no policy applies. */
-  readonly explicit: boolean;
+  /** Output is ducked while this is judged. */
+  ducked: boolean;
+  /** Decided: the run is cancelled for it and its flush report will resolve it. */
+  decided: 'barge_in' | 'client' | null;
 }
 
 /** Everything the reducer knows: the FSM state plus the session's extended state. */
@@ -130,10 +184,15 @@ export interface SessionModel {
   conversation: ConversationMessage[];
   turn: TurnModel | null;
   run: RunModel | null;
-  /** Runs cancelled whose flush report is still expected. */
-  cancelled: string[];
-  /** How the cancelled run's turn ends. */
-  cancelStatus?: 'completed' | 'interrupted' | 'failed' | 'cancelled' | undefined;
+  /** Runs cancelled whose flush report is still expected, with the turn each one ends. */
+  cancelling: CancellingRun[];
+  /** A turn waiting for the cancelled runs' turns to complete (their heard text comes first). */
+  pendingTurn: PendingTurn | null;
+  /**
+   * A committed turn reopened because the caller went on before hearing its
+   * answer: its run was dropped, and the rest of the speech joins its words.
+   */
+  reopened: TurnModel | null;
   interruption: InterruptionModel | null;
   /** Caller speech as VAD and ASR see it. */
   speech: {
@@ -147,18 +206,24 @@ export interface SessionModel {
     finalizing: boolean;
     /** Speech was detected since the ASR last finalized (so there is audio to finalize). */
     heard: boolean;
-    /** The next final belongs to noise that was not an interruption: drop it. */
+    /** The next final belongs to speech already judged (noise over the bot): drop it. */
     discardNext?: boolean;
     /** When the current utterance's speech started (clock). */
     startAt?: number;
     /** Where it starts and ends on the input audio's timeline (ms of audio). */
     startMs: number;
     endMs: number | null;
-    /** Smoothed length of the caller's pauses inside an utterance, ms. */
+    /** When (clock) the caller's silence began: the VAD's silence start, not when it was reported. */
+    silenceAt: number | null;
+    /** Smoothed length of the caller's pauses inside an utterance (input audio ms). */
     pauseEstimateMs: number;
+    /** When (clock) the final of the utterance so far arrived. */
+    finalAt: number | null;
+    /** End the turn as soon as the final comes (the utterance hit its maximum length). */
+    commitOnFinal: boolean;
   };
   /** Armed timers by name, with the token that identifies the current arming. */
-  timers: Record<string, number>;
+  timers: Partial<Record<TimerName, number>>;
   nextToken: number;
   /** When the session was paused, while it is. */
   pausedAt: number | null;
@@ -170,8 +235,22 @@ export type SessionInput =
   | { readonly type: 'start' }
   | { readonly type: 'adapters_ready' }
   | { readonly type: 'adapters_failed'; readonly message: string }
-  | { readonly type: 'vad_start'; readonly atMs: number; readonly probability?: number }
-  | { readonly type: 'vad_end'; readonly atMs: number; readonly speechMs: number }
+  | {
+      readonly type: 'vad_start';
+      /** Where speech began on the input audio's timeline. */
+      readonly atMs: number;
+      readonly probability?: number;
+      /** Input audio position when the VAD reported it (absent: at `atMs`). */
+      readonly detectedAtMs?: number;
+    }
+  | {
+      readonly type: 'vad_end';
+      /** Where the silence began on the input audio's timeline. */
+      readonly atMs: number;
+      readonly speechMs: number;
+      /** Input audio position when the VAD reported it (absent: at `atMs`). */
+      readonly detectedAtMs?: number;
+    }
   | { readonly type: 'asr_partial'; readonly text: string }
   | { readonly type: 'asr_final'; readonly text: string }
   | { readonly type: 'asr_error'; readonly code: string; readonly message: string }
@@ -225,7 +304,7 @@ export type SessionInput =
       readonly discardedMs: number;
       readonly heard: readonly { readonly segmentId: string; readonly playedMs: number }[];
     }
-  | { readonly type: 'timer'; readonly name: string; readonly token: number }
+  | { readonly type: 'timer'; readonly name: TimerName; readonly token: number }
   | { readonly type: 'interrupt' }
   /** Transfer to a human or another system was requested (tool, API). */
   | { readonly type: 'handoff_request'; readonly target: string }
@@ -273,6 +352,23 @@ export interface ToolResultInput {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/** A run cancelled whose output flush has not been reported yet. */
+export interface CancellingRun {
+  readonly run: RunModel;
+  /** The committed turn it answered (null for a speculative run: no turn was started). */
+  readonly turn: TurnModel | null;
+  readonly status: TurnStatus;
+}
+
+/** A turn to start once no cancelled run's turn is still open. */
+export interface PendingTurn {
+  readonly input: 'voice' | 'text';
+  readonly text: string;
+  readonly speechStartAt: number | null;
+  readonly speechEndAt: number | null;
+  readonly finalAt: number | null;
+}
+
 /** Latency breakdown of a turn, ms; null where unknown. */
 export interface TurnLatencyModel {
   readonly asr_ms: number | null;
@@ -302,15 +398,17 @@ export type SessionCommand =
     }
   | { readonly type: 'pause_output' }
   | { readonly type: 'resume_output' }
+  /** Output gain: below 1 while overlapping caller speech is judged, 1 again after. */
+  | { readonly type: 'duck_output'; readonly gain: number }
   /** Discard queued audio of a run and tell the far end to drop what it buffered. */
   | { readonly type: 'flush_output'; readonly runId: string }
   | {
       readonly type: 'arm_timer';
-      readonly name: string;
+      readonly name: TimerName;
       readonly ms: number;
       readonly token: number;
     }
-  | { readonly type: 'cancel_timer'; readonly name: string }
+  | { readonly type: 'cancel_timer'; readonly name: TimerName }
   | {
       readonly type: 'emit';
       readonly event: string;
@@ -335,7 +433,7 @@ export type SessionCommand =
   | {
       readonly type: 'persist_turn_completed';
       readonly turnId: string;
-      readonly status: 'completed' | 'interrupted' | 'failed' | 'cancelled';
+      readonly status: TurnStatus;
       readonly userText: string;
       readonly assistantText: string;
       readonly assistantTextGenerated: string;

@@ -112,6 +112,8 @@ export interface OutputPacer {
   resume(): void;
   /** Whether sending is paused. */
   readonly paused: boolean;
+  /** Scales frames sent from now on (0–1; 1: unchanged): ducking while caller speech is judged. */
+  setGain(gain: number): void;
   /** Audio enqueued but not yet sent, in ms. */
   readonly queuedMs: number;
   /** Audio sent but not yet heard, in ms. */
@@ -175,13 +177,23 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   let pumping = false;
   let again = false;
 
+  /** Output gain (ducking); frames are scaled into a reused buffer, the enqueued audio is not changed. */
+  let gain = 1;
+  const gained = new Int16Array(frameSamples);
+  function scaled(frame: Int16Array): Int16Array {
+    const out = frame.length === gained.length ? gained : gained.subarray(0, frame.length);
+    for (let i = 0; i < frame.length; i++) out[i] = Math.round((frame[i] as number) * gain);
+    return out;
+  }
+
   const isClosed = (): boolean => closed;
   /** A callback called back into the pacer during a pump: go round once more. */
   const repumpRequested = (): boolean => again && !closed;
 
   function sendFrame(s: TimelineSegment, n: number, now: number): void {
     const offsetMs = toMs(s.sent);
-    const frame = timeline.takeFrame(s, n);
+    const taken = timeline.takeFrame(s, n);
+    const frame = gain === 1 ? taken : scaled(taken);
     nextProgressAt ??= now + progressEveryMs;
     send(frame, { runId: s.runId, segmentId: s.segmentId, offsetMs });
     if (s.ended && s.queued === 0) segmentSent(s);
@@ -364,6 +376,10 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
 
     get paused() {
       return paused;
+    },
+
+    setGain(value) {
+      gain = Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 1;
     },
 
     get queuedMs() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { replay } from '@prx-voice/event';
 import type { StepRecord } from './actor-types.js';
 import type { SessionCommand, SessionModel } from './model.js';
-import { initialModel, step } from './reducer.js';
+import { initialModel, step } from './reducer/step.js';
 import { createScenario } from './testing/scenario.js';
 import type { Scenario } from './testing/scenario.js';
 

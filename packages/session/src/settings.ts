@@ -1,9 +1,9 @@
 import type { SessionConfig } from '@prx-voice/core';
 import type { SessionInfo, SessionSettings } from './model.js';
+import { backchannelsFor } from './turn-taking/backchannel.js';
 
-/** Defaults for what the configuration does not set (yet). */
+/** Defaults for what the configuration does not set. */
 export const SESSION_DEFAULTS = {
-  endpointing: { minDelayMs: 200, maxDelayMs: 1200 },
   maxToolRounds: 5,
 } as const;
 
@@ -22,6 +22,8 @@ export function settingsFromConfig(
     session.max_duration_s,
     opts.maxSessionDurationS ?? Number.POSITIVE_INFINITY,
   );
+  const i = session.interruption;
+  const e = session.endpointing;
   return {
     info,
     stateTimeoutsMs: {
@@ -40,12 +42,19 @@ export function settingsFromConfig(
     maxTurns: session.max_turns,
     interruptEnabled: session.interrupt_enabled,
     interruption: {
-      minSpeechMs: session.interruption.min_speech_ms,
-      minWords: session.interruption.min_words,
-      falseInterruptionTimeoutMs: session.interruption.false_interruption_timeout_ms,
-      resumeFalseInterruptions: session.interruption.resume_false_interruptions,
+      minSpeechMs: i.min_speech_ms,
+      minWords: i.min_words,
+      falseInterruptionTimeoutMs: i.false_interruption_timeout_ms,
+      resumeFalseInterruptions: i.resume_false_interruptions,
+      sustainedSpeechMs: i.sustained_speech_ms,
+      duckGain: i.duck_gain,
+      backchannels: backchannelsFor(info.language, i.backchannels),
     },
-    endpointing: SESSION_DEFAULTS.endpointing,
+    endpointing: {
+      minDelayMs: e.min_delay_ms,
+      maxDelayMs: e.max_delay_ms,
+      speculative: e.speculative,
+    },
     maxToolRounds: SESSION_DEFAULTS.maxToolRounds,
     ...(opts.systemPrompt === undefined ? {} : { systemPrompt: opts.systemPrompt }),
   };

@@ -2,7 +2,7 @@ import { transition, timeoutForMs } from './machine-adapter.js';
 import type { EventDataMap, EventType } from '@prx-voice/event';
 import type { SessionTrigger } from '@prx-voice/state';
 import type { Id, IdKind, SessionOutcome, SessionState, Severity } from '@prx-voice/types';
-import type { SessionCommand, SessionModel, StepContext } from './model.js';
+import type { SessionCommand, SessionModel, StepContext, TimerName } from './model.js';
 
 /** Event data as the reducer writes it: branded IDs as plain strings (the reducer mints them). */
 export type EventDataInput<T> =
@@ -77,28 +77,28 @@ export class StepBuilder {
   }
 
   /** Arms (or re-arms) a named timer; a fire with an older token is stale. */
-  arm(name: string, ms: number): void {
+  arm(name: TimerName, ms: number): void {
     const token = ++this.m.nextToken;
     this.m.timers[name] = token;
     this.commands.push({ type: 'arm_timer', name, ms: Math.max(0, Math.round(ms)), token });
   }
 
   /** Cancels a named timer if armed. */
-  cancel(name: string): void {
+  cancel(name: TimerName): void {
     if (this.m.timers[name] === undefined) return;
-    // Plain deletion keeps the model JSON-safe; the dynamic key is one of a few fixed names.
+    // Plain deletion keeps the model JSON-safe.
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
     delete this.m.timers[name];
     this.commands.push({ type: 'cancel_timer', name });
   }
 
   /** Whether a timer input is the current arming of its name. */
-  isCurrent(name: string, token: number): boolean {
+  isCurrent(name: TimerName, token: number): boolean {
     return this.m.timers[name] === token;
   }
 
   /** Consumes a timer (it fired). */
-  consume(name: string): void {
+  consume(name: TimerName): void {
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
     delete this.m.timers[name];
   }

@@ -38,10 +38,17 @@ describe('defaultConfig', () => {
       handoff_s: 120,
     });
     expect(config.session.interruption).toEqual({
-      min_speech_ms: 300,
+      min_speech_ms: 200,
       min_words: 0,
       false_interruption_timeout_ms: 2_000,
       resume_false_interruptions: true,
+      sustained_speech_ms: 1_000,
+      duck_gain: 0.3,
+    });
+    expect(config.session.endpointing).toEqual({
+      min_delay_ms: 400,
+      max_delay_ms: 1_500,
+      speculative: true,
     });
     expect(config.session).toMatchObject({
       max_duration_s: 3_600,

@@ -107,6 +107,24 @@ describe('session', () => {
       'session.interruption.min_speech_ms',
       'session.interruption.min_words',
     ]);
+    expect(
+      keysOf({
+        session: { interruption: { duck_gain: 2, backchannels: { en: [''], x_y: ['ok'] } } },
+      }),
+    ).toEqual([
+      'session.interruption.duck_gain',
+      'session.interruption.backchannels.en[0]',
+      'session.interruption.backchannels.x_y',
+    ]);
+  });
+
+  it('bounds endpointing and keeps max above min', () => {
+    expect(
+      keysOf({ session: { endpointing: { min_delay_ms: -5, speculative: 'maybe' } } }),
+    ).toEqual(['session.endpointing.min_delay_ms', 'session.endpointing.speculative']);
+    expect(keysOf({ session: { endpointing: { min_delay_ms: 900, max_delay_ms: 500 } } })).toEqual([
+      'session.endpointing.max_delay_ms',
+    ]);
   });
 });
 

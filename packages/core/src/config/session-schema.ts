@@ -32,17 +32,55 @@ export const timeoutsSchema = z.strictObject({
   handoff_s: numberIn(30, 600).default(120),
 });
 
-/** `session.interruption`: when caller speech counts as barge-in. */
+/** Acknowledgement phrases by language (BCP-47 tag or primary subtag, e.g. `en`, `de-CH`). */
+const backchannelsSchema = z.record(
+  z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, {
+    error: 'expected a language tag such as en or en-GB',
+  }),
+  z.array(z.string().trim().min(1).max(60)).max(200),
+  { error: 'expected a mapping of language tags to lists of phrases' },
+);
+
+/**
+ * `session.interruption`: when caller speech over the bot is a barge-in. While
+ * it is judged the bot keeps talking, ducked; words that are not an
+ * acknowledgement, or sustained speech, stop it at once; an acknowledgement
+ * ("uh huh", "got it") or noise leaves it talking.
+ */
 export const interruptionSchema = z.strictObject({
-  /** Speech shorter than this does not interrupt. */
-  min_speech_ms: integerIn(0, 10_000).default(300),
-  /** Fewer transcribed words than this do not interrupt (0: any speech). */
+  /** Voiced time, from the VAD's speech start, before words can interrupt (default 200). */
+  min_speech_ms: integerIn(0, 10_000).default(200),
+  /** Words (not acknowledgements) needed to interrupt; 0 and 1 mean one. */
   min_words: integerIn(0, 50).default(0),
-  /** An interruption with no transcript within this time is false. */
+  /** After overlapping speech ends, the longest wait for its transcript before it counts as noise. */
   false_interruption_timeout_ms: integerIn(0, 30_000).default(2_000),
-  /** Whether the bot resumes speaking after a false interruption. */
+  /** Whether overlapping speech without words leaves the bot talking (false: it interrupts). */
   resume_false_interruptions: flag().default(true),
+  /** Overlapping speech this long interrupts even without a recognised word; 0 turns it off (default 1000). */
+  sustained_speech_ms: integerIn(0, 30_000).default(1_000),
+  /** Output gain while overlapping speech is judged, 0–1; 1 turns ducking off (default 0.3, about −10 dB). */
+  duck_gain: numberIn(0, 1).default(0.3),
+  /** Acknowledgements that keep the floor with the bot, by language; replaces the built-in list of that language. */
+  backchannels: backchannelsSchema.optional(),
 });
+
+/**
+ * `session.endpointing`: how long the caller's silence (from the VAD's silence
+ * start) must last before the turn is over.
+ */
+export const endpointingSchema = z
+  .strictObject({
+    /** After words that sound finished; raised to the caller's own pause length, up to max (default 400). */
+    min_delay_ms: integerIn(0, 10_000).default(400),
+    /** After words that trail off ("to the", "and", a number being dictated) (default 1500). */
+    max_delay_ms: integerIn(0, 10_000).default(1_500),
+    /** Start the agent at the first silence, speak only once the turn is over (default true). */
+    speculative: flag().default(true),
+  })
+  .refine((e) => e.max_delay_ms >= e.min_delay_ms, {
+    message: 'max_delay_ms must not be below min_delay_ms',
+    path: ['max_delay_ms'],
+  });
 
 /** The `session` section. */
 export const sessionSchema = z.strictObject({
@@ -55,6 +93,7 @@ export const sessionSchema = z.strictObject({
     .default('en-US'),
   timeouts: timeoutsSchema.prefault({}),
   interruption: interruptionSchema.prefault({}),
+  endpointing: endpointingSchema.prefault({}),
 });
 
 /** The validated `session` section. */
@@ -63,3 +102,5 @@ export type SessionConfig = z.output<typeof sessionSchema>;
 export type SessionTimeouts = z.output<typeof timeoutsSchema>;
 /** The validated `session.interruption` block. */
 export type InterruptionPolicy = z.output<typeof interruptionSchema>;
+/** The validated `session.endpointing` block. */
+export type EndpointingPolicy = z.output<typeof endpointingSchema>;

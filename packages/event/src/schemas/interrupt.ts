@@ -27,8 +27,12 @@ export const interruptFalseResumedSchema = z.object({
   segment_id: idSchema('segment').optional(),
   /** Position in that segment playback resumes from. */
   resume_at_ms: msSchema,
-  /** How long the bot waited before resuming. */
+  /** How long the bot waited before resuming (0 when it never stopped, only ducked). */
   waited_ms: msSchema,
+  /** Why it was not an interruption: an acknowledgement, noise, or interruptions are turned off. */
+  reason: z.enum(['backchannel', 'noise', 'interrupt_disabled']).optional(),
+  /** How long the caller's speech overlapped the bot before it was judged. */
+  overlap_ms: msSchema.optional(),
 });
 
 /** The `interrupt` family: type → data schema. */

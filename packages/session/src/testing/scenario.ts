@@ -23,6 +23,7 @@ import type { SessionActor, SessionPersistence, StepRecord } from '../actor-type
 import { emitterSink } from '../event-bridge.js';
 import type { SessionSettings } from '../model.js';
 import type { ToolRegistry } from '../tools.js';
+import { backchannelsFor } from '../turn-taking/backchannel.js';
 
 /** Options of {@link createScenario}. */
 export interface ScenarioOptions {
@@ -85,12 +86,15 @@ export function scenarioSettings(
     maxTurns: 200,
     interruptEnabled: true,
     interruption: {
-      minSpeechMs: 300,
+      minSpeechMs: 200,
       minWords: 0,
       falseInterruptionTimeoutMs: 2000,
       resumeFalseInterruptions: true,
+      sustainedSpeechMs: 1000,
+      duckGain: 0.3,
+      backchannels: backchannelsFor('en-US'),
     },
-    endpointing: { minDelayMs: 200, maxDelayMs: 1200 },
+    endpointing: { minDelayMs: 400, maxDelayMs: 1500, speculative: true },
     maxToolRounds: 5,
     ...overrides,
   };

@@ -6,10 +6,11 @@ import { assertGapFree } from '@prx-voice/event/testing';
 import { accepts, isTriggerType } from '@prx-voice/state';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import { emitterSink } from './event-bridge.js';
-import type { SessionCommand, SessionInput, SessionModel } from './model.js';
-import { initialModel, step } from './reducer.js';
-import { scenarioSettings } from './testing/scenario.js';
+import { emitterSink } from '../event-bridge.js';
+import { TIMER_NAMES } from '../model.js';
+import type { SessionCommand, SessionInput, SessionModel, TimerName } from '../model.js';
+import { scenarioSettings } from '../testing/scenario.js';
+import { initialModel, step } from './step.js';
 
 /** A symbolic input, resolved against the model when it is applied (current or stale run, armed timer…). */
 type Symbolic =
@@ -155,12 +156,12 @@ function resolve(m: SessionModel, s: Symbolic): SessionInput {
     case 'flushed':
       return {
         type: 'output_flushed',
-        runId: s.stale ? STALE_RUN : (m.cancelled[0] ?? STALE_RUN),
+        runId: s.stale ? STALE_RUN : (m.cancelling[0]?.run.id ?? STALE_RUN),
         discardedMs: 40,
         heard: [],
       };
     case 'timer': {
-      const armed = Object.entries(m.timers);
+      const armed = Object.entries(m.timers) as [TimerName, number][];
       const picked = armed[s.pick % Math.max(1, armed.length)];
       if (picked === undefined || s.stale)
         return { type: 'timer', name: picked?.[0] ?? 'endpoint', token: -1 };
@@ -199,13 +200,26 @@ describe('reducer properties', () => {
         let m = initialModel({ tenantId, sessionId, settings: scenarioSettings() });
         let now = Date.UTC(2026, 0, 1);
         const finished = new Set<string>();
+        const started = new Map<string, number>();
+        const completed = new Map<string, number>();
+        const emittedCompleted = new Map<string, number>();
         const boot: SessionInput[] = [{ type: 'start' }, { type: 'adapters_ready' }];
-        const total = boot.length + program.length;
-        for (let i = 0; i < total; i++) {
+        // After the program: the session ends and every cancelled run's flush is reported.
+        const total = boot.length + program.length + 1;
+        for (let i = 0; i < total + m.cancelling.length; i++) {
           const input =
             i < boot.length
               ? (boot[i] as SessionInput)
-              : resolve(m, program[i - boot.length] as Symbolic);
+              : i < boot.length + program.length
+                ? resolve(m, program[i - boot.length] as Symbolic)
+                : i === total - 1
+                  ? ({ type: 'end' } as SessionInput)
+                  : ({
+                      type: 'output_flushed',
+                      runId: m.cancelling[0]?.run.id ?? STALE_RUN,
+                      discardedMs: 0,
+                      heard: [],
+                    } as SessionInput);
           now += 10;
           const before = m.machine.value;
           // Frozen: a step that changed the model it was given (shared conversation included) throws.
@@ -239,18 +253,65 @@ describe('reducer properties', () => {
               }
             }
             if (c.type === 'cancel_run') finished.add(c.runId);
+            if (c.type === 'persist_turn_started') bump(started, c.turnId);
+            if (c.type === 'persist_turn_completed') bump(completed, c.turnId);
+            if (c.type === 'emit' && c.event === 'prx.voice.turn.completed') {
+              bump(emittedCompleted, (c.data as { turn_id: string }).turn_id);
+            }
           }
+          checkNothingOutlivesItsRun(r.model);
           expect(r.model.machine.value).toBe(state);
           if (r.model.run === null && m.run !== null) finished.add(m.run.id);
           m = r.model;
           expect(JSON.parse(JSON.stringify(m))).toEqual(m);
         }
         assertGapFree(events);
+        // Every started turn reached exactly one terminal status, persisted and emitted once.
+        expect(m.cancelling).toEqual([]);
+        for (const turnId of started.keys()) {
+          expect(completed.get(turnId), `turn ${turnId} persisted`).toBe(1);
+          expect(emittedCompleted.get(turnId), `turn ${turnId} emitted`).toBe(1);
+        }
+        expect([...completed.keys()].every((t) => started.has(t))).toBe(true);
+        expect(Object.keys(m.timers)).toEqual([]);
       }),
       { numRuns: 300 },
     );
   });
 });
+
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+const OVERLAP_TIMERS: readonly TimerName[] = [
+  'interrupt_confirm',
+  'barge_in_sustain',
+  'false_interruption',
+];
+
+/** No interruption, or timer of one, survives the run it belongs to. */
+function checkNothingOutlivesItsRun(m: SessionModel): void {
+  const i = m.interruption;
+  if (i !== null) {
+    const current = m.run?.id === i.runId;
+    const beingCancelled = i.decided !== null && m.cancelling.some((c) => c.run.id === i.runId);
+    if (!current && !beingCancelled && m.closing === null) {
+      throw new Error(`interruption of ${i.runId} outlived its run`);
+    }
+  }
+  for (const name of OVERLAP_TIMERS) {
+    if (m.timers[name] !== undefined && (i === null || i.decided !== null)) {
+      throw new Error(`timer ${name} armed without an undecided interruption`);
+    }
+  }
+  for (const name of Object.keys(m.timers)) {
+    if (!TIMER_NAMES.includes(name as TimerName)) throw new Error(`unknown timer ${name}`);
+  }
+  if (m.closing !== null && Object.keys(m.timers).length > 0) {
+    throw new Error('timers armed after the end');
+  }
+}
 
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;

@@ -2,10 +2,10 @@
  * The output side of a run: synthesized audio, word timings, synthesis
  * errors and playback progress.
  */
-import type { SessionInput } from './model.js';
-import { registryCode } from './event-data.js';
-import { cancelRun, live, maybeFinish } from './reducer-run.js';
-import type { StepBuilder } from './step-builder.js';
+import { registryCode } from '../event-data.js';
+import type { SessionInput } from '../model.js';
+import type { StepBuilder } from '../step-builder.js';
+import { cancelRun, live, maybeFinish } from './turn-end.js';
 
 /** Synthesized audio of a segment reached the output. */
 export function onTtsAudio(
@@ -25,7 +25,8 @@ export function onTtsAudio(
   });
   if (run.firstAudioAt === null) {
     run.firstAudioAt = b.ctx.now;
-    b.fire({ type: 'AGENT_RESPONSE_START' });
+    // A speculative run's audio is held: it starts speaking when its turn is committed.
+    if (!run.speculative) b.fire({ type: 'AGENT_RESPONSE_START' });
   }
 }
 
@@ -69,8 +70,8 @@ export function onTtsError(
     },
     { severity: 'error' },
   );
-  cancelRun(b, run.id, 'failed');
-  b.fire({ type: 'TTS_ERROR' });
+  cancelRun(b, 'failed');
+  if (!run.speculative) b.fire({ type: 'TTS_ERROR' });
 }
 
 /** The first frame of a segment went out. */
