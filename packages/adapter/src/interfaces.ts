@@ -245,12 +245,17 @@ export interface VadOptions {
   readonly sampleRate: SampleRate;
   /** Speech probability at or above which a frame counts as speech (0–1). */
   readonly threshold: number;
-  /** Speech must last this long before `speech_start` is reported. */
+  /** Speech frames must add up to this long (dips not counted) before `speech_start` is reported. */
   readonly minSpeechMs: number;
   /** Silence must last this long before `speech_end` is reported. */
   readonly minSilenceMs: number;
   /** Frames quieter than this RMS (0–1 of full scale) are silence whatever the model says. */
   readonly minVolume: number;
+  /**
+   * Longest dip (non-speech frames) a starting speech run survives, ms (default
+   * 100): syllable dips and plosive closures do not reset the onset.
+   */
+  readonly maxDipMs?: number;
 }
 
 /** A VAD transition, with times on the stream's timeline (ms of audio pushed). */

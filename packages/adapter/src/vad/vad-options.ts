@@ -12,6 +12,7 @@ export const vadThresholdsSchema = z.object({
   minSpeechMs: finiteMs,
   minSilenceMs: finiteMs,
   minVolume: z.number().min(0).max(1),
+  maxDipMs: finiteMs.optional(),
 });
 
 const vadOptionsSchema = vadThresholdsSchema.extend({

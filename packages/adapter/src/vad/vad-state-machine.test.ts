@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { VadEvent } from '../interfaces.js';
 import { createVadStateMachine } from './vad-state-machine.js';
+import type { VadStateMachineOptions } from './vad-state-machine.js';
 
-const OPTIONS = { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 100, minVolume: 0.01 };
+const OPTIONS: VadStateMachineOptions = {
+  threshold: 0.5,
+  minSpeechMs: 100,
+  minSilenceMs: 100,
+  minVolume: 0.01,
+};
 
 /** Feeds 20 ms frames of (probability, rms) and returns [frame end, event] pairs. */
 function feed(
@@ -41,10 +47,56 @@ describe('createVadStateMachine', () => {
     ]);
   });
 
-  it('drops a speech run shorter than minSpeechMs', () => {
+  it('drops a speech run shorter than minSpeechMs once its dip outlasts its speech', () => {
     const { events, states } = feed([...speech(4), ...silence(10)]);
     expect(events).toEqual([]);
-    expect(states.at(4)).toBe('quiet');
+    // 80 ms of speech: a dip of up to 80 ms (within maxDipMs 100) might still be a syllable gap.
+    expect(states.slice(4, 9)).toEqual(Array<string>(4).fill('starting').concat('quiet'));
+  });
+
+  it('starts through syllable dips: voiced time counts, the run keeps its start', () => {
+    // 60 ms voiced, 40 ms dip, 60 ms voiced, 80 ms dip, 40 ms voiced: 160 ms voiced over 280 ms.
+    const { events } = feed(
+      [
+        ...silence(2),
+        ...speech(3),
+        ...silence(2),
+        ...speech(3),
+        ...silence(4),
+        ...speech(2, 0.7),
+        ...silence(20),
+      ],
+      { ...OPTIONS, minSpeechMs: 160 },
+    );
+    expect(events).toEqual([
+      // The mean probability is that of the speech frames: (0.9 × 120 + 0.7 × 40) / 160.
+      [320, { type: 'speech_start', atMs: 40, probability: expect.closeTo(0.85, 10) as number }],
+      [420, { type: 'speech_end', atMs: 320, speechMs: 280 }],
+    ]);
+  });
+
+  it('drops the run at a dip longer than maxDipMs, or whose dips outlast its speech', () => {
+    expect(feed([...speech(4), ...silence(6), ...speech(4), ...silence(10)]).events).toEqual([]);
+    // maxDipMs 60: the 80 ms dip ends the first run; the second is too short on its own.
+    expect(
+      feed([...speech(3), ...silence(4), ...speech(3), ...silence(10)], {
+        ...OPTIONS,
+        maxDipMs: 60,
+      }).events,
+    ).toEqual([]);
+    // A click train: 20 ms clicks 80 ms apart never add up, each dip being longer than the speech.
+    const clicks = Array.from({ length: 20 }, () => [...speech(1), ...silence(3)]).flat();
+    expect(feed(clicks).events).toEqual([]);
+  });
+
+  it('with maxDipMs 0, any non-speech frame drops the starting run', () => {
+    const options = { ...OPTIONS, maxDipMs: 0 };
+    expect(
+      feed([...speech(4), ...silence(1), ...speech(4), ...silence(10)], options).events,
+    ).toEqual([]);
+    expect(feed([...speech(4), ...silence(1), ...speech(5)], options).events).toEqual([
+      [200, { type: 'speech_start', atMs: 100, probability: 0.9 }],
+    ]);
   });
 
   it('does not split speech at a dip shorter than minSilenceMs', () => {

@@ -5,10 +5,13 @@
  */
 import type { VadEvent, VadOptions, VadState } from '../interfaces.js';
 
+/** Longest dip, ms, that a starting speech run survives when `maxDipMs` is not set. */
+export const DEFAULT_MAX_DIP_MS = 100;
+
 /** The thresholds the state machine needs (a {@link VadOptions} without the rate). */
 export type VadStateMachineOptions = Pick<
   VadOptions,
-  'threshold' | 'minSpeechMs' | 'minSilenceMs' | 'minVolume'
+  'threshold' | 'minSpeechMs' | 'minSilenceMs' | 'minVolume' | 'maxDipMs'
 >;
 
 /** One detector stream's speech state; see {@link createVadStateMachine}. */
@@ -29,16 +32,24 @@ export interface VadStateMachine {
 
 /**
  * Creates the state machine. A frame is speech when its probability is at
- * least `threshold` and its RMS at least `minVolume`. A run of speech frames
- * lasting `minSpeechMs` makes `speech_start`, stamped at the start of the run,
- * with the run's mean probability; a silence frame before that drops the run
- * (a click). In speech, a run of silence frames lasting `minSilenceMs` makes
- * `speech_end`, stamped at the start of the silence, with the speech's duration;
- * a speech frame before that resumes the speech without an event (a dip).
+ * least `threshold` and its RMS at least `minVolume`.
+ *
+ * Onset: a speech frame starts a candidate run. The run becomes `speech_start`
+ * once its speech frames add up to `minSpeechMs` (voiced time, not wall time),
+ * stamped at the start of the run, with the mean probability of its speech
+ * frames. Non-speech frames inside the run (a syllable dip, a plosive's
+ * closure) count neither as speech nor against it, as long as each dip lasts
+ * at most `maxDipMs` (default {@link DEFAULT_MAX_DIP_MS}); a longer dip drops
+ * the run (a click, a cough's tail). `maxDipMs` 0 drops the run at its first
+ * non-speech frame.
+ *
+ * Offset: in speech, a run of non-speech frames lasting `minSilenceMs` makes
+ * `speech_end`, stamped at the start of the silence, with the speech's
+ * duration; a speech frame before that resumes the speech without an event.
  *
  * @example
- * const vad = createVadStateMachine({ threshold: 0.5, minSpeechMs: 250, minSilenceMs: 500, minVolume: 0 });
- * const event = vad.process(0.9, 0.1, 20); // undefined until 250 ms of speech
+ * const vad = createVadStateMachine({ threshold: 0.5, minSpeechMs: 150, minSilenceMs: 250, minVolume: 0 });
+ * const event = vad.process(0.9, 0.1, 20); // undefined until 150 ms of speech frames
  */
 export function createVadStateMachine(options: VadStateMachineOptions): VadStateMachine {
   return new StateMachine(options);
@@ -49,6 +60,7 @@ class StateMachine implements VadStateMachine {
   readonly #minVolume: number;
   readonly #minSpeechMs: number;
   readonly #minSilenceMs: number;
+  readonly #maxDipMs: number;
   #state: VadState = 'quiet';
   #timeMs = 0;
   #probability = 0;
@@ -56,7 +68,13 @@ class StateMachine implements VadStateMachine {
   #speechStart = 0;
   /** Start of the current silence run inside speech. */
   #silenceStart = 0;
-  /** Sum of probability × ms over the candidate run, for its mean. */
+  /** Speech frames' time in the candidate run, ms. */
+  #voicedMs = 0;
+  /** Length of the dip the candidate run is in, ms (0 when its last frame was speech). */
+  #dipMs = 0;
+  /** All the dips of the candidate run, ms. */
+  #dipsMs = 0;
+  /** Sum of probability × ms over the candidate run's speech frames, for their mean. */
   #weightedProbability = 0;
 
   constructor(options: VadStateMachineOptions) {
@@ -64,6 +82,7 @@ class StateMachine implements VadStateMachine {
     this.#minVolume = options.minVolume;
     this.#minSpeechMs = options.minSpeechMs;
     this.#minSilenceMs = options.minSilenceMs;
+    this.#maxDipMs = options.maxDipMs ?? DEFAULT_MAX_DIP_MS;
   }
 
   get state(): VadState {
@@ -88,15 +107,21 @@ class StateMachine implements VadStateMachine {
       case 'quiet':
         if (!speech) return undefined;
         this.#speechStart = frameStart;
+        this.#voicedMs = 0;
+        this.#dipMs = 0;
+        this.#dipsMs = 0;
         this.#weightedProbability = 0;
         this.#state = 'starting';
-        return this.#starting(probability, frameMs, frameEnd);
+        return this.#starting(probability, frameMs);
       case 'starting':
         if (!speech) {
-          this.#state = 'quiet';
+          this.#dipMs += frameMs;
+          this.#dipsMs += frameMs;
+          if (this.#dipMs > this.#maxDipMs || this.#dipsMs > this.#voicedMs) this.#state = 'quiet';
           return undefined;
         }
-        return this.#starting(probability, frameMs, frameEnd);
+        this.#dipMs = 0;
+        return this.#starting(probability, frameMs);
       case 'speaking':
         if (speech) return undefined;
         this.#silenceStart = frameStart;
@@ -117,18 +142,22 @@ class StateMachine implements VadStateMachine {
     this.#probability = 0;
     this.#speechStart = 0;
     this.#silenceStart = 0;
+    this.#voicedMs = 0;
+    this.#dipMs = 0;
+    this.#dipsMs = 0;
     this.#weightedProbability = 0;
   }
 
-  #starting(probability: number, frameMs: number, frameEnd: number): VadEvent | undefined {
+  /** A speech frame of the candidate run. */
+  #starting(probability: number, frameMs: number): VadEvent | undefined {
     this.#weightedProbability += probability * frameMs;
-    const lasted = frameEnd - this.#speechStart;
-    if (lasted < this.#minSpeechMs) return undefined;
+    this.#voicedMs += frameMs;
+    if (this.#voicedMs < this.#minSpeechMs) return undefined;
     this.#state = 'speaking';
     return {
       type: 'speech_start',
       atMs: this.#speechStart,
-      probability: lasted > 0 ? this.#weightedProbability / lasted : probability,
+      probability: this.#voicedMs > 0 ? this.#weightedProbability / this.#voicedMs : probability,
     };
   }
 
