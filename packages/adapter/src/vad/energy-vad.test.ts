@@ -1,11 +1,11 @@
 import { generateTone } from '@prx-voice/media';
 import { describe, expect, it } from 'vitest';
 import type { VadEvent, VadOptions } from '../interfaces.js';
-import { createEnergyVad, energySpeechProbability } from './energy-vad.js';
+import { createEnergyVad, energyFrameScore } from './energy-vad.js';
 
 const RATE = 16000;
-/** Probability of a frame of the test tone (300 Hz, amplitude 0.3: −13.5 dBFS). */
-const TONE_P = expect.closeTo(energySpeechProbability(0.3 / Math.SQRT2), 6) as number;
+/** Mean probability of the test tone's onset (300 Hz, amplitude 0.3: −13.5 dBFS) over digital silence. */
+const TONE_P = expect.closeTo(1, 3) as number;
 const OPTIONS: VadOptions = {
   sampleRate: RATE,
   threshold: 0.5,
@@ -52,15 +52,27 @@ function run(
   return out;
 }
 
-describe('energySpeechProbability', () => {
-  it('maps dBFS through a logistic curve centred on −40 dBFS', () => {
-    const at = (db: number): number => energySpeechProbability(10 ** (db / 20));
-    expect(at(-40)).toBeCloseTo(0.5, 10);
-    expect(at(-37)).toBeCloseTo(1 / (1 + Math.exp(-1)), 10);
-    expect(at(-30)).toBeGreaterThan(0.96);
-    expect(at(-50)).toBeLessThan(0.04);
-    expect(energySpeechProbability(0)).toBe(0);
-    expect(energySpeechProbability(10 ** (-20 / 20), -20, 1)).toBeCloseTo(0.5, 10);
+describe('energyFrameScore', () => {
+  const frame = { dbfs: -30, floorDbfs: -60, crossingsPerSample: 0.1, sampleRate: 16000 };
+
+  it('is 0.5 at marginDb (7 dB) above the floor and at minDbfs (−55 dBFS), the smaller of the two', () => {
+    expect(energyFrameScore({ ...frame, floorDbfs: -37 })).toBeCloseTo(0.5, 10);
+    expect(energyFrameScore({ ...frame, floorDbfs: -44 })).toBeGreaterThan(0.99);
+    expect(energyFrameScore({ ...frame, floorDbfs: -32 })).toBeLessThan(0.05);
+    expect(energyFrameScore({ ...frame, dbfs: -55, floorDbfs: -90 })).toBeCloseTo(0.5, 10);
+    expect(energyFrameScore({ ...frame, dbfs: -60, floorDbfs: -90 })).toBeLessThan(0.05);
+    expect(energyFrameScore({ ...frame, dbfs: -120 })).toBe(0);
+    expect(energyFrameScore({ ...frame, floorDbfs: -40 }, { marginDb: 10 })).toBeCloseTo(0.5, 10);
+  });
+
+  it('is 0 for a zero-crossing rate outside voiced speech: hum and rumble, hiss', () => {
+    // 50 Hz hum crosses zero 100 times a second; white noise on half of its samples.
+    expect(energyFrameScore({ ...frame, crossingsPerSample: 100 / 16000 })).toBe(0);
+    expect(energyFrameScore({ ...frame, crossingsPerSample: 0.5 })).toBe(0);
+    expect(energyFrameScore({ ...frame, crossingsPerSample: 0.4 })).toBeGreaterThan(0.99);
+    expect(energyFrameScore({ ...frame, crossingsPerSample: 200 / 8000, sampleRate: 8000 })).toBe(
+      energyFrameScore(frame),
+    );
   });
 });
 
@@ -122,13 +134,13 @@ describe('energy VAD', () => {
     const soft = generateTone({
       sampleRate: RATE,
       frequencyHz: 300,
-      durationMs: 1000,
+      durationMs: 200,
       amplitude: 0.01,
     }).samples;
-    // −43 dBFS is below the default threshold anyway; raise sensitivity so only minVolume decides.
-    const sensitive = createEnergyVad({ midpointDbfs: -60 });
+    // −43 dBFS is well above the floor of digital silence: only minVolume keeps it out.
     const events: VadEvent[] = [];
-    const stream = sensitive.open({ ...OPTIONS, minVolume: 0.02 }, (e) => events.push(e));
+    const stream = createEnergyVad().open({ ...OPTIONS, minVolume: 0.02 }, (e) => events.push(e));
+    stream.push(signal([['silence', 500]]));
     stream.push(soft);
     expect(events).toEqual([]);
     expect(stream.probability).toBeGreaterThan(0.9);
@@ -154,6 +166,7 @@ describe('energy VAD', () => {
     const events: VadEvent[] = [];
     const stream = createEnergyVad().open(OPTIONS, (e) => events.push(e));
     expect([stream.state, stream.probability]).toEqual(['quiet', 0]);
+    stream.push(signal([['silence', 100]]));
     stream.push(signal([['tone', 100]]));
     expect(stream.state).toBe('starting');
     expect(stream.probability).toBeGreaterThan(0.99);
@@ -184,5 +197,6 @@ describe('energy VAD', () => {
     expect(() => open({ ...OPTIONS, threshold: 1.5 })).toThrow(/threshold/);
     expect(() => open({ ...OPTIONS, minSilenceMs: -1 })).toThrow(/minSilenceMs/);
     expect(() => open({ ...OPTIONS, sampleRate: 11025 as 8000 })).toThrow(/sampleRate/);
+    expect(() => open({ ...OPTIONS, maxDipMs: -20 })).toThrow(/maxDipMs/);
   });
 });
