@@ -81,7 +81,10 @@ export function onEndpoint(b: StepBuilder): void {
 /** The caller spoke again before the end of turn (AsrProcessing): the same utterance goes on. */
 export function onCallerResumed(b: StepBuilder, atMs: number): void {
   const s = b.m.speech;
-  if (s.endMs !== null) {
+  // Only a pause after words that sounded finished says how long this caller pauses mid-thought.
+  const soundedDone =
+    judgeCompleteness(s.finals.join(' '), b.m.settings.info.language) === 'complete';
+  if (s.endMs !== null && soundedDone) {
     const pause = Math.max(0, atMs - s.endMs);
     s.pauseEstimateMs =
       s.pauseEstimateMs === 0
