@@ -55,17 +55,20 @@ export interface MockDelays {
  * caller (continuous speech, then digital silence) and mock providers:
  * - VAD: `adapters.vad.min_silence_ms` of silence frames before `speech_end`,
  *   rounded up to whole frames (the energy VAD scores 20 ms frames);
- * - endpointing: `SESSION_DEFAULTS.endpointing.minDelayMs` (the caller never
+ * - endpointing: `session.endpointing.min_delay_ms` of silence, counted from the
+ *   VAD's silence start (the mock reply sounds finished and the caller never
  *   pauses inside an utterance, so the adaptive delay stays at its minimum);
- * - agent: the mock reply has no sentence end, so the sentence chunker hands it
- *   to TTS only when the agent is done — after every token's delay;
+ * - agent: started speculatively when the VAD reports the silence; the mock reply
+ *   has no sentence end, so the sentence chunker hands it to TTS only when the
+ *   agent is done — after every token's delay. Its audio is held until the end
+ *   of turn, so the wait is the longer of the two;
  * - ASR and TTS mocks have no delays (final at finalize, audio at once).
  */
 export function mockDelays(settings: VoiceDelaySettings): MockDelays {
   const vadMs = Math.ceil(settings.vadMinSilenceMs / FRAME_MS) * FRAME_MS;
   const endpointMs = settings.endpointMinDelayMs;
   const agentMs = MOCK_REPLY.split(/\s+/).length * MOCK_TOKEN_DELAY_MS;
-  return { vadMs, endpointMs, agentMs, totalMs: vadMs + endpointMs + agentMs };
+  return { vadMs, endpointMs, agentMs, totalMs: Math.max(endpointMs, vadMs + agentMs) };
 }
 
 /** Reads the delay settings from the voice server child's `info`; a missing one is an error. */
