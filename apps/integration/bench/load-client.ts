@@ -33,7 +33,7 @@ export interface LoadHooks {
 }
 
 /** `fn` over `0 … count − 1`, at most `limit` at a time, results in order. */
-async function mapLimit<T>(
+export async function mapLimit<T>(
   count: number,
   limit: number,
   fn: (i: number) => Promise<T>,

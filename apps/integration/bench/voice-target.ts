@@ -97,14 +97,28 @@ export async function prepareVoiceTarget(baseUrl: string, sessions: number): Pro
   return { baseUrl, key: String(created['key']) };
 }
 
-/** Creates a WebSocket session on the mock providers with the bench's options; resolves with the URL to connect to. */
-export async function openVoiceSession(target: VoiceTarget): Promise<string> {
-  const session = await api(target.baseUrl, target.key, 'POST', '/sessions', {
+/** What a session of {@link openVoiceSession} runs on, when not the load bench's defaults. */
+export interface VoiceSessionOptions {
+  /** The VAD (default `energy`). */
+  readonly vad?: string;
+  /** The session's `provider_options` (default the load bench's). */
+  readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/**
+ * Creates a WebSocket session on the mock providers (the bench's options unless
+ * `session` says otherwise); resolves with the URL to connect to.
+ */
+export async function openVoiceSession(
+  target: VoiceTarget,
+  session: VoiceSessionOptions = {},
+): Promise<string> {
+  const created = await api(target.baseUrl, target.key, 'POST', '/sessions', {
     channel: 'websocket',
-    providers: { asr: 'mock', agent: 'mock', tts: 'mock', vad: 'energy' },
-    provider_options: BENCH_PROVIDER_OPTIONS,
+    providers: { asr: 'mock', agent: 'mock', tts: 'mock', vad: session.vad ?? 'energy' },
+    provider_options: session.providerOptions ?? BENCH_PROVIDER_OPTIONS,
   });
-  return `${String(session['ws_url'])}?token=${encodeURIComponent(target.key)}`;
+  return `${String(created['ws_url'])}?token=${encodeURIComponent(target.key)}`;
 }
 
 /**
