@@ -281,4 +281,6 @@ export interface VadProvider {
     onEvent: (event: VadEvent) => void,
     onError?: (error: VoiceError) => void,
   ): VadStream;
+  /** Whether it can run here (a model that loads and infers); none means always. */
+  readonly healthCheck?: HealthCheck;
 }

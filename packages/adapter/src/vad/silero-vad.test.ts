@@ -150,6 +150,19 @@ describe('Silero VAD', () => {
     }
   });
 
+  it('health check: healthy where the model loads and scores a window, else names why', async () => {
+    const signal = new AbortController().signal;
+    const good = await createSileroVad({ runner: 'inline' }).healthCheck({ signal });
+    expect(good).toMatchObject({ healthy: true, detail: expect.stringMatching(/ms a window/) });
+    const missing = await createSileroVad({ modelPath: '/nonexistent/silero.onnx' }).healthCheck({
+      signal,
+    });
+    expect(missing).toEqual({
+      healthy: false,
+      detail: expect.stringContaining('/nonexistent/silero.onnx') as string,
+    });
+  });
+
   it('reports a broken model file as PROVIDER_UNAVAILABLE', async () => {
     const vad = createSileroVad({ modelPath: import.meta.filename });
     await expect(vad.ready()).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });

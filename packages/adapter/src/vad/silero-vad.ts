@@ -7,7 +7,14 @@
 import { createFramer, createResampler, pcm16View } from '@prx-voice/media';
 import type { Framer, Resampler } from '@prx-voice/media';
 import { VoiceError } from '@prx-voice/types';
-import type { VadEvent, VadOptions, VadProvider, VadState, VadStream } from '../interfaces.js';
+import type {
+  HealthCheck,
+  VadEvent,
+  VadOptions,
+  VadProvider,
+  VadState,
+  VadStream,
+} from '../interfaces.js';
 import { providerError } from '../interfaces.js';
 import {
   initialSileroState,
@@ -53,6 +60,8 @@ export interface SileroVadProvider extends VadProvider {
   ): SileroVadStream;
   /** Loads the model now (it loads on first use otherwise); rejects when it cannot. */
   ready(): Promise<void>;
+  /** Loads the model and scores one window of silence: healthy when both work here. */
+  readonly healthCheck: HealthCheck;
 }
 
 /**
@@ -86,6 +95,16 @@ export function createSileroVad(options: SileroVadOptions = {}): SileroVadProvid
       new Stream(checkVadOptions(vadOptions, SILERO), runner(), onEvent, onError, maxQueued),
     ready: async () => {
       await runner();
+    },
+    healthCheck: async () => {
+      try {
+        const loaded = await runner();
+        const window = new Float32Array(sileroWindowSamples(16000));
+        const { inferenceMs } = await loaded.infer(window, initialSileroState(), 16000);
+        return { healthy: true, detail: `model loaded, ${inferenceMs.toFixed(1)} ms a window` };
+      } catch (error) {
+        return { healthy: false, detail: error instanceof Error ? error.message : String(error) };
+      }
     },
   };
 }
