@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createEnergyVad,
   createMockAgent,
   createMockAsr,
   createMockTts,
   createProviderRegistry,
+  defaultProviders,
 } from '@prx-voice/adapter';
 import type { HealthReport } from '@prx-voice/adapter';
 import { defaultConfig, systemClock } from '@prx-voice/core';
@@ -30,12 +32,46 @@ describe('the provider auto', () => {
       asr: 'pocketsphinx',
       tts: 'mock',
       agent: 'mock',
+      vad: 'energy',
       notes: [
         'asr: pocketsphinx',
         'tts: mock (espeak: espeak-ng is not installed)',
         'agent: mock (scripted is not configured)',
+        'vad: energy (silero is not configured)',
       ],
     });
+  });
+
+  it('picks the Silero VAD when its probe passes, else the energy VAD with the reason', async () => {
+    const silero = (report: HealthReport) =>
+      createProviderRegistry().registerVad('silero', () => ({
+        ...createEnergyVad(),
+        id: 'silero',
+        healthCheck: () => Promise.resolve(report),
+      }));
+    const ok = await detectAutoProviders(
+      silero({ healthy: true, detail: 'loaded' }),
+      defaultConfig(),
+    );
+    expect(ok.vad).toBe('silero');
+    expect(ok.notes).toContain('vad: silero (loaded)');
+    const broken = await detectAutoProviders(
+      silero({ healthy: false, detail: 'onnxruntime-node failed to load' }),
+      defaultConfig(),
+    );
+    expect(broken.vad).toBe('energy');
+    expect(broken.notes).toContain('vad: energy (silero: onnxruntime-node failed to load)');
+  });
+
+  it('probes the real Silero VAD of the default registry', async () => {
+    const auto = await detectAutoProviders(
+      defaultProviders({ clock: systemClock }),
+      defaultConfig(),
+    );
+    // Silero where onnxruntime-node runs (it does wherever the adapter tests pass), with a reason otherwise.
+    expect(auto.notes.find((n) => n.startsWith('vad: '))).toMatch(
+      auto.vad === 'silero' ? /^vad: silero \(model loaded/ : /^vad: energy \(silero: .+\)$/,
+    );
   });
 
   it('picks the scripted agent when a script is configured', async () => {

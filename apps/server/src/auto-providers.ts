@@ -2,10 +2,11 @@
  * What the provider `auto` stands for on this machine, decided once at
  * start-up: the local engines when they are installed — pocketsphinx for ASR,
  * espeak-ng for TTS, the `scripted` agent when a script is configured — else
- * the deterministic `mock` providers. So the default configuration runs the
- * offline stack wherever it can.
+ * the deterministic `mock` providers; and the Silero VAD when onnxruntime-node
+ * and its model load and run here, else the energy VAD. So the default
+ * configuration runs the offline stack wherever it can.
  */
-import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { HealthReport, ProviderRegistry } from '@prx-voice/adapter';
 import type { Config } from '@prx-voice/core';
 
 /** The providers `auto` resolves to, and why. */
@@ -13,11 +14,15 @@ export interface AutoProviders {
   readonly asr: string;
   readonly agent: string;
   readonly tts: string;
+  readonly vad: 'silero' | 'energy';
   /** One line per kind: the choice and the probe that decided it. */
   readonly notes: readonly string[];
 }
 
 const LOCAL = { asr: 'pocketsphinx', tts: 'espeak', agent: 'scripted' } as const;
+
+/** The longest the Silero probe (loading the model, one inference) may take. */
+export const VAD_PROBE_TIMEOUT_MS = 15_000;
 
 /** Probes the local engines and picks, per kind, the local one if it can serve, else `mock`. */
 export async function detectAutoProviders(
@@ -48,5 +53,38 @@ export async function detectAutoProviders(
   const asr = await choose('asr');
   const tts = await choose('tts');
   const agent = await choose('agent');
-  return { asr, agent, tts, notes };
+  const vad = await chooseVad(registry, notes);
+  return { asr, agent, tts, vad, notes };
+}
+
+/** Silero when its probe passes within {@link VAD_PROBE_TIMEOUT_MS}, else energy. */
+async function chooseVad(
+  registry: ProviderRegistry,
+  notes: string[],
+): Promise<'silero' | 'energy'> {
+  if (!registry.has('vad', 'silero')) {
+    notes.push('vad: energy (silero is not configured)');
+    return 'energy';
+  }
+  const check = registry.vad('silero').healthCheck;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<HealthReport>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ healthy: false, detail: `no answer in ${VAD_PROBE_TIMEOUT_MS} ms` });
+    }, VAD_PROBE_TIMEOUT_MS);
+  });
+  const report =
+    check === undefined
+      ? { healthy: true }
+      : await Promise.race([check({ signal: controller.signal }), timedOut]).finally(() =>
+          clearTimeout(timer),
+        );
+  if (!report.healthy) {
+    notes.push(`vad: energy (silero: ${report.detail ?? 'unavailable'})`);
+    return 'energy';
+  }
+  notes.push(`vad: silero${report.detail === undefined ? '' : ` (${report.detail})`}`);
+  return 'silero';
 }

@@ -93,9 +93,10 @@ export async function startServer(
   const instanceId = config.deploy.instance_id;
   const providers = serverProviders(config, clock);
   const auto = await detectAutoProviders(providers, config);
-  const autoKinds = (['asr', 'agent', 'tts'] as const).filter(
+  const autoKinds = (['asr', 'agent', 'tts', 'vad'] as const).filter(
     (k) => config.adapters[k].provider === AUTO_PROVIDER,
   );
+  // Which VAD (and which local engines) `auto` chose, and why.
   if (autoKinds.length > 0) log(`providers (auto): ${auto.notes.join('; ')}`);
   const manager = createSessionManager({
     config,

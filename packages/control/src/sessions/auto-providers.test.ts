@@ -20,4 +20,16 @@ describe('resolveAutoProviders', () => {
     expect(resolved.adapters.agent).toMatchObject({ provider: 'openai', fallbacks: ['mock'] });
     expect(resolveAutoProviders(base).adapters.asr.provider).toBe('mock');
   });
+
+  it('resolves the VAD auto to the probed choice, else energy; an explicit VAD stays', () => {
+    const base = defaultConfig();
+    expect(base.adapters.vad.provider).toBe('auto');
+    expect(resolveAutoProviders(base, { vad: 'silero' }).adapters.vad.provider).toBe('silero');
+    expect(resolveAutoProviders(base).adapters.vad.provider).toBe('energy');
+    const energy = {
+      ...base,
+      adapters: { ...base.adapters, vad: { ...base.adapters.vad, provider: 'energy' as const } },
+    };
+    expect(resolveAutoProviders(energy, { vad: 'silero' }).adapters.vad.provider).toBe('energy');
+  });
 });

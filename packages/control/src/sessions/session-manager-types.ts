@@ -7,8 +7,8 @@ import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import type { SessionActor, SessionOutput } from '@prx-voice/session';
 import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
-import type { ProbedKind, ProviderHealth } from './provider-health.js';
-import type { SessionProviders } from './session-providers.js';
+import type { ProviderHealth } from './provider-health.js';
+import type { AutoProviderChoice, SessionProviders } from './session-providers.js';
 
 /** What a new session asks for. */
 export interface CreateSessionRequest {
@@ -66,10 +66,11 @@ export interface SessionManagerDeps {
   /** How often live sessions' time is metered against their budgets (default 60 s). */
   readonly quotaMeterIntervalMs?: number;
   /**
-   * What the provider `auto` stands for, per kind (default `mock`): the server
-   * picks the local engines it finds installed at start-up.
+   * What the provider `auto` stands for, per kind (default `mock`, and
+   * `energy` for the VAD): the server picks the local engines it finds
+   * installed, and Silero when it runs, at start-up.
    */
-  readonly autoProviders?: Partial<Record<ProbedKind, string>>;
+  readonly autoProviders?: AutoProviderChoice;
   /**
    * Coordination shared with the other instances: commands for sessions live
    * on another instance are forwarded there (call `start()` to listen).

@@ -154,6 +154,21 @@ describe('session manager', () => {
     expect(await admission.liveSessions(t)).toBe(1);
   });
 
+  it('runs the VAD auto stands for (energy without a probe); a session may name energy, silero or auto', async () => {
+    const t = await tenant('enterprise');
+    const vadOf = async (vad?: string) =>
+      (
+        await manager.create(t, {
+          channel: 'websocket',
+          ...(vad === undefined ? {} : { providers: { vad } }),
+        })
+      ).providers;
+    expect(await vadOf()).toMatchObject({ vad: 'energy' });
+    expect(await vadOf('auto')).toMatchObject({ vad: 'energy' });
+    expect(await vadOf('silero')).toMatchObject({ vad: 'silero' });
+    await rejectsWith(vadOf('webrtc'), 'VALIDATION_FAILED');
+  });
+
   it('drains: stops admitting, ends live sessions with reason shutdown and releases their slots', async () => {
     const t = await tenant();
     const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;

@@ -46,6 +46,8 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     const chosen = id ?? deps.config.adapters[kind].provider;
     return chosen === AUTO_PROVIDER ? deps.config.adapters[kind].provider : chosen;
   };
+  const pickVad = (id: string | undefined): string =>
+    id === undefined || id === AUTO_PROVIDER ? deps.config.adapters.vad.provider : id;
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
@@ -153,7 +155,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         asr: pick('asr', request.providers?.asr),
         agent: pick('agent', request.providers?.agent),
         tts: pick('tts', request.providers?.tts),
-        vad: request.providers?.vad ?? cfg.adapters.vad.provider,
+        vad: pickVad(request.providers?.vad),
       };
       const sessionId = deps.ids.next('session');
       // Fallbacks are reported through the session's emitter, which exists only after admission.
@@ -255,6 +257,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
             threshold: cfg.adapters.vad.threshold,
             minSpeechMs: cfg.adapters.vad.min_speech_ms,
             minSilenceMs: cfg.adapters.vad.min_silence_ms,
+            maxDipMs: cfg.adapters.vad.max_dip_ms,
             minVolume: cfg.adapters.vad.min_volume,
           },
           output: {

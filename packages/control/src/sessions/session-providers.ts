@@ -122,18 +122,36 @@ export function sessionProviders(opts: {
   };
 }
 
-/** `config` with each `auto` provider replaced by what it stands for. */
-export function resolveAutoProviders(
-  config: Config,
-  auto: Partial<Record<'asr' | 'agent' | 'tts', string>> = {},
-): Config {
+/** What the provider `auto` stands for, per kind (found by probing at start-up). */
+export interface AutoProviderChoice {
+  readonly asr?: string;
+  readonly agent?: string;
+  readonly tts?: string;
+  readonly vad?: 'silero' | 'energy';
+}
+
+/**
+ * `config` with each `auto` provider replaced by what it stands for: the
+ * choice given, else `mock` (ASR, agent, TTS) or `energy` (VAD).
+ */
+export function resolveAutoProviders(config: Config, auto: AutoProviderChoice = {}): Config {
   const chain = (kind: 'asr' | 'agent' | 'tts') => {
     const section = config.adapters[kind];
     const provider = section.provider === AUTO_PROVIDER ? (auto[kind] ?? 'mock') : section.provider;
     return { ...section, provider, fallbacks: section.fallbacks.filter((f) => f !== provider) };
   };
+  const vad = config.adapters.vad;
   return {
     ...config,
-    adapters: { ...config.adapters, asr: chain('asr'), agent: chain('agent'), tts: chain('tts') },
+    adapters: {
+      ...config.adapters,
+      asr: chain('asr'),
+      agent: chain('agent'),
+      tts: chain('tts'),
+      vad: {
+        ...vad,
+        provider: vad.provider === AUTO_PROVIDER ? (auto.vad ?? 'energy') : vad.provider,
+      },
+    },
   };
 }

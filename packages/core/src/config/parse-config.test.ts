@@ -59,7 +59,14 @@ describe('defaultConfig', () => {
     expect(config.adapters.asr).toEqual({ provider: 'auto', fallbacks: [], options: {} });
     expect(config.adapters.agent.provider).toBe('auto');
     expect(config.adapters.tts.provider).toBe('auto');
-    expect(config.adapters.vad.provider).toBe('energy');
+    expect(config.adapters.vad).toEqual({
+      provider: 'auto',
+      threshold: 0.5,
+      min_speech_ms: 120,
+      min_silence_ms: 250,
+      max_dip_ms: 100,
+      min_volume: 0,
+    });
     expect(config.storage).toEqual({
       data_dir: '.data',
       object_store: { kind: 'filesystem', force_path_style: false },

@@ -159,10 +159,17 @@ describe('adapters', () => {
   });
 
   it('refuses unknown VAD providers and out-of-range thresholds', () => {
-    expect(keysOf({ adapters: { vad: { provider: 'webrtc', threshold: 2 } } })).toEqual([
-      'adapters.vad.provider',
-      'adapters.vad.threshold',
-    ]);
+    expect(
+      keysOf({ adapters: { vad: { provider: 'webrtc', threshold: 2, max_dip_ms: -1 } } }),
+    ).toEqual(['adapters.vad.provider', 'adapters.vad.threshold', 'adapters.vad.max_dip_ms']);
+  });
+
+  it('takes auto, energy and silero as the VAD provider', () => {
+    for (const provider of ['auto', 'energy', 'silero']) {
+      expect(
+        parseConfig({ adapters: { vad: { provider } } }, { runtime }).adapters.vad.provider,
+      ).toBe(provider);
+    }
   });
 
   it('refuses provider names that environment overrides could not reach', () => {
