@@ -116,9 +116,12 @@ describe.skipIf(!available)(
         const speech = speak(sentence);
         const padded = new Int16Array(speech.length + 16000 * 2);
         padded.set(speech, 8000); // 0.5 s of silence before, 1.5 s after
+        // At real time, as a caller speaks: the VAD (auto: Silero where it runs) scores windows
+        // asynchronously, and the ASR gets the audio from the speech onset's pre-roll on.
         for (let i = 0; i < padded.length; i += 320) {
           const chunk = padded.subarray(i, i + 320);
           ws.send(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          await new Promise((resolve) => setTimeout(resolve, 20));
         }
         const turn = await completed;
         expect(String(turn.user_text).toLowerCase()).toBe(sentence);

@@ -39,6 +39,8 @@ beforeAll(async () => {
         PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
         PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
         PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
+        // The caller's speech here is a tone: the energy VAD hears it, Silero (auto's choice) would not.
+        PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
         PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
         PRX_VOICE_ADAPTERS__ASR__OPTIONS: JSON.stringify({ transcript: TRANSCRIPT }),
         PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),

@@ -28,6 +28,8 @@ beforeAll(async () => {
         PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
         PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
         PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
+        // The caller's speech here is a tone: the energy VAD hears it, Silero (auto's choice) would not.
+        PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
         PRX_VOICE_ADAPTERS__PROVIDERS__TWILIO: JSON.stringify({
           auth_token: AUTH_TOKEN,
           tenant: 'default',
