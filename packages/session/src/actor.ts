@@ -72,6 +72,9 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
 
   const runs = createRunEffects({ options: o, pacer, dispatch: (input) => dispatch(input) });
 
+  /** Effects that must wait until the inbox is empty (the events they cause come in order). */
+  const afterDrain: (() => void)[] = [];
+
   function dispatch(input: SessionInput): void {
     if (closed) return;
     // Drops not yet reported are reported before the session ends, not lost with it.
@@ -104,6 +107,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     } finally {
       draining = false;
     }
+    // Not draining now: what these cause (a frame's playback.started) is processed before they go on.
+    for (let run = afterDrain.shift(); run !== undefined; run = afterDrain.shift()) run();
   }
 
   function execute(c: SessionCommand): void {
@@ -128,7 +133,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         pacer.pause();
         return;
       case 'resume_output':
-        pacer.resume();
+        // After the step's events are out: a resumed segment's first frame follows its playback.started.
+        afterDrain.push(() => pacer.resume());
         return;
       case 'duck_output':
         pacer.setGain(c.gain);

@@ -199,3 +199,23 @@ describe('endpointing', () => {
     expect(dataOf(s, 'prx.voice.turn.completed')).toEqual([]);
   });
 });
+
+describe('what a client sees, in order', () => {
+  it('each run’s first audio frame comes after its playback.started (also when held audio is released)', async () => {
+    const s = await createScenario();
+    await s.speak(600);
+    await s.silence(2000);
+    await botSpeaking(s, 'and now a typed one', 200);
+    await s.advance(2000);
+    const runs = [...new Set(s.output.sent.map((f) => f.runId))];
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      const first = s.output.sent.find((f) => f.runId === run);
+      const started = s.events.findIndex(
+        (e) => e.type === 'prx.voice.playback.started' && e.prxrunid === run,
+      );
+      expect(started).toBeGreaterThanOrEqual(0);
+      expect(started).toBeLessThan(first?.afterEvents ?? -1);
+    }
+  });
+});
