@@ -61,6 +61,8 @@ export type {
   SessionUpdate,
 } from './client-frames.js';
 export type { FrameIssue } from './validation.js';
+export { createClientPlayout } from './playout.js';
+export type { ClientPlayout } from './playout.js';
 export { DEFAULT_SESSION_SOCKET_LIMITS, createSessionSocket } from './session-socket.js';
 export type {
   SessionSocket,

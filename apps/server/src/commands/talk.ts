@@ -1,11 +1,15 @@
 /**
  * `prx-voice talk`: a command-line client. It creates a session over HTTP,
  * attaches to its WebSocket, sends a WAV file at real time (or a text turn),
- * prints every event as it arrives and writes the bot's audio to a WAV.
+ * prints every event as it arrives and writes the bot's audio to a WAV. It
+ * behaves as a client that plays the audio it receives: what a
+ * `playback.flushed` clears is dropped (the WAV holds what a listener heard),
+ * and it reports its playback position so the server keeps exactly the words heard.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { createResampler, readWav, writeWav } from '@prx-voice/media';
+import { createClientPlayout } from '@prx-voice/transport';
 import { VoiceError } from '@prx-voice/types';
 import type { CliIo } from '../cli.js';
 
@@ -20,6 +24,10 @@ export interface TalkOptions {
 
 const INPUT_RATE = 16000;
 const OUTPUT_RATE = 24000;
+/** PCM16 mono at the output rate. */
+const OUTPUT_BYTES_PER_MS = (OUTPUT_RATE * 2) / 1000;
+/** How often the playback position is reported. */
+const POSITION_EVERY_MS = 100;
 
 /** Runs one turn against a server and returns the exit code. */
 export async function talkCommand(io: CliIo, o: TalkOptions): Promise<number> {
@@ -52,10 +60,24 @@ export async function talkCommand(io: CliIo, o: TalkOptions): Promise<number> {
   wsUrl.searchParams.set('token', key);
   const ws = new WebSocket(wsUrl);
   const audio: Buffer[] = [];
+  let audioBytes = 0;
+  const playout = createClientPlayout();
+  let reported = '';
+  const reporter = setInterval(() => {
+    const p = playout.position(Date.now());
+    const line = p === undefined ? '' : `${p.segmentId}:${String(Math.floor(p.playedMs))}`;
+    if (p === undefined || line === reported || ws.readyState !== WebSocket.OPEN) return;
+    reported = line;
+    ws.send(
+      JSON.stringify({ type: 'playback.position', segment_id: p.segmentId, played_ms: p.playedMs }),
+    );
+  }, POSITION_EVERY_MS);
   const done = new Promise<number>((resolve, reject) => {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         audio.push(Buffer.from(data));
+        audioBytes += data.length;
+        playout.audio(data.length / OUTPUT_BYTES_PER_MS, Date.now());
         return;
       }
       const event = JSON.parse(data.toString('utf8')) as {
@@ -64,20 +86,33 @@ export async function talkCommand(io: CliIo, o: TalkOptions): Promise<number> {
         data: unknown;
       };
       io.out(`${String(event.prxseq).padStart(4)} ${event.type} ${JSON.stringify(event.data)}`);
+      if (event.type === 'prx.voice.playback.flushed') {
+        // Drop what had not been played yet: it is the tail of what was received.
+        const droppedBytes = Math.round(playout.flush(Date.now()) * OUTPUT_BYTES_PER_MS) & ~1;
+        audioBytes = Math.max(0, audioBytes - droppedBytes);
+        const kept = Buffer.concat(audio).subarray(0, audioBytes);
+        audio.splice(0, audio.length, kept);
+      } else {
+        playout.event(event, Date.now());
+      }
       if (event.type === 'prx.voice.turn.completed') {
         ws.send(JSON.stringify({ type: 'end' }));
       }
     });
-    ws.on('close', (code, reason) =>
-      code === 1000
+    ws.on('close', (code, reason) => {
+      clearInterval(reporter);
+      return code === 1000
         ? resolve(0)
         : reject(
             new VoiceError('PROVIDER_UNAVAILABLE', {
               message: `connection closed ${code} ${reason.toString()}`,
             }),
-          ),
-    );
-    ws.on('error', reject);
+          );
+    });
+    ws.on('error', (err) => {
+      clearInterval(reporter);
+      reject(err);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
