@@ -1,4 +1,5 @@
 /** The shapes a session actor is built from and exposes. */
+import type { EndOfTurnModel } from './turn-taking/completeness.js';
 import type {
   AgentProvider,
   AsrProvider,
@@ -76,6 +77,11 @@ export interface SessionActorOptions {
     readonly language: string;
   };
   readonly vad: Omit<VadOptions, 'sampleRate'>;
+  /**
+   * An end-of-turn model to consult when the caller falls silent; set
+   * `settings.endpointing.model` too, so the reducer asks it.
+   */
+  readonly endOfTurn?: EndOfTurnModel;
   readonly tools?: ToolRegistry;
   readonly toolTimeoutMs?: number;
   readonly output: SessionOutput;

@@ -4,7 +4,7 @@
  * adapters, timers, output, events, persistence — turning what adapters
  * produce back into inputs tagged with the run that asked for them.
  */
-import type { AsrStream } from '@prx-voice/adapter';
+import type { AsrStream, ConversationMessage } from '@prx-voice/adapter';
 import type { TimerHandle } from '@prx-voice/core';
 import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
@@ -39,6 +39,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   });
   const startedSegments = new Set<string>();
   let asrUsageReports = 0;
+  let eotAbort: AbortController | undefined;
   const drops = createDropTally({
     clock: o.clock,
     inputRate: o.audio.inputRate,
@@ -190,6 +191,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       case 'persist_turn_completed':
         persist(c.type, () => o.persistence?.turnCompleted(c));
         return;
+      case 'predict_end_of_turn':
+        return predictEndOfTurn(c.text, c.context);
       case 'close':
         return finish(c.outcome);
     }
@@ -252,7 +255,25 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     }
   }
 
+  /** Asks the end-of-turn model; a late or failed answer only leaves the heuristic in charge. */
+  function predictEndOfTurn(text: string, context: readonly ConversationMessage[]): void {
+    const model = o.endOfTurn;
+    if (model === undefined) return;
+    eotAbort?.abort();
+    const abort = new AbortController();
+    eotAbort = abort;
+    model
+      .predict({ language: o.audio.language, transcript: text, context, signal: abort.signal })
+      .then((probability) => {
+        if (!abort.signal.aborted) dispatch({ type: 'end_of_turn', text, probability });
+      })
+      .catch((err: unknown) => {
+        if (!abort.signal.aborted) o.onEffectError?.(err, 'predict_end_of_turn');
+      });
+  }
+
   function closeAdapters(): void {
+    eotAbort?.abort();
     asr?.abort();
     asr = null;
     audioIn.asr = null;

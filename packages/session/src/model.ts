@@ -99,6 +99,12 @@ export interface SessionSettings {
     readonly maxDelayMs: number;
     /** Start the agent when the caller falls silent, and speak only once the turn is judged over. */
     readonly speculative: boolean;
+    /**
+     * An end-of-turn model is consulted (the actor has one): its probability at or
+     * above `threshold` means finished (`minDelayMs`), below it unfinished (`maxDelayMs`);
+     * until it answers, the transcript heuristic decides.
+     */
+    readonly model?: { readonly threshold: number };
   };
   readonly maxToolRounds: number;
   /** System prompt put first in the conversation, if any. */
@@ -221,6 +227,8 @@ export interface SessionModel {
     finalAt: number | null;
     /** End the turn as soon as the final comes (the utterance hit its maximum length). */
     commitOnFinal: boolean;
+    /** The end-of-turn model's answer for the words so far (null: not asked or not answered). */
+    endOfTurn: { readonly text: string; readonly probability: number | null } | null;
   };
   /** Armed timers by name, with the token that identifies the current arming. */
   timers: Partial<Record<TimerName, number>>;
@@ -318,6 +326,8 @@ export type SessionInput =
       readonly detail?: string;
     }
   | { readonly type: 'transport_closed' }
+  /** The end-of-turn model's probability that the caller has finished saying `text`. */
+  | { readonly type: 'end_of_turn'; readonly text: string; readonly probability: number }
   /** Audio discarded outside the reducer, totalled over a report window by the actor. */
   | {
       readonly type: 'audio_dropped';
@@ -439,6 +449,12 @@ export type SessionCommand =
       readonly assistantTextGenerated: string;
       readonly interrupted: boolean;
       readonly latency: TurnLatencyModel;
+    }
+  /** Ask the end-of-turn model about the caller's words (its answer comes back as `end_of_turn`). */
+  | {
+      readonly type: 'predict_end_of_turn';
+      readonly text: string;
+      readonly context: readonly ConversationMessage[];
     }
   | { readonly type: 'close'; readonly outcome: SessionOutcome };
 

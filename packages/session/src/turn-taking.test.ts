@@ -219,3 +219,50 @@ describe('what a client sees, in order', () => {
     }
   });
 });
+
+describe('an end-of-turn model', () => {
+  const order = ['I would like the soup', 'and a salad please'];
+  const run = async (withModel: boolean) => {
+    const asked: string[] = [];
+    const s = await createScenario({
+      providerOptions: { asr: { transcript: order } },
+      ...(withModel
+        ? {
+            settings: {
+              endpointing: {
+                minDelayMs: 400,
+                maxDelayMs: 1500,
+                speculative: true,
+                model: { threshold: 0.5 },
+              },
+            },
+            endOfTurn: {
+              id: 'fake',
+              predict: ({ transcript }) => {
+                asked.push(transcript);
+                return Promise.resolve(transcript.endsWith('please') ? 0.95 : 0.1);
+              },
+            },
+          }
+        : {}),
+    });
+    await s.speak(700);
+    await s.silence(800); // sounds finished to the heuristic; the caller is not done
+    await s.speak(700);
+    await s.silence(5000);
+    return { s, asked };
+  };
+
+  it('overrides the transcript heuristic: an unfinished-sounding thought waits, one turn', async () => {
+    const { s, asked } = await run(true);
+    expect(asked).toEqual(['I would like the soup', 'I would like the soup and a salad please']);
+    expect(dataOf(s, 'prx.voice.turn.completed')).toMatchObject([
+      { user_text: 'I would like the soup and a salad please', interrupted: false },
+    ]);
+  });
+
+  it('without it, the same pause ends the turn (the heuristic hears a finished sentence)', async () => {
+    const { s } = await run(false);
+    expect(dataOf(s, 'prx.voice.turn.completed').length).toBe(2);
+  });
+});

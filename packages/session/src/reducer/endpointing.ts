@@ -54,8 +54,13 @@ export function forceEndOfUtterance(b: StepBuilder): void {
 
 /** The silence an utterance needs before its turn is over, ms. */
 export function requiredSilenceMs(b: StepBuilder, text: string): number {
-  const { minDelayMs, maxDelayMs } = b.m.settings.endpointing;
-  if (judgeCompleteness(text, b.m.settings.info.language) === 'incomplete') return maxDelayMs;
+  const { minDelayMs, maxDelayMs, model } = b.m.settings.endpointing;
+  const eot = b.m.speech.endOfTurn;
+  const unfinished =
+    model !== undefined && eot?.text === text && eot.probability !== null
+      ? eot.probability < model.threshold
+      : judgeCompleteness(text, b.m.settings.info.language) === 'incomplete';
+  if (unfinished) return maxDelayMs;
   const learned = b.m.speech.pauseEstimateMs * PAUSE_MARGIN;
   return Math.min(maxDelayMs, Math.max(minDelayMs, learned));
 }
@@ -71,6 +76,21 @@ export function judgeEndOfTurn(b: StepBuilder): void {
   if (wait <= 0) return commitUtterance(b);
   if (b.m.settings.endpointing.speculative) startSpeculative(b, text);
   b.arm('endpoint', wait);
+  if (b.m.settings.endpointing.model !== undefined && s.endOfTurn?.text !== text) {
+    s.endOfTurn = { text, probability: null };
+    b.cmd({ type: 'predict_end_of_turn', text, context: b.m.conversation.slice(-6) });
+  }
+}
+
+/** The end-of-turn model answered: the wait is judged again with its verdict. */
+export function onEndOfTurnPrediction(b: StepBuilder, text: string, probability: number): void {
+  const s = b.m.speech;
+  if (s.endOfTurn?.text !== text || !Number.isFinite(probability)) return; // stale
+  s.endOfTurn = { text, probability: Math.min(1, Math.max(0, probability)) };
+  if (b.state === 'AsrProcessing' && b.m.timers.endpoint !== undefined) {
+    b.cancel('endpoint');
+    judgeEndOfTurn(b);
+  }
 }
 
 /** The endpoint delay passed in silence. */

@@ -33,6 +33,7 @@ function beginUtterance(b: StepBuilder, input: VadStart): void {
   s.silenceAt = null;
   s.finalAt = null;
   s.commitOnFinal = false;
+  s.endOfTurn = null;
   s.startAt = b.ctx.now - lagOf(input);
   s.startMs = input.atMs;
   s.endMs = null;

@@ -22,7 +22,7 @@ import type {
 } from '../model.js';
 import { StepBuilder } from '../step-builder.js';
 import { clearOverlap, decideBargeIn } from './barge-in.js';
-import { onSpeechEnded } from './endpointing.js';
+import { onEndOfTurnPrediction, onSpeechEnded } from './endpointing.js';
 import { onOutputFlushed } from './flush.js';
 import {
   closeSession,
@@ -82,6 +82,7 @@ export function initialModel(opts: {
       silenceAt: null,
       finalAt: null,
       commitOnFinal: false,
+      endOfTurn: null,
     },
     timers: {},
     nextToken: 0,
@@ -240,6 +241,8 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
     }
     case 'transport_closed':
       return closeSession(b, 'caller_hangup', 'transport_closed');
+    case 'end_of_turn':
+      return onEndOfTurnPrediction(b, input.text, input.probability);
   }
 }
 

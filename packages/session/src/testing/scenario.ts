@@ -24,6 +24,7 @@ import { emitterSink } from '../event-bridge.js';
 import type { SessionSettings } from '../model.js';
 import type { ToolRegistry } from '../tools.js';
 import { backchannelsFor } from '../turn-taking/backchannel.js';
+import type { EndOfTurnModel } from '../turn-taking/completeness.js';
 
 /** Options of {@link createScenario}. */
 export interface ScenarioOptions {
@@ -51,6 +52,8 @@ export interface ScenarioOptions {
   ) => Promise<SessionPersistence>;
   /** IDs of the tenant and session (default: minted). */
   readonly tenantId?: TenantId;
+  /** An end-of-turn model for the actor (set `settings.endpointing.model` too). */
+  readonly endOfTurn?: EndOfTurnModel;
 }
 
 /** Settings used by scenarios unless overridden: the configuration defaults, shorter where tests need it. */
@@ -171,6 +174,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     audio: { inputRate, outputRate, language: 'en-US' },
     vad: { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 300, minVolume: 0 },
     ...(opts.tools === undefined ? {} : { tools: opts.tools }),
+    ...(opts.endOfTurn === undefined ? {} : { endOfTurn: opts.endOfTurn }),
     ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),
     output: {
       sendAudio(frame, info) {
