@@ -11,7 +11,7 @@ import { wordCount } from '../heard.js';
 import type { StepBuilder } from '../step-builder.js';
 import { createBackchannelSet } from '../turn-taking/backchannel.js';
 import type { BackchannelSet } from '../turn-taking/backchannel.js';
-import { finalizeAsr, judgeEndOfTurn } from './endpointing.js';
+import { finalizeAsr, onSpeechEnded } from './endpointing.js';
 import { cancelRun } from './turn-end.js';
 
 /** Whether caller speech may interrupt the bot at all (`session.interrupt_enabled`). */
@@ -215,7 +215,6 @@ function reopenTurn(b: StepBuilder): void {
   const run = b.m.run;
   const turn = b.m.turn;
   if (run === null || turn === null || turn.id !== run.turnId) return;
-  const i = b.m.interruption;
   clearOverlap(b);
   b.m.run = null;
   b.m.turn = null;
@@ -233,9 +232,6 @@ function reopenTurn(b: StepBuilder): void {
   if (turn.speechStartAt !== null) s.startAt = turn.speechStartAt;
   b.fire({ type: 'INTERRUPT_DETECTED' });
   b.fire({ type: 'INTERRUPT_RESOLVED', outcome: 'barge_in', userSpeaking: true });
-  if (i !== null && i.speechEnded && !s.active && !s.finalizing) {
-    // Its words are all in: judge the end of the (longer) turn now.
-    b.fire({ type: 'VAD_ENDED' });
-    judgeEndOfTurn(b);
-  }
+  // The caller already stopped: judge the end of the (longer) turn when its final is in.
+  if (!s.active) onSpeechEnded(b);
 }
