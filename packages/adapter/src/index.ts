@@ -34,6 +34,7 @@ export type {
   HealthCheck,
   HealthProbe,
   HealthReport,
+  OptionsValidator,
   ProviderErrorOptions,
   ProviderOptions,
   ToolCall,

@@ -124,11 +124,20 @@ export interface HealthReport {
  */
 export type HealthCheck = (probe: HealthProbe) => Promise<HealthReport>;
 
+/**
+ * Checks a session's options for a provider as using them would: throws the
+ * same `VALIDATION_FAILED` VoiceError naming the option, else returns. Lets a
+ * session with a bad option be refused when it is created or updated instead
+ * of failing afterwards.
+ */
+export type OptionsValidator = (options: unknown) => void;
+
 /** A streaming speech-to-text provider. */
 export interface AsrProvider {
   readonly id: string;
   open(options: AsrOpenOptions): AsrStream;
   readonly healthCheck?: HealthCheck;
+  readonly validateOptions?: OptionsValidator;
 }
 
 // ---------------------------------------------------------------------------
@@ -198,6 +207,7 @@ export interface AgentProvider {
   readonly id: string;
   run(request: AgentRunRequest): AsyncIterable<AgentEvent>;
   readonly healthCheck?: HealthCheck;
+  readonly validateOptions?: OptionsValidator;
 }
 
 // ---------------------------------------------------------------------------
@@ -232,6 +242,7 @@ export interface TtsProvider {
   readonly id: string;
   synthesize(request: TtsRequest): AsyncIterable<TtsEvent>;
   readonly healthCheck?: HealthCheck;
+  readonly validateOptions?: OptionsValidator;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /** Validation of per-session provider options at the provider's edge. */
 import type { z } from 'zod';
 import { providerError } from '../interfaces.js';
-import type { ProviderOptions } from '../interfaces.js';
+import type { OptionsValidator } from '../interfaces.js';
 
 /**
  * Parses `options` with `schema`; throws `VALIDATION_FAILED` (no retry, no
@@ -9,7 +9,7 @@ import type { ProviderOptions } from '../interfaces.js';
  */
 export function parseProviderOptions<S extends z.ZodType>(
   schema: S,
-  options: ProviderOptions | undefined,
+  options: unknown,
   provider: string,
 ): z.output<S> {
   const parsed = schema.safeParse(options ?? {});
@@ -24,6 +24,13 @@ export function parseProviderOptions<S extends z.ZodType>(
     first === undefined ? 'invalid' : `${first.path}: ${first.message}`,
     issues,
   );
+}
+
+/** A provider's `validateOptions`: {@link parseProviderOptions} with its schema, the result dropped. */
+export function optionsValidator(schema: z.ZodType, provider: string): OptionsValidator {
+  return (options) => {
+    parseProviderOptions(schema, options, provider);
+  };
 }
 
 function fail(provider: string, summary: string, issues: unknown): never {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import { clockDelay, isAborted } from '../internal/clock-delay.js';
-import { parseProviderOptions } from '../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../internal/options.js';
 import { countWords, wordTokens } from '../internal/words.js';
 import type {
   AgentEvent,
@@ -76,6 +76,7 @@ export function createMockAgent(deps: MockAgentDeps): AgentProvider {
   }
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(mockAgentOptionsSchema, PROVIDER),
     run,
     healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
   };

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { durationMsOf } from '@prx-voice/media';
 import type { SampleRate } from '@prx-voice/media';
 import { AsyncEventQueue } from '../internal/async-queue.js';
-import { parseProviderOptions } from '../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../internal/options.js';
 import { wordsOf } from '../internal/words.js';
 import type { AsrEvent, AsrOpenOptions, AsrProvider, AsrStream, AsrWord } from '../interfaces.js';
 
@@ -48,6 +48,7 @@ const mockAsrOptionsSchema = z.object({
 export function createMockAsr(): AsrProvider {
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(mockAsrOptionsSchema, PROVIDER),
     open: (options) => new MockAsrStream(options),
     healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
   };

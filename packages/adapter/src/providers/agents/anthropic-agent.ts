@@ -15,7 +15,7 @@ import type {
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
 import { noApiKey, probeHttp, safeProbe } from '../health.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { sseMessages } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
 import type { ProviderErrorBody } from './http-stream.js';
@@ -350,6 +350,7 @@ export function createAnthropicAgent(deps: AnthropicAgentDeps): AgentProvider {
 
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(anthropicOptionsSchema, PROVIDER),
     run,
     // `GET /v1/models`: authenticated, costs no tokens.
     healthCheck: ({ options: raw, signal }) =>

@@ -14,7 +14,7 @@ import type {
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
 import { probeHttp, safeProbe } from '../health.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { ndjsonValues } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
 import type { ProviderErrorBody } from './http-stream.js';
@@ -221,6 +221,7 @@ export function createOllamaAgent(deps: OllamaAgentDeps): AgentProvider {
 
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(ollamaOptionsSchema, PROVIDER),
     run,
     // `GET /api/tags`: lists the pulled models; answers when the server is up.
     healthCheck: ({ options: raw, signal }) =>

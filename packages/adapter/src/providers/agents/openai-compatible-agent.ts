@@ -14,7 +14,7 @@ import type {
 } from '../../interfaces.js';
 import { isAborted } from '../../internal/clock-delay.js';
 import { noApiKey, probeHttp, safeProbe } from '../health.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { sseMessages } from './framing.js';
 import { redact, streamPost } from './http-stream.js';
 import type { ProviderErrorBody } from './http-stream.js';
@@ -288,6 +288,7 @@ export function createOpenAiCompatibleAgent(deps: OpenAiCompatibleAgentDeps): Ag
 
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(openAiOptionsSchema, PROVIDER),
     run,
     // `GET /models`: cheap, authenticated, offered by every OpenAI-compatible server.
     healthCheck: ({ options: raw, signal }) =>

@@ -12,7 +12,7 @@ import type {
   ConversationMessage,
 } from '../../interfaces.js';
 import { clockDelay, isAborted } from '../../internal/clock-delay.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { countWords, wordTokens } from '../../internal/words.js';
 import { compileScript, fillArguments, fillTemplate, matchIntent } from './scripted-script.js';
 import type { CompiledScript, ScriptedAgentScript } from './scripted-script.js';
@@ -132,6 +132,7 @@ export function createScriptedAgent(deps: ScriptedAgentDeps): AgentProvider {
 
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(scriptedOptionsSchema, PROVIDER),
     run,
     healthCheck: () => Promise.resolve({ healthy: true, detail: 'built in' }),
   };

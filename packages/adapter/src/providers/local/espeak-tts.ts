@@ -12,7 +12,7 @@ import { VoiceError } from '@prx-voice/types';
 import { providerError } from '../../interfaces.js';
 import type { TtsEvent, TtsProvider, TtsRequest } from '../../interfaces.js';
 import { closeQuietly, isAborted, nextUnlessAborted } from '../../internal/clock-delay.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { engineUnavailable, LocalProcess } from './local-process.js';
 import type { LocalProcessInfo } from './local-process.js';
 import { SentenceSplitter, splitSentences } from './sentences.js';
@@ -67,6 +67,7 @@ export interface EspeakTtsDeps {
 export function createEspeakTts(deps: EspeakTtsDeps = {}): TtsProvider {
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(espeakOptionsSchema, PROVIDER),
     synthesize: (request) => synthesize(request, deps),
     healthCheck: () => Promise.resolve(probeExecutable(deps.command ?? 'espeak-ng')),
   };

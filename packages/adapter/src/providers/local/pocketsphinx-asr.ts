@@ -34,7 +34,7 @@ import type { VoiceError } from '@prx-voice/types';
 import { providerError } from '../../interfaces.js';
 import type { AsrEvent, AsrOpenOptions, AsrProvider, AsrStream } from '../../interfaces.js';
 import { AsyncEventQueue } from '../../internal/async-queue.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { engineUnavailable } from './local-process.js';
 import type { LocalProcessInfo, ProcessExit } from './local-process.js';
 import { ENGINE_RATE, pocketsphinxOptionsSchema, sphinxArgs } from './pocketsphinx-options.js';
@@ -71,6 +71,7 @@ export interface PocketsphinxAsrDeps {
 export function createPocketsphinxAsr(deps: PocketsphinxAsrDeps = {}): AsrProvider {
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(pocketsphinxOptionsSchema, PROVIDER),
     open: (options) => new PocketsphinxStream(options, deps),
     // The engine is there (and the models the options name, if any).
     healthCheck: ({ options }) => {

@@ -10,7 +10,7 @@ import type { SampleRate } from '@prx-voice/media';
 import WebSocket from 'ws';
 import type { TtsProvider, TtsRequest } from '../../interfaces.js';
 import { closeQuietly, isAborted, nextUnlessAborted } from '../../internal/clock-delay.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
 import { CartesiaSynthesis } from './cartesia-synthesis.js';
@@ -99,6 +99,7 @@ export function createCartesiaTts(deps: CartesiaTtsDeps): TtsProvider {
   const newContextId = deps.newContextId ?? randomUUID;
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(cartesiaTtsOptionsSchema, PROVIDER),
     async *synthesize(request) {
       const options = parseProviderOptions(cartesiaTtsOptionsSchema, request.options, PROVIDER);
       const apiKey = resolveApiKey({

@@ -9,7 +9,7 @@ import type { Clock } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import WebSocket from 'ws';
 import type { AsrProvider } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
 import { DeepgramAsrStream } from './deepgram-asr-stream.js';
@@ -100,6 +100,7 @@ export function createDeepgramAsr(deps: DeepgramAsrDeps): AsrProvider {
   const WebSocketClass = deps.WebSocket ?? WebSocket;
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(deepgramAsrOptionsSchema, PROVIDER),
     open(open) {
       const options = parseProviderOptions(deepgramAsrOptionsSchema, open.options, PROVIDER);
       let apiKey: string;

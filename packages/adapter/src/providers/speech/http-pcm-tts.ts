@@ -10,7 +10,7 @@ import type { SampleRate } from '@prx-voice/media';
 import type { VoiceError } from '@prx-voice/types';
 import type { z } from 'zod';
 import type { TtsEvent, TtsProvider, TtsRequest } from '../../interfaces.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
 import { closeQuietly, isAborted, nextUnlessAborted } from '../../internal/clock-delay.js';
@@ -241,6 +241,7 @@ export function createHttpPcmTts<O extends HttpPcmTtsOptions>(
   const fetchFn = deps.fetch ?? globalThis.fetch;
   return {
     id: spec.provider,
+    validateOptions: optionsValidator(spec.schema, spec.provider),
     async *synthesize(request) {
       const options = parseProviderOptions(spec.schema, request.options, spec.provider);
       const apiKey = resolveApiKey({

@@ -11,7 +11,7 @@ import type { SampleRate } from '@prx-voice/media';
 import { VoiceError } from '@prx-voice/types';
 import type { AsrEvent, AsrOpenOptions, AsrProvider, AsrStream } from '../../interfaces.js';
 import { AsyncEventQueue } from '../../internal/async-queue.js';
-import { parseProviderOptions } from '../../internal/options.js';
+import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
 import { resolveApiKey } from './credentials.js';
 import type { SpeechEnvironment } from './credentials.js';
 import { failedAsrStream } from './failed-asr-stream.js';
@@ -86,6 +86,7 @@ export function createOpenAiTranscriptionAsr(deps: OpenAiTranscriptionAsrDeps): 
   const env = deps.env ?? process.env;
   return {
     id: PROVIDER,
+    validateOptions: optionsValidator(openAiTranscriptionOptionsSchema, PROVIDER),
     open(open) {
       const options = parseProviderOptions(
         openAiTranscriptionOptionsSchema,
