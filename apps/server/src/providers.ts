@@ -23,6 +23,7 @@ import type {
   AgentProvider,
   AsrProvider,
   HealthCheck,
+  OptionsValidator,
   ProviderRegistry,
   TtsProvider,
 } from '@prx-voice/adapter';
@@ -46,33 +47,53 @@ function healthWithDefaults(
   return { healthCheck: (p) => check({ ...p, options: merged(defaults, p.options) }) };
 }
 
-/** An agent whose requests (and health probes) get `defaults` under their own options. */
+/** The provider's options check, applied to `defaults` under the options checked. */
+function validationWithDefaults(
+  provider: { readonly validateOptions?: OptionsValidator },
+  defaults: Options,
+): { readonly validateOptions?: OptionsValidator } {
+  const validate = provider.validateOptions;
+  if (validate === undefined) return {};
+  return {
+    validateOptions: (options) =>
+      validate(
+        typeof options === 'object' && options !== null && !Array.isArray(options)
+          ? merged(defaults, options as Options)
+          : options,
+      ),
+  };
+}
+
+/** An agent whose requests (and health probes, and options checks) get `defaults` under their own options. */
 function withDefaults(agent: AgentProvider, defaults: Options): AgentProvider {
   if (defaults === undefined) return agent;
   return {
     id: agent.id,
     run: (request) => agent.run({ ...request, options: merged(defaults, request.options) }),
     ...healthWithDefaults(agent, defaults),
+    ...validationWithDefaults(agent, defaults),
   };
 }
 
-/** An ASR whose streams (and health probes) get `defaults` under their own options. */
+/** An ASR whose streams (and health probes, and options checks) get `defaults` under their own options. */
 function asrWithDefaults(asr: AsrProvider, defaults: Options): AsrProvider {
   if (defaults === undefined) return asr;
   return {
     id: asr.id,
     open: (o) => asr.open({ ...o, options: merged(defaults, o.options) }),
     ...healthWithDefaults(asr, defaults),
+    ...validationWithDefaults(asr, defaults),
   };
 }
 
-/** A TTS whose requests (and health probes) get `defaults` under their own options. */
+/** A TTS whose requests (and health probes, and options checks) get `defaults` under their own options. */
 function ttsWithDefaults(tts: TtsProvider, defaults: Options): TtsProvider {
   if (defaults === undefined) return tts;
   return {
     id: tts.id,
     synthesize: (r) => tts.synthesize({ ...r, options: merged(defaults, r.options) }),
     ...healthWithDefaults(tts, defaults),
+    ...validationWithDefaults(tts, defaults),
   };
 }
 

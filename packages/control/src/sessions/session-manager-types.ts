@@ -1,5 +1,5 @@
 /** The session manager's contract: what it is given, what it offers, and a live session. */
-import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { ProviderOptions, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
 import type { SampleRate } from '@prx-voice/media';
@@ -39,6 +39,12 @@ export interface LiveSession {
   readonly emitter: SessionEmitter;
   /** The provider ids of each kind's chain (for health and breaker reports). */
   readonly chains: SessionProviders['chains'];
+  /** The options its providers run with, per kind (configured ones under the request's). */
+  readonly providerOptions: {
+    readonly asr: ProviderOptions;
+    readonly agent: ProviderOptions;
+    readonly tts: ProviderOptions;
+  };
   /** Where outbound audio goes; replaced when a client attaches. */
   output: SessionOutput;
   attached: boolean;
@@ -90,6 +96,11 @@ export interface SessionManager {
   live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
   /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
   command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
+  /**
+   * Checks the provider options of a WebSocket `session.update` (`{ asr: {…}, … }`) on top of
+   * the session's own, against its providers: throws `VALIDATION_FAILED` naming the option.
+   */
+  validateUpdate(session: LiveSession, providers: Readonly<Record<string, unknown>>): void;
   /** A text turn (skips ASR). */
   textTurn(tenantId: TenantId, id: SessionId, text: string): Promise<void>;
   /** Attaches a client's output; `SESSION_ALREADY_ATTACHED` for a second one. */

@@ -24,7 +24,11 @@ import type { ProbedKind } from './provider-health.js';
 import { runCommand } from './session-commands.js';
 import { createSessionEvents } from './session-events.js';
 import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
-import { resolveAutoProviders, sessionProviders } from './session-providers.js';
+import {
+  resolveAutoProviders,
+  sessionProviders,
+  validateProviderOptions,
+} from './session-providers.js';
 
 export type {
   CreateSessionRequest,
@@ -169,6 +173,22 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         chosen: providers,
         onFallback: (notice) => fallbacks.emit?.(notice),
       });
+      // Options every provider of each chain gets: the configured ones under the request's.
+      const providerOptions = {
+        asr: { ...cfg.adapters.asr.options, ...request.providerOptions?.asr },
+        agent: { ...cfg.adapters.agent.options, ...request.providerOptions?.agent },
+        tts: { ...cfg.adapters.tts.options, ...request.providerOptions?.tts },
+      };
+      // Invalid options are a client error before anything is admitted, not a session that fails.
+      validateProviderOptions({
+        registry: deps.providers,
+        chains: resolved.chains,
+        options: providerOptions,
+        origin: (kind) =>
+          request.providerOptions?.[kind] === undefined
+            ? { location: 'config', path: `adapters.${kind}.options` }
+            : { location: 'body', path: `provider_options.${kind}` },
+      });
       const admitted = await deps.admission.admit({
         tenant,
         sessionId,
@@ -238,6 +258,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         lease: admitted.lease,
         emitter,
         chains: resolved.chains,
+        providerOptions,
         output: DISCARD,
         attached: false,
         actor: createSessionActor({
@@ -247,11 +268,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
           clock: deps.clock,
           newId: (kind) => deps.ids.next(kind),
           providers: resolved,
-          providerOptions: {
-            asr: { ...cfg.adapters.asr.options, ...request.providerOptions?.asr },
-            agent: { ...cfg.adapters.agent.options, ...request.providerOptions?.agent },
-            tts: { ...cfg.adapters.tts.options, ...request.providerOptions?.tts },
-          },
+          providerOptions,
           audio: { inputRate: rates.input, outputRate: rates.output, language },
           vad: {
             threshold: cfg.adapters.vad.threshold,
@@ -288,6 +305,35 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       return row;
     },
     live: find,
+    validateUpdate(session, providers) {
+      const kinds = ['asr', 'agent', 'tts'] as const;
+      const unknown = Object.keys(providers).find((k) => !(kinds as readonly string[]).includes(k));
+      if (unknown !== undefined) {
+        throw new VoiceError('VALIDATION_FAILED', {
+          message: `Invalid providers.${unknown}: expected options of asr, agent or tts`,
+          details: {
+            location: 'frame',
+            issues: [{ path: `providers.${unknown}`, message: 'unknown kind' }],
+          },
+        });
+      }
+      const merged: Record<string, unknown> = {};
+      for (const kind of kinds) {
+        const update = providers[kind];
+        if (update === undefined) continue;
+        // Options a session.update gives are added to the session's, as the session would apply them.
+        merged[kind] =
+          typeof update === 'object' && update !== null && !Array.isArray(update)
+            ? { ...session.providerOptions[kind], ...update }
+            : update;
+      }
+      validateProviderOptions({
+        registry: deps.providers,
+        chains: session.chains,
+        options: merged,
+        origin: (kind) => ({ location: 'frame', path: `providers.${kind}` }),
+      });
+    },
     command: (tenantId, id, command) => route(tenantId, id, { kind: 'command', command }),
     textTurn: (tenantId, id, text) => route(tenantId, id, { kind: 'text', text }),
     attach(tenantId, id, output) {

@@ -22,6 +22,7 @@ import type {
 } from '@prx-voice/adapter';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, Config } from '@prx-voice/core';
+import { VoiceError } from '@prx-voice/types';
 
 /** Circuit breakers by provider, for the whole process. */
 export interface BreakerPool {
@@ -154,4 +155,75 @@ export function resolveAutoProviders(config: Config, auto: AutoProviderChoice = 
       },
     },
   };
+}
+
+/** A session's options per provider kind, as a request or the configuration gives them. */
+export type ProviderOptionsByKind = Partial<Record<'asr' | 'agent' | 'tts', unknown>>;
+
+/**
+ * Where a kind's options came from, for the error: a location (`body` for
+ * `POST /sessions`, `frame` for a WebSocket `session.update`, `config`) and
+ * their path in it (`provider_options.asr`).
+ */
+export type OptionsOrigin = (kind: 'asr' | 'agent' | 'tts') => {
+  readonly location: string;
+  readonly path: string;
+};
+
+/**
+ * Checks each kind's options against every provider of its chain (the
+ * fallbacks get the same options) with the providers' `validateOptions`:
+ * throws `VALIDATION_FAILED` naming the option, its path and the provider, as
+ * `{ location, provider, issues: [{ path, message }] }` — so a session is
+ * refused rather than failing once it runs.
+ */
+export function validateProviderOptions(opts: {
+  readonly registry: ProviderRegistry;
+  readonly chains: SessionProviders['chains'];
+  readonly options: ProviderOptionsByKind;
+  readonly origin: OptionsOrigin;
+}): void {
+  const { registry, chains, options, origin } = opts;
+  for (const kind of ['asr', 'agent', 'tts'] as const) {
+    const value = options[kind];
+    if (value === undefined) continue;
+    for (const id of chains[kind]) {
+      const provider =
+        kind === 'asr'
+          ? registry.asr(id)
+          : kind === 'agent'
+            ? registry.agent(id)
+            : registry.tts(id);
+      try {
+        provider.validateOptions?.(value);
+      } catch (err) {
+        const { location, path } = origin(kind);
+        throw optionsError(err, location, path, id);
+      }
+    }
+  }
+}
+
+/** A provider's VALIDATION_FAILED restated with the options' path; anything else as it is. */
+function optionsError(err: unknown, location: string, path: string, provider: string): unknown {
+  if (!VoiceError.is(err) || err.code !== 'VALIDATION_FAILED') return err;
+  const raw = err.details['issues'];
+  const issues = (Array.isArray(raw) ? (raw as unknown[]) : []).map((issue) => {
+    const i = (typeof issue === 'object' && issue !== null ? issue : {}) as Record<string, unknown>;
+    const at = typeof i['path'] === 'string' && i['path'] !== '' ? `${path}.${i['path']}` : path;
+    return { path: at, message: typeof i['message'] === 'string' ? i['message'] : 'invalid' };
+  });
+  const first = issues[0];
+  return new VoiceError('VALIDATION_FAILED', {
+    message:
+      first === undefined
+        ? `Invalid ${location}.${path} for provider '${provider}': ${err.message}`
+        : `Invalid ${location}.${first.path} for provider '${provider}': ${first.message}`,
+    details: {
+      location,
+      provider,
+      issues: issues.length > 0 ? issues : [{ path, message: err.message }],
+    },
+    cause: err,
+  });
 }

@@ -134,6 +134,15 @@ export async function attachWebSocket(
       // Audio formats are renegotiated by the socket itself; a running session keeps its language and providers.
       onUpdate: (update) => {
         if (update.output !== undefined) backlogLimit = backlogBytes();
+        if (update.providers !== undefined) {
+          // An invalid option is named as such, whether or not the update could apply.
+          try {
+            deps.manager.validateUpdate(live, update.providers);
+          } catch (err) {
+            emitError(VoiceError.from(err));
+            return;
+          }
+        }
         if (update.language !== undefined || update.providers !== undefined) {
           emitError(
             new VoiceError('NOT_IMPLEMENTED', {
