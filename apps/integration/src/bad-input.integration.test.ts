@@ -36,7 +36,7 @@ interface Reply {
   body: {
     request_id: string;
     data: Record<string, unknown> | null;
-    error: { code: string; details?: Record<string, unknown> } | null;
+    error: { code: string; message?: string; details?: Record<string, unknown> } | null;
   };
 }
 
@@ -275,6 +275,19 @@ describe('bad input over real sockets', () => {
       },
       { path: '/sessions', body: '{"channel":42}', code: 'VALIDATION_FAILED', field: 'channel' },
       { path: '/sessions', body: '[1,2]', code: 'VALIDATION_FAILED' },
+      // Provider options are checked by the providers before the session exists.
+      {
+        path: '/sessions',
+        body: '{"provider_options":{"asr":{"partial_interval_ms":-1}}}',
+        code: 'VALIDATION_FAILED',
+        field: 'provider_options.asr.partial_interval_ms',
+      },
+      {
+        path: '/sessions',
+        body: '{"provider_options":{"agent":{"token_delay_ms":"soon"}}}',
+        code: 'VALIDATION_FAILED',
+        field: 'provider_options.agent.token_delay_ms',
+      },
       {
         path: `/sessions/${id}/turns`,
         body: '{"text":5}',
@@ -293,6 +306,14 @@ describe('bad input over real sockets', () => {
       expect([c.body, res.status, res.body.error?.code]).toEqual([c.body, 400, c.code]);
       if (c.field !== undefined) expect(JSON.stringify(res.body.error?.details)).toContain(c.field);
     }
+    for (const c of cases.filter((k) => k.field?.startsWith('provider_options') === true)) {
+      const res = await call('POST', c.path, { body: c.body });
+      expect(res.body.error?.message).toContain(c.field);
+    }
+    const valid = await call('POST', '/sessions', {
+      body: '{"provider_options":{"asr":{"transcript":["a","b"],"partial_interval_ms":50}}}',
+    });
+    expect(valid.status).toBe(201);
     const typed = await call('POST', '/sessions', {
       body: '{}',
       headers: { 'content-type': 'text/plain' },
