@@ -56,8 +56,12 @@ export const interruptionSchema = z.strictObject({
   false_interruption_timeout_ms: integerIn(0, 30_000).default(2_000),
   /** Whether overlapping speech without words leaves the bot talking (false: it interrupts). */
   resume_false_interruptions: flag().default(true),
-  /** Overlapping speech this long interrupts even without a recognised word; 0 turns it off (default 1000). */
-  sustained_speech_ms: integerIn(0, 30_000).default(1_000),
+  /**
+   * Overlapping speech this long interrupts even without a recognised word; 0 turns it off
+   * (default 2000: longer than any acknowledgement or short noise, so it only catches speech
+   * a slow recogniser has not transcribed yet).
+   */
+  sustained_speech_ms: integerIn(0, 30_000).default(2_000),
   /** Output gain while overlapping speech is judged, 0–1; 1 turns ducking off (default 0.3, about −10 dB). */
   duck_gain: numberIn(0, 1).default(0.3),
   /** Acknowledgements that keep the floor with the bot, by language; replaces the built-in list of that language. */

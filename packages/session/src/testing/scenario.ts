@@ -93,7 +93,7 @@ export function scenarioSettings(
       minWords: 0,
       falseInterruptionTimeoutMs: 2000,
       resumeFalseInterruptions: true,
-      sustainedSpeechMs: 1000,
+      sustainedSpeechMs: 2000,
       duckGain: 0.3,
       backchannels: backchannelsFor('en-US'),
     },
