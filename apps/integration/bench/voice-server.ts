@@ -5,7 +5,6 @@
  * and the settings behind the mock delays the bench subtracts.
  */
 import { startServer } from '@prx-voice/server';
-import { SESSION_DEFAULTS } from '@prx-voice/session';
 import { serveParent } from './child-ipc.js';
 
 const server = await startServer({
@@ -18,7 +17,7 @@ serveParent({
   info: {
     vad_provider: vad.provider,
     vad_min_silence_ms: vad.min_silence_ms,
-    endpoint_min_delay_ms: SESSION_DEFAULTS.endpointing.minDelayMs,
+    endpoint_min_delay_ms: server.runtime.config.session.endpointing.min_delay_ms,
   },
   stop: async () => {
     await server.shutdown();

@@ -147,4 +147,17 @@ describe('createSessionEmitter', () => {
   it('refuses a negative resume point', () => {
     expect(() => setup({ lastSeq: -1 })).toThrow(/lastSeq/);
   });
+
+  it('adds a sink for later events, called synchronously, and removes it', () => {
+    const seen: number[] = [];
+    const { emitter } = setup();
+    emitter.emit('prx.voice.session.pong', {});
+    const remove = emitter.addSink((e) => {
+      seen.push(e.prxseq);
+      remove(); // a sink may remove itself while the event is being delivered
+    });
+    emitter.emit('prx.voice.session.pong', {});
+    emitter.emit('prx.voice.session.pong', {});
+    expect(seen).toEqual([2]);
+  });
 });

@@ -55,6 +55,12 @@ export interface SessionEmitter {
    * emitted in one tick keep their order. A validation error consumes no seq.
    */
   emit<T extends EventType>(type: T, data: EventDataMap[T], options?: EmitOptions): VoiceEvent<T>;
+  /**
+   * Adds a sink called synchronously, after the others, for every later event
+   * (e.g. the socket a client attached, so events and audio leave in the order
+   * they happen); returns its removal.
+   */
+  addSink(sink: EventSink): () => void;
 }
 
 /**
@@ -66,7 +72,8 @@ export interface SessionEmitter {
  */
 export function createSessionEmitter(options: SessionEmitterOptions): SessionEmitter {
   const { tenantId, sessionId, instanceId, clock, ids, onSinkError } = options;
-  const sinks: readonly EventSink[] =
+  // Replaced, never changed in place: an emit in progress keeps the list it started with.
+  let sinks: readonly EventSink[] =
     typeof options.sink === 'function' ? [options.sink] : [...options.sink];
   let lastSeq = options.lastSeq ?? 0;
   if (!Number.isSafeInteger(lastSeq) || lastSeq < 0) {
@@ -109,6 +116,12 @@ export function createSessionEmitter(options: SessionEmitterOptions): SessionEmi
       }
       if (failure !== undefined) throw failure.error;
       return event;
+    },
+    addSink(sink) {
+      sinks = [...sinks, sink];
+      return () => {
+        sinks = sinks.filter((s) => s !== sink);
+      };
     },
   };
 }

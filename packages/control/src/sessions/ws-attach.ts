@@ -30,6 +30,9 @@ export interface WsAttachDeps {
 /** Outbound audio allowed to wait in a client's socket before frames are dropped, ms. */
 export const MAX_OUTBOUND_BACKLOG_MS = 1000;
 
+/** Bytes a client's socket may hold unsent before it is cut off as too slow for its events. */
+const MAX_EVENT_BACKLOG_BYTES = 8 * 1024 * 1024;
+
 /** The session id of a `/api/v1/ws/{id}` path, if it is one. */
 export function wsSessionId(pathname: string): string | undefined {
   const m = /^\/api\/v1\/ws\/([^/]+)\/?$/.exec(pathname);
@@ -171,19 +174,25 @@ export async function attachWebSocket(
     socket.close(c.code, c.reason);
     return;
   }
-  const listener = deps.bus.listen(
-    (item) => {
-      if ('type' in item) {
-        wire.sendEvent(item);
-        if (item.type === 'prx.voice.session.closed' || item.type === 'prx.voice.session.failed')
-          socket.close(CLOSE_CODES.normal, 'session ended');
-      } else {
-        // This connection fell too far behind its events: it is cut off; SSE can resume from the log.
-        socket.close(CLOSE_CODES.policy, 'too slow to keep up with events');
-      }
-    },
-    { sessionId: live.id, onError: (err) => deps.onError?.(err) },
-  );
+  // Events go out as they are emitted, in one order with the audio: a client that buffers
+  // audio sees playback.flushed before any frame of a newer run.
+  let cutOff = false;
+  const removeSink = live.emitter.addSink((event) => {
+    if (cutOff) return;
+    if (ws.bufferedAmount > MAX_EVENT_BACKLOG_BYTES) {
+      // This connection fell too far behind: it is cut off; SSE can resume from the log.
+      cutOff = true;
+      socket.close(CLOSE_CODES.policy, 'too slow to keep up with events');
+      return;
+    }
+    try {
+      wire.sendEvent(event);
+    } catch (err) {
+      deps.onError?.(err);
+    }
+    if (event.type === 'prx.voice.session.closed' || event.type === 'prx.voice.session.failed')
+      socket.close(CLOSE_CODES.normal, 'session ended');
+  });
   onMessage = (data, isBinary) => {
     try {
       wire.receive(
@@ -198,7 +207,7 @@ export async function attachWebSocket(
   };
   for (const m of early.splice(0)) onMessage(m.data, m.isBinary);
   ws.on('close', () => {
-    listener.unsubscribe();
+    removeSink();
     deps.manager.detach(live);
     // A dropped connection is the caller hanging up.
     live.actor.dispatch({ type: 'transport_closed' });

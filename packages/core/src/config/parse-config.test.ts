@@ -42,7 +42,7 @@ describe('defaultConfig', () => {
       min_words: 0,
       false_interruption_timeout_ms: 2_000,
       resume_false_interruptions: true,
-      sustained_speech_ms: 1_000,
+      sustained_speech_ms: 2_000,
       duck_gain: 0.3,
     });
     expect(config.session.endpointing).toEqual({
