@@ -19,11 +19,11 @@ type Act =
 const act: fc.Arbitrary<Act> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.integer({ min: 60, max: 1400 }).map((ms) => ({ k: 'speak', ms })),
+    arbitrary: fc.integer({ min: 60, max: 1400 }).map((ms): Act => ({ k: 'speak', ms })),
   },
   {
     weight: 4,
-    arbitrary: fc.integer({ min: 40, max: 2500 }).map((ms) => ({ k: 'silence', ms })),
+    arbitrary: fc.integer({ min: 40, max: 2500 }).map((ms): Act => ({ k: 'silence', ms })),
   },
   { weight: 1, arbitrary: fc.constant<Act>({ k: 'type' }) },
   { weight: 1, arbitrary: fc.constant<Act>({ k: 'interrupt' }) },
