@@ -149,7 +149,7 @@ describe('the server over real sockets', () => {
     ]);
   }, 120_000);
 
-  it('barge-in over the WebSocket: interrupt.issued and playback.flushed, no audio of the old run after them, the heard part stored', async () => {
+  it('barge-in over the WebSocket: playback.flushed then interrupt.issued, no audio of the old run after them, the heard part stored', async () => {
     const created = await api('POST', '/sessions', {
       provider_options: { agent: { token_delay_ms: 5 } },
     });
@@ -176,13 +176,15 @@ describe('the server over real sockets', () => {
       await new Promise((r) => setTimeout(r, 20)); // real time: the interruption policy counts speech duration
     }
     await client.waitFor('prx.voice.playback.flushed');
+    await client.waitFor('prx.voice.interrupt.issued');
     const issued = client.order.indexOf('prx.voice.interrupt.issued');
     const flushed = client.order.indexOf('prx.voice.playback.flushed');
-    expect(issued).toBeGreaterThan(0);
-    expect(flushed).toBeGreaterThan(issued);
+    // The client is told to drop its buffer first, then why.
+    expect(flushed).toBeGreaterThan(0);
+    expect(issued).toBeGreaterThan(flushed);
     // Until the next run's audio starts, nothing of the old run arrives.
     const nextStart = client.order.indexOf('prx.voice.playback.started', flushed);
-    const between = client.order.slice(issued, nextStart < 0 ? undefined : nextStart);
+    const between = client.order.slice(flushed, nextStart < 0 ? undefined : nextStart);
     expect(between.filter((x) => x === 'audio')).toEqual([]);
     client.ws.send(JSON.stringify({ type: 'end' }));
     await client.closed;
