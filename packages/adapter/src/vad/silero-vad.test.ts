@@ -76,6 +76,30 @@ describe.runIf(RUN_SPEECH_TESTS)('Silero VAD on real speech', () => {
     expect(start.atMs % 32).toBe(0);
   });
 
+  it('ends quiet speech followed by digital silence where it ends, with a volume floor', async () => {
+    // Silero's probability climbs again on exact zeros after quiet speech (a known quirk):
+    // a −70 dBFS volume floor (the default `adapters.vad.min_volume`) makes those windows silence.
+    const quiet = speech16k.map((s) => Math.round(s / 32)); // −30 dB
+    const { offsetMs } = soundSpan(speech16k, 16000);
+    const ends = async (minVolume: number) => {
+      const events: VadEvent[] = [];
+      const stream = createSileroVad().open(
+        { ...OPTIONS, minVolume, minSilenceMs: 250, sampleRate: 16000 },
+        (e) => events.push(e),
+      );
+      stream.push(padWithSilence(quiet, 16000, 1500));
+      await stream.idle();
+      stream.close();
+      return events.filter((e) => e.type === 'speech_end').map((e) => e.atMs);
+    };
+    const floored = await ends(0.0003);
+    expect(floored).toHaveLength(1);
+    // speech16k has 1 s of silence on each side already; the stream adds 1.5 s more.
+    expect(Math.abs((floored[0] ?? 0) - (offsetMs + 1500))).toBeLessThanOrEqual(100);
+    const unfloored = await ends(0);
+    expect((unfloored.at(-1) ?? Infinity) - (floored[0] ?? 0)).toBeGreaterThan(100);
+  });
+
   it('gives the same events in-process as in the worker', async () => {
     const worker = await detect(speech16k, 16000);
     const inline = await detect(speech16k, 16000, { runner: 'inline' });

@@ -68,8 +68,13 @@ export const vadSchema = z.strictObject({
   min_silence_ms: integerIn(0, 10_000).default(250),
   /** Longest dip (a syllable gap, a plosive) that does not reset a starting run of speech. */
   max_dip_ms: integerIn(0, 1_000).default(100),
-  /** Frames whose RMS level (0–1 of full scale) is below this are silence; 0 turns the floor off. */
-  min_volume: numberIn(0, 1).default(0),
+  /**
+   * Frames whose RMS level (0–1 of full scale) is below this are silence whatever the model
+   * says; 0 turns the floor off. Default 0.0003 (about −70 dBFS, below any microphone's
+   * noise): Silero's probability climbs again on exact digital zeros after quiet speech,
+   * which ended −30 dBFS speech about 700 ms late without it.
+   */
+  min_volume: numberIn(0, 1).default(0.0003),
 });
 
 /** The `adapters` section. */

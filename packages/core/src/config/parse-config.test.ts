@@ -65,7 +65,7 @@ describe('defaultConfig', () => {
       min_speech_ms: 120,
       min_silence_ms: 250,
       max_dip_ms: 100,
-      min_volume: 0,
+      min_volume: 0.0003,
     });
     expect(config.storage).toEqual({
       data_dir: '.data',
