@@ -70,9 +70,9 @@ describe('load bench figures', () => {
     try {
       const voice = await measureVoice(LOAD, template);
       expectComplete(voice);
-      // Defaults: endpointing min delay 400 ms from the silence start, 3 mock tokens × 20 ms
+      // Defaults: endpointing min delay 350 ms from the silence start, 3 mock tokens × 20 ms
       // from the VAD's report (the agent starts speculatively): the longer of the two.
-      expect(voice.delays).toMatchObject({ endpointMs: 400, agentMs: 60 });
+      expect(voice.delays).toMatchObject({ endpointMs: 350, agentMs: 60 });
       expect(voice.delays.totalMs).toBe(
         Math.max(voice.delays.endpointMs, voice.delays.vadMs + voice.delays.agentMs),
       );

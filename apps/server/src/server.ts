@@ -201,7 +201,6 @@ export async function startServer(
         {
           manager,
           authenticator: control.authenticator,
-          bus,
           clock,
           maxFrameBytes: config.limits.max_ws_frame_bytes,
           engineRates: { input: 16000, output: 24000 },

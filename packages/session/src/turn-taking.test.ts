@@ -162,9 +162,9 @@ describe('endpointing', () => {
     await s.silence(2000);
     const [turn] = dataOf(s, 'prx.voice.turn.completed');
     const latency = turn?.latency as Record<string, number>;
-    // 400 ms of silence from the VAD's silence start, then the held audio goes out at once.
-    expect(latency.voice_to_voice_ms).toBeGreaterThanOrEqual(400);
-    expect(latency.voice_to_voice_ms).toBeLessThanOrEqual(440);
+    // min_delay_ms (350) of silence from the VAD's silence start, then the held audio goes out at once.
+    expect(latency.voice_to_voice_ms).toBeGreaterThanOrEqual(350);
+    expect(latency.voice_to_voice_ms).toBeLessThanOrEqual(390);
     // The agent ran while the turn was still being judged (before TRANSCRIPT_FINAL moved to Thinking).
     const startAgent = s.steps.filter((st) => st.commands.some((c) => c.type === 'start_agent'));
     expect(startAgent.map((st) => st.state)).toEqual(['AsrProcessing']);

@@ -82,7 +82,6 @@ describe('the session WebSocket under backpressure', () => {
       {
         manager,
         authenticator: h.control.authenticator,
-        bus,
         clock: h.clock,
         maxFrameBytes: 65_536,
         engineRates: { input: 16000, output: 24000 },
@@ -126,7 +125,6 @@ describe('the session WebSocket under backpressure', () => {
       {
         manager,
         authenticator: h.control.authenticator,
-        bus,
         clock: h.clock,
         maxFrameBytes: 65_536,
         engineRates: { input: 16000, output: 24000 },
@@ -164,7 +162,6 @@ describe('the session WebSocket under backpressure', () => {
       {
         manager,
         authenticator: h.control.authenticator,
-        bus,
         clock: h.clock,
         maxFrameBytes: 65_536,
         engineRates: { input: 16000, output: 24000 },

@@ -112,7 +112,6 @@ describe('provider options', () => {
       {
         manager,
         authenticator: h.control.authenticator,
-        bus,
         clock: h.clock,
         maxFrameBytes: 65_536,
         engineRates: { input: 16000, output: 24000 },

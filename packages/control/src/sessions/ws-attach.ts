@@ -7,7 +7,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Clock } from '@prx-voice/core';
-import type { EventBus } from '@prx-voice/event';
 import { authorize } from '@prx-voice/policy';
 import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/transport';
 import type { WireSocket } from '@prx-voice/transport';
@@ -20,7 +19,6 @@ import type { SessionManager } from './session-manager.js';
 export interface WsAttachDeps {
   readonly manager: SessionManager;
   readonly authenticator: Authenticator;
-  readonly bus: EventBus;
   readonly clock: Clock;
   readonly maxFrameBytes: number;
   readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };

@@ -46,7 +46,7 @@ describe('defaultConfig', () => {
       duck_gain: 0.3,
     });
     expect(config.session.endpointing).toEqual({
-      min_delay_ms: 400,
+      min_delay_ms: 350,
       max_delay_ms: 1_500,
       speculative: true,
     });

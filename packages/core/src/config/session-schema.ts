@@ -74,8 +74,12 @@ export const interruptionSchema = z.strictObject({
  */
 export const endpointingSchema = z
   .strictObject({
-    /** After words that sound finished; raised to the caller's own pause length, up to max (default 400). */
-    min_delay_ms: integerIn(0, 10_000).default(400),
+    /**
+     * After words that sound finished; raised to the caller's own pause length, up to max
+     * (default 350: with the VAD's 250 ms silence and Silero's 32 ms windows, first audio
+     * comes about 450 ms after the last word).
+     */
+    min_delay_ms: integerIn(0, 10_000).default(350),
     /** After words that trail off ("to the", "and", a number being dictated) (default 1500). */
     max_delay_ms: integerIn(0, 10_000).default(1_500),
     /** Start the agent at the first silence, speak only once the turn is over (default true). */

@@ -97,7 +97,7 @@ export function scenarioSettings(
       duckGain: 0.3,
       backchannels: backchannelsFor('en-US'),
     },
-    endpointing: { minDelayMs: 400, maxDelayMs: 1500, speculative: true },
+    endpointing: { minDelayMs: 350, maxDelayMs: 1500, speculative: true },
     maxToolRounds: 5,
     ...overrides,
   };

@@ -246,9 +246,10 @@ export type Completeness = 'complete' | 'incomplete' | 'unknown';
 
 /**
  * Judges a transcript: `incomplete` when it ends on a continuation word of its
- * language, on a dangling hyphen or comma, or on a run of two or more number
- * words or digit groups (a phone number, an address being dictated) unless it
- * ends with a full stop or question mark; `unknown` without words; else `complete`.
+ * language, on a dangling hyphen or comma, or on a run of two to six number
+ * words or digit groups (a phone number, an address being dictated in groups)
+ * unless it ends with a full stop or question mark; `unknown` without words;
+ * else `complete`.
  *
  * @example
  * judgeCompleteness('I need a taxi to the', 'en-US'); // 'incomplete'
@@ -264,8 +265,12 @@ export function judgeCompleteness(text: string, language: string): Completeness 
   const primary = language.toLowerCase().split('-')[0] ?? 'en';
   const continuations = CONTINUATIONS[primary] ?? CONTINUATIONS.en ?? [];
   if (!closed && continuations.includes(last)) return 'incomplete';
-  if (!closed && isNumberWord(last) && words.length >= 2 && isNumberWord(words.at(-2) ?? '')) {
-    return 'incomplete';
+  if (!closed) {
+    // Two to six number words at the end: a number being dictated, in groups. Seven or more
+    // is a whole phone number already.
+    let run = 0;
+    while (run < words.length && isNumberWord(words[words.length - 1 - run] ?? '')) run++;
+    if (run >= 2 && run < 7) return 'incomplete';
   }
   return 'complete';
 }
