@@ -8,12 +8,11 @@
  * audio is held until the turn is committed, and if the caller goes on first
  * it is cancelled quietly and the speech merges into the same turn.
  */
-import { judgeCompleteness } from '../turn-taking/completeness.js';
-import type { StepBuilder } from '../step-builder.js';
-import { newRun, requestTurn, startAgent, startToolRound } from './run.js';
 import type { RunModel, TurnId } from '../model.js';
+import type { StepBuilder } from '../step-builder.js';
+import { judgeCompleteness } from '../turn-taking/completeness.js';
+import { commitTurn, newRun, requestTurn, startAgent, startToolRound } from './run.js';
 import { cancelRun, maybeFinish } from './turn-end.js';
-import { commitTurn } from './run.js';
 
 /** Weight of the newest pause in the caller's smoothed pause length. */
 const PAUSE_SMOOTHING = 0.3;

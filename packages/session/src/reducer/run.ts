@@ -4,8 +4,7 @@
  * (see `endpointing.ts`): it generates and synthesizes, but its audio is
  * held and its tools wait until the turn is committed.
  */
-import type { AgentEvent } from '@prx-voice/adapter';
-import type { ConversationMessage } from '@prx-voice/adapter';
+import type { AgentEvent, ConversationMessage } from '@prx-voice/adapter';
 import { argumentsRecord, registryCode } from '../event-data.js';
 import type { JsonValue } from '../event-data.js';
 import type {
