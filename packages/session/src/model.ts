@@ -198,7 +198,7 @@ export interface SessionModel {
    * A committed turn reopened because the caller went on before hearing its
    * answer: its run was dropped, and the rest of the speech joins its words.
    */
-  reopened: TurnModel | null;
+  reopened: { readonly turn: TurnModel; readonly run: RunModel } | null;
   interruption: InterruptionModel | null;
   /** Caller speech as VAD and ASR see it. */
   speech: {

@@ -226,7 +226,7 @@ function reopenTurn(b: StepBuilder): void {
     (m) => m.role === 'user' && m.content === turn.userText,
   );
   if (at >= 0) b.m.conversation.splice(at);
-  b.m.reopened = turn;
+  b.m.reopened = { turn, run };
   const s = b.m.speech;
   s.finals = [turn.userText, ...s.finals];
   if (turn.speechStartAt !== null) s.startAt = turn.speechStartAt;

@@ -128,7 +128,7 @@ function startSpeculative(b: StepBuilder, text: string): void {
   }
   if (b.m.cancelling.length > 0 || b.m.pendingTurn !== null) return;
   const run = newRun(b, {
-    turnId: b.m.reopened?.id ?? (b.ctx.newId('turn') as TurnId),
+    turnId: b.m.reopened?.turn.id ?? (b.ctx.newId('turn') as TurnId),
     userText: text,
     speculative: true,
   });

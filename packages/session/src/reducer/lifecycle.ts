@@ -19,7 +19,7 @@ import {
   onEndpoint,
   utteranceSpan,
 } from './endpointing.js';
-import { cancelRun } from './turn-end.js';
+import { abandonReopened, cancelRun } from './turn-end.js';
 
 /** A `session.error` for a command the FSM refuses in this state. */
 export function conflict(b: StepBuilder, what: string): void {
@@ -147,6 +147,7 @@ function dropSpeech(b: StepBuilder): void {
   s.finals = [];
   s.partial = '';
   s.commitOnFinal = false;
+  abandonReopened(b);
 }
 
 /** `pause`: output stops, the caller is not listened to. */
@@ -202,6 +203,7 @@ export function closeSession(
   if (b.m.closing !== null) return;
   clearOverlap(b);
   b.m.pendingTurn = null;
+  abandonReopened(b);
   cancelRun(b, 'cancelled');
   for (const name of Object.keys(b.m.timers) as TimerName[]) b.cancel(name);
   const trigger: SessionTrigger =

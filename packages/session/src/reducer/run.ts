@@ -61,7 +61,7 @@ export function startAgent(
 
 /** Records a committed turn (persisted, in the conversation); a reopened turn takes the new words. */
 export function commitTurn(b: StepBuilder, id: TurnId, t: PendingTurn): TurnModel {
-  const reopened = b.m.reopened;
+  const reopened = b.m.reopened?.turn ?? null;
   b.m.reopened = null;
   if (reopened !== null) {
     const turn: TurnModel = {
@@ -121,7 +121,7 @@ export function requestTurn(b: StepBuilder, t: PendingTurn): void {
     );
     return;
   }
-  const turn = commitTurn(b, b.m.reopened?.id ?? (b.ctx.newId('turn') as TurnId), t);
+  const turn = commitTurn(b, b.m.reopened?.turn.id ?? (b.ctx.newId('turn') as TurnId), t);
   const run = newRun(b, { turnId: turn.id, userText: t.text, speculative: false });
   b.m.run = run;
   startAgent(b, run, b.m.conversation);

@@ -108,6 +108,17 @@ export function completeTurn(
   b.m.turnCount += 1;
 }
 
+/**
+ * A reopened turn whose words will not come (pause, handoff, the end): it ends
+ * as cancelled, unanswered — still exactly once.
+ */
+export function abandonReopened(b: StepBuilder): void {
+  const reopened = b.m.reopened;
+  if (reopened === null) return;
+  b.m.reopened = null;
+  completeTurn(b, { ...reopened, status: 'cancelled', assistantText: '' });
+}
+
 /** What the caller heard of a cancelled run's current round, for the conversation. */
 export function heardOfRound(run: RunModel): string {
   return heardText(run.segments.filter((s) => s.round === run.toolRound));
