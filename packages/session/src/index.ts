@@ -7,7 +7,8 @@
  * @example
  * const actor = createSessionActor({ sessionId, tenantId, settings, clock, newId, providers, audio, vad, output, onEvent });
  * actor.start();
- * transport.onAudio((frame) => actor.pushAudio(frame));
+ * socket.on('audio', (frame: Int16Array) => actor.pushAudio(frame)); // any inbound transport
+ * actor.dispatch({ type: 'text_input', text: 'hello' }); // once the session is Listening
  */
 export { createSessionActor } from './actor.js';
 export type {

@@ -13,12 +13,12 @@
  *   socket: ws, clock, engine: { inputRate: 16000, outputRate: 24000 },
  *   handlers: {
  *     onAudio: (samples) => actor.pushAudio(samples),
- *     onText: (text) => actor.sendText(text),
- *     onInterrupt: () => actor.interrupt(),
+ *     onText: (text) => actor.dispatch({ type: 'text_input', text }),
+ *     onInterrupt: () => actor.dispatch({ type: 'interrupt' }),
  *     onPlaybackPosition: (segmentId, playedMs) => actor.playbackPosition(segmentId, playedMs),
- *     onEnd: () => actor.end('client_end'),
- *     onPing: (id) => emitter.emit('prx.voice.session.pong', { id }),
- *     onUpdate: (update) => actor.update(update),
+ *     onEnd: () => actor.dispatch({ type: 'end' }),
+ *     onPing: (id) => emitter.emit('prx.voice.session.pong', id === undefined ? {} : { ping_id: id }),
+ *     onUpdate: (update) => applyFormats(update),
  *     onProtocolError: (err) => emitter.emit('prx.voice.session.error', err.toJSON()),
  *   },
  * });
