@@ -9,6 +9,7 @@ import {
   soundSpan,
   whiteNoise,
 } from '../../test/speech.js';
+import { atRms, overlay, pcm16, pinkNoise } from '../../test/signals.js';
 import { canFallback } from '../interfaces.js';
 import type { VadEvent, VadOptions } from '../interfaces.js';
 import { createSileroVad } from './silero-vad.js';
@@ -98,6 +99,27 @@ describe.runIf(RUN_SPEECH_TESTS)('Silero VAD on real speech', () => {
     expect(Math.abs((floored[0] ?? 0) - (offsetMs + 1500))).toBeLessThanOrEqual(100);
     const unfloored = await ends(0);
     expect((unfloored.at(-1) ?? Infinity) - (floored[0] ?? 0)).toBeGreaterThan(100);
+  });
+
+  it('ends speech over a steady noise bed where the speech ends', async () => {
+    // Speech 10 dB over pink noise (the bench's SNR variant): Silero alone keeps a high
+    // probability on the bed for a while after the last word.
+    const speech = Float64Array.from(speech16k, (v) => v / 32768);
+    const spokenRms = Math.sqrt(speech.reduce((sum, v) => sum + v * v, 0) / speech.length);
+    const bed = atRms(pinkNoise(16000, 6000), 20 * Math.log10(spokenRms) - 6);
+    const mixed = pcm16(overlay(bed, speech, 16000, 2000));
+    const { offsetMs } = soundSpan(speech16k, 16000);
+    const events: VadEvent[] = [];
+    const stream = createSileroVad().open(
+      { ...OPTIONS, minSilenceMs: 250, minVolume: 0.0003, sampleRate: 16000 },
+      (e) => events.push(e),
+    );
+    for (let at = 0; at < mixed.length; at += 320) stream.push(mixed.subarray(at, at + 320));
+    await stream.idle();
+    stream.close();
+    const ends = events.filter((e) => e.type === 'speech_end').map((e) => e.atMs);
+    expect(ends).toHaveLength(1);
+    expect((ends[0] ?? 0) - (offsetMs + 2000)).toBeLessThanOrEqual(150);
   });
 
   it('gives the same events in-process as in the worker', async () => {

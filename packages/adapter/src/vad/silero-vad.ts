@@ -109,6 +109,13 @@ export function createSileroVad(options: SileroVadOptions = {}): SileroVadProvid
   };
 }
 
+/** Level of an all-zero window, dBFS. */
+const SILENT_DBFS = -120;
+/** A window in speech within this many dB of the noise floor is silence. */
+const END_MARGIN_DB = 6;
+/** How fast the noise floor rises toward the level outside speech, dB/s. */
+const FLOOR_RISE_DB_PER_S = 10;
+
 interface Window {
   readonly input: Float32Array;
   readonly rms: number;
@@ -130,6 +137,8 @@ class Stream implements SileroVadStream {
   #pump: Promise<void> | undefined;
   #closed = false;
   #lastInferenceMs = 0;
+  /** The background level, dBFS (undefined before the first window). */
+  #floorDbfs: number | undefined;
 
   constructor(
     options: VadOptions,
@@ -222,7 +231,8 @@ class Stream implements SileroVadStream {
         if (!this.#isOpen()) return;
         this.#state = result.state;
         this.#lastInferenceMs = result.inferenceMs;
-        const event = this.#machine.process(result.probability, window.rms, this.#windowMs);
+        const probability = this.#withNoiseFloor(result.probability, window.rms);
+        const event = this.#machine.process(probability, window.rms, this.#windowMs);
         if (event !== undefined) this.#onEvent(event);
       }
     } catch (error) {
@@ -230,6 +240,26 @@ class Stream implements SileroVadStream {
     } finally {
       this.#pump = undefined;
     }
+  }
+
+  /**
+   * Silero's probability stays high for a while after the last word when a steady
+   * noise bed follows it. While in speech, a window no louder than the background
+   * (within {@link END_MARGIN_DB} of the noise floor) is silence whatever the model
+   * says; onsets stay the model's alone. The floor falls at once to a quieter window
+   * and, outside speech, rises {@link FLOOR_RISE_DB_PER_S} toward the level.
+   */
+  #withNoiseFloor(probability: number, rms: number): number {
+    const dbfs = rms > 0 ? 20 * Math.log10(rms) : SILENT_DBFS;
+    const inSpeech = this.#machine.state === 'speaking' || this.#machine.state === 'stopping';
+    if (this.#floorDbfs === undefined || dbfs < this.#floorDbfs) this.#floorDbfs = dbfs;
+    else if (!inSpeech) {
+      this.#floorDbfs = Math.min(
+        dbfs,
+        this.#floorDbfs + (FLOOR_RISE_DB_PER_S * this.#windowMs) / 1000,
+      );
+    }
+    return inSpeech && dbfs < this.#floorDbfs + END_MARGIN_DB ? 0 : probability;
   }
 
   /** Read through a call: `close()` may run while an inference is awaited. */
