@@ -130,11 +130,12 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         return runs.runTools(c.runId, c.calls);
       case 'synthesize':
         return runs.synthesize(c.runId, c.segmentId, c.text);
+      // Both after the step's events are out, in order: a resumed segment's first frame follows its
+      // playback.started, and a hold right after a release still holds.
       case 'pause_output':
-        pacer.pause();
+        afterDrain.push(() => pacer.pause());
         return;
       case 'resume_output':
-        // After the step's events are out: a resumed segment's first frame follows its playback.started.
         afterDrain.push(() => pacer.resume());
         return;
       case 'duck_output':

@@ -266,3 +266,24 @@ describe('an end-of-turn model', () => {
     expect(dataOf(s, 'prx.voice.turn.completed').length).toBe(2);
   });
 });
+
+describe('holding a speculative answer', () => {
+  it('a late final with other words drops the speculative run; nothing plays before the end of turn', async () => {
+    const s = await createScenario({
+      settings: { endpointing: { minDelayMs: 350, maxDelayMs: 1500, speculative: true } },
+      providerOptions: { asr: { transcript: ['I need a taxi to the'] } },
+    });
+    await s.speak(600);
+    await s.silence(400); // unfinished: a speculative run, held, waiting up to 1.5 s
+    expect(s.actor.model.run?.speculative).toBe(true);
+    // Another final for the same utterance (a streaming recogniser's late segment).
+    s.actor.dispatch({ type: 'asr_final', text: 'station and' });
+    await s.advance(300);
+    expect(s.actor.model.run).toBeNull(); // its answer was for other words
+    expect(s.output.frames).toBe(0); // nothing plays before the end of turn
+    await s.silence(2000);
+    expect(dataOf(s, 'prx.voice.turn.completed').map((t) => t.user_text)).toEqual([
+      'I need a taxi to the station and',
+    ]);
+  });
+});
