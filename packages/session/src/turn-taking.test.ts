@@ -281,7 +281,7 @@ describe('holding a speculative answer', () => {
     await s.advance(300);
     expect(s.actor.model.run).toBeNull(); // its answer was for other words
     expect(s.output.frames).toBe(0); // nothing plays before the end of turn
-    await s.silence(2000);
+    await s.silence(5000);
     expect(dataOf(s, 'prx.voice.turn.completed').map((t) => t.user_text)).toEqual([
       'I need a taxi to the station and',
     ]);
