@@ -1,10 +1,10 @@
 /**
- * The session actor's vocabulary: its extended state (the model), the inputs
- * the reducer accepts, and the commands it asks the effects runner to carry
- * out. Everything here is plain JSON-safe data, so a session can be logged,
- * replayed and inspected.
+ * The session actor's vocabulary: its extended state (the model) and the
+ * reducer's step types; the inputs it accepts are in `inputs.ts` and the
+ * commands it gives in `commands.ts` (re-exported here). Everything is plain
+ * JSON-safe data, so a session can be logged, replayed and inspected.
  */
-import type { AgentEvent, ConversationMessage, ToolCall } from '@prx-voice/adapter';
+import type { ConversationMessage, ToolCall } from '@prx-voice/adapter';
 import type { MachineState } from '@prx-voice/state';
 import type {
   Channel,
@@ -13,11 +13,14 @@ import type {
   SegmentId,
   SessionOutcome,
   SessionState,
-  Severity,
   TurnId,
 } from '@prx-voice/types';
 
+import type { SessionCommand } from './commands.js';
+
 export type { RunId, SegmentId, TurnId };
+export type { SessionCommand, TurnLatencyModel } from './commands.js';
+export type { AudioDropReason, SessionInput, ToolResultInput } from './inputs.js';
 
 /** How a turn ends: exactly one of these, persisted and emitted once. */
 export type TurnStatus = 'completed' | 'interrupted' | 'failed' | 'cancelled';
@@ -238,130 +241,6 @@ export interface SessionModel {
   closing: SessionOutcome | null;
 }
 
-/** Inputs: everything that can happen to a session, at control rate. */
-export type SessionInput =
-  | { readonly type: 'start' }
-  | { readonly type: 'adapters_ready' }
-  | { readonly type: 'adapters_failed'; readonly message: string }
-  | {
-      readonly type: 'vad_start';
-      /** Where speech began on the input audio's timeline. */
-      readonly atMs: number;
-      readonly probability?: number;
-      /** Input audio position when the VAD reported it (absent: at `atMs`). */
-      readonly detectedAtMs?: number;
-    }
-  | {
-      readonly type: 'vad_end';
-      /** Where the silence began on the input audio's timeline. */
-      readonly atMs: number;
-      readonly speechMs: number;
-      /** Input audio position when the VAD reported it (absent: at `atMs`). */
-      readonly detectedAtMs?: number;
-    }
-  | { readonly type: 'asr_partial'; readonly text: string }
-  | { readonly type: 'asr_final'; readonly text: string }
-  | { readonly type: 'asr_error'; readonly code: string; readonly message: string }
-  | { readonly type: 'text_input'; readonly text: string }
-  | { readonly type: 'agent'; readonly runId: string; readonly event: AgentEvent }
-  | { readonly type: 'agent_chunk'; readonly runId: string; readonly text: string }
-  | {
-      readonly type: 'agent_error';
-      readonly runId: string;
-      readonly code: string;
-      readonly message: string;
-    }
-  | {
-      readonly type: 'tool_results';
-      readonly runId: string;
-      readonly results: readonly ToolResultInput[];
-    }
-  | {
-      readonly type: 'tts_audio';
-      readonly runId: string;
-      readonly segmentId: string;
-      readonly durationMs: number;
-    }
-  | {
-      readonly type: 'tts_word';
-      readonly runId: string;
-      readonly segmentId: string;
-      readonly text: string;
-      readonly startMs: number;
-      readonly endMs: number;
-    }
-  | { readonly type: 'tts_done'; readonly runId: string; readonly segmentId: string }
-  | {
-      readonly type: 'tts_error';
-      readonly runId: string;
-      readonly segmentId: string;
-      readonly code: string;
-      readonly message: string;
-    }
-  | { readonly type: 'playback_started'; readonly runId: string; readonly segmentId: string }
-  | {
-      readonly type: 'playback_progress';
-      readonly runId: string;
-      readonly segmentId: string;
-      readonly playedMs: number;
-      readonly segmentDone: boolean;
-    }
-  | {
-      readonly type: 'output_flushed';
-      readonly runId: string;
-      readonly discardedMs: number;
-      readonly heard: readonly { readonly segmentId: string; readonly playedMs: number }[];
-    }
-  | { readonly type: 'timer'; readonly name: TimerName; readonly token: number }
-  | { readonly type: 'interrupt' }
-  /** Transfer to a human or another system was requested (tool, API). */
-  | { readonly type: 'handoff_request'; readonly target: string }
-  | { readonly type: 'handoff_result'; readonly ok: boolean }
-  | { readonly type: 'pause' }
-  | { readonly type: 'resume' }
-  | {
-      readonly type: 'end';
-      readonly reason?: SessionOutcome;
-      /** Why, when it says more than the outcome (e.g. which quota ran out). */
-      readonly detail?: string;
-    }
-  | { readonly type: 'transport_closed' }
-  /** The end-of-turn model's probability that the caller has finished saying `text`. */
-  | { readonly type: 'end_of_turn'; readonly text: string; readonly probability: number }
-  /** Audio discarded outside the reducer, totalled over a report window by the actor. */
-  | {
-      readonly type: 'audio_dropped';
-      readonly direction: 'inbound' | 'outbound';
-      readonly reason: AudioDropReason;
-      readonly frames: number;
-      readonly durationMs: number;
-    }
-  /** Usage an ASR or TTS provider reported (agent usage comes with its run's events). */
-  | {
-      readonly type: 'provider_usage';
-      readonly kind: 'asr' | 'tts';
-      /** asr: audio ms; tts: characters. */
-      readonly quantity: number;
-      /** A key unique within the session, for idempotent metering. */
-      readonly key: string;
-    };
-
-/** Why audio was discarded (as `media.audio_dropped` names it). */
-export type AudioDropReason = 'backpressure' | 'invalid_audio' | 'paused' | 'late';
-
-/** A tool call's outcome as the reducer records it. */
-export interface ToolResultInput {
-  readonly callId: string;
-  readonly name: string;
-  readonly ok: boolean;
-  /** The JSON result, when ok. */
-  readonly result?: unknown;
-  /** What goes into the conversation's tool message. */
-  readonly content: string;
-  readonly durationMs: number;
-  readonly error?: { readonly code: string; readonly message: string };
-}
-
 /** A run cancelled whose output flush has not been reported yet. */
 export interface CancellingRun {
   readonly run: RunModel;
@@ -378,85 +257,6 @@ export interface PendingTurn {
   readonly speechEndAt: number | null;
   readonly finalAt: number | null;
 }
-
-/** Latency breakdown of a turn, ms; null where unknown. */
-export interface TurnLatencyModel {
-  readonly asr_ms: number | null;
-  readonly agent_first_token_ms: number | null;
-  readonly tts_first_audio_ms: number | null;
-  readonly first_audio_sent_ms: number | null;
-  readonly voice_to_voice_ms: number | null;
-}
-
-/** Commands: what the effects runner does for the reducer. */
-export type SessionCommand =
-  | { readonly type: 'open_adapters' }
-  | { readonly type: 'close_adapters' }
-  | { readonly type: 'asr_finalize' }
-  | {
-      readonly type: 'start_agent';
-      readonly runId: string;
-      readonly conversation: readonly ConversationMessage[];
-    }
-  | { readonly type: 'cancel_run'; readonly runId: string; readonly keepTools: boolean }
-  | { readonly type: 'run_tools'; readonly runId: string; readonly calls: readonly ToolCall[] }
-  | {
-      readonly type: 'synthesize';
-      readonly runId: string;
-      readonly segmentId: string;
-      readonly text: string;
-    }
-  | { readonly type: 'pause_output' }
-  | { readonly type: 'resume_output' }
-  /** Output gain: below 1 while overlapping caller speech is judged, 1 again after. */
-  | { readonly type: 'duck_output'; readonly gain: number }
-  /** Discard queued audio of a run and tell the far end to drop what it buffered. */
-  | { readonly type: 'flush_output'; readonly runId: string }
-  | {
-      readonly type: 'arm_timer';
-      readonly name: TimerName;
-      readonly ms: number;
-      readonly token: number;
-    }
-  | { readonly type: 'cancel_timer'; readonly name: TimerName }
-  | {
-      readonly type: 'emit';
-      readonly event: string;
-      readonly data: Readonly<Record<string, unknown>>;
-      readonly turnId?: string;
-      readonly runId?: string;
-      readonly severity?: Severity;
-    }
-  | {
-      readonly type: 'persist_session';
-      readonly state: SessionState;
-      readonly outcome?: SessionOutcome;
-      readonly closeReason?: string;
-    }
-  | {
-      readonly type: 'persist_turn_started';
-      readonly turnId: string;
-      readonly seq: number;
-      readonly input: 'voice' | 'text';
-      readonly userText: string;
-    }
-  | {
-      readonly type: 'persist_turn_completed';
-      readonly turnId: string;
-      readonly status: TurnStatus;
-      readonly userText: string;
-      readonly assistantText: string;
-      readonly assistantTextGenerated: string;
-      readonly interrupted: boolean;
-      readonly latency: TurnLatencyModel;
-    }
-  /** Ask the end-of-turn model about the caller's words (its answer comes back as `end_of_turn`). */
-  | {
-      readonly type: 'predict_end_of_turn';
-      readonly text: string;
-      readonly context: readonly ConversationMessage[];
-    }
-  | { readonly type: 'close'; readonly outcome: SessionOutcome };
 
 /** What the reducer gets besides the model and the input. */
 export interface StepContext {
