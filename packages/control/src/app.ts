@@ -1,20 +1,17 @@
 /**
  * The control plane's Hono app: one error path and envelope, request ids,
- * HTTP metrics, CORS, body limits, authentication, rate limits, the admin,
- * health, metrics and OpenAPI routes. More routes join through `control.route`
- * (validated, RBAC-checked, documented) or directly on `control.api`; both get
- * the same middleware.
+ * HTTP metrics, CORS, body limits, authentication and rate limits, a route
+ * registry behind the OpenAPI document, and one router for WebSocket upgrades.
+ * Routes join as modules (`control.mount`), from the one list in `routeTable`.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Hono } from 'hono';
 import type { FetchImplementation, JWTVerifyGetKey } from 'jose';
 import type { Clock, Config } from '@prx-voice/core';
-import { createAdmissionService } from '@prx-voice/policy';
-import type { AdmissionService, ApiKeyService } from '@prx-voice/policy';
+import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
 import type { IdGenerator } from '@prx-voice/types';
-import { registerApiKeyRoutes } from './admin/api-key-routes.js';
-import { registerTenantRoutes } from './admin/tenant-routes.js';
-import { registerUsageRoutes } from './admin/usage-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { authMiddleware } from './auth/middleware.js';
@@ -29,16 +26,11 @@ import { rateLimitMiddleware } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import { addRoute } from './http/routes.js';
 import type { ControlApi, DefineRoute } from './http/routes.js';
+import type { RouteModule, RouteMount } from './http/route-module.js';
+import { createSocketRouter } from './http/socket-routes.js';
+import type { DefineSocketRoute } from './http/socket-routes.js';
 import type { ControlMetrics } from './metrics/control-metrics.js';
-import {
-  liveHandler,
-  livenessSchema,
-  metricsHandler,
-  readinessSchema,
-  readyHandler,
-} from './metrics/health-routes.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.js';
-import type { ReadinessReport } from './metrics/readiness.js';
 
 /** The API's base path. */
 export const API_BASE_PATH = '/api/v1' as const;
@@ -52,11 +44,6 @@ export interface ControlDeps {
   readonly coordinator: Coordinator;
   readonly apiKeys: ApiKeyService;
   readonly metrics: ControlMetrics;
-  /** Backs `GET /health/ready`; see `createReadiness`. */
-  readonly readiness: () => Promise<ReadinessReport>;
-  readonly instanceId: string;
-  /** Usage budgets for `GET /usage` (default: one over `coordinator`, which reads the same counters). */
-  readonly admission?: AdmissionService;
   /** Where 5xx failures are logged, redacted (default: nowhere). */
   readonly log?: ControlLogger;
   /** Fetch for `auth.jwt.jwks_url` (default global fetch). */
@@ -71,28 +58,36 @@ export interface ControlDeps {
 export interface ControlApp {
   /** The root app: serve `app.fetch` (also `/health/*` and `/metrics` for probes and scrapers). */
   readonly app: Hono<ControlEnv>;
-  /** The same app seen at `/api/v1`: routes added here get every middleware (auth required unless declared otherwise). */
+  /** The same app seen at `/api/v1` (tests add ad-hoc routes here; modules use {@link ControlApp.mount}). */
   readonly api: ControlApi;
   /** The route registry behind `/openapi.json` and the auth modes. */
   readonly registry: RouteRegistry;
-  /** The authenticator (for upgrades handled outside Hono). */
+  /** The authenticator (WebSocket routes authenticate after the upgrade). */
   readonly authenticator: Authenticator;
   /** Adds a documented, validated, permission-checked route under `/api/v1`. */
   readonly route: DefineRoute;
+  /** Adds a documented WebSocket route under `/api/v1` (or at the root). */
+  readonly socket: DefineSocketRoute;
+  /** Mounts route modules, in order. */
+  mount(...modules: readonly RouteModule[]): void;
+  /** The server's `upgrade` listener: the matching WebSocket route, else 404. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every open WebSocket (shutdown). */
+  closeSockets(code: number, reason: string): void;
   /** The OpenAPI 3.1 document of the routes registered so far. */
   openApi(): Record<string, unknown>;
 }
 
 /**
- * Builds the control app. Register further routes before serving the first
- * request (Hono's router is fixed once it has matched).
+ * Builds the control app with its middleware and no routes: mount the route
+ * modules (`control.mount(...routeTable(control, deps))`) before serving the
+ * first request (Hono's router is fixed once it has matched).
  *
  * @example
  * const control = createControlApp(deps);
- * control.route({ method: 'get', path: '/sessions/{id}', summary: 'One session', permission: 'session:read',
- *   params: z.object({ id: idSchema('session') }), response: sessionSchema,
- *   handler: async (c, { params }) => ok(c, await view(principalOf(c).tenantId, params.id)) });
- * serve({ fetch: control.app.fetch, port: 8080 });
+ * control.mount(...routeTable(control, { ...deps, sessions }));
+ * const server = serve({ fetch: control.app.fetch, port: 8080 });
+ * server.on('upgrade', control.upgrade);
  */
 export function createControlApp(deps: ControlDeps): ControlApp {
   const { config, clock } = deps;
@@ -127,8 +122,15 @@ export function createControlApp(deps: ControlDeps): ControlApp {
   app.use('*', bodyLimitMiddleware(config.limits.max_body_bytes));
 
   const route: DefineRoute = (def) => {
-    addRoute(api, registry, def);
+    addRoute({ api, root: app }, registry, def);
   };
+  const sockets = createSocketRouter({
+    registry,
+    // A binary frame of the largest allowed size, with room for the largest text frame.
+    maxPayload: config.limits.max_ws_frame_bytes * 2,
+    onError: (err) =>
+      log.error({ error: err instanceof Error ? err.message : String(err) }, 'websocket route'),
+  });
   const info: OpenApiInfo = {
     title: deps.openApi?.title ?? 'PRX Voice API',
     version: deps.openApi?.version ?? '1.0.0',
@@ -139,58 +141,19 @@ export function createControlApp(deps: ControlDeps): ControlApp {
         ? API_BASE_PATH
         : `${config.server.public_url.replace(/\/$/, '')}${API_BASE_PATH}`),
   };
-  const openApi = (): Record<string, unknown> => openApiDocument(registry, info);
-
-  // Probes, scrapers and the document: no credential needed.
-  const live = liveHandler(deps.instanceId);
-  const ready = readyHandler(deps.readiness);
-  const metrics = metricsHandler(deps.metrics);
-  route({
-    method: 'get',
-    path: '/health/live',
-    summary: 'Liveness probe.',
-    tags: ['health'],
-    auth: 'none',
-    response: livenessSchema,
-    handler: live,
-  });
-  route({
-    method: 'get',
-    path: '/health/ready',
-    summary: 'Readiness: storage, coordination, degradation.',
-    tags: ['health'],
-    auth: 'none',
-    response: readinessSchema,
-    errors: ['NOT_READY'],
-    handler: ready,
-  });
-  route({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics.',
-    tags: ['health'],
-    auth: 'none',
-    contentType: 'text/plain; version=0.0.4',
-    handler: metrics,
-  });
-  route({
-    method: 'get',
-    path: '/openapi.json',
-    summary: 'This document.',
-    tags: ['meta'],
-    auth: 'none',
-    contentType: 'application/json',
-    handler: (c) => c.json(openApi()),
-  });
-  app.get('/health/live', live);
-  app.get('/health/ready', ready);
-  app.get('/metrics', metrics);
-
-  const admission =
-    deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
-  registerTenantRoutes(route, { repos: deps.repos });
-  registerApiKeyRoutes(route, { repos: deps.repos, apiKeys: deps.apiKeys, clock });
-  registerUsageRoutes(route, { repos: deps.repos, admission, clock });
-
-  return { app, api, registry, authenticator, route, openApi };
+  const mounts: RouteMount = { route, socket: sockets.add };
+  return {
+    app,
+    api,
+    registry,
+    authenticator,
+    route,
+    socket: sockets.add,
+    mount: (...modules) => {
+      for (const m of modules) m.mount(mounts);
+    },
+    upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
+    closeSockets: (code, reason) => sockets.closeAll(code, reason),
+    openApi: () => openApiDocument(registry, info),
+  };
 }

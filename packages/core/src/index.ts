@@ -38,6 +38,7 @@ export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema
 export type {
   EndpointingPolicy,
   InterruptionPolicy,
+  SessionAudio,
   SessionConfig,
   SessionTimeouts,
 } from './config/session-schema.js';

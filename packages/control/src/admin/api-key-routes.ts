@@ -16,6 +16,7 @@ import { principalOf } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import { pageData, pageOptions, pageSchema, paginationQuerySchema } from '../http/pagination.js';
 import type { DefineRoute } from '../http/routes.js';
+import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
 import { apiKeyView, apiKeyViewSchema, createdApiKeySchema } from './views.js';
 
@@ -49,15 +50,18 @@ function assertCanGrant(c: ControlContext, role: Role, action: 'grant' | 'revoke
   }
 }
 
-/** Registers the API key routes. */
-export function registerApiKeyRoutes(
-  define: DefineRoute,
-  deps: {
-    readonly repos: Repositories;
-    readonly apiKeys: ApiKeyService;
-    readonly clock: { now(): number };
-  },
-): void {
+interface ApiKeyRouteDeps {
+  readonly repos: Repositories;
+  readonly apiKeys: ApiKeyService;
+  readonly clock: { now(): number };
+}
+
+/** The API key routes. */
+export function apiKeyRoutes(deps: ApiKeyRouteDeps): RouteModule {
+  return { name: 'api-keys', mount: ({ route }) => mountApiKeyRoutes(route, deps) };
+}
+
+function mountApiKeyRoutes(define: DefineRoute, deps: ApiKeyRouteDeps): void {
   const { repos, apiKeys, clock } = deps;
   const target = (c: ControlContext, tenantId: TenantId | undefined): TenantId =>
     tenantId ?? principalOf(c).tenantId;

@@ -13,6 +13,7 @@ import { principalOf } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import { pageData, pageOptions, pageSchema, paginationQuerySchema } from '../http/pagination.js';
 import type { DefineRoute } from '../http/routes.js';
+import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
 import { tenantView, tenantViewSchema } from './views.js';
 
@@ -49,11 +50,12 @@ function notFound(id: string): VoiceError {
   return new VoiceError('TENANT_NOT_FOUND', { details: { tenant_id: id } });
 }
 
-/** Registers the tenant routes. */
-export function registerTenantRoutes(
-  define: DefineRoute,
-  deps: { readonly repos: Repositories },
-): void {
+/** The tenant routes. */
+export function tenantRoutes(deps: { readonly repos: Repositories }): RouteModule {
+  return { name: 'tenants', mount: ({ route }) => mountTenantRoutes(route, deps) };
+}
+
+function mountTenantRoutes(define: DefineRoute, deps: { readonly repos: Repositories }): void {
   const { repos } = deps;
 
   define({

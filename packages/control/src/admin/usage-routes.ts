@@ -12,6 +12,7 @@ import { checkPermission } from '../auth/middleware.js';
 import { principalOf } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import type { DefineRoute } from '../http/routes.js';
+import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
 import { effectiveLimitsSchema, effectiveLimitsView } from './views.js';
 
@@ -37,15 +38,16 @@ function monthOf(ms: number): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-/** Registers `GET /usage`. */
-export function registerUsageRoutes(
-  define: DefineRoute,
-  deps: {
-    readonly repos: Repositories;
-    readonly admission: AdmissionService;
-    readonly clock: { now(): number };
-  },
-): void {
+/** `GET /usage`. */
+export function usageRoutes(deps: {
+  readonly repos: Repositories;
+  readonly admission: AdmissionService;
+  readonly clock: { now(): number };
+}): RouteModule {
+  return { name: 'usage', mount: ({ route }) => mountUsageRoute(route, deps) };
+}
+
+function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoutes>[0]): void {
   define({
     method: 'get',
     path: '/usage',

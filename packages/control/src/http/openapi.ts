@@ -37,6 +37,12 @@ export interface RouteDoc {
   readonly contentType?: string;
   /** Error codes worth listing beyond the common ones. */
   readonly errors?: readonly ErrorCode[];
+  /** Where the path is rooted: below the base path (`api`, default) or at the server's root (webhooks). */
+  readonly at?: 'api' | 'root';
+  /** Also served at the same path from the server's root (probes, scrapers); documented once. */
+  readonly alsoAtRoot?: boolean;
+  /** A WebSocket route: `GET` answered with `101 Switching Protocols`. */
+  readonly upgrade?: 'websocket';
 }
 
 /** Options of the generated document. */
@@ -76,13 +82,17 @@ export function toOpenApiPath(path: string): string {
 export function createRouteRegistry(basePath = '/api/v1'): RouteRegistry {
   const routes: RouteDoc[] = [];
   const auth = new Map<string, AuthMode>();
-  const key = (method: string, path: string): string =>
-    `${method.toUpperCase()} ${basePath}${toHonoPath(path)}`;
+  const key = (method: string, path: string, base = basePath): string =>
+    `${method.toUpperCase()} ${base}${toHonoPath(path)}`;
   return {
     basePath,
     add(doc) {
       routes.push(doc);
-      auth.set(key(doc.method, doc.path), doc.auth ?? 'required');
+      auth.set(
+        key(doc.method, doc.path, doc.at === 'root' ? '' : basePath),
+        doc.auth ?? 'required',
+      );
+      if (doc.alsoAtRoot === true) auth.set(key(doc.method, doc.path, ''), doc.auth ?? 'required');
     },
     setAuth(method, path, mode) {
       auth.set(key(method, path), mode);
@@ -160,33 +170,37 @@ function errorResponses(doc: RouteDoc): Record<string, JsonSchema> {
   return out;
 }
 
-function operation(doc: RouteDoc): JsonSchema {
-  const status = String(doc.status ?? 200);
+function operation(doc: RouteDoc, rootUrl: string): JsonSchema {
+  const status = doc.upgrade === undefined ? String(doc.status ?? 200) : '101';
   const success: JsonSchema =
-    doc.contentType !== undefined
-      ? {
-          description: doc.summary,
-          content: {
-            [doc.contentType]: {
-              schema: doc.contentType.startsWith('application/json')
-                ? { type: 'object' }
-                : { type: 'string' },
+    doc.upgrade !== undefined
+      ? { description: `Switching Protocols: ${doc.summary}` }
+      : doc.contentType !== undefined
+        ? {
+            description: doc.summary,
+            content: {
+              [doc.contentType]: {
+                schema: doc.contentType.startsWith('application/json')
+                  ? { type: 'object' }
+                  : { type: 'string' },
+              },
             },
-          },
-        }
-      : {
-          description: doc.summary,
-          content: {
-            'application/json': {
-              schema: schemaOf(okEnvelopeSchema(doc.response ?? z.unknown()), 'output'),
+          }
+        : {
+            description: doc.summary,
+            content: {
+              'application/json': {
+                schema: schemaOf(okEnvelopeSchema(doc.response ?? z.unknown()), 'output'),
+              },
             },
-          },
-        };
+          };
   const params = parameters(doc);
   return {
     summary: doc.summary,
     ...(doc.description === undefined ? {} : { description: doc.description }),
     ...(doc.tags === undefined ? {} : { tags: [...doc.tags] }),
+    ...(doc.at === 'root' ? { servers: [{ url: rootUrl }] } : {}),
+    ...(doc.alsoAtRoot === true ? { 'x-also-at': `${rootUrl.replace(/\/$/, '')}${doc.path}` } : {}),
     operationId: `${doc.method}${doc.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
     ...(params.length === 0 ? {} : { parameters: params }),
     ...(doc.body === undefined
@@ -201,15 +215,21 @@ function operation(doc: RouteDoc): JsonSchema {
     security: doc.auth === 'none' ? [] : [{ bearerAuth: [] }],
     ...(doc.permission === undefined ? {} : { 'x-permission': doc.permission }),
     ...(doc.auth === 'query' ? { 'x-query-token': true } : {}),
+    ...(doc.upgrade === undefined ? {} : { 'x-upgrade': doc.upgrade }),
   };
 }
 
 /** The OpenAPI 3.1 document of every registered route. */
 export function openApiDocument(registry: RouteRegistry, info: OpenApiInfo): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const serverUrl = info.serverUrl ?? registry.basePath;
+  // Root-level routes (webhooks) name their own server: the API's URL without the base path.
+  const rootUrl = serverUrl.endsWith(registry.basePath)
+    ? serverUrl.slice(0, -registry.basePath.length) || '/'
+    : '/';
   for (const doc of registry.list()) {
     const path = toOpenApiPath(doc.path);
-    paths[path] = { ...paths[path], [doc.method]: operation(doc) };
+    paths[path] = { ...paths[path], [doc.method]: operation(doc, rootUrl) };
   }
   return {
     openapi: '3.1.0',
@@ -218,7 +238,7 @@ export function openApiDocument(registry: RouteRegistry, info: OpenApiInfo): Jso
       version: info.version,
       ...(info.description === undefined ? {} : { description: info.description }),
     },
-    servers: [{ url: info.serverUrl ?? registry.basePath }],
+    servers: [{ url: serverUrl }],
     paths,
     components: {
       schemas: { ErrorEnvelope: schemaOf(errorEnvelopeSchema, 'output') },

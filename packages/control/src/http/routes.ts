@@ -3,6 +3,7 @@
  * the API with its permission checked and its path, query and body validated,
  * and the handler gets the parsed values.
  */
+import type { Hono } from 'hono';
 import type { HonoBase } from 'hono/hono-base';
 import type { BlankSchema } from 'hono/types';
 import type { z } from 'zod';
@@ -29,7 +30,7 @@ export interface RouteDefinition<
   BS extends z.ZodType | undefined = undefined,
   QS extends z.ZodType | undefined = undefined,
   PS extends z.ZodType | undefined = undefined,
-> extends Omit<RouteDoc, 'body' | 'query' | 'params'> {
+> extends Omit<RouteDoc, 'body' | 'query' | 'params' | 'upgrade'> {
   readonly body?: BS;
   readonly query?: QS;
   readonly params?: PS;
@@ -39,19 +40,26 @@ export interface RouteDefinition<
   ) => Response | Promise<Response>;
 }
 
+/** Where routes are mounted: the app at its base path, and at its root. */
+export interface RouteTargets {
+  readonly api: ControlApi;
+  readonly root: Hono<ControlEnv>;
+}
+
 /**
- * Registers a route on `api` (a Hono app at the base path) and in `registry`.
- * The permission is checked against the caller's own tenant before anything is
- * parsed; handlers check cross-tenant resources with `checkPermission`.
+ * Registers a route in `registry` and mounts it below the base path (or at the
+ * root for `at: 'root'`, and at both for `alsoAtRoot`). The permission is
+ * checked against the caller's own tenant before anything is parsed; handlers
+ * check cross-tenant resources with `checkPermission`.
  */
 export function addRoute<
   BS extends z.ZodType | undefined = undefined,
   QS extends z.ZodType | undefined = undefined,
   PS extends z.ZodType | undefined = undefined,
->(api: ControlApi, registry: RouteRegistry, def: RouteDefinition<BS, QS, PS>): void {
+>(targets: RouteTargets, registry: RouteRegistry, def: RouteDefinition<BS, QS, PS>): void {
   const { handler, ...doc } = def;
   registry.add(doc as RouteDoc);
-  api.on(def.method.toUpperCase(), toHonoPath(def.path), async (c) => {
+  const serve = async (c: ControlContext): Promise<Response> => {
     if (def.permission !== undefined && def.auth !== 'none') checkPermission(c, def.permission);
     const params = (
       def.params === undefined ? undefined : parseParams(c, def.params)
@@ -61,7 +69,12 @@ export function addRoute<
       def.body === undefined ? undefined : await parseJsonBody(c, def.body)
     ) as Parsed<BS>;
     return handler(c, { body, query, params });
-  });
+  };
+  const method = def.method.toUpperCase();
+  const path = toHonoPath(def.path);
+  if (def.at === 'root') targets.root.on(method, path, serve);
+  else targets.api.on(method, path, serve);
+  if (def.alsoAtRoot === true && def.at !== 'root') targets.root.on(method, path, serve);
 }
 
 /** Registers one route (an {@link addRoute} bound to an app and its registry). */

@@ -1,8 +1,9 @@
-/** `GET /health/live`, `GET /health/ready` and `GET /metrics`. */
+/** `GET /health/live`, `GET /health/ready`, `GET /metrics` and `GET /openapi.json`. */
 import { z } from 'zod';
 import { VoiceError } from '@prx-voice/types';
 import type { ControlContext } from '../http/context.js';
 import { ok } from '../http/envelope.js';
+import type { RouteModule } from '../http/route-module.js';
 import type { ControlMetrics } from './control-metrics.js';
 import type { ReadinessReport } from './readiness.js';
 
@@ -47,5 +48,63 @@ export function metricsHandler(metrics: ControlMetrics) {
   return async (c: ControlContext): Promise<Response> => {
     const text = await metrics.render();
     return c.body(text, 200, { 'Content-Type': metrics.contentType });
+  };
+}
+
+/**
+ * The routes probes, scrapers and tooling use without a credential: liveness,
+ * readiness and metrics (also at the server's root), and the OpenAPI document.
+ */
+export function metaRoutes(deps: {
+  readonly instanceId: string;
+  readonly readiness: () => Promise<ReadinessReport>;
+  readonly metrics: ControlMetrics;
+  /** The document of every route mounted (read when requested). */
+  readonly openApi: () => Record<string, unknown>;
+}): RouteModule {
+  return {
+    name: 'meta',
+    mount({ route }) {
+      route({
+        method: 'get',
+        path: '/health/live',
+        summary: 'Liveness probe.',
+        tags: ['health'],
+        auth: 'none',
+        alsoAtRoot: true,
+        response: livenessSchema,
+        handler: liveHandler(deps.instanceId),
+      });
+      route({
+        method: 'get',
+        path: '/health/ready',
+        summary: 'Readiness: storage, coordination, degradation.',
+        tags: ['health'],
+        auth: 'none',
+        alsoAtRoot: true,
+        response: readinessSchema,
+        errors: ['NOT_READY'],
+        handler: readyHandler(deps.readiness),
+      });
+      route({
+        method: 'get',
+        path: '/metrics',
+        summary: 'Prometheus metrics.',
+        tags: ['health'],
+        auth: 'none',
+        alsoAtRoot: true,
+        contentType: 'text/plain; version=0.0.4',
+        handler: metricsHandler(deps.metrics),
+      });
+      route({
+        method: 'get',
+        path: '/openapi.json',
+        summary: 'This document.',
+        tags: ['meta'],
+        auth: 'none',
+        contentType: 'application/json',
+        handler: (c) => c.json(deps.openApi()),
+      });
+    },
   };
 }

@@ -84,12 +84,12 @@ describe('the session WebSocket under backpressure', () => {
         authenticator: h.control.authenticator,
         clock: h.clock,
         maxFrameBytes: 65_536,
-        engineRates: { input: 16000, output: 24000 },
       },
       ws as unknown as WebSocket,
       {
         url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`),
         headers: {},
+        params: { session_id: row.id },
       },
     );
     expect(ws.closed).toBeUndefined();
@@ -127,10 +127,13 @@ describe('the session WebSocket under backpressure', () => {
         authenticator: h.control.authenticator,
         clock: h.clock,
         maxFrameBytes: 65_536,
-        engineRates: { input: 16000, output: 24000 },
       },
       ws as unknown as WebSocket,
-      { url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`), headers: {} },
+      {
+        url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`),
+        headers: {},
+        params: { session_id: row.id },
+      },
     );
     await settle();
     ws.emit(
@@ -164,10 +167,13 @@ describe('the session WebSocket under backpressure', () => {
         authenticator: h.control.authenticator,
         clock: h.clock,
         maxFrameBytes: 65_536,
-        engineRates: { input: 16000, output: 24000 },
       },
       ws as unknown as WebSocket,
-      { url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`), headers: {} },
+      {
+        url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`),
+        headers: {},
+        params: { session_id: row.id },
+      },
     );
     await settle();
     ws.emit('message', Buffer.alloc(641), true); // odd length: not PCM16
@@ -190,7 +196,6 @@ describe('the session WebSocket under backpressure', () => {
         manager,
         clock: h.clock,
         twilio: { authToken, tenant: tenant.slug, publicUrl: 'https://voice.example.com' },
-        engineRates: { input: 16000, output: 24000 },
       },
       ws as unknown as WebSocket,
     );

@@ -14,7 +14,7 @@ import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
 import { createSessionManager } from './session-manager.js';
 import type { SessionManager } from './session-manager.js';
-import { registerSessionRoutes } from './session-routes.js';
+import { sessionRoutes } from './session-routes.js';
 import { attachWebSocket } from './ws-attach.js';
 
 /** Just what attachWebSocket uses of a `ws` socket. */
@@ -54,7 +54,15 @@ beforeAll(async () => {
     log,
     instanceId: 'options-test',
   });
-  registerSessionRoutes(h.control, { manager, repos: h.db.repos, bus, log });
+  h.control.mount(
+    sessionRoutes({
+      manager,
+      repos: h.db.repos,
+      bus,
+      log,
+      socket: { authenticator: h.control.authenticator, clock: h.clock, maxFrameBytes: 65_536 },
+    }),
+  );
 });
 afterAll(() => h.close());
 
@@ -114,10 +122,13 @@ describe('provider options', () => {
         authenticator: h.control.authenticator,
         clock: h.clock,
         maxFrameBytes: 65_536,
-        engineRates: { input: 16000, output: 24000 },
       },
       ws as unknown as WebSocket,
-      { url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`), headers: {} },
+      {
+        url: new URL(`http://localhost/api/v1/ws/${row.id}?token=${key}`),
+        headers: {},
+        params: { session_id: row.id },
+      },
     );
     const errors = (): { code: string; message: string }[] =>
       ws.sent

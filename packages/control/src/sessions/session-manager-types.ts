@@ -64,8 +64,6 @@ export interface SessionManagerDeps {
   readonly bus: EventBus;
   readonly log: EventLog;
   readonly instanceId: string;
-  /** Engine audio rates (the transport converts to what the client negotiates). */
-  readonly engineRates?: { readonly input: SampleRate; readonly output: SampleRate };
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
   /** A session was admitted and started (for the live-sessions gauge). */
   readonly onSessionStarted?: () => void;
@@ -108,6 +106,8 @@ export interface SessionManager {
   detach(session: LiveSession): void;
   readonly liveCount: number;
   readonly accepting: boolean;
+  /** The engine's audio rates (`session.audio`); transports convert to what each client negotiates. */
+  readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };
   /** Health of the configured providers (probes, breakers), for readiness. */
   readonly providerHealth: ProviderHealth;
   /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */

@@ -63,7 +63,11 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     ...(deps.healthCheckIntervalMs === undefined ? {} : { intervalMs: deps.healthCheckIntervalMs }),
   });
   let accepting = true;
-  const rates = deps.engineRates ?? { input: 16000 as SampleRate, output: 24000 as SampleRate };
+  // Validated by the config schema to rates the engine supports.
+  const rates = {
+    input: deps.config.session.audio.input_rate as SampleRate,
+    output: deps.config.session.audio.output_rate as SampleRate,
+  };
 
   function find(tenantId: TenantId, id: SessionId): LiveSession | undefined {
     const s = live.get(id);
@@ -139,6 +143,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         });
 
   return {
+    engineRates: rates,
     async start() {
       await router?.start();
     },

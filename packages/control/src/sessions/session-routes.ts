@@ -9,15 +9,19 @@ import type { EventBus, EventLog } from '@prx-voice/event';
 import type { Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
 import { CHANNELS, SESSION_STATES, VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import type { ControlApp } from '../app.js';
+import type { Clock } from '@prx-voice/core';
 import type { ControlContext } from '../http/context.js';
 import { principalOf } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import { withIdempotency } from '../http/idempotency.js';
 import { pageData, pageOptions, pageSchema, paginationQuerySchema } from '../http/pagination.js';
 import { idSchema } from '../http/schemas.js';
+import type { RouteModule } from '../http/route-module.js';
+import type { DefineRoute } from '../http/routes.js';
 import type { SessionCommandName, SessionManager } from './session-manager.js';
 import { resumePosition, streamSessionEvents } from './sse.js';
+import { attachWebSocket } from './ws-attach.js';
+import type { WsAttachDeps } from './ws-attach.js';
 
 const TAGS = ['sessions'];
 const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/);
@@ -101,17 +105,44 @@ function wsUrl(c: ControlContext, publicUrl: string | undefined, id: string): st
   return u.toString();
 }
 
-/** Registers the session routes on the control app. */
-export function registerSessionRoutes(
-  control: ControlApp,
-  deps: {
-    readonly manager: SessionManager;
-    readonly repos: Repositories;
-    readonly bus: EventBus;
-    readonly log: EventLog;
-    readonly publicUrl?: string | undefined;
-  },
-): void {
+/** What the session routes work with. */
+export interface SessionRouteDeps {
+  readonly manager: SessionManager;
+  readonly repos: Repositories;
+  readonly bus: EventBus;
+  readonly log: EventLog;
+  readonly publicUrl?: string | undefined;
+  /** The session WebSocket: authentication after the upgrade, the frame limit, errors. */
+  readonly socket: Omit<WsAttachDeps, 'manager' | 'clock'> & { readonly clock: Clock };
+}
+
+/**
+ * The session routes: the HTTP routes of the protocol and the session
+ * WebSocket `GET /ws/{session_id}`.
+ */
+export function sessionRoutes(deps: SessionRouteDeps): RouteModule {
+  return {
+    name: 'sessions',
+    mount({ route, socket }) {
+      mountSessionRoutes(route, deps);
+      socket({
+        path: '/ws/{session_id}',
+        summary:
+          'The session WebSocket: audio both ways (binary frames), control messages and the session events (text frames).',
+        description:
+          'Authenticates with the Authorization header or ?token=; refusals close with the protocol close codes (4401, 4403, 4404, 4409, 4429).',
+        tags: TAGS,
+        permission: 'turn:create',
+        auth: 'query',
+        params,
+        connect: (ws, request) =>
+          attachWebSocket({ ...deps.socket, manager: deps.manager }, ws, request),
+      });
+    },
+  };
+}
+
+function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   const { manager, repos } = deps;
   const view = (c: ControlContext, row: SessionRow) => {
     const live = manager.live(row.tenant_id as TenantId, row.id as SessionId);
@@ -154,7 +185,7 @@ export function registerSessionRoutes(
   });
   const tenant = (c: ControlContext): TenantId => principalOf(c).tenantId;
 
-  control.route({
+  define({
     method: 'post',
     path: '/sessions',
     summary: 'Create a session; 201 with its ws_url. Honours Idempotency-Key.',
@@ -180,7 +211,7 @@ export function registerSessionRoutes(
       }),
   });
 
-  control.route({
+  define({
     method: 'get',
     path: '/sessions',
     summary: "List the caller's tenant's sessions, newest first.",
@@ -200,7 +231,7 @@ export function registerSessionRoutes(
     },
   });
 
-  control.route({
+  define({
     method: 'get',
     path: '/sessions/{session_id}',
     summary: 'One session.',
@@ -213,7 +244,7 @@ export function registerSessionRoutes(
       ok(c, view(c, await repos.forTenant(tenant(c)).sessions.require(p.session_id))),
   });
 
-  control.route({
+  define({
     method: 'post',
     path: '/sessions/{session_id}/turns',
     summary: 'A text turn: skips ASR, runs the agent and TTS.',
@@ -231,7 +262,7 @@ export function registerSessionRoutes(
     },
   });
 
-  control.route({
+  define({
     method: 'get',
     path: '/sessions/{session_id}/turns',
     summary: 'The recorded turns with transcripts and latency breakdown.',
@@ -261,7 +292,7 @@ export function registerSessionRoutes(
     ['end', 'session:end'],
   ];
   for (const [command, permission] of commands) {
-    control.route({
+    define({
       method: 'post',
       path: `/sessions/{session_id}/${command}`,
       summary: `${command[0]?.toUpperCase() ?? ''}${command.slice(1)} the session; 409 where the state machine forbids it.`,
@@ -281,7 +312,7 @@ export function registerSessionRoutes(
     });
   }
 
-  control.route({
+  define({
     method: 'get',
     path: '/sessions/{session_id}/events',
     summary:

@@ -8,8 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { Clock } from '@prx-voice/core';
-import type { SampleRate } from '@prx-voice/media';
+import type { Clock, Config } from '@prx-voice/core';
 import {
   createTwilioMediaStream,
   twimlConnectStream,
@@ -19,7 +18,8 @@ import type { WireSocket } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError, isId } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
-import type { ControlApp } from '../app.js';
+import type { ControlContext } from '../http/context.js';
+import type { RouteModule } from '../http/route-module.js';
 import type { SessionManager } from './session-manager.js';
 
 /** The Twilio settings of the server (`adapters.providers.twilio`). */
@@ -32,6 +32,29 @@ export interface TwilioSettings {
   readonly publicUrl: string;
 }
 
+/**
+ * Twilio is on when `adapters.providers.twilio` names a `tenant` (slug) and an
+ * `auth_token` (or `TWILIO_AUTH_TOKEN` is set) and `server.public_url` is set.
+ */
+export function twilioSettings(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+): TwilioSettings | undefined {
+  const t = config.adapters.providers['twilio'];
+  const authToken =
+    typeof t?.['auth_token'] === 'string' ? t['auth_token'] : env['TWILIO_AUTH_TOKEN'];
+  const tenant = typeof t?.['tenant'] === 'string' ? t['tenant'] : undefined;
+  const publicUrl = config.server.public_url;
+  if (
+    authToken === undefined ||
+    authToken === '' ||
+    tenant === undefined ||
+    publicUrl === undefined
+  )
+    return undefined;
+  return { authToken, tenant, publicUrl };
+}
+
 /** Path of the webhook and of the media stream. */
 export const TWILIO_VOICE_PATH = '/telephony/twilio/voice';
 /** Path of the media-stream WebSocket. */
@@ -42,50 +65,81 @@ export function streamToken(authToken: string, sessionId: string): string {
   return createHmac('sha256', authToken).update(`twilio-stream:${sessionId}`).digest('base64url');
 }
 
-/** Registers `POST /telephony/twilio/voice` on the root app. */
-export function registerTwilioWebhook(
-  control: ControlApp,
-  deps: {
-    readonly manager: SessionManager;
-    readonly repos: Repositories;
-    readonly twilio: TwilioSettings;
-  },
-): void {
-  control.app.post(TWILIO_VOICE_PATH, async (c) => {
-    const form = new URLSearchParams(await c.req.text());
-    const url = `${deps.twilio.publicUrl.replace(/\/$/, '')}${TWILIO_VOICE_PATH}${new URL(c.req.url).search}`;
-    const signature = c.req.header('x-twilio-signature') ?? '';
-    if (
-      !verifyTwilioSignature({ authToken: deps.twilio.authToken, signature, url, params: form })
-    ) {
-      throw new VoiceError('UNAUTHENTICATED', {
-        message: 'the Twilio request signature does not match',
-        details: { reason: 'twilio_signature' },
+/** What Twilio's routes work with. */
+export interface TwilioRouteDeps {
+  readonly manager: SessionManager;
+  readonly repos: Repositories;
+  readonly clock: Clock;
+  readonly twilio: TwilioSettings;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Twilio's routes at the server's root: the voice webhook
+ * `POST /telephony/twilio/voice` and the media-stream WebSocket.
+ */
+export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
+  return {
+    name: 'twilio',
+    mount({ route, socket }) {
+      route({
+        method: 'post',
+        path: TWILIO_VOICE_PATH,
+        at: 'root',
+        auth: 'none',
+        summary:
+          "Twilio's voice webhook: creates a session and answers TwiML connecting the call to the media stream.",
+        description: 'Form-encoded as Twilio sends it; the X-Twilio-Signature header is checked.',
+        tags: ['telephony'],
+        contentType: 'text/xml',
+        errors: ['TENANT_NOT_FOUND'],
+        handler: (c) => voiceWebhook(c, deps),
       });
-    }
-    const tenant = await deps.repos.tenants.getBySlug(deps.twilio.tenant);
-    if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
-    const row = await deps.manager.create(tenant.id as TenantId, {
-      channel: 'twilio',
-      metadata: {
-        call_sid: form.get('CallSid') ?? '',
-        from: form.get('From') ?? '',
-        to: form.get('To') ?? '',
-      },
+      socket({
+        path: TWILIO_STREAM_PATH,
+        at: 'root',
+        auth: 'none',
+        summary:
+          "Twilio's media stream: µ-law 8 kHz both ways; the start message carries the stream token.",
+        tags: ['telephony'],
+        connect: (ws) => attachTwilioStream(deps, ws),
+      });
+    },
+  };
+}
+
+async function voiceWebhook(c: ControlContext, deps: TwilioRouteDeps): Promise<Response> {
+  const form = new URLSearchParams(await c.req.text());
+  const url = `${deps.twilio.publicUrl.replace(/\/$/, '')}${TWILIO_VOICE_PATH}${new URL(c.req.url).search}`;
+  const signature = c.req.header('x-twilio-signature') ?? '';
+  if (!verifyTwilioSignature({ authToken: deps.twilio.authToken, signature, url, params: form })) {
+    throw new VoiceError('UNAUTHENTICATED', {
+      message: 'the Twilio request signature does not match',
+      details: { reason: 'twilio_signature' },
     });
-    const streamUrl = new URL(deps.twilio.publicUrl);
-    streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-    streamUrl.pathname = `${streamUrl.pathname.replace(/\/$/, '')}${TWILIO_STREAM_PATH}`;
-    const twiml = twimlConnectStream({
-      streamUrl: streamUrl.toString(),
-      parameters: {
-        session_id: row.id,
-        tenant_id: row.tenant_id,
-        stream_token: streamToken(deps.twilio.authToken, row.id),
-      },
-    });
-    return c.body(twiml, 200, { 'content-type': 'text/xml; charset=utf-8' });
+  }
+  const tenant = await deps.repos.tenants.getBySlug(deps.twilio.tenant);
+  if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
+  const row = await deps.manager.create(tenant.id as TenantId, {
+    channel: 'twilio',
+    metadata: {
+      call_sid: form.get('CallSid') ?? '',
+      from: form.get('From') ?? '',
+      to: form.get('To') ?? '',
+    },
   });
+  const streamUrl = new URL(deps.twilio.publicUrl);
+  streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  streamUrl.pathname = `${streamUrl.pathname.replace(/\/$/, '')}${TWILIO_STREAM_PATH}`;
+  const twiml = twimlConnectStream({
+    streamUrl: streamUrl.toString(),
+    parameters: {
+      session_id: row.id,
+      tenant_id: row.tenant_id,
+      stream_token: streamToken(deps.twilio.authToken, row.id),
+    },
+  });
+  return c.body(twiml, 200, { 'content-type': 'text/xml; charset=utf-8' });
 }
 
 /**
@@ -96,13 +150,7 @@ export const TWILIO_MAX_BACKLOG_BYTES = 16_384;
 
 /** Handles one upgraded connection to the media-stream path. */
 export function attachTwilioStream(
-  deps: {
-    readonly manager: SessionManager;
-    readonly clock: Clock;
-    readonly twilio: TwilioSettings;
-    readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };
-    readonly onError?: (error: unknown) => void;
-  },
+  deps: Pick<TwilioRouteDeps, 'manager' | 'clock' | 'twilio' | 'onError'>,
   ws: WebSocket,
 ): void {
   const socket: WireSocket = {
@@ -118,7 +166,10 @@ export function attachTwilioStream(
   const stream = createTwilioMediaStream({
     socket,
     clock: deps.clock,
-    engine: { inputRate: deps.engineRates.input, outputRate: deps.engineRates.output },
+    engine: {
+      inputRate: deps.manager.engineRates.input,
+      outputRate: deps.manager.engineRates.output,
+    },
     handlers: {
       onStart: (info) => {
         const sid = info.customParameters['session_id'] ?? '';

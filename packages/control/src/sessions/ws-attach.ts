@@ -4,15 +4,14 @@
  * audio both ways, the session's CloudEvents as text frames, and the close
  * codes of the protocol for every refusal.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Clock } from '@prx-voice/core';
 import { authorize } from '@prx-voice/policy';
 import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/transport';
 import type { WireSocket } from '@prx-voice/transport';
-import type { SampleRate } from '@prx-voice/media';
 import { VoiceError, isId } from '@prx-voice/types';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { SocketRequest } from '../http/socket-routes.js';
 import type { SessionManager } from './session-manager.js';
 
 /** What attaching needs. */
@@ -21,7 +20,6 @@ export interface WsAttachDeps {
   readonly authenticator: Authenticator;
   readonly clock: Clock;
   readonly maxFrameBytes: number;
-  readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };
   readonly onError?: (error: unknown) => void;
 }
 
@@ -30,12 +28,6 @@ export const MAX_OUTBOUND_BACKLOG_MS = 1000;
 
 /** Bytes a client's socket may hold unsent before it is cut off as too slow for its events. */
 const MAX_EVENT_BACKLOG_BYTES = 8 * 1024 * 1024;
-
-/** The session id of a `/api/v1/ws/{id}` path, if it is one. */
-export function wsSessionId(pathname: string): string | undefined {
-  const m = /^\/api\/v1\/ws\/([^/]+)\/?$/.exec(pathname);
-  return m?.[1] === undefined ? undefined : decodeURIComponent(m[1]);
-}
 
 function closeFor(err: unknown): { code: number; reason: string } {
   const e = VoiceError.from(err);
@@ -62,7 +54,7 @@ function closeFor(err: unknown): { code: number; reason: string } {
 export async function attachWebSocket(
   deps: WsAttachDeps,
   ws: WebSocket,
-  request: { readonly url: URL; readonly headers: IncomingHttpHeaders },
+  request: SocketRequest,
 ): Promise<void> {
   const socket: WireSocket = {
     send: (data) => {
@@ -84,7 +76,7 @@ export async function attachWebSocket(
   ws.on('error', (err) => deps.onError?.(err));
   let session;
   try {
-    const id = wsSessionId(request.url.pathname);
+    const id = request.params['session_id'];
     if (id === undefined || !isId('session', id)) throw new VoiceError('SESSION_NOT_FOUND');
     const authorization = request.headers.authorization;
     const { principal } = await deps.authenticator.authenticate(
@@ -120,7 +112,10 @@ export async function attachWebSocket(
   const wire = createSessionSocket({
     socket,
     clock: deps.clock,
-    engine: { inputRate: deps.engineRates.input, outputRate: deps.engineRates.output },
+    engine: {
+      inputRate: deps.manager.engineRates.input,
+      outputRate: deps.manager.engineRates.output,
+    },
     limits: { maxFrameBytes: deps.maxFrameBytes },
     handlers: {
       onAudio: (samples) => live.actor.pushAudio(samples),

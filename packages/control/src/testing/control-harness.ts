@@ -22,6 +22,8 @@ import type { ControlLogger } from '../http/context.js';
 import { createControlMetrics } from '../metrics/control-metrics.js';
 import type { ControlMetrics } from '../metrics/control-metrics.js';
 import type { ReadinessReport } from '../metrics/readiness.js';
+import { routeTable } from '../route-table.js';
+import type { RouteTableDeps } from '../route-table.js';
 
 /** A request sent through {@link ControlHarness.request}. */
 export interface HarnessRequest {
@@ -46,7 +48,7 @@ export interface ControlHarness {
   /** Errors the app logged. */
   readonly logged: { fields: Record<string, unknown>; message: string }[];
   /** Another app over the same database, coordinator and clock, with other config or deps. */
-  build(opts?: { config?: unknown; deps?: Partial<ControlDeps> }): ControlApp;
+  build(opts?: { config?: unknown; deps?: Partial<ControlDeps & RouteTableDeps> }): ControlApp;
   /** A new tenant with a unique slug. */
   tenant(tier?: Tier): Promise<TenantRow>;
   /** A new API key of a tenant. */
@@ -90,8 +92,9 @@ export async function createControlHarness(
     opts.readiness ??
     (() => Promise.resolve({ ready: true, checks: [{ name: 'storage', ok: true }] }));
   let slugs = 0;
-  const build: ControlHarness['build'] = (o = {}) =>
-    createControlApp({
+  // The app with the routes of the table that need no session manager.
+  const build: ControlHarness['build'] = (o = {}) => {
+    const deps: ControlDeps & RouteTableDeps = {
       config: parseConfig(o.config ?? opts.config ?? {}, { runtime: { hostname: 'test', pid: 1 } }),
       clock,
       ids,
@@ -104,7 +107,11 @@ export async function createControlHarness(
       log,
       ...(opts.jwtKey === undefined ? {} : { jwtKey: opts.jwtKey }),
       ...o.deps,
-    });
+    };
+    const app = createControlApp(deps);
+    app.mount(...routeTable(app, deps));
+    return app;
+  };
   const control = build();
   const config = parseConfig(opts.config ?? {}, { runtime: { hostname: 'test', pid: 1 } });
   return {

@@ -90,6 +90,23 @@ export const endpointingSchema = z
     path: ['max_delay_ms'],
   });
 
+/** A sample rate, one of `allowed`. */
+function rateIn(allowed: readonly number[]): z.ZodNumber {
+  const error = `expected one of ${allowed.join(', ')}`;
+  return z.number({ error }).refine((v) => allowed.includes(v), { error });
+}
+
+/**
+ * `session.audio`: the rates the engine works at, whatever the transports carry
+ * (each connection converts to and from its own format).
+ */
+export const sessionAudioSchema = z.strictObject({
+  /** The VAD and ASR's rate: 8000 or 16000 (default 16000; Silero runs at these two). */
+  input_rate: rateIn([8000, 16000]).default(16000),
+  /** The rate TTS is asked for and output is paced at: 8000, 16000, 24000 or 48000 (default 24000). */
+  output_rate: rateIn([8000, 16000, 24000, 48000]).default(24000),
+});
+
 /** The `session` section. */
 export const sessionSchema = z.strictObject({
   max_duration_s: numberIn(10, 86_400).default(3_600),
@@ -102,6 +119,7 @@ export const sessionSchema = z.strictObject({
   timeouts: timeoutsSchema.prefault({}),
   interruption: interruptionSchema.prefault({}),
   endpointing: endpointingSchema.prefault({}),
+  audio: sessionAudioSchema.prefault({}),
 });
 
 /** The validated `session` section. */
@@ -110,5 +128,7 @@ export type SessionConfig = z.output<typeof sessionSchema>;
 export type SessionTimeouts = z.output<typeof timeoutsSchema>;
 /** The validated `session.interruption` block. */
 export type InterruptionPolicy = z.output<typeof interruptionSchema>;
+/** The validated `session.audio` block. */
+export type SessionAudio = z.output<typeof sessionAudioSchema>;
 /** The validated `session.endpointing` block. */
 export type EndpointingPolicy = z.output<typeof endpointingSchema>;

@@ -1,0 +1,115 @@
+/**
+ * WebSocket routes: declared like HTTP routes (documented in the same registry,
+ * under the same base path) and upgraded by one router keyed by that table, so
+ * the server has one `upgrade` listener and no path regex of its own.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { RouteDoc, RouteRegistry } from './openapi.js';
+
+/** The upgrade request a socket route's handler gets. */
+export interface SocketRequest {
+  readonly url: URL;
+  readonly headers: IncomingHttpHeaders;
+  /** The path's `{name}` parameters, URI-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * A WebSocket route: its documentation and the handler of each upgraded
+ * connection. The handler authenticates (`auth: 'query'` documents a header or
+ * `?token=`) and refuses with the protocol's close codes.
+ */
+export interface SocketRouteDefinition extends Omit<
+  RouteDoc,
+  'method' | 'body' | 'response' | 'status' | 'contentType' | 'upgrade'
+> {
+  readonly connect: (ws: WebSocket, request: SocketRequest) => void | Promise<void>;
+}
+
+/** Registers one WebSocket route. */
+export type DefineSocketRoute = (def: SocketRouteDefinition) => void;
+
+/** The socket routes of an app and the upgrades they serve. */
+export interface SocketRouter {
+  /** Adds a route (documented in the registry). */
+  readonly add: DefineSocketRoute;
+  /** Serves an HTTP upgrade: the matching route's handler, or 404 when no route matches. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every open socket (shutdown). */
+  closeAll(code: number, reason: string): void;
+}
+
+interface Compiled {
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+  readonly def: SocketRouteDefinition;
+}
+
+/** `/api/v1/ws/{session_id}` → a matcher of the whole path (a trailing slash allowed). */
+export function compileSocketPath(path: string): { pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const m = /^\{([^}]+)\}$/.exec(part);
+      if (m?.[1] === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('');
+  return { pattern: new RegExp(`^${source}/?$`), names };
+}
+
+/** A router for the socket routes of `registry`, with one `ws` server that never listens itself. */
+export function createSocketRouter(opts: {
+  readonly registry: RouteRegistry;
+  /** Largest frame a client may send, bytes. */
+  readonly maxPayload: number;
+  readonly onError?: (error: unknown) => void;
+}): SocketRouter {
+  const routes: Compiled[] = [];
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+  return {
+    add(def) {
+      const { connect: _connect, ...doc } = def;
+      opts.registry.add({ ...doc, method: 'get', upgrade: 'websocket' });
+      const base = def.at === 'root' ? '' : opts.registry.basePath;
+      const { pattern, names } = compileSocketPath(`${base}${def.path}`);
+      routes.push({ pattern, names, def });
+    },
+    upgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      for (const route of routes) {
+        const m = route.pattern.exec(url.pathname);
+        if (m === null) continue;
+        const params: Record<string, string> = {};
+        try {
+          route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
+        } catch {
+          break; // a malformed escape: no such resource
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const fail = (err: unknown): void => {
+            opts.onError?.(err);
+            ws.close(1011, 'internal error');
+          };
+          try {
+            Promise.resolve(route.def.connect(ws, { url, headers: req.headers, params })).catch(
+              fail,
+            );
+          } catch (err) {
+            fail(err);
+          }
+        });
+        return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    },
+    closeAll(code, reason) {
+      for (const client of wss.clients) client.close(code, reason);
+    },
+  };
+}

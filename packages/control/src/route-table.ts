@@ -1,0 +1,95 @@
+/**
+ * The one list of route modules the server mounts. Adding a surface is a
+ * module file and a line here; the server wires nothing route by route.
+ */
+import type { Clock } from '@prx-voice/core';
+import type { EventBus, EventLog } from '@prx-voice/event';
+import { createAdmissionService } from '@prx-voice/policy';
+import type { AdmissionService, ApiKeyService } from '@prx-voice/policy';
+import type { Coordinator, Repositories } from '@prx-voice/storage';
+import { apiKeyRoutes } from './admin/api-key-routes.js';
+import { tenantRoutes } from './admin/tenant-routes.js';
+import { usageRoutes } from './admin/usage-routes.js';
+import type { ControlApp } from './app.js';
+import type { RouteModule } from './http/route-module.js';
+import type { ControlMetrics } from './metrics/control-metrics.js';
+import { metaRoutes } from './metrics/health-routes.js';
+import type { ReadinessReport } from './metrics/readiness.js';
+import type { SessionManager } from './sessions/session-manager-types.js';
+import { sessionRoutes } from './sessions/session-routes.js';
+import { twilioRoutes } from './sessions/twilio.js';
+import type { TwilioSettings } from './sessions/twilio.js';
+
+/** What the routes work with; sessions and Twilio are mounted when given. */
+export interface RouteTableDeps {
+  readonly clock: Clock;
+  readonly repos: Repositories;
+  readonly coordinator: Coordinator;
+  readonly apiKeys: ApiKeyService;
+  readonly metrics: ControlMetrics;
+  /** Backs `GET /health/ready`; see `createReadiness`. */
+  readonly readiness: () => Promise<ReadinessReport>;
+  readonly instanceId: string;
+  /** Usage budgets for `GET /usage` (default: one over `coordinator`, which reads the same counters). */
+  readonly admission?: AdmissionService;
+  /** The session routes and WebSocket. */
+  readonly sessions?: {
+    readonly manager: SessionManager;
+    readonly bus: EventBus;
+    readonly log: EventLog;
+    /** The server's public URL, for the `ws_url` of sessions. */
+    readonly publicUrl?: string | undefined;
+    /** The largest WebSocket frame a client may send, bytes. */
+    readonly maxFrameBytes: number;
+  };
+  /** Twilio's webhook and media stream (needs `sessions`). */
+  readonly twilio?: TwilioSettings | undefined;
+  /** Errors of connections (logged by the caller). */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** The route modules of `control`, in mounting order. */
+export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly RouteModule[] {
+  const { clock, repos, sessions, twilio } = deps;
+  const admission =
+    deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
+  return [
+    metaRoutes({
+      instanceId: deps.instanceId,
+      readiness: deps.readiness,
+      metrics: deps.metrics,
+      openApi: () => control.openApi(),
+    }),
+    tenantRoutes({ repos }),
+    apiKeyRoutes({ repos, apiKeys: deps.apiKeys, clock }),
+    usageRoutes({ repos, admission, clock }),
+    ...(sessions === undefined
+      ? []
+      : [
+          sessionRoutes({
+            manager: sessions.manager,
+            repos,
+            bus: sessions.bus,
+            log: sessions.log,
+            publicUrl: sessions.publicUrl,
+            socket: {
+              authenticator: control.authenticator,
+              clock,
+              maxFrameBytes: sessions.maxFrameBytes,
+              onError: (err) => deps.onError?.(err, 'websocket'),
+            },
+          }),
+        ]),
+    ...(sessions === undefined || twilio === undefined
+      ? []
+      : [
+          twilioRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            twilio,
+            onError: (err) => deps.onError?.(err, 'twilio'),
+          }),
+        ]),
+  ];
+}

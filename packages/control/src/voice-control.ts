@@ -1,0 +1,153 @@
+/**
+ * The control plane composed for a server: the event bus and durable log, the
+ * session manager over the configured providers, readiness, metrics, the app
+ * with every route module of {@link routeTable} mounted. The server reads
+ * configuration, opens storage, picks providers, and serves what this returns.
+ */
+import type { ProviderRegistry } from '@prx-voice/adapter';
+import type { Clock, Config } from '@prx-voice/core';
+import { createEventBus, createEventLog } from '@prx-voice/event';
+import { createAdmissionService } from '@prx-voice/policy';
+import type { ApiKeyService } from '@prx-voice/policy';
+import type { Coordinator, Repositories } from '@prx-voice/storage';
+import type { IdGenerator } from '@prx-voice/types';
+import { createControlApp } from './app.js';
+import type { ControlApp } from './app.js';
+import { createControlMetrics } from './metrics/control-metrics.js';
+import type { ControlMetrics } from './metrics/control-metrics.js';
+import { createReadiness } from './metrics/readiness.js';
+import { routeTable } from './route-table.js';
+import { createSessionManager } from './sessions/session-manager.js';
+import type { SessionManager } from './sessions/session-manager-types.js';
+import type { AutoProviderChoice } from './sessions/session-providers.js';
+import { twilioSettings } from './sessions/twilio.js';
+
+/** What the composed control plane runs with. */
+export interface VoiceControlDeps {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly repos: Repositories;
+  readonly coordinator: Coordinator;
+  readonly apiKeys: ApiKeyService;
+  /** The configured providers, and what `auto` stands for on this machine. */
+  readonly providers: ProviderRegistry;
+  readonly autoProviders?: AutoProviderChoice;
+  /** Checks the database answers (readiness). */
+  readonly pingDatabase: () => Promise<void>;
+  /** Environment for credentials the config leaves out (`TWILIO_AUTH_TOKEN`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** One line per operational message. */
+  readonly log: (line: string) => void;
+}
+
+/** The composed control plane. */
+export interface VoiceControl {
+  readonly control: ControlApp;
+  readonly manager: SessionManager;
+  readonly metrics: ControlMetrics;
+  /** Starts the manager (forwarded commands) and the provider health probes. */
+  start(): Promise<void>;
+  /**
+   * Stops admitting, lets live sessions finish up to `server.shutdown_timeout_ms`,
+   * ends the rest, closes the sockets, and flushes the event log.
+   */
+  shutdown(): Promise<{ ended: number; forced: number }>;
+}
+
+/** Composes the control plane of a server. */
+export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
+  const { config, clock, ids, repos, coordinator, log } = deps;
+  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+  const admission = createAdmissionService({ coordinator, clock });
+  const metrics = createControlMetrics();
+  const bus = createEventBus();
+  const eventLog = createEventLog({
+    repos,
+    clock,
+    onError: (err, f) =>
+      log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
+  });
+  const instanceId = config.deploy.instance_id;
+  const manager = createSessionManager({
+    config,
+    clock,
+    ids,
+    repos,
+    admission,
+    providers: deps.providers,
+    ...(deps.autoProviders === undefined ? {} : { autoProviders: deps.autoProviders }),
+    // Commands for sessions live on other instances are forwarded over coordination.
+    coordinator,
+    bus,
+    log: eventLog,
+    instanceId,
+    onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
+    onSessionEnded: (outcome) => {
+      metrics.sessionEnded(outcome);
+      metrics.setLiveSessions(manager.liveCount);
+    },
+    onError: (err, context) => log(`${context}: ${message(err)}`),
+  });
+  const readiness = createReadiness({
+    clock,
+    probes: {
+      database: deps.pingDatabase,
+      coordination: () => coordinator.ping(),
+      accepting: () =>
+        manager.accepting ? Promise.resolve() : Promise.reject(new Error('draining')),
+      // Every kind has a provider whose probe passed and whose breaker is not open.
+      providers: () => manager.providerHealth.ready(),
+    },
+  });
+  const control = createControlApp({
+    config,
+    clock,
+    ids,
+    repos,
+    coordinator,
+    apiKeys: deps.apiKeys,
+    metrics,
+    log: {
+      error: (fields, text) => log(`${text} ${JSON.stringify(fields)}`),
+      warn: (fields, text) => log(`${text} ${JSON.stringify(fields)}`),
+    },
+  });
+  control.mount(
+    ...routeTable(control, {
+      clock,
+      repos,
+      coordinator,
+      apiKeys: deps.apiKeys,
+      metrics,
+      readiness,
+      instanceId,
+      admission,
+      sessions: {
+        manager,
+        bus,
+        log: eventLog,
+        publicUrl: config.server.public_url,
+        maxFrameBytes: config.limits.max_ws_frame_bytes,
+      },
+      twilio: twilioSettings(config, deps.env ?? {}),
+      onError: (err, context) => log(`${context}: ${message(err)}`),
+    }),
+  );
+  return {
+    control,
+    manager,
+    metrics,
+    async start() {
+      await manager.start();
+      manager.providerHealth.start();
+    },
+    async shutdown() {
+      const result = await manager.drain(config.server.shutdown_timeout_ms);
+      control.closeSockets(1001, 'server shutting down');
+      await eventLog.close();
+      bus.close();
+      return result;
+    },
+  };
+}
