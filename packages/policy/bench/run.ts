@@ -4,7 +4,8 @@
  * on in-process coordination and, when REDIS_URL is set, on Redis.
  */
 import { systemClock } from '@prx-voice/core';
-import { createMemoryCoordinator, createRedisCoordinator } from '@prx-voice/storage';
+import { createMemoryCoordinator } from '@prx-voice/storage';
+import { createRedisCoordinator } from '@prx-voice/storage/redis';
 import type { Coordinator } from '@prx-voice/storage';
 import { deleteKeysWithPrefix, randomKeyPrefix } from '@prx-voice/storage/testing';
 import { createIdGenerator } from '@prx-voice/types';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
-import { createRedisCoordinator } from '@prx-voice/storage';
+import { createRedisCoordinator } from '@prx-voice/storage/redis';
 import { deleteKeysWithPrefix, randomKeyPrefix } from '@prx-voice/storage/testing';
 import { describeAdmissionContract } from './admission.contract.js';
 

@@ -4,6 +4,10 @@
  * tenant-scoped repositories, coordination (in-process or Redis) and object
  * storage (filesystem or S3).
  *
+ * The drivers are optional peer dependencies, loaded only when configured:
+ * `@electric-sql/pglite` (the embedded default), `pg` (PostgreSQL), `ioredis`
+ * (`@prx-voice/storage/redis`) and the AWS SDK (`@prx-voice/storage/s3`).
+ *
  * @example
  * const handle = await openDatabase(databaseTarget({ databaseUrl: process.env.DATABASE_URL, dataDir: '.data' }));
  * await migrateToLatest(handle.db);
@@ -90,8 +94,6 @@ export { createMemoryCoordinator } from './coordination/memory-coordinator.js';
 export type { MemoryCoordinatorOptions } from './coordination/memory-coordinator.js';
 export { MemoryCoordinationHub } from './coordination/memory-hub.js';
 export type { MemoryCoordinationHubOptions } from './coordination/memory-hub.js';
-export { createRedisCoordinator } from './coordination/redis-coordinator.js';
-export type { RedisCoordinatorOptions } from './coordination/redis-coordinator.js';
 export { createRedisKeyspace, DEFAULT_KEY_PREFIX } from './coordination/redis-keys.js';
 export type { RedisKeyspace } from './coordination/redis-keys.js';
 
@@ -118,8 +120,6 @@ export type {
 } from './object-store/object-key-layout.js';
 export { createFilesystemObjectStore } from './object-store/filesystem-object-store.js';
 export type { FilesystemObjectStoreOptions } from './object-store/filesystem-object-store.js';
-export { createS3ObjectStore } from './object-store/s3-object-store.js';
-export type { S3Credentials, S3ObjectStoreOptions } from './object-store/s3-object-store.js';
 
 // Composition from configuration
 export { openStorage } from './open-storage.js';

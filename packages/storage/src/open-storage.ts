@@ -3,12 +3,12 @@ import type { Clock, StorageConfig } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
 import type { Coordinator } from './coordination/coordinator.js';
 import { createMemoryCoordinator } from './coordination/memory-coordinator.js';
-import { createRedisCoordinator } from './coordination/redis-coordinator.js';
 import { databaseTarget, migrateToLatest, openDatabase } from './db/connect.js';
 import type { DatabaseHandle, MigrationReport } from './db/connect.js';
 import { createFilesystemObjectStore } from './object-store/filesystem-object-store.js';
 import type { ObjectStore } from './object-store/object-store.js';
 import { createS3ObjectStore } from './object-store/s3-object-store.js';
+import { loadDriver } from './optional-driver.js';
 
 /** Everything storage provides to a server, chosen from configuration. */
 export interface StorageServices {
@@ -64,10 +64,16 @@ export async function openStorage(
   let coordinator: Coordinator | undefined;
   try {
     if (opts.migrate !== false) migrations = await migrateToLatest(database.db);
-    coordinator =
-      config.redis_url === undefined
-        ? createMemoryCoordinator({ clock: opts.clock })
-        : createRedisCoordinator({ url: config.redis_url, clock: opts.clock });
+    if (config.redis_url === undefined)
+      coordinator = createMemoryCoordinator({ clock: opts.clock });
+    else {
+      const { createRedisCoordinator } = await loadDriver(
+        'ioredis',
+        'Redis coordination (storage.redis_url)',
+        () => import('./coordination/redis-coordinator.js'),
+      );
+      coordinator = createRedisCoordinator({ url: config.redis_url, clock: opts.clock });
+    }
     await coordinator.ping();
   } catch (err) {
     await coordinator?.close();

@@ -11,8 +11,8 @@ import { createAdmissionService, createTenant } from '@prx-voice/policy';
 import {
   MemoryCoordinationHub,
   createMemoryCoordinator,
-  createRedisCoordinator,
 } from '@prx-voice/storage';
+import { createRedisCoordinator } from '@prx-voice/storage/redis';
 import type { Coordinator } from '@prx-voice/storage';
 import { openTestDatabase, randomKeyPrefix, redisTestTarget } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';

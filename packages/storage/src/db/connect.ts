@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { MigrationResult } from 'kysely';
-import pg from 'pg';
+import type { types as PgTypes } from 'pg';
 import { VoiceError } from '@prx-voice/types';
 import { MIGRATIONS } from './migrations/index.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
+import { loadDriver } from '../optional-driver.js';
 
 /** Where the database lives; a PGlite `dataDir` of `memory` keeps it in memory. */
 export type DatabaseTarget =
@@ -43,13 +44,14 @@ function parseInt8(value: string): number {
   return n;
 }
 
-const defaultTypeParser = pg.types.getTypeParser as (
-  oid: number,
-  format?: string,
-) => (value: string) => unknown;
-
-function typeParser(oid: number, format?: string): (value: string) => unknown {
-  return oid === INT8_OID ? parseInt8 : defaultTypeParser(oid, format);
+/** `pg`'s type parsers with int8 read as a safe integer. */
+function typeParserOver(types: typeof PgTypes): typeof PgTypes.getTypeParser {
+  const defaultTypeParser = types.getTypeParser as (
+    oid: number,
+    format?: string,
+  ) => (value: string) => unknown;
+  return ((oid: number, format?: string) =>
+    oid === INT8_OID ? parseInt8 : defaultTypeParser(oid, format)) as typeof PgTypes.getTypeParser;
 }
 
 /**
@@ -78,6 +80,11 @@ export function databaseTarget(opts: {
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
     if (target.dataDir !== 'memory') mkdirSync(target.dataDir, { recursive: true });
+    const { PGlite } = await loadDriver(
+      '@electric-sql/pglite',
+      'The embedded database',
+      () => import('@electric-sql/pglite'),
+    );
     let pglite: PGlite;
     try {
       pglite = await PGlite.create({
@@ -98,11 +105,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       message: `invalid schema name "${target.schema}"`,
     });
   }
+  const { default: pg } = await loadDriver(
+    'pg',
+    'PostgreSQL (storage.database_url)',
+    () => import('pg'),
+  );
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.maxConnections ?? 10,
     ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
-    types: { getTypeParser: typeParser as typeof pg.types.getTypeParser },
+    types: { getTypeParser: typeParserOver(pg.types) },
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

@@ -1,6 +1,7 @@
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
 import { VoiceError } from '@prx-voice/types';
+import { loadDriver } from '../optional-driver.js';
 
 /** The AWS SDK modules the S3 object store uses, loaded on first use. */
 export interface S3Sdk {
@@ -17,10 +18,15 @@ let loading: Promise<S3Sdk> | undefined;
  * filesystem store (the embedded default) never pay for loading it.
  */
 export function loadS3Sdk(): Promise<S3Sdk> {
-  loading ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(
+  const what = 'The S3 object store (storage.object_store.kind: s3)';
+  loading ??= Promise.all([
+    loadDriver('@aws-sdk/client-s3', what, () => import('@aws-sdk/client-s3')),
+    loadDriver('@aws-sdk/lib-storage', what, () => import('@aws-sdk/lib-storage')),
+  ]).then(
     ([s3, storage]) => ({ s3, storage }),
     (err: unknown) => {
       loading = undefined;
+      if (VoiceError.is(err)) throw err;
       throw new VoiceError('STORAGE_UNAVAILABLE', {
         message: 'S3 object store: the AWS SDK could not be loaded',
         retryable: false,
