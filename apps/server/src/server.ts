@@ -9,13 +9,12 @@ import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { configuredProviders, detectAutoProviders } from '@prx-voice/adapter';
 import { createVoiceControl } from '@prx-voice/control';
 import type { SessionManager } from '@prx-voice/control';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, LoadConfigOptions } from '@prx-voice/core';
 import { ensureBootstrap } from '@prx-voice/policy';
-import { detectAutoProviders } from './auto-providers.js';
-import { serverProviders } from './providers.js';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
@@ -44,7 +43,7 @@ export async function startServer(
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, clock, ids, repos, storage } = rt;
   await ensureBootstrap({ repos, keys: rt.apiKeys, bootstrapKey: config.auth.bootstrap_api_key });
-  const providers = serverProviders(config, clock);
+  const providers = configuredProviders(config, clock);
   const auto = await detectAutoProviders(providers, config);
   const autoKinds = (['asr', 'agent', 'tts', 'vad'] as const).filter(
     (k) => config.adapters[k].provider === AUTO_PROVIDER,

@@ -21,6 +21,9 @@
  * @packageDocumentation
  */
 export { canFallback, providerError } from './interfaces.js';
+export { configuredProviders } from './configured-providers.js';
+export { detectAutoProviders, VAD_PROBE_TIMEOUT_MS } from './auto-providers.js';
+export type { AutoProviders } from './auto-providers.js';
 export type {
   AgentEvent,
   AgentProvider,

@@ -6,7 +6,8 @@
  * and its model load and run here, else the energy VAD. So the default
  * configuration runs the offline stack wherever it can.
  */
-import type { HealthReport, ProviderRegistry } from '@prx-voice/adapter';
+import type { HealthReport } from './interfaces.js';
+import type { ProviderRegistry } from './registry.js';
 import type { Config } from '@prx-voice/core';
 
 /** The providers `auto` resolves to, and why. */

@@ -1,32 +1,30 @@
 /**
- * The providers the server offers, by id, with their options from
+ * Every provider this package ships, registered by id, with their options from
  * `adapters.providers.<id>` bound in (so each member of a failover chain gets
  * its own model, key and URL). Remote providers read their conventional
  * environment variables for credentials when the config has none.
  */
-import {
-  createAnthropicAgent,
-  createAzureTts,
-  createCartesiaTts,
-  createElevenLabsTts,
-  createDeepgramAsr,
-  createDeepgramTts,
-  createOpenAiTranscriptionAsr,
-  createOpenAiTts,
-  createOllamaAgent,
-  createOpenAiCompatibleAgent,
-  createScriptedAgent,
-  defaultProviders,
-  scriptedAgentScriptSchema,
-} from '@prx-voice/adapter';
+import { defaultProviders } from './default-providers.js';
+import { createAnthropicAgent } from './providers/agents/anthropic-agent.js';
+import { createOllamaAgent } from './providers/agents/ollama-agent.js';
+import { createOpenAiCompatibleAgent } from './providers/agents/openai-compatible-agent.js';
+import { createScriptedAgent } from './providers/agents/scripted-agent.js';
+import { scriptedAgentScriptSchema } from './providers/agents/scripted-script.js';
+import { createAzureTts } from './providers/speech/azure-tts.js';
+import { createCartesiaTts } from './providers/speech/cartesia-tts.js';
+import { createDeepgramAsr } from './providers/speech/deepgram-asr.js';
+import { createDeepgramTts } from './providers/speech/deepgram-tts.js';
+import { createElevenLabsTts } from './providers/speech/elevenlabs-tts.js';
+import { createOpenAiTranscriptionAsr } from './providers/speech/openai-transcription-asr.js';
+import { createOpenAiTts } from './providers/speech/openai-tts.js';
 import type {
   AgentProvider,
   AsrProvider,
   HealthCheck,
   OptionsValidator,
-  ProviderRegistry,
   TtsProvider,
-} from '@prx-voice/adapter';
+} from './interfaces.js';
+import type { ProviderRegistry } from './registry.js';
 import type { Clock, Config } from '@prx-voice/core';
 
 type Options = Record<string, unknown> | undefined;
@@ -97,8 +95,17 @@ function ttsWithDefaults(tts: TtsProvider, defaults: Options): TtsProvider {
   };
 }
 
-/** The registry of every provider this build knows, configured. */
-export function serverProviders(
+/**
+ * The registry of every provider this package ships, configured: the local
+ * ones (`mock`, `pocketsphinx`, `espeak`, `energy`, `silero`), the remote ones
+ * with `adapters.providers.<id>` as their defaults, and `scripted` when a
+ * script is configured.
+ *
+ * @example
+ * const providers = configuredProviders(config, systemClock);
+ * const auto = await detectAutoProviders(providers, config);
+ */
+export function configuredProviders(
   config: Config,
   clock: Clock,
   env: Readonly<Record<string, string | undefined>> = process.env,

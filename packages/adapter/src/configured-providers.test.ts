@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, systemClock } from '@prx-voice/core';
-import { serverProviders } from './providers.js';
+import { configuredProviders } from './configured-providers.js';
 
 describe('the server providers', () => {
   it('check session options with the adapters.providers.<id> defaults under them', () => {
@@ -9,13 +9,13 @@ describe('the server providers', () => {
       ...base,
       adapters: { ...base.adapters, providers: { openai: { model: 'gpt-4o-mini' } } },
     };
-    const agent = serverProviders(config, systemClock, {}).agent('openai');
+    const agent = configuredProviders(config, systemClock, {}).agent('openai');
     // The model comes from the defaults; a bad temperature is still named.
     expect(() => agent.validateOptions?.({ temperature: 1 })).not.toThrow();
     expect(() => agent.validateOptions?.({ temperature: 9 })).toThrow(/temperature/);
-    const bare = serverProviders(base, systemClock, {}).agent('openai');
+    const bare = configuredProviders(base, systemClock, {}).agent('openai');
     expect(() => bare.validateOptions?.({})).toThrow(/model/);
-    const tts = serverProviders(config, systemClock, {}).tts('elevenlabs');
+    const tts = configuredProviders(config, systemClock, {}).tts('elevenlabs');
     expect(() => tts.validateOptions?.({ speed: 3 })).toThrow(/speed/);
   });
 });

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createEnergyVad,
-  createMockAgent,
-  createMockAsr,
-  createMockTts,
-  createProviderRegistry,
-  defaultProviders,
-} from '@prx-voice/adapter';
-import type { HealthReport } from '@prx-voice/adapter';
+import { defaultProviders } from './default-providers.js';
+import { createMockAgent } from './mock/mock-agent.js';
+import { createMockAsr } from './mock/mock-asr.js';
+import { createMockTts } from './mock/mock-tts.js';
+import { createProviderRegistry } from './registry.js';
+import { createEnergyVad } from './vad/energy-vad.js';
+import type { HealthReport } from './interfaces.js';
 import { defaultConfig, systemClock } from '@prx-voice/core';
 import { detectAutoProviders } from './auto-providers.js';
 
