@@ -17,9 +17,6 @@
 // Database
 export { databaseTarget, migrateToLatest, openDatabase } from './db/connect.js';
 export type { DatabaseHandle, DatabaseTarget, MigrationReport } from './db/connect.js';
-export { MIGRATIONS } from './db/migrations/index.js';
-export { PGliteDialect } from './db/pglite-dialect.js';
-export type { PGliteLike } from './db/pglite-dialect.js';
 export type {
   ApiKeyRow,
   AuditRow,
@@ -34,7 +31,7 @@ export type {
   TenantRow,
   TurnRow,
 } from './db/schema.js';
-export { MAX_PAGE_SIZE, decodeCursor, encodeCursor } from './db/support.js';
+export { MAX_PAGE_SIZE } from './db/support.js';
 export type { NowSource, Page, PageOptions } from './db/support.js';
 export { createRepositories } from './db/repositories/index.js';
 export type { Repositories, TenantRepositories } from './db/repositories/index.js';
@@ -94,8 +91,6 @@ export { createMemoryCoordinator } from './coordination/memory-coordinator.js';
 export type { MemoryCoordinatorOptions } from './coordination/memory-coordinator.js';
 export { MemoryCoordinationHub } from './coordination/memory-hub.js';
 export type { MemoryCoordinationHubOptions } from './coordination/memory-hub.js';
-export { createRedisKeyspace, DEFAULT_KEY_PREFIX } from './coordination/redis-keys.js';
-export type { RedisKeyspace } from './coordination/redis-keys.js';
 
 // Object store
 export type {
@@ -106,7 +101,6 @@ export type {
   ObjectStore,
   PutObjectOptions,
 } from './object-store/object-store.js';
-export { MAX_OBJECT_KEY_BYTES, objectKeyProblem } from './object-store/object-key.js';
 export {
   OBJECT_KINDS,
   objectKey,

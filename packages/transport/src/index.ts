@@ -27,7 +27,7 @@
  *
  * @packageDocumentation
  */
-export { CLOSE_CODES, MAX_CLOSE_REASON_BYTES, closeReason } from './socket.js';
+export { CLOSE_CODES } from './socket.js';
 export type { CloseCode, WireSocket } from './socket.js';
 export {
   DEFAULT_INPUT_FORMAT,
@@ -39,7 +39,6 @@ export {
   bytesPerSample,
   createInboundConverter,
   createOutboundConverter,
-  sameAudioFormat,
 } from './audio-format.js';
 export type {
   InboundConverter,
@@ -51,7 +50,6 @@ export type {
 export {
   CLIENT_FRAME_TYPES,
   MAX_INPUT_TEXT_LENGTH,
-  isClientFrameType,
   parseClientFrame,
 } from './client-frames.js';
 export type {
@@ -73,13 +71,11 @@ export type {
 } from './session-socket.js';
 export { twilioSignature, verifyTwilioSignature } from './twilio/signature.js';
 export type { TwilioParams, VerifyTwilioSignatureOptions } from './twilio/signature.js';
-export { escapeXml, twimlConnectStream } from './twilio/twiml.js';
+export { twimlConnectStream } from './twilio/twiml.js';
 export type { TwimlConnectStreamOptions } from './twilio/twiml.js';
 export {
   TWILIO_EVENTS,
-  TWILIO_MESSAGE_SCHEMAS,
   parseTwilioMessage,
-  twilioOutboundSchema,
 } from './twilio/messages.js';
 export type {
   TwilioEvent,
