@@ -23,7 +23,7 @@ export type { DeployConfig, DeployProfile } from './config/deploy-schema.js';
 export { CONFIG_PATH_VAR, ENV_PREFIX } from './config/env-overrides.js';
 export type { Environment } from './config/env-overrides.js';
 export type { FeatureFlagDefinition, FeaturesConfig } from './config/features-schema.js';
-export { deriveInstanceId } from './config/instance-id.js';
+export { deriveInstanceId, INSTANCE_ID_PATTERN } from './config/instance-id.js';
 export type { InstanceRuntime } from './config/instance-id.js';
 export { JWT_ALGORITHMS } from './config/jwt-keys.js';
 export type { JwtAlgorithm } from './config/jwt-keys.js';

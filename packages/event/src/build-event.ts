@@ -19,7 +19,7 @@ import type { EventType } from './event-types.js';
 import { DEFAULT_SEVERITIES } from './severity.js';
 import { traceparentProblem } from './traceparent.js';
 import { validationError, zodIssues } from './validation.js';
-import type { ValidationIssue } from './validation.js';
+import type { ValidationIssue } from '@prx-voice/types';
 import type { VoiceEvent } from './voice-event.js';
 
 /** Everything an event is made of; time and ID are given, never read from the environment. */

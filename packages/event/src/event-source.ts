@@ -1,9 +1,7 @@
 /** The CloudEvents `source` of a session's events. */
 import { VoiceError } from '@prx-voice/types';
 import type { SessionId } from '@prx-voice/types';
-
-/** What an instance id may contain (it appears in the `source` path). */
-export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+import { INSTANCE_ID_PATTERN } from '@prx-voice/core';
 
 const SOURCE = /^\/prx-voice\/([^/]+)\/sessions\/([^/]+)$/;
 

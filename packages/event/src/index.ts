@@ -31,12 +31,11 @@ export { AUDIO_DROP_REASONS } from './schemas/media.js';
 export { TTS_STOP_REASONS } from './schemas/tts.js';
 export { DEFAULT_SEVERITIES, defaultSeverity } from './severity.js';
 export { isTraceparent, traceparentProblem } from './traceparent.js';
-export { INSTANCE_ID_PATTERN, eventSource, parseEventSource } from './event-source.js';
+export { eventSource, parseEventSource } from './event-source.js';
 export type { AnyVoiceEvent, VoiceEvent, VoiceEventEnvelope } from './voice-event.js';
 export { buildEvent } from './build-event.js';
 export type { BuildEventInput } from './build-event.js';
 export { parseEnvelope, parseEvent } from './parse-event.js';
-export type { ValidationIssue } from './validation.js';
 export { createSessionEmitter } from './session-emitter.js';
 export type {
   EmitOptions,

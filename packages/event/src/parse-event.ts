@@ -9,7 +9,7 @@ import { isEventType } from './event-types.js';
 import { idSchema } from './schemas/common.js';
 import { traceparentProblem } from './traceparent.js';
 import { validationError, zodIssues } from './validation.js';
-import type { ValidationIssue } from './validation.js';
+import type { ValidationIssue } from '@prx-voice/types';
 import type { AnyVoiceEvent, VoiceEventEnvelope } from './voice-event.js';
 
 const envelopeSchema = z

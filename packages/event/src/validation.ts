@@ -1,12 +1,7 @@
 /** Turning validation problems into `VALIDATION_FAILED` errors that say what is wrong. */
 import type { z } from 'zod';
 import { VoiceError } from '@prx-voice/types';
-
-/** One problem: where (a dotted path, `(root)` for the whole value) and what. */
-export interface ValidationIssue {
-  readonly path: string;
-  readonly message: string;
-}
+import type { ValidationIssue } from '@prx-voice/types';
 
 /** The issues of a zod error, their paths prefixed by `prefix` (e.g. `data`). */
 export function zodIssues(error: z.ZodError, prefix?: string): ValidationIssue[] {

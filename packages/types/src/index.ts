@@ -10,7 +10,7 @@
 export { ERROR_CODES, ERROR_CODE_LIST, errorSpec, isErrorCode } from './error-codes.js';
 export type { ErrorCode, ErrorCodeSpec } from './error-codes.js';
 export { VoiceError } from './voice-error.js';
-export type { VoiceErrorBody, VoiceErrorOptions } from './voice-error.js';
+export type { ValidationIssue, VoiceErrorBody, VoiceErrorOptions } from './voice-error.js';
 export {
   ID_BODY_LENGTH,
   ID_PREFIXES,

@@ -13,6 +13,15 @@ export interface VoiceErrorOptions {
   readonly cause?: unknown;
 }
 
+/**
+ * One validation problem, as `VALIDATION_FAILED` details list them: where (a
+ * dotted path into the value) and what is wrong.
+ */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
 /** The wire form of an error, as the envelope's `error` field carries it. */
 export interface VoiceErrorBody {
   readonly code: ErrorCode;

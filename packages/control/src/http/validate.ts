@@ -6,19 +6,13 @@
  */
 import type { z } from 'zod';
 import { VoiceError } from '@prx-voice/types';
+import type { ValidationIssue } from '@prx-voice/types';
 import type { ControlContext } from './context.js';
 
 /** Where a validated value came from. */
 export type InputLocation = 'body' | 'query' | 'path';
 
-/** One validation problem as the error details list it. */
-export interface ValidationIssue {
-  /** Dotted path inside the location (`providers.asr`, `items.0`); empty for the whole value. */
-  readonly path: string;
-  readonly message: string;
-}
-
-/** The issues of a zod error, in the API's form. */
+/** The issues of a zod error, in the API's form (the path is empty for the whole value). */
 export function issuesOf(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((p) => String(p)).join('.'),

@@ -8,10 +8,7 @@ import { defaultConfig } from '@prx-voice/core';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createAdmissionService, createTenant } from '@prx-voice/policy';
-import {
-  MemoryCoordinationHub,
-  createMemoryCoordinator,
-} from '@prx-voice/storage';
+import { MemoryCoordinationHub, createMemoryCoordinator } from '@prx-voice/storage';
 import { createRedisCoordinator } from '@prx-voice/storage/redis';
 import type { Coordinator } from '@prx-voice/storage';
 import { openTestDatabase, randomKeyPrefix, redisTestTarget } from '@prx-voice/storage/testing';
