@@ -73,6 +73,7 @@ export type {
   CircuitBreakerOptions,
 } from './failover/circuit-breaker.js';
 export { findExecutable, probeExecutable, probeHttp, safeProbe } from './providers/health.js';
+export type { HttpProbe } from './providers/health.js';
 export {
   continuationRequest,
   createFailoverAgent,

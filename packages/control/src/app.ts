@@ -71,7 +71,7 @@ export interface ControlApp {
   /** Mounts route modules, in order. */
   mount(...modules: readonly RouteModule[]): void;
   /** The server's `upgrade` listener: the matching WebSocket route, else 404. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Closes every open WebSocket (shutdown). */
   closeSockets(code: number, reason: string): void;
   /** The OpenAPI 3.1 document of the routes registered so far. */

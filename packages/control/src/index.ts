@@ -20,6 +20,9 @@ export { createVoiceControl } from './voice-control.js';
 export type { VoiceControl, VoiceControlDeps } from './voice-control.js';
 export { API_BASE_PATH, createControlApp } from './app.js';
 export type { ControlApp, ControlDeps } from './app.js';
+export type { Authenticated, Authenticator, Credentials } from './auth/authenticator.js';
+export type { ControlApi } from './http/routes.js';
+export type { OpenApiInfo, RouteRegistry } from './http/openapi.js';
 export { routeTable } from './route-table.js';
 export type { RouteTableDeps } from './route-table.js';
 
@@ -33,18 +36,29 @@ export type {
 } from './http/socket-routes.js';
 export type { AuthMode, RouteDoc, RouteMethod } from './http/openapi.js';
 export { principalOf, tenantOf } from './http/context.js';
-export type { ControlContext, ControlEnv, ControlLogger } from './http/context.js';
+export type {
+  ControlContext,
+  ControlEnv,
+  ControlLogger,
+  ControlVariables,
+} from './http/context.js';
 export { ok } from './http/envelope.js';
 export type { Envelope, ErrorEnvelope, OkEnvelope } from './http/envelope.js';
 export { idSchema, timestampSchema } from './http/schemas.js';
 export { pageData, pageOptions, pageSchema, paginationQuerySchema } from './http/pagination.js';
 export type { PageData, PaginationQuery } from './http/pagination.js';
 export { IDEMPOTENCY_KEY_HEADER, withIdempotency } from './http/idempotency.js';
+export type { IdempotentResult } from './http/idempotency.js';
 export { checkPermission } from './auth/middleware.js';
 
 // Operations.
 export { createControlMetrics } from './metrics/control-metrics.js';
-export type { ControlMetrics, ControlMetricsOptions } from './metrics/control-metrics.js';
+export type {
+  ControlMetrics,
+  ControlMetricsOptions,
+  HttpObservation,
+  ProviderErrorObservation,
+} from './metrics/control-metrics.js';
 export { createReadiness } from './metrics/readiness.js';
 export type { ReadinessCheck, ReadinessProbe, ReadinessReport } from './metrics/readiness.js';
 
@@ -59,3 +73,5 @@ export type {
 } from './sessions/session-manager-types.js';
 export { TWILIO_STREAM_PATH, TWILIO_VOICE_PATH, twilioSettings } from './sessions/twilio.js';
 export type { TwilioSettings } from './sessions/twilio.js';
+export type { ProviderCheck, ProviderHealth } from './sessions/provider-health.js';
+export type { AutoProviderChoice } from './sessions/session-providers.js';

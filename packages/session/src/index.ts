@@ -24,6 +24,13 @@ export type { SentenceChunker, SentenceChunkerOptions } from './chunker.js';
 export { emitterSink } from './event-bridge.js';
 export { heardText, heardTextOf, wordCount } from './heard.js';
 export type {
+  AudioDropReason,
+  CancellingRun,
+  InterruptionModel,
+  PendingTurn,
+  RunModel,
+  SegmentModel,
+  TurnModel,
   SessionCommand,
   SessionInfo,
   SessionInput,

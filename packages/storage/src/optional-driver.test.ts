@@ -5,8 +5,10 @@ import { loadDriver } from './optional-driver.js';
 describe('loadDriver', () => {
   it('names the package to install when the driver is missing', async () => {
     const pkg = 'prx-voice-no-such-driver';
-    const err: unknown = await loadDriver(pkg, 'Redis coordination (storage.redis_url)', () =>
-      import(/* @vite-ignore */ pkg),
+    const err: unknown = await loadDriver(
+      pkg,
+      'Redis coordination (storage.redis_url)',
+      () => import(/* @vite-ignore */ pkg),
     ).catch((e: unknown) => e);
     expect(VoiceError.is(err)).toBe(true);
     const e = err as VoiceError;

@@ -47,11 +47,7 @@ export type {
   WireAudioFormatJson,
   WireEncoding,
 } from './audio-format.js';
-export {
-  CLIENT_FRAME_TYPES,
-  MAX_INPUT_TEXT_LENGTH,
-  parseClientFrame,
-} from './client-frames.js';
+export { CLIENT_FRAME_TYPES, MAX_INPUT_TEXT_LENGTH, parseClientFrame } from './client-frames.js';
 export type {
   ClientFrame,
   ClientFrameResult,
@@ -73,10 +69,7 @@ export { twilioSignature, verifyTwilioSignature } from './twilio/signature.js';
 export type { TwilioParams, VerifyTwilioSignatureOptions } from './twilio/signature.js';
 export { twimlConnectStream } from './twilio/twiml.js';
 export type { TwimlConnectStreamOptions } from './twilio/twiml.js';
-export {
-  TWILIO_EVENTS,
-  parseTwilioMessage,
-} from './twilio/messages.js';
+export { TWILIO_EVENTS, parseTwilioMessage } from './twilio/messages.js';
 export type {
   TwilioEvent,
   TwilioInboundMessage,
