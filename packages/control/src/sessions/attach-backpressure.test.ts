@@ -1,6 +1,7 @@
 /**
  * Outbound backpressure and dropped-frame accounting of the session WebSocket and the Twilio stream,
- * with a stand-in for the `ws` socket whose `bufferedAmount` the test sets.
+ * with a stand-in for the `ws` socket whose `bufferedAmount` the test sets; the Twilio stream's
+ * start deadline on the simulated clock.
  */
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,12 @@ import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
 import { createSessionManager } from './session-manager.js';
 import type { SessionManager } from './session-manager.js';
-import { TWILIO_MAX_BACKLOG_BYTES, attachTwilioStream, streamToken } from './twilio.js';
+import {
+  TWILIO_MAX_BACKLOG_BYTES,
+  TWILIO_START_DEADLINE_MS,
+  attachTwilioStream,
+  streamToken,
+} from './twilio.js';
 import { MAX_OUTBOUND_BACKLOG_MS, attachWebSocket } from './ws-attach.js';
 
 /** Just what attachWebSocket uses of a `ws` socket. */
@@ -219,5 +225,53 @@ describe('the session WebSocket under backpressure', () => {
       .filter((e) => e.prxsessionid === sid && e.type === 'prx.voice.media.audio_dropped')
       .map((e) => e.data as Record<string, unknown>);
     expect(dropped.reduce((n, d) => n + (d.duration_ms as number), 0)).toBe(750);
+  });
+});
+
+describe('the Twilio media stream before its start', () => {
+  const authToken = 'twilio-auth-token-for-tests';
+  const attach = (tenantSlug: string): FakeSocket => {
+    const ws = new FakeSocket();
+    attachTwilioStream(
+      {
+        manager,
+        clock: h.clock,
+        twilio: { authToken, tenant: tenantSlug, publicUrl: 'https://voice.example.com' },
+      },
+      ws as unknown as WebSocket,
+    );
+    return ws;
+  };
+
+  it('closes a connection that sends no valid start within the deadline with 4401', async () => {
+    const tenant = await h.tenant('growth');
+    const ws = attach(tenant.slug);
+    ws.emit('message', Buffer.from(createTwilioClientScript().connected()));
+    h.clock.advance(TWILIO_START_DEADLINE_MS - 1);
+    expect(ws.closed).toBeUndefined();
+    h.clock.advance(1);
+    expect(ws.closed).toEqual({ code: 4401, reason: 'no valid start in time' });
+  });
+
+  it('keeps a connection whose valid start arrives in time', async () => {
+    const tenant = await h.tenant('growth');
+    const sid = (await manager.create(tenant.id as TenantId, { channel: 'twilio' }))
+      .id as SessionId;
+    const ws = attach(tenant.slug);
+    const twilio = createTwilioClientScript({
+      customParameters: {
+        session_id: sid,
+        tenant_id: tenant.id,
+        stream_token: streamToken(authToken, sid),
+      },
+    });
+    ws.emit('message', Buffer.from(twilio.connected()));
+    h.clock.advance(TWILIO_START_DEADLINE_MS - 1);
+    ws.emit('message', Buffer.from(twilio.start()));
+    await settle();
+    h.clock.advance(TWILIO_START_DEADLINE_MS * 2);
+    expect(ws.closed).toBeUndefined();
+    ws.emit('close');
+    await settle();
   });
 });

@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { Clock, Config } from '@prx-voice/core';
+import type { Clock, Config, TimerHandle } from '@prx-voice/core';
 import {
   createTwilioMediaStream,
   twimlConnectStream,
@@ -148,6 +148,12 @@ async function voiceWebhook(c: ControlContext, deps: TwilioRouteDeps): Promise<R
  */
 export const TWILIO_MAX_BACKLOG_BYTES = 16_384;
 
+/**
+ * How long a media-stream connection may stay open without a valid `start` (one carrying
+ * a correct stream token) before it is closed with 4401.
+ */
+export const TWILIO_START_DEADLINE_MS = 10_000;
+
 /** Handles one upgraded connection to the media-stream path. */
 export function attachTwilioStream(
   deps: Pick<TwilioRouteDeps, 'manager' | 'clock' | 'twilio' | 'onError'>,
@@ -163,6 +169,15 @@ export function attachTwilioStream(
     },
   };
   let session: ReturnType<SessionManager['live']>;
+  // The socket is unauthenticated until a `start` carries a valid stream token.
+  let startDeadline: TimerHandle | undefined = deps.clock.setTimeout(() => {
+    startDeadline = undefined;
+    socket.close(4401, 'no valid start in time');
+  }, TWILIO_START_DEADLINE_MS);
+  const clearStartDeadline = (): void => {
+    if (startDeadline !== undefined) deps.clock.clearTimeout(startDeadline);
+    startDeadline = undefined;
+  };
   const stream = createTwilioMediaStream({
     socket,
     clock: deps.clock,
@@ -181,6 +196,7 @@ export function attachTwilioStream(
           timingSafeEqual(token, expected) &&
           isId('session', sid) &&
           isId('tenant', tenantId);
+        if (valid) clearStartDeadline();
         session = valid ? deps.manager.live(tenantId, sid) : undefined;
         if (session === undefined) {
           socket.close(valid ? 4404 : 4401, valid ? 'no such session' : 'bad stream token');
@@ -220,6 +236,7 @@ export function attachTwilioStream(
   // itself (1009 for a frame too big); without a listener the error would be thrown.
   ws.on('error', (err) => deps.onError?.(err));
   ws.on('close', () => {
+    clearStartDeadline();
     if (session !== undefined) {
       deps.manager.detach(session);
       session.actor.dispatch({ type: 'transport_closed' });
