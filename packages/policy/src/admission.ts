@@ -55,7 +55,11 @@ export interface AdmissionService {
   admit(req: {
     readonly tenant: AdmissionTenant;
     readonly sessionId: SessionId;
-    /** Called once if the slot is lost (heartbeats failed past its expiry): the session should end. */
+    /**
+     * Called once if the slot is lost for good: the session should end. Coordination loss
+     * (a Redis restart without its data, an outage) is ridden out: the slot is taken again
+     * when the coordinator answers, and the session goes on.
+     */
     readonly onLost?: (loss: LeaseLoss) => void;
   }): Promise<AdmissionResult>;
   /** Records usage as it is reported; usage already spent is never refused, only flagged. */
@@ -65,6 +69,9 @@ export interface AdmissionService {
   /** Sessions holding a slot of the tenant now. */
   liveSessions(tenantId: TenantId): Promise<number>;
 }
+
+/** The limit under which an admitted session's slot is taken again after coordination loss. */
+const REESTABLISH_LIMIT = 1_000_000;
 
 /** The coordination key of a tenant's concurrency slots. */
 export function concurrencyKey(tenantId: string): string {
@@ -166,6 +173,9 @@ export function createAdmissionService(opts: {
         holder: sessionId,
         ttlMs,
         expiresAt: result.lease.expiresAt,
+        // An admitted session takes its slot back whatever the count, so a restart of
+        // coordination never ends it (the tenant may briefly hold more than its limit).
+        reestablish: { limit: REESTABLISH_LIMIT },
         onLost: (loss) => onLost?.(loss),
       });
       let released = false;

@@ -17,6 +17,10 @@ function flaky(inner: Coordinator): { coordinator: Coordinator; setDown: (down: 
       down
         ? Promise.reject(new VoiceError('STORAGE_UNAVAILABLE', { message: 'simulated outage' }))
         : inner.renewLease(req),
+    acquireLease: (req) =>
+      down
+        ? Promise.reject(new VoiceError('STORAGE_UNAVAILABLE', { message: 'simulated outage' }))
+        : inner.acquireLease(req),
   };
   return {
     coordinator,
@@ -131,5 +135,92 @@ describe('createLeaseKeeper', () => {
     expect(() => createLeaseKeeper({ ...base, ttlMs: 0 })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }),
     );
+  });
+
+  describe('with reestablish (riding out coordination loss)', () => {
+    it('takes the lease again when the coordinator lost it, and keeps it', async () => {
+      const clock = new SimulatedClock();
+      const coordinator = createMemoryCoordinator({ clock });
+      await coordinator.acquireLease({ key: 'k', holder: 'h', ttlMs: 3_000 });
+      const lost = new Inbox<LeaseLoss>();
+      const retaken = new Inbox<string>();
+      const keeper = createLeaseKeeper({
+        coordinator,
+        clock,
+        key: 'k',
+        holder: 'h',
+        ttlMs: 3_000,
+        reestablish: { limit: 10 },
+        onLost: lost.push,
+        onReestablished: (lease) => retaken.push(lease.holder),
+      });
+      // The coordinator forgets the lease (a Redis restart without its data).
+      await coordinator.releaseLease('k', 'h');
+      clock.advance(1_000); // the renewal answers false: taken again
+      await retaken.until(1);
+      expect(keeper.state).toBe('keeping');
+      expect((await coordinator.listLeases('k')).map((l) => l.holder)).toEqual(['h']);
+      clock.advance(1_000); // renewed as usual afterwards
+      await Promise.resolve();
+      expect(lost.items).toHaveLength(0);
+      keeper.stop();
+    });
+
+    it('keeps trying through an outage longer than the lease, and takes it back when it ends', async () => {
+      const clock = new SimulatedClock();
+      const memory = createMemoryCoordinator({ clock });
+      const { coordinator, setDown } = flaky(memory);
+      await coordinator.acquireLease({ key: 'k', holder: 'h', ttlMs: 3_000 });
+      const lost = new Inbox<LeaseLoss>();
+      const errors = new Inbox<VoiceError>();
+      const retaken = new Inbox<number>();
+      const keeper = createLeaseKeeper({
+        coordinator,
+        clock,
+        key: 'k',
+        holder: 'h',
+        ttlMs: 3_000,
+        reestablish: { limit: 10 },
+        onLost: lost.push,
+        onRenewError: errors.push,
+        onReestablished: (lease) => retaken.push(lease.expiresAt),
+      });
+      setDown(true);
+      for (let i = 1; i <= 6; i++) {
+        clock.advance(1_000);
+        await errors.until(i);
+      }
+      expect(keeper.state).toBe('keeping');
+      expect(await memory.listLeases('k')).toEqual([]); // expired meanwhile
+      setDown(false);
+      clock.advance(1_000);
+      const [expiresAt] = await retaken.until(1);
+      expect(expiresAt).toBe(clock.now() + 3_000);
+      expect((await memory.listLeases('k')).map((l) => l.holder)).toEqual(['h']);
+      expect(lost.items).toHaveLength(0);
+      keeper.stop();
+    });
+
+    it('reports the loss when the key is full with others', async () => {
+      const clock = new SimulatedClock();
+      const coordinator = createMemoryCoordinator({ clock });
+      await coordinator.acquireLease({ key: 'k', holder: 'h', ttlMs: 3_000 });
+      const lost = new Inbox<LeaseLoss>();
+      const keeper = createLeaseKeeper({
+        coordinator,
+        clock,
+        key: 'k',
+        holder: 'h',
+        ttlMs: 3_000,
+        reestablish: { limit: 1 },
+        onLost: lost.push,
+      });
+      await coordinator.releaseLease('k', 'h');
+      await coordinator.acquireLease({ key: 'k', holder: 'other', ttlMs: 3_000 });
+      clock.advance(1_000);
+      const [loss] = await lost.until(1);
+      expect(loss).toEqual({ reason: 'expired' });
+      expect(keeper.state).toBe('lost');
+    });
   });
 });

@@ -37,6 +37,16 @@ export interface LeaseKeeperOptions {
   readonly onRenewed?: (lease: Lease) => void;
   /** Called when a renewal fails but the lease has not expired yet (it is retried). */
   readonly onRenewError?: (error: VoiceError) => void;
+  /**
+   * Ride out coordination loss: when a renewal answers false (the coordinator lost the
+   * lease, e.g. Redis restarted without its data) or fails past the expiry (an outage),
+   * take the lease again (with this `limit`) instead of reporting it lost, retrying every
+   * `renewEveryMs` until the coordinator answers. `onLost` is then called only when
+   * taking it again answers `full`.
+   */
+  readonly reestablish?: { readonly limit: number };
+  /** Called when the lease was taken again after a loss. */
+  readonly onReestablished?: (lease: Lease) => void;
 }
 
 /** A running renewal loop for one lease. */
@@ -83,6 +93,8 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   let state: LeaseKeeper['state'] = 'keeping';
   let expiresAt = options.expiresAt ?? clock.now() + ttlMs;
   let timer: TimerHandle | undefined;
+  // The lease was lost while `reestablish` is set: the next attempt takes it again.
+  let retaking = false;
 
   function halt(next: 'lost' | 'stopped'): boolean {
     if (state !== 'keeping') return false;
@@ -109,22 +121,47 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   function failed(error: unknown): void {
     const failure = VoiceError.from(error);
     const remaining = expiresAt - clock.now();
-    if (remaining <= 0) {
+    if (remaining <= 0 && options.reestablish === undefined) {
       lose({ reason: 'unreachable', error: failure });
       return;
     }
     options.onRenewError?.(failure);
-    schedule(Math.min(interval, remaining));
+    if (remaining <= 0) retaking = true;
+    schedule(remaining <= 0 ? interval : Math.min(interval, remaining));
+  }
+
+  function retake(limit: number): void {
+    const sentAt = clock.now();
+    void coordinator.acquireLease({ key, holder, ttlMs, limit }).then(
+      (result) => {
+        if (state !== 'keeping') return;
+        if (result.kind === 'full') {
+          lose({ reason: 'expired' });
+          return;
+        }
+        retaking = false;
+        options.onReestablished?.(result.lease);
+        renewed(sentAt);
+      },
+      (error: unknown) => {
+        if (state === 'keeping') failed(error);
+      },
+    );
   }
 
   function renew(): void {
     timer = undefined;
     if (state !== 'keeping') return;
+    if (retaking && options.reestablish !== undefined) {
+      retake(options.reestablish.limit);
+      return;
+    }
     const sentAt = clock.now();
     void coordinator.renewLease({ key, holder, ttlMs }).then(
       (ok) => {
         if (state !== 'keeping') return;
         if (ok) renewed(sentAt);
+        else if (options.reestablish !== undefined) retake(options.reestablish.limit);
         else lose({ reason: 'expired' });
       },
       (error: unknown) => {
