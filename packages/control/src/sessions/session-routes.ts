@@ -20,6 +20,7 @@ import type { RouteModule } from '../http/route-module.js';
 import type { DefineRoute } from '../http/routes.js';
 import type { SessionCommandName, SessionManager } from './session-manager.js';
 import { resumePosition, streamSessionEvents } from './sse.js';
+import { transcriptViewFor } from './transcript-redaction.js';
 import { attachWebSocket } from './ws-attach.js';
 import type { WsAttachDeps } from './ws-attach.js';
 
@@ -265,9 +266,9 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   define({
     method: 'get',
     path: '/sessions/{session_id}/turns',
-    summary: 'The recorded turns with transcripts and latency breakdown.',
+    summary: 'The recorded turns with transcripts and latency breakdown; needs transcript:read.',
     tags: TAGS,
-    permission: 'turn:read',
+    permission: 'transcript:read',
     params,
     query: paginationQuerySchema,
     response: pageSchema(turnView),
@@ -317,6 +318,8 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     path: '/sessions/{session_id}/events',
     summary:
       'Server-Sent Events: one CloudEvent per message, id = prxseq; resumes after Last-Event-ID or ?after_seq=.',
+    description:
+      'Without transcript:read every event is still sent, with its transcript fields (ASR text, agent text, TTS segment text, heard text, turn texts) replaced by "[redacted]".',
     tags: TAGS,
     permission: 'event:read',
     params,
@@ -346,6 +349,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
           afterSeq,
           live,
           signal: abort.signal,
+          view: transcriptViewFor(principalOf(c)),
           write: (m) => stream.writeSSE(m),
         });
       });

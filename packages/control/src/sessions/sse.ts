@@ -26,6 +26,8 @@ export async function streamSessionEvents(opts: {
   readonly live: boolean;
   readonly signal: AbortSignal;
   readonly write: SseWrite;
+  /** What the caller may see of each event (e.g. transcripts redacted); default: all of it. */
+  readonly view?: (event: AnyVoiceEvent) => AnyVoiceEvent;
 }): Promise<void> {
   // Subscribe before reading the log, so nothing emitted in between is missed.
   const sub = opts.live
@@ -39,7 +41,8 @@ export async function streamSessionEvents(opts: {
   const send = async (e: AnyVoiceEvent): Promise<boolean> => {
     if (e.prxseq <= last) return true;
     last = e.prxseq;
-    await opts.write({ id: String(e.prxseq), event: e.type, data: JSON.stringify(e) });
+    const shown = opts.view === undefined ? e : opts.view(e);
+    await opts.write({ id: String(e.prxseq), event: e.type, data: JSON.stringify(shown) });
     return !TERMINAL.has(e.type);
   };
   try {

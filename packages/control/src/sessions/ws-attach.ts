@@ -1,11 +1,13 @@
 /**
  * Attaches a client WebSocket to a live session: authentication (header or
  * `?token=`), RBAC, the session WebSocket protocol of the transport package,
- * audio both ways, the session's CloudEvents as text frames, and the close
- * codes of the protocol for every refusal.
+ * audio both ways, the session's CloudEvents as text frames (transcripts
+ * redacted without `transcript:read`), and the close codes of the protocol
+ * for every refusal.
  */
 import type { WebSocket } from 'ws';
 import type { Clock } from '@prx-voice/core';
+import type { AnyVoiceEvent } from '@prx-voice/event';
 import { authorize } from '@prx-voice/policy';
 import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/transport';
 import type { WireSocket } from '@prx-voice/transport';
@@ -13,6 +15,7 @@ import { VoiceError, isId } from '@prx-voice/types';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { SocketRequest } from '../http/socket-routes.js';
 import type { SessionManager } from './session-manager.js';
+import { redactTranscript, transcriptViewFor } from './transcript-redaction.js';
 
 /** What attaching needs. */
 export interface WsAttachDeps {
@@ -75,6 +78,7 @@ export async function attachWebSocket(
   // itself (1009 for a frame too big); without a listener the error would be thrown.
   ws.on('error', (err) => deps.onError?.(err));
   let session;
+  let view: (event: AnyVoiceEvent) => AnyVoiceEvent = redactTranscript;
   try {
     const id = request.params['session_id'];
     if (id === undefined || !isId('session', id)) throw new VoiceError('SESSION_NOT_FOUND');
@@ -85,6 +89,7 @@ export async function attachWebSocket(
     );
     if (authorize(principal, 'turn:create').kind === 'denied')
       throw new VoiceError('FORBIDDEN', { message: 'the credential may not talk to sessions' });
+    view = transcriptViewFor(principal);
     session = deps.manager.live(principal.tenantId, id);
     if (session === undefined) throw new VoiceError('SESSION_NOT_FOUND');
   } catch (err) {
@@ -179,7 +184,7 @@ export async function attachWebSocket(
       return;
     }
     try {
-      wire.sendEvent(event);
+      wire.sendEvent(view(event));
     } catch (err) {
       deps.onError?.(err);
     }
