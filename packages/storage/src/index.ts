@@ -57,6 +57,11 @@ export type {
 } from './db/repositories/billing.js';
 export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';
 export type {
+  AbandonedSessionEnd,
+  AbandonedSessionEnded,
+  SessionRecoveryRepository,
+} from './db/repositories/recovery.js';
+export type {
   IdempotencyBegin,
   IdempotencyKeyRef,
   IdempotencyRepository,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VoiceError, createSequentialIdGenerator } from '@prx-voice/types';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { SessionId, TenantId, TurnId } from '@prx-voice/types';
 import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
 import { createRepositories } from './repositories/index.js';
@@ -210,6 +210,63 @@ export function describeDatabaseContract(
           t.sessions.require('sess_01m7yzmhg1e008000000000000' as SessionId),
           'SESSION_NOT_FOUND',
         );
+      });
+    });
+
+    describe('session recovery', () => {
+      it('finds the owners of unended sessions and ends an abandoned one once, with its open turns', async () => {
+        const t = await newTenant();
+        const owned = async (instanceId: string, state: 'Idle' | 'Listening' | 'Closed') =>
+          t.sessions.create({
+            state,
+            channel: 'websocket',
+            direction: 'inbound',
+            language: 'en-US',
+            instanceId,
+          });
+        const a1 = await owned('rec-a', 'Listening');
+        now += 1;
+        const a2 = await owned('rec-a', 'Idle');
+        await owned('rec-a', 'Closed');
+        const b1 = await owned('rec-b', 'Listening');
+        const owners = (await repos.sessionRecovery.ownersOfUnended()).filter((o) =>
+          o.instanceId.startsWith('rec-'),
+        );
+        expect(owners).toEqual([
+          { instanceId: 'rec-a', sessions: 2 },
+          { instanceId: 'rec-b', sessions: 1 },
+        ]);
+        expect((await repos.sessionRecovery.unendedOf('rec-a', 10)).map((r) => r.id)).toEqual([
+          a1.id,
+          a2.id,
+        ]);
+        const open = await t.turns.create({
+          sessionId: a1.id as SessionId,
+          seq: 1,
+          inputKind: 'voice',
+        });
+        now += 5_000;
+        const end = { outcome: 'error', closeReason: 'instance_lost' };
+        const ended = await repos.sessionRecovery.endAbandoned(t.tenantId, a1.id as SessionId, end);
+        expect(ended?.before.state).toBe('Listening');
+        expect(ended?.after).toMatchObject({
+          state: 'Failed',
+          outcome: 'error',
+          close_reason: 'instance_lost',
+        });
+        expect(ended?.after.ended_at?.getTime()).toBe(now);
+        expect(ended?.failedTurns).toBe(1);
+        expect((await t.turns.get(open.id as TurnId))?.status).toBe('failed');
+        // A second recoverer finds it ended.
+        expect(
+          await repos.sessionRecovery.endAbandoned(t.tenantId, a1.id as SessionId, end),
+        ).toBeUndefined();
+        expect(
+          await repos.sessionRecovery.endAbandoned(t.tenantId, b1.id as SessionId, end),
+        ).toBeDefined();
+        expect((await repos.sessionRecovery.unendedOf('rec-a', 10)).map((r) => r.id)).toEqual([
+          a2.id,
+        ]);
       });
     });
 

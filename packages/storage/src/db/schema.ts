@@ -99,6 +99,8 @@ export interface IdempotencyRecordsTable {
   response: Json<unknown> | null;
   created_at: Timestamp;
   expires_at: Timestamp;
+  /** While `in_progress`: until when its request holds the key; `null`: until it expires. */
+  locked_until: Timestamp | null;
 }
 
 /** `audit_records`: the per-tenant hash-chained audit log. */

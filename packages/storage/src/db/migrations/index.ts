@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as idempotencyLease from './0002-idempotency-lease.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -7,4 +8,5 @@ import * as initial from './0001-initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-idempotency-lease': idempotencyLease,
 };

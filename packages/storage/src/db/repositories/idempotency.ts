@@ -5,13 +5,17 @@ import type { TenantContext } from './context.js';
 
 /** What beginning an idempotent request found. */
 export type IdempotencyBegin =
-  /** First use of the key: the caller does the work, then `complete`s (or `abandon`s). */
-  | { readonly kind: 'started' }
+  /**
+   * First use of the key, or a take-over of one whose request's lease ran out: the caller does
+   * the work, then `complete`s (or `abandon`s) with `lockedUntil`, the end of its lease (absent
+   * without `lockMs`).
+   */
+  | { readonly kind: 'started'; readonly lockedUntil?: Date }
   /** The same request was done before: send its stored response again. */
   | { readonly kind: 'replay'; readonly statusCode: number; readonly response: unknown }
   /** The key was used with a different request body. */
   | { readonly kind: 'conflict' }
-  /** The first request with this key is still being processed. */
+  /** The first request with this key is still being processed (its lease has not run out). */
   | { readonly kind: 'in_progress' };
 
 /** Identifies one idempotent request. */
@@ -21,16 +25,32 @@ export interface IdempotencyKeyRef {
   readonly key: string;
 }
 
+/** Which attempt at a key: the `lockedUntil` its `begin` returned (absent: any attempt). */
+export interface IdempotencyAttempt {
+  readonly lockedUntil?: Date | undefined;
+}
+
 /** A tenant's stored idempotent responses. */
 export interface IdempotencyRepository {
+  /**
+   * Claims the key for a request: `ttlMs` is how long the record is kept, `lockMs` how long
+   * the request holds the key while in progress (absent: until the record expires). A retry
+   * with the same body after the lease ran out takes the key over.
+   */
   begin(
-    ref: IdempotencyKeyRef & { readonly requestHash: string; readonly ttlMs: number },
+    ref: IdempotencyKeyRef & {
+      readonly requestHash: string;
+      readonly ttlMs: number;
+      readonly lockMs?: number | undefined;
+    },
   ): Promise<IdempotencyBegin>;
+  /** Stores the response; an attempt whose key was taken over stores nothing. */
   complete(
-    ref: IdempotencyKeyRef & { readonly statusCode: number; readonly response: unknown },
+    ref: IdempotencyKeyRef &
+      IdempotencyAttempt & { readonly statusCode: number; readonly response: unknown },
   ): Promise<void>;
   /** Forgets an unfinished request (it failed), so the client may retry with the same key. */
-  abandon(ref: IdempotencyKeyRef): Promise<void>;
+  abandon(ref: IdempotencyKeyRef & IdempotencyAttempt): Promise<void>;
 }
 
 /** Creates a tenant's idempotency repository. */
@@ -53,6 +73,10 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
         });
       }
       const at = nowDate(ctx);
+      const expiresAt = new Date(at.getTime() + ref.ttlMs);
+      const lockedUntil = ref.lockMs === undefined ? null : new Date(at.getTime() + ref.lockMs);
+      const started: IdempotencyBegin =
+        lockedUntil === null ? { kind: 'started' } : { kind: 'started', lockedUntil };
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           await db
@@ -64,10 +88,11 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
               request_hash: ref.requestHash,
               state: 'in_progress',
               created_at: at,
-              expires_at: new Date(at.getTime() + ref.ttlMs),
+              expires_at: expiresAt,
+              locked_until: lockedUntil,
             })
             .execute();
-          return { kind: 'started' };
+          return started;
         } catch (err) {
           if (!isUniqueViolation(err)) throw storageError(err, 'idempotency record');
         }
@@ -88,7 +113,19 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
         if (existing.state === 'completed' && existing.status_code !== null) {
           return { kind: 'replay', statusCode: existing.status_code, response: existing.response };
         }
-        return { kind: 'in_progress' };
+        const held = existing.locked_until;
+        if (held === null || held.getTime() > at.getTime()) return { kind: 'in_progress' };
+        // Its request's lease ran out (the process died): take the key over, exactly that attempt.
+        const taken = await db
+          .updateTable('idempotency_records')
+          .set({ created_at: at, expires_at: expiresAt, locked_until: lockedUntil })
+          .where('tenant_id', '=', tenantId)
+          .where('scope', '=', ref.scope)
+          .where('key', '=', ref.key)
+          .where('state', '=', 'in_progress')
+          .where('locked_until', '=', held)
+          .executeTakeFirst();
+        if (taken.numUpdatedRows > 0n) return started;
       }
       throw new VoiceError('CONFLICT', { message: `idempotency key ${ref.key} is contended` });
     },
@@ -103,6 +140,9 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
         .where('tenant_id', '=', tenantId)
         .where('scope', '=', ref.scope)
         .where('key', '=', ref.key)
+        .$if(ref.lockedUntil !== undefined, (q) =>
+          q.where('state', '=', 'in_progress').where('locked_until', '=', ref.lockedUntil ?? null),
+        )
         .execute();
     },
     async abandon(ref) {
@@ -112,6 +152,9 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
         .where('scope', '=', ref.scope)
         .where('key', '=', ref.key)
         .where('state', '=', 'in_progress')
+        .$if(ref.lockedUntil !== undefined, (q) =>
+          q.where('locked_until', '=', ref.lockedUntil ?? null),
+        )
         .execute();
     },
   };

@@ -16,6 +16,8 @@ import type { IdempotencyRepository } from './idempotency.js';
 import { incidentRepository } from './incidents.js';
 import type { IncidentRepository } from './incidents.js';
 import { recordingRepository } from './recordings.js';
+import { sessionRecoveryRepository } from './recovery.js';
+import type { SessionRecoveryRepository } from './recovery.js';
 import type { RecordingRepository } from './recordings.js';
 import { sessionRepository } from './sessions.js';
 import type { SessionRepository } from './sessions.js';
@@ -46,6 +48,8 @@ export interface Repositories {
   readonly apiKeyLookup: ApiKeyLookup;
   /** Platform-wide incidents (no tenant). */
   readonly platformIncidents: IncidentRepository;
+  /** Sessions whose instance is gone: finding and ending them (every tenant). */
+  readonly sessionRecovery: SessionRecoveryRepository;
   /** The repositories of one tenant; the tenant id is validated. */
   forTenant(tenantId: TenantId): TenantRepositories;
   /** Deletes expired idempotency records of every tenant; returns how many. */
@@ -69,6 +73,7 @@ export function createRepositories(opts: {
     tenants: tenantRepository(ctx),
     apiKeyLookup: apiKeyLookup(ctx),
     platformIncidents: incidentRepository(ctx, null),
+    sessionRecovery: sessionRecoveryRepository(ctx),
     forTenant(tenantId) {
       const t = { ...ctx, tenantId: parseId('tenant', tenantId) };
       return {

@@ -1,0 +1,119 @@
+/**
+ * Platform-level queries of session recovery: which instances own sessions
+ * that have not ended, and ending a session whose instance is gone — once,
+ * whoever tries, with its open turns, in one transaction.
+ */
+import type { Kysely } from 'kysely';
+import { TERMINAL_SESSION_STATES } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import type { Database, SessionRow } from '../schema.js';
+import type { NowSource } from '../support.js';
+
+/** How an abandoned session ends. */
+export interface AbandonedSessionEnd {
+  readonly outcome: string;
+  readonly closeReason: string;
+}
+
+/** What ending an abandoned session changed. */
+export interface AbandonedSessionEnded {
+  /** The session as it was before (its state, when it started). */
+  readonly before: SessionRow;
+  /** The session as ended. */
+  readonly after: SessionRow;
+  /** Open turns that were marked failed. */
+  readonly failedTurns: number;
+}
+
+/** Cross-tenant reads and the one write of recovery. */
+export interface SessionRecoveryRepository {
+  /** The instances owning sessions that have not ended, with how many each. */
+  ownersOfUnended(): Promise<{ readonly instanceId: string; readonly sessions: number }[]>;
+  /** Up to `limit` unended sessions owned by `instanceId`, oldest first. */
+  unendedOf(instanceId: string, limit: number): Promise<SessionRow[]>;
+  /**
+   * Ends a session that has not ended: state `Failed`, the outcome and reason
+   * given, `ended_at` now, its open turns `failed`; undefined when it had
+   * already ended (someone else got there first).
+   */
+  endAbandoned(
+    tenantId: TenantId,
+    sessionId: SessionId,
+    end: AbandonedSessionEnd,
+  ): Promise<AbandonedSessionEnded | undefined>;
+}
+
+/** Creates the recovery repository. */
+export function sessionRecoveryRepository(ctx: {
+  readonly db: Kysely<Database>;
+  readonly clock: NowSource;
+}): SessionRecoveryRepository {
+  const { db } = ctx;
+  const terminal = [...TERMINAL_SESSION_STATES];
+  return {
+    async ownersOfUnended() {
+      const rows = await db
+        .selectFrom('sessions')
+        .select(['instance_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('ended_at', 'is', null)
+        .where('state', 'not in', terminal)
+        .where('instance_id', 'is not', null)
+        .groupBy('instance_id')
+        .orderBy('instance_id')
+        .execute();
+      return rows.map((r) => ({ instanceId: r.instance_id ?? '', sessions: Number(r.n) }));
+    },
+    async unendedOf(instanceId, limit) {
+      return db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('instance_id', '=', instanceId)
+        .where('ended_at', 'is', null)
+        .where('state', 'not in', terminal)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+    },
+    async endAbandoned(tenantId, sessionId, end) {
+      const at = new Date(ctx.clock.now());
+      return db.transaction().execute(async (tx) => {
+        // Locks the row: of two instances recovering it, one ends it and the other sees it ended.
+        const before = await tx
+          .selectFrom('sessions')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', sessionId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (
+          before === undefined ||
+          before.ended_at !== null ||
+          terminal.includes(before.state as never)
+        )
+          return undefined;
+        const after = await tx
+          .updateTable('sessions')
+          .set({
+            state: 'Failed',
+            outcome: end.outcome,
+            close_reason: end.closeReason,
+            ended_at: at,
+            updated_at: at,
+          })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', sessionId)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const turns = await tx
+          .updateTable('turns')
+          .set({ status: 'failed', completed_at: at })
+          .where('tenant_id', '=', tenantId)
+          .where('session_id', '=', sessionId)
+          .where('status', '=', 'open')
+          .executeTakeFirst();
+        return { before, after, failedTurns: Number(turns.numUpdatedRows) };
+      });
+    },
+  };
+}
