@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { VoiceError } from '@prx-voice/types';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
-import { canonicalJson, requestHash, withIdempotency } from './idempotency.js';
+import { IDEMPOTENCY_LOCK_MS, canonicalJson, requestHash, withIdempotency } from './idempotency.js';
 import { parseJsonBody } from './validate.js';
 
 interface Env {
@@ -104,6 +104,41 @@ describe('withIdempotency', () => {
     open();
     expect((await first).status).toBe(201);
     expect((await post({ name: 'slow' }, 'k-3')).headers.get('Idempotent-Replayed')).toBe('true');
+  });
+
+  it('lets a retry take over a key whose first request never finished once its lease ran out', async () => {
+    let release: () => void = () => undefined;
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    // The first request takes the key and never finishes (as if its process had died).
+    const stuck = post({ name: 'crash' }, 'k-lease');
+    await inside;
+    entered = () => undefined;
+    gate = undefined;
+    h.clock.advance(IDEMPOTENCY_LOCK_MS - 1);
+    const early = await post({ name: 'crash' }, 'k-lease');
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as Env).error?.code).toBe('CONFLICT');
+    h.clock.advance(1);
+    const before = runs;
+    const retried = await post({ name: 'crash' }, 'k-lease');
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('Idempotent-Replayed')).toBeNull();
+    const taken = (await retried.json()) as Env;
+    expect(runs).toBe(before + 1);
+    const replayed = await post({ name: 'crash' }, 'k-lease');
+    expect(replayed.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(((await replayed.json()) as Env).data).toEqual(taken.data);
+    // Had the first request lived on, its late result replaces nothing.
+    release();
+    expect((await stuck).status).toBe(201);
+    const after = await post({ name: 'crash' }, 'k-lease');
+    expect(((await after.json()) as Env).data).toEqual(taken.data);
+    expect(runs).toBe(before + 2);
   });
 
   it('forgets a failed first attempt so a retry with the same key can succeed', async () => {

@@ -4,7 +4,8 @@
  * body gets the stored response again (a fresh `request_id`); another body is
  * 409 `IDEMPOTENCY_CONFLICT`; a repeat while the first still runs is 409
  * `CONFLICT` with `Retry-After: 1`; a failed first run is forgotten so a retry
- * can succeed.
+ * can succeed. A run holds its key for a lease ({@link IDEMPOTENCY_LOCK_MS}): a
+ * retry after it ran out (the process died mid-request) takes the key over and runs.
  */
 import { createHash } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -21,6 +22,8 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
 /** How long a key is remembered: 24 h. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a request in progress holds its key before a retry may take it over: 60 s. */
+export const IDEMPOTENCY_LOCK_MS = 60_000;
 
 /** What an idempotent handler produces: the success status and the envelope's `data`. */
 export interface IdempotentResult {
@@ -81,7 +84,13 @@ export function idempotencyKeyOf(c: ControlContext): string | undefined {
  */
 export async function withIdempotency(
   c: ControlContext,
-  opts: { readonly repos: Repositories; readonly scope: string; readonly ttlMs?: number },
+  opts: {
+    readonly repos: Repositories;
+    readonly scope: string;
+    readonly ttlMs?: number;
+    /** The lease of a run in progress (default {@link IDEMPOTENCY_LOCK_MS}). */
+    readonly lockMs?: number;
+  },
   handler: () => Promise<IdempotentResult>,
 ): Promise<Response> {
   const key = idempotencyKeyOf(c);
@@ -95,6 +104,7 @@ export async function withIdempotency(
     ...ref,
     requestHash: requestHash(await c.req.text()),
     ttlMs: opts.ttlMs ?? IDEMPOTENCY_TTL_MS,
+    lockMs: opts.lockMs ?? IDEMPOTENCY_LOCK_MS,
   });
   switch (begun.kind) {
     case 'replay': {
@@ -112,14 +122,16 @@ export async function withIdempotency(
     case 'started':
       break;
   }
+  // This run's attempt: if its lease ran out and a retry took the key over, it stores nothing.
+  const attempt = { ...ref, lockedUntil: begun.lockedUntil };
   let result: IdempotentResult;
   try {
     result = await handler();
   } catch (err) {
     // The handler's error is the one to report, even if forgetting the key fails too.
-    await store.abandon(ref).catch(() => undefined);
+    await store.abandon(attempt).catch(() => undefined);
     throw err;
   }
-  await store.complete({ ...ref, statusCode: result.status, response: result.data });
+  await store.complete({ ...attempt, statusCode: result.status, response: result.data });
   return ok(c, result.data, result.status);
 }

@@ -78,11 +78,11 @@ export function describeDatabaseContract(
       it('are recorded in the database and a second run applies nothing', async () => {
         const again = await migrateToLatest(handle.db);
         expect(again.applied).toEqual([]);
-        expect(again.current).toContain('0001-initial');
+        expect(again.current).toContain('0002-idempotency-lease');
         const rows = await sql<{
           name: string;
         }>`select name from kysely_migration order by name`.execute(handle.db);
-        expect(rows.rows.map((r) => r.name)).toEqual(['0001-initial']);
+        expect(rows.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-idempotency-lease']);
       });
 
       it('answers ping', async () => {
@@ -390,6 +390,51 @@ export function describeDatabaseContract(
           t.idempotency.begin({ scope: 's', key: '', requestHash: 'h', ttlMs: 1 }),
           'VALIDATION_FAILED',
         );
+      });
+
+      it('lets a retry take over a key whose request outlived its lease, and fences the old attempt off', async () => {
+        const t = await newTenant();
+        const ref = { scope: 'POST /sessions', key: 'k-lease' };
+        const begin = (requestHash = 'h1') =>
+          t.idempotency.begin({ ...ref, requestHash, ttlMs: 86_400_000, lockMs: 60_000 });
+        const first = await begin();
+        expect(first).toEqual({ kind: 'started', lockedUntil: new Date(now + 60_000) });
+        now += 59_999;
+        expect(await begin()).toEqual({ kind: 'in_progress' });
+        now += 1;
+        expect(await begin('h2')).toEqual({ kind: 'conflict' });
+        const second = await begin();
+        expect(second).toEqual({ kind: 'started', lockedUntil: new Date(now + 60_000) });
+        expect(await begin()).toEqual({ kind: 'in_progress' });
+        // The first attempt, had it lived on, neither stores its response nor frees the key.
+        const lockedUntil = (a: typeof first) => (a.kind === 'started' ? a.lockedUntil : undefined);
+        await t.idempotency.abandon({ ...ref, lockedUntil: lockedUntil(first) });
+        await t.idempotency.complete({
+          ...ref,
+          lockedUntil: lockedUntil(first),
+          statusCode: 500,
+          response: { stale: true },
+        });
+        expect(await begin()).toEqual({ kind: 'in_progress' });
+        await t.idempotency.complete({
+          ...ref,
+          lockedUntil: lockedUntil(second),
+          statusCode: 201,
+          response: { id: 'sess_y' },
+        });
+        now += 120_000;
+        expect(await begin()).toEqual({
+          kind: 'replay',
+          statusCode: 201,
+          response: { id: 'sess_y' },
+        });
+        // Without a lease (lockMs absent) a request holds its key until the record expires.
+        const held = { scope: 'POST /sessions', key: 'k-held' };
+        await t.idempotency.begin({ ...held, requestHash: 'h', ttlMs: 600_000 });
+        now += 599_999;
+        expect(
+          await t.idempotency.begin({ ...held, requestHash: 'h', ttlMs: 600_000, lockMs: 1 }),
+        ).toEqual({ kind: 'in_progress' });
       });
     });
 

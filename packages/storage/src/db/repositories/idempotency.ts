@@ -25,11 +25,6 @@ export interface IdempotencyKeyRef {
   readonly key: string;
 }
 
-/** Which attempt at a key: the `lockedUntil` its `begin` returned (absent: any attempt). */
-export interface IdempotencyAttempt {
-  readonly lockedUntil?: Date | undefined;
-}
-
 /** A tenant's stored idempotent responses. */
 export interface IdempotencyRepository {
   /**
@@ -44,13 +39,22 @@ export interface IdempotencyRepository {
       readonly lockMs?: number | undefined;
     },
   ): Promise<IdempotencyBegin>;
-  /** Stores the response; an attempt whose key was taken over stores nothing. */
+  /**
+   * Stores the response. With `lockedUntil` (what `begin` returned), only that attempt's: one
+   * whose key was taken over stores nothing.
+   */
   complete(
-    ref: IdempotencyKeyRef &
-      IdempotencyAttempt & { readonly statusCode: number; readonly response: unknown },
+    ref: IdempotencyKeyRef & {
+      readonly lockedUntil?: Date | undefined;
+      readonly statusCode: number;
+      readonly response: unknown;
+    },
   ): Promise<void>;
-  /** Forgets an unfinished request (it failed), so the client may retry with the same key. */
-  abandon(ref: IdempotencyKeyRef & IdempotencyAttempt): Promise<void>;
+  /**
+   * Forgets an unfinished request (it failed), so the client may retry with the same key; with
+   * `lockedUntil`, only that attempt.
+   */
+  abandon(ref: IdempotencyKeyRef & { readonly lockedUntil?: Date | undefined }): Promise<void>;
 }
 
 /** Creates a tenant's idempotency repository. */
@@ -130,7 +134,7 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
       throw new VoiceError('CONFLICT', { message: `idempotency key ${ref.key} is contended` });
     },
     async complete(ref) {
-      await db
+      let update = db
         .updateTable('idempotency_records')
         .set({
           state: 'completed',
@@ -139,23 +143,23 @@ export function idempotencyRepository(ctx: TenantContext): IdempotencyRepository
         })
         .where('tenant_id', '=', tenantId)
         .where('scope', '=', ref.scope)
-        .where('key', '=', ref.key)
-        .$if(ref.lockedUntil !== undefined, (q) =>
-          q.where('state', '=', 'in_progress').where('locked_until', '=', ref.lockedUntil ?? null),
-        )
-        .execute();
+        .where('key', '=', ref.key);
+      if (ref.lockedUntil !== undefined)
+        update = update
+          .where('state', '=', 'in_progress')
+          .where('locked_until', '=', ref.lockedUntil);
+      await update.execute();
     },
     async abandon(ref) {
-      await db
+      let remove = db
         .deleteFrom('idempotency_records')
         .where('tenant_id', '=', tenantId)
         .where('scope', '=', ref.scope)
         .where('key', '=', ref.key)
-        .where('state', '=', 'in_progress')
-        .$if(ref.lockedUntil !== undefined, (q) =>
-          q.where('locked_until', '=', ref.lockedUntil ?? null),
-        )
-        .execute();
+        .where('state', '=', 'in_progress');
+      if (ref.lockedUntil !== undefined)
+        remove = remove.where('locked_until', '=', ref.lockedUntil);
+      await remove.execute();
     },
   };
 }
