@@ -65,16 +65,29 @@ export async function startServer(
   });
   const { control, manager } = voice;
   const tls = config.server.tls;
+  const requestTimeout = config.server.request_timeout_ms;
+  // Bounds receiving a request (headers and body), not answering it: SSE streams and upgraded
+  // WebSockets stay open. Node checks the bounds every `connectionsCheckingInterval`.
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeout / 10)),
+  };
   const server = serve({
     fetch: control.app.fetch,
     port: config.server.port,
     hostname: config.server.host,
+    serverOptions: timeouts,
     // With `server.tls`, HTTPS (and so wss:// for the WebSockets upgraded on it).
     ...(tls === undefined
       ? {}
       : {
           createServer: createHttpsServer,
-          serverOptions: { cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) },
+          serverOptions: {
+            ...timeouts,
+            cert: readFileSync(tls.cert_file),
+            key: readFileSync(tls.key_file),
+          },
         }),
   });
   await new Promise<void>((resolve, reject) => {
