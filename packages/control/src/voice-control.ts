@@ -10,7 +10,7 @@ import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
-import type { IdGenerator } from '@prx-voice/types';
+import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
 import { createControlMetrics } from './metrics/control-metrics.js';
@@ -20,6 +20,8 @@ import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
+import { createSessionRecovery } from './sessions/recovery.js';
+import type { SessionRecovery } from './sessions/recovery.js';
 import { twilioSettings } from './sessions/twilio.js';
 
 /** What the composed control plane runs with. */
@@ -69,6 +71,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
   });
   const instanceId = config.deploy.instance_id;
+  // Created after the manager (it asks which sessions run here); the manager reaches it lazily.
+  let recovery: SessionRecovery | undefined;
   const manager = createSessionManager({
     config,
     clock,
@@ -88,6 +92,27 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       metrics.setLiveSessions(manager.liveCount);
     },
     onError: (err, context) => log(`${context}: ${message(err)}`),
+    recovery: {
+      isAlive: (owner) => recovery?.isAlive(owner) ?? Promise.resolve(true),
+      recover: (tenantId, id) => recovery?.recover(tenantId, id) ?? Promise.resolve(false),
+    },
+  });
+  recovery = createSessionRecovery({
+    coordinator,
+    repos,
+    clock,
+    ids,
+    instanceId,
+    bus,
+    log: eventLog,
+    isLive: (row) => manager.live(row.tenant_id as TenantId, row.id as SessionId) !== undefined,
+    ttlMs: config.deploy.instance_ttl_ms,
+    intervalMs: config.deploy.recovery_interval_ms,
+    onRecovered: (row) => {
+      metrics.sessionEnded('error');
+      log(`session ${row.id}: ended, its instance was lost`);
+    },
+    onError: (err, context) => log(`recovery: ${context}: ${message(err)}`),
   });
   const readiness = createReadiness({
     clock,
@@ -141,9 +166,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     async start() {
       await manager.start();
       manager.providerHealth.start();
+      await recovery?.start();
     },
     async shutdown() {
       const result = await manager.drain(config.server.shutdown_timeout_ms);
+      await recovery?.stop();
       control.closeSockets(1001, 'server shutting down');
       await eventLog.close();
       bus.close();

@@ -82,6 +82,14 @@ export interface SessionManagerDeps {
   readonly coordinator?: Coordinator;
   /** How often the configured providers are probed (default 30 s). */
   readonly healthCheckIntervalMs?: number;
+  /**
+   * Ends sessions whose instance was lost (see `createSessionRecovery`): a command for
+   * one ends it there (`end` then succeeds) instead of waiting for an owner that is gone.
+   */
+  readonly recovery?: {
+    isAlive(instanceId: string): Promise<boolean>;
+    recover(tenantId: TenantId, id: SessionId): Promise<boolean>;
+  };
   readonly onError?: (error: unknown, context: string) => void;
 }
 

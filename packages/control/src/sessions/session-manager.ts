@@ -63,6 +63,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     ...(deps.healthCheckIntervalMs === undefined ? {} : { intervalMs: deps.healthCheckIntervalMs }),
   });
   let accepting = true;
+  const startedAt = deps.clock.now();
   // Validated by the config schema to rates the engine supports.
   const rates = {
     input: deps.config.session.audio.input_rate as SampleRate,
@@ -81,20 +82,28 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   async function locate(
     tenantId: TenantId,
     id: SessionId,
-  ): Promise<LiveSession | { readonly owner: string }> {
+  ): Promise<LiveSession | { readonly owner: string; readonly lost: boolean }> {
     const s = find(tenantId, id);
     if (s !== undefined) return s;
     const row = await deps.repos.forTenant(tenantId).sessions.get(id);
     if (row === undefined)
       throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: id } });
     const ended = row.state === 'Closed' || row.state === 'Failed';
+    // Ours from before a restart: its process is gone.
+    if (
+      !ended &&
+      deps.recovery !== undefined &&
+      row.instance_id === deps.instanceId &&
+      row.created_at.getTime() < startedAt
+    )
+      return { owner: row.instance_id, lost: true };
     if (
       !ended &&
       router !== undefined &&
       row.instance_id !== null &&
       row.instance_id !== deps.instanceId
     )
-      return { owner: row.instance_id };
+      return { owner: row.instance_id, lost: false };
     throw new VoiceError('SESSION_STATE_CONFLICT', {
       message:
         row.state === 'Closed' || row.state === 'Failed'
@@ -107,6 +116,16 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   async function route(tenantId: TenantId, id: SessionId, command: RoutedCommand): Promise<void> {
     const found = await locate(tenantId, id);
     if ('owner' in found) {
+      const recovery = deps.recovery;
+      if (recovery !== undefined && (found.lost || !(await recovery.isAlive(found.owner)))) {
+        // Its instance is gone: the session ends here (failed, instance_lost); `end` succeeds.
+        await recovery.recover(tenantId, id);
+        if (command.kind === 'command' && command.command === 'end') return;
+        throw new VoiceError('SESSION_STATE_CONFLICT', {
+          message: 'the session has ended: the instance running it was lost',
+          details: { session_id: id, state: 'Failed' },
+        });
+      }
       await router?.forward(found.owner, tenantId, id, command);
       return;
     }

@@ -1,6 +1,7 @@
 /** The `deploy` section: profile, instance identity, region. */
 import { z } from 'zod';
 import { defaultInstanceId, INSTANCE_ID_PATTERN } from './instance-id.js';
+import { integerIn } from './schema-helpers.js';
 
 /** Deployment profiles: `embedded` (one process, local stores) or `production`. */
 export const DEPLOY_PROFILES = ['embedded', 'production'] as const;
@@ -21,6 +22,14 @@ export const deploySchema = z.strictObject({
     .string({ error: 'expected a region name such as eu-west-1' })
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a region name such as eu-west-1' })
     .optional(),
+  /**
+   * How long an instance's heartbeat lease lives (renewed every third of it): a
+   * crashed instance's sessions are ended by the survivors (reason `instance_lost`)
+   * once it has been missing this long again. 1000–300000, default 15000.
+   */
+  instance_ttl_ms: integerIn(1_000, 300_000).default(15_000),
+  /** How often an instance looks for sessions of lost instances: 500–300000, default 5000. */
+  recovery_interval_ms: integerIn(500, 300_000).default(5_000),
 });
 
 /** The validated `deploy` section. */
