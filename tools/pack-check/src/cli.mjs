@@ -31,6 +31,7 @@ import {
   SCOPE,
   exportEntries,
   internalClosure,
+  missingPackage,
   optionalPeers,
   tail,
   unresolvedSpecifiers,
@@ -140,23 +141,44 @@ async function check(pkg, byName, work) {
 
   const entries = [];
   const problems = [];
-  for (const entry of exportEntries(pkg.manifest)) {
+  const ownPeers = optionalPeers(pkg.manifest);
+  /** Entries that need one of the package's optional peers: imported again once it is installed. */
+  const needing = [];
+  const importEntry = async (/** @type {{ specifier: string, subpath: string }} */ entry) => {
     const r = await run(
       process.execPath,
       ['--input-type=module', '-e', IMPORT, entry.specifier],
       dir,
     );
-    if (r.code !== 0) problems.push(`import('${entry.specifier}') failed:\n${tail(r.stderr)}`);
-    else
-      entries.push(
-        `${entry.subpath} (${r.stdout.trim()} export${r.stdout.trim() === '1' ? '' : 's'})`,
-      );
+    const count = r.stdout.trim();
+    return { r, label: `${entry.subpath} (${count} export${count === '1' ? '' : 's'})` };
+  };
+  for (const entry of exportEntries(pkg.manifest)) {
+    const { r, label } = await importEntry(entry);
+    const missing = r.code === 0 ? undefined : missingPackage(r.stderr);
+    if (missing !== undefined && ownPeers.includes(missing)) needing.push({ entry, peer: missing });
+    else if (r.code !== 0) problems.push(`import('${entry.specifier}') failed:\n${tail(r.stderr)}`);
+    else entries.push(label);
     for (const types of entry.types) {
       if (!existsSync(join(dir, 'node_modules', pkg.name, types))) {
         problems.push(
           `${entry.specifier}: its types file ${types} is not in the installed package`,
         );
       }
+    }
+  }
+  if (needing.length > 0 && problems.length === 0) {
+    // An entry for an optional driver: it must work once that driver is installed.
+    const peers = [...new Set(needing.map((n) => n.peer))];
+    const specs = peers.map((p) => `${p}@${pkg.manifest.peerDependencies?.[p] ?? 'latest'}`);
+    const add = await run('npm', ['install', ...flags, '--no-save', ...specs], dir);
+    if (add.code !== 0)
+      problems.push(`npm install ${specs.join(' ')} failed:\n${tail(add.stderr)}`);
+    for (const { entry, peer } of needing) {
+      const { r, label } = await importEntry(entry);
+      if (r.code !== 0)
+        problems.push(`import('${entry.specifier}') with ${peer} failed:\n${tail(r.stderr)}`);
+      else entries.push(`${label.slice(0, -1)}, with optional peer ${peer})`);
     }
   }
   if (entries.length === 0 && problems.length === 0) problems.push('no entries to import');

@@ -118,3 +118,16 @@ export function tail(text, n = 12) {
     .slice(-n)
     .join('\n');
 }
+
+/**
+ * The package Node could not find, from an import's stderr (`Cannot find package 'x'`), or
+ * undefined when the failure was something else.
+ * @param {string} stderr @returns {string | undefined}
+ */
+export function missingPackage(stderr) {
+  const m =
+    /ERR_MODULE_NOT_FOUND[\s\S]*?Cannot find package '([^']+)'|Cannot find package '([^']+)'[\s\S]*?ERR_MODULE_NOT_FOUND/.exec(
+      stderr,
+    );
+  return m?.[1] ?? m?.[2];
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   exportEntries,
   internalClosure,
+  missingPackage,
   optionalPeers,
   runtimeDependencies,
   tail,
@@ -120,5 +121,21 @@ describe('exportEntries', () => {
 describe('tail', () => {
   it('keeps the last non-blank lines', () => {
     expect(tail('a\n\nb\nc\n\n', 2)).toBe('b\nc');
+  });
+});
+
+describe('missingPackage', () => {
+  it('names the package an import could not find, and nothing for other failures', () => {
+    const stderr = `node:internal/modules/esm/resolve:873
+Error [ERR_MODULE_NOT_FOUND]: Cannot find package 'ioredis' imported from /tmp/x/node_modules/@prx-voice/storage/dist/coordination/redis-coordinator.js`;
+    expect(missingPackage(stderr)).toBe('ioredis');
+    expect(
+      missingPackage(
+        "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '@aws-sdk/client-s3' imported from x",
+      ),
+    ).toBe('@aws-sdk/client-s3');
+    expect(
+      missingPackage('SyntaxError: The requested module does not provide an export named x'),
+    ).toBeUndefined();
   });
 });
