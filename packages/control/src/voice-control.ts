@@ -24,6 +24,9 @@ import { createSessionRecovery } from './sessions/recovery.js';
 import type { SessionRecovery } from './sessions/recovery.js';
 import { twilioSettings } from './sessions/twilio.js';
 
+/** How long readiness waits for each dependency before counting it as failed, ms. */
+const READINESS_TIMEOUT_MS = 800;
+
 /** What the composed control plane runs with. */
 export interface VoiceControlDeps {
   readonly config: Config;
@@ -116,6 +119,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   });
   const readiness = createReadiness({
     clock,
+    // A dependency that hangs (Redis paused) is a prompt 503, within a probe's usual 1 s timeout.
+    timeoutMs: READINESS_TIMEOUT_MS,
     probes: {
       database: deps.pingDatabase,
       coordination: () => coordinator.ping(),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultProviders } from '@prx-voice/adapter';
-import { defaultConfig } from '@prx-voice/core';
+import { defaultConfig, parseConfig } from '@prx-voice/core';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
@@ -135,6 +135,44 @@ describe('session manager', () => {
     await expect(manager.create(t, { channel: 'websocket' })).resolves.toMatchObject({
       state: 'Idle',
     });
+  });
+
+  it('runs at most limits.max_sessions_per_instance sessions: OVERLOADED with a retry hint, concurrent creations counted', async () => {
+    const config = parseConfig({ limits: { max_sessions_per_instance: 2 } });
+    const small = createSessionManager({
+      config,
+      clock,
+      ids,
+      repos: db.repos,
+      admission,
+      providers: defaultProviders({ clock }),
+      bus,
+      log: createEventLog({ repos: db.repos, clock, onError: () => undefined }),
+      instanceId: 'test-small',
+    });
+    const t = await tenant('enterprise');
+    // Three at once: two are admitted, the third is refused before anything is admitted.
+    const results = await Promise.allSettled(
+      [0, 1, 2].map(() => small.create(t, { channel: 'websocket' })),
+    );
+    const admitted = results.filter((r) => r.status === 'fulfilled');
+    expect(admitted).toHaveLength(2);
+    const refused = results.find((r) => r.status === 'rejected');
+    const err = (refused as PromiseRejectedResult).reason as VoiceError;
+    expect(err.code).toBe('OVERLOADED');
+    expect(err.status).toBe(503);
+    expect(err.details).toMatchObject({ max_sessions_per_instance: 2, retry_after_ms: 5_000 });
+    expect(await admission.liveSessions(t)).toBe(2);
+    await settle();
+    const first = (admitted[0] as PromiseFulfilledResult<{ id: string }>).value.id as SessionId;
+    await small.command(t, first, 'end');
+    await settle();
+    await expect(small.create(t, { channel: 'websocket' })).resolves.toMatchObject({
+      state: 'Idle',
+    });
+    const drained = small.drain(0);
+    await settle(10);
+    await drained;
   });
 
   it('lets one client attach at a time and rejects unknown providers before admission', async () => {

@@ -195,7 +195,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     body: createSessionBody,
     response: sessionView,
     status: 201,
-    errors: ['QUOTA_EXCEEDED', 'IDEMPOTENCY_CONFLICT'],
+    errors: ['QUOTA_EXCEEDED', 'OVERLOADED', 'IDEMPOTENCY_CONFLICT'],
     handler: (c, { body }) =>
       withIdempotency(c, { repos, scope: 'POST /sessions' }, async () => {
         const row = await manager.create(tenant(c), {

@@ -1,0 +1,204 @@
+/**
+ * Starting one session: providers chosen and their options checked before
+ * anything is admitted, admission through policy, the row, the session's
+ * events and budget governor, and its actor, registered as live.
+ */
+import type { FallbackNotice } from '@prx-voice/adapter';
+import type { SampleRate } from '@prx-voice/media';
+import { limitsOfTenant } from '@prx-voice/policy';
+import {
+  createSessionActor,
+  emitterSink,
+  repositoryPersistence,
+  settingsFromConfig,
+} from '@prx-voice/session';
+import type { SessionOutput } from '@prx-voice/session';
+import type { SessionRow } from '@prx-voice/storage';
+import { VoiceError } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
+import type { ProbedKind } from './provider-health.js';
+import { createSessionEvents } from './session-events.js';
+import type {
+  CreateSessionRequest,
+  LiveSession,
+  SessionManagerDeps,
+} from './session-manager-types.js';
+import { sessionProviders, validateProviderOptions } from './session-providers.js';
+import type { BreakerPool } from './session-providers.js';
+
+/** Output of a session no client is attached to. */
+export const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
+
+/** What starting a session works with: the manager's deps and its registries. */
+export interface StartContext {
+  readonly deps: SessionManagerDeps;
+  readonly pick: (kind: ProbedKind, id: string | undefined) => string;
+  readonly pickVad: (id: string | undefined) => string;
+  readonly breakers: BreakerPool;
+  readonly rates: { readonly input: SampleRate; readonly output: SampleRate };
+  /** Live sessions of the instance, by id. */
+  readonly live: Map<string, LiveSession>;
+  /** Ended sessions still metering their last usage and giving their slot back. */
+  readonly finishing: Set<Promise<void>>;
+}
+
+/** Starts a session (see the module's description). */
+export async function startSession(
+  ctx: StartContext,
+  tenantId: TenantId,
+  request: CreateSessionRequest,
+): Promise<SessionRow> {
+  const { deps, pick, pickVad, breakers, rates, live, finishing } = ctx;
+  const repos = deps.repos.forTenant(tenantId);
+  const tenant = await deps.repos.tenants.get(tenantId);
+  if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
+  const cfg = deps.config;
+  const providers = {
+    asr: pick('asr', request.providers?.asr),
+    agent: pick('agent', request.providers?.agent),
+    tts: pick('tts', request.providers?.tts),
+    vad: pickVad(request.providers?.vad),
+  };
+  const sessionId = deps.ids.next('session');
+  // Fallbacks are reported through the session's emitter, which exists only after admission.
+  const fallbacks: { emit?: (notice: FallbackNotice) => void } = {};
+  // Unknown providers are a client error before anything is admitted.
+  const resolved = sessionProviders({
+    config: cfg,
+    registry: deps.providers,
+    clock: deps.clock,
+    breakers,
+    chosen: providers,
+    onFallback: (notice) => fallbacks.emit?.(notice),
+  });
+  // Options every provider of each chain gets: the configured ones under the request's.
+  const providerOptions = {
+    asr: { ...cfg.adapters.asr.options, ...request.providerOptions?.asr },
+    agent: { ...cfg.adapters.agent.options, ...request.providerOptions?.agent },
+    tts: { ...cfg.adapters.tts.options, ...request.providerOptions?.tts },
+  };
+  // Invalid options are a client error before anything is admitted, not a session that fails.
+  validateProviderOptions({
+    registry: deps.providers,
+    chains: resolved.chains,
+    options: providerOptions,
+    origin: (kind) =>
+      request.providerOptions?.[kind] === undefined
+        ? { location: 'config', path: `adapters.${kind}.options` }
+        : { location: 'body', path: `provider_options.${kind}` },
+  });
+  const admitted = await deps.admission.admit({
+    tenant,
+    sessionId,
+    onLost: () => live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'error' }),
+  });
+  if (admitted.kind === 'denied') {
+    throw new VoiceError('QUOTA_EXCEEDED', {
+      message: admitted.message,
+      details: {
+        reason: admitted.reason,
+        ...(admitted.retryAfterMs === null ? {} : { retry_after_ms: admitted.retryAfterMs }),
+      },
+    });
+  }
+  const language = request.language ?? cfg.session.default_language;
+  let row: SessionRow;
+  try {
+    row = await repos.sessions.create({
+      id: sessionId,
+      state: 'Idle',
+      channel: request.channel,
+      direction: 'inbound',
+      language,
+      providers,
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      instanceId: deps.instanceId,
+    });
+  } catch (err) {
+    await admitted.lease.release();
+    throw err;
+  }
+  const limits = limitsOfTenant(tenant);
+  const settings = settingsFromConfig(
+    cfg.session,
+    {
+      channel: request.channel,
+      direction: 'inbound',
+      language,
+      providers,
+      audio: {
+        input: { encoding: 'pcm16', sample_rate: rates.input, channels: 1 },
+        output: { encoding: 'pcm16', sample_rate: rates.output, channels: 1 },
+      },
+    },
+    {
+      maxSessionDurationS: limits.maxSessionDurationS,
+      ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
+    },
+  );
+  const {
+    emitter,
+    governor: sessionGovernor,
+    reportFallback,
+  } = createSessionEvents({
+    deps,
+    tenant,
+    tenantId,
+    sessionId,
+    limits,
+    end: (detail) =>
+      live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'quota_exceeded', detail }),
+  });
+  fallbacks.emit = reportFallback;
+  const session: LiveSession = {
+    id: sessionId,
+    tenantId,
+    lease: admitted.lease,
+    emitter,
+    chains: resolved.chains,
+    providerOptions,
+    output: DISCARD,
+    attached: false,
+    actor: createSessionActor({
+      sessionId,
+      tenantId,
+      settings,
+      clock: deps.clock,
+      newId: (kind) => deps.ids.next(kind),
+      providers: resolved,
+      providerOptions,
+      audio: { inputRate: rates.input, outputRate: rates.output, language },
+      vad: {
+        threshold: cfg.adapters.vad.threshold,
+        minSpeechMs: cfg.adapters.vad.min_speech_ms,
+        minSilenceMs: cfg.adapters.vad.min_silence_ms,
+        maxDipMs: cfg.adapters.vad.max_dip_ms,
+        minVolume: cfg.adapters.vad.min_volume,
+      },
+      output: {
+        sendAudio: (frame, info) => session.output.sendAudio(frame, info),
+        clear: () => session.output.clear(),
+        segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
+      },
+      onEvent: emitterSink(emitter),
+      persistence: repositoryPersistence(repos, sessionId, deps.clock),
+      onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
+      onClosed: (outcome) => {
+        live.delete(sessionId);
+        // The budgets are updated before the slot is given back.
+        const finished = sessionGovernor
+          .close()
+          .then(() => admitted.lease.release())
+          .catch((err: unknown) => deps.onError?.(err, 'lease release'))
+          .finally(() => finishing.delete(finished));
+        finishing.add(finished);
+        deps.onSessionEnded?.(outcome);
+      },
+    }),
+  };
+  live.set(sessionId, session);
+  session.actor.start();
+  sessionGovernor.start();
+  deps.onSessionStarted?.();
+  return row;
+}
