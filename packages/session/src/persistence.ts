@@ -6,7 +6,8 @@ import type { SessionPersistence } from './actor-types.js';
 /**
  * Session persistence through storage's tenant-scoped repositories: the
  * session row follows the state, each turn is recorded when it starts and
- * completed with its texts and latency breakdown. Writes run one after
+ * completed with its texts and latency breakdown (and the session's turn count, in
+ * the same transaction). Writes run one after
  * another in command order, so a turn is never completed before it exists.
  */
 export function repositoryPersistence(
@@ -67,7 +68,6 @@ export function repositoryPersistence(
               : { voiceToVoiceMs: Math.round(c.latency.voice_to_voice_ms) }),
           },
         });
-        await repos.sessions.incrementTurnCount(sessionId);
       }),
     idle: () => chain,
   };

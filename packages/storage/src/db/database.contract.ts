@@ -297,6 +297,26 @@ export function describeDatabaseContract(
           latency_voice_to_voice_ms: 525,
           assistant_text: 'It is sunny',
         });
+        // The session's count moved with it, once: completing again does not count twice.
+        expect((await t.sessions.require(sid)).turn_count).toBe(1);
+        const again = await t.turns.complete(second.id as never, {
+          status: 'interrupted',
+          assistantText: 'It is sunny',
+          assistantTextGenerated: 'It is sunny and warm today.',
+          interrupted: true,
+          latency: {},
+        });
+        expect(again?.status).toBe('interrupted');
+        expect((await t.sessions.require(sid)).turn_count).toBe(1);
+        expect(
+          await t.turns.complete('turn_01m7yzmhg1e008000000000000' as never, {
+            status: 'completed',
+            assistantText: '',
+            assistantTextGenerated: '',
+            interrupted: false,
+            latency: {},
+          }),
+        ).toBeUndefined();
         const page = await t.turns.listBySession(sid, { limit: 1 });
         expect(page.items.map((r) => r.seq)).toEqual([1]);
         const next = await t.turns.listBySession(sid, { limit: 1, cursor: page.nextCursor });

@@ -46,6 +46,10 @@ export interface TurnCompletion {
 /** A tenant's turns. */
 export interface TurnRepository {
   create(turn: NewTurn): Promise<TurnRow>;
+  /**
+   * Completes a turn and, the first time it leaves `open`, adds one to its session's
+   * `turn_count` — in one transaction.
+   */
   complete(id: TurnId, completion: TurnCompletion): Promise<TurnRow | undefined>;
   get(id: TurnId): Promise<TurnRow | undefined>;
   /** In order of `seq`. */
@@ -81,25 +85,46 @@ export function turnRepository(ctx: TenantContext): TurnRepository {
       }
     },
     async complete(id, c) {
-      return db
-        .updateTable('turns')
-        .set({
-          status: c.status,
-          ...(c.userText === undefined ? {} : { user_text: c.userText }),
-          assistant_text: c.assistantText,
-          assistant_text_generated: c.assistantTextGenerated,
-          interrupted: c.interrupted,
-          latency_asr_ms: c.latency.asrMs ?? null,
-          latency_agent_first_token_ms: c.latency.agentFirstTokenMs ?? null,
-          latency_tts_first_audio_ms: c.latency.ttsFirstAudioMs ?? null,
-          latency_first_audio_sent_ms: c.latency.firstAudioSentMs ?? null,
-          latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
-          completed_at: nowDate(ctx),
-        })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      const at = nowDate(ctx);
+      // The turn and its session's count move together: a crash leaves both or neither.
+      return db.transaction().execute(async (tx) => {
+        const before = await tx
+          .selectFrom('turns')
+          .select(['status', 'session_id'])
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (before === undefined) return undefined;
+        const row = await tx
+          .updateTable('turns')
+          .set({
+            status: c.status,
+            ...(c.userText === undefined ? {} : { user_text: c.userText }),
+            assistant_text: c.assistantText,
+            assistant_text_generated: c.assistantTextGenerated,
+            interrupted: c.interrupted,
+            latency_asr_ms: c.latency.asrMs ?? null,
+            latency_agent_first_token_ms: c.latency.agentFirstTokenMs ?? null,
+            latency_tts_first_audio_ms: c.latency.ttsFirstAudioMs ?? null,
+            latency_first_audio_sent_ms: c.latency.firstAudioSentMs ?? null,
+            latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
+            completed_at: at,
+          })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (before.status === 'open') {
+          await tx
+            .updateTable('sessions')
+            .set((eb) => ({ turn_count: eb('turn_count', '+', 1), updated_at: at }))
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', before.session_id)
+            .execute();
+        }
+        return row;
+      });
     },
     async get(id) {
       return db
