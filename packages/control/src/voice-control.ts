@@ -21,7 +21,6 @@ import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { createSessionRecovery } from './sessions/recovery.js';
-import type { SessionRecovery } from './sessions/recovery.js';
 import { twilioSettings } from './sessions/twilio.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
@@ -74,8 +73,6 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
   });
   const instanceId = config.deploy.instance_id;
-  // Created after the manager (it asks which sessions run here); the manager reaches it lazily.
-  let recovery: SessionRecovery | undefined;
   const manager = createSessionManager({
     config,
     clock,
@@ -95,12 +92,13 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       metrics.setLiveSessions(manager.liveCount);
     },
     onError: (err, context) => log(`${context}: ${message(err)}`),
+    // Recovery is created below (it asks the manager which sessions run here).
     recovery: {
-      isAlive: (owner) => recovery?.isAlive(owner) ?? Promise.resolve(true),
-      recover: (tenantId, id) => recovery?.recover(tenantId, id) ?? Promise.resolve(false),
+      isAlive: (owner) => recovery.isAlive(owner),
+      recover: (tenantId, id) => recovery.recover(tenantId, id),
     },
   });
-  recovery = createSessionRecovery({
+  const recovery = createSessionRecovery({
     coordinator,
     repos,
     clock,
@@ -171,11 +169,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     async start() {
       await manager.start();
       manager.providerHealth.start();
-      await recovery?.start();
+      await recovery.start();
     },
     async shutdown() {
       const result = await manager.drain(config.server.shutdown_timeout_ms);
-      await recovery?.stop();
+      await recovery.stop();
       control.closeSockets(1001, 'server shutting down');
       await eventLog.close();
       bus.close();

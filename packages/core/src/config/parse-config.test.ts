@@ -50,6 +50,7 @@ describe('defaultConfig', () => {
       max_delay_ms: 1_500,
       speculative: true,
     });
+    expect(config.session.audio).toEqual({ input_rate: 16000, output_rate: 24000 });
     expect(config.session).toMatchObject({
       max_duration_s: 3_600,
       max_turns: 200,
@@ -76,7 +77,12 @@ describe('defaultConfig', () => {
     expect(config.limits.max_body_bytes).toBe(1_048_576);
     expect(config.limits.max_ws_frame_bytes).toBe(262_144);
     expect(config.features).toEqual({});
-    expect(config.deploy).toEqual({ profile: 'embedded', instance_id: 'voice-7f9c-4242' });
+    expect(config.deploy).toEqual({
+      profile: 'embedded',
+      instance_id: 'voice-7f9c-4242',
+      instance_ttl_ms: 15_000,
+      recovery_interval_ms: 5_000,
+    });
   });
 
   it('returns a fresh object each call', () => {

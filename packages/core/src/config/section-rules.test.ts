@@ -323,3 +323,22 @@ describe('limits, logging, features, deploy', () => {
     ).toEqual(['deploy.profile', 'deploy.instance_id', 'deploy.region']);
   });
 });
+
+describe('session audio and deploy recovery', () => {
+  it('takes only the rates the engine runs at', () => {
+    expect(keysOf({ session: { audio: { input_rate: 8000, output_rate: 48000 } } })).toEqual([]);
+    const issues = issuesOf({ session: { audio: { input_rate: 24000, output_rate: 22050 } } });
+    expect(issues.map((i) => [i.key, i.expected])).toEqual([
+      ['session.audio.input_rate', 'expected one of 8000, 16000'],
+      ['session.audio.output_rate', 'expected one of 8000, 16000, 24000, 48000'],
+    ]);
+  });
+
+  it('bounds the heartbeat lifetime and the sweep interval', () => {
+    expect(keysOf({ deploy: { instance_ttl_ms: 1_000, recovery_interval_ms: 500 } })).toEqual([]);
+    expect(keysOf({ deploy: { instance_ttl_ms: 999, recovery_interval_ms: 300_001 } })).toEqual([
+      'deploy.instance_ttl_ms',
+      'deploy.recovery_interval_ms',
+    ]);
+  });
+});
