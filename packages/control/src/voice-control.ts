@@ -64,7 +64,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const { config, clock, ids, repos, coordinator, log } = deps;
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
   const admission = createAdmissionService({ coordinator, clock });
-  const metrics = createControlMetrics();
+  const region = config.deploy.region;
+  const metrics = createControlMetrics(region === undefined ? {} : { labels: { region } });
   const bus = createEventBus();
   const eventLog = createEventLog({
     repos,

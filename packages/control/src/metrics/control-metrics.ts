@@ -59,6 +59,8 @@ export interface ProviderErrorObservation {
 export interface ControlMetricsOptions {
   /** Also collect prom-client's process and Node.js metrics (default true), minus {@link PROMTOOL_REJECTED_DEFAULTS}. */
   readonly defaultMetrics?: boolean;
+  /** Labels every series carries (the server sets `region` from `deploy.region`). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** The control plane's metrics. */
@@ -94,6 +96,7 @@ export interface ControlMetrics {
  */
 export function createControlMetrics(options: ControlMetricsOptions = {}): ControlMetrics {
   const registry = new Registry();
+  if (options.labels !== undefined) registry.setDefaultLabels({ ...options.labels });
   const registers = [registry];
   const live = new Gauge({
     name: `${METRIC_PREFIX}live_sessions`,

@@ -122,6 +122,14 @@ describe('metrics', () => {
     for (const name of PROMTOOL_REJECTED_DEFAULTS) expect(text).not.toContain(`${name} `);
   });
 
+  it('labels every series with the configured labels (deploy.region)', async () => {
+    const m = createControlMetrics({ defaultMetrics: false, labels: { region: 'eu-west-1' } });
+    m.sessionEnded('completed');
+    const text = await m.render();
+    expect(text).toContain('prx_voice_sessions_total{outcome="completed",region="eu-west-1"} 1');
+    expect(text).toContain('prx_voice_live_sessions{region="eu-west-1"}');
+  });
+
   it('passes promtool check metrics', async (ctx) => {
     const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     if (probe.error !== undefined) {
