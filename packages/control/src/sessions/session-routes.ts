@@ -25,6 +25,8 @@ import { attachWebSocket } from './ws-attach.js';
 import type { WsAttachDeps } from './ws-attach.js';
 
 const TAGS = ['sessions'];
+/** How often SSE follows the durable log of a session running on another instance, ms. */
+export const SSE_TAIL_INTERVAL_MS = 250;
 const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/);
 
 /** Body of `POST /sessions`. */
@@ -338,6 +340,19 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
         throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: p.session_id } });
       const afterSeq = resumePosition(c.req.header('last-event-id'), query.after_seq);
       const live = manager.live(t, p.session_id) !== undefined;
+      const ended = row.state === 'Closed' || row.state === 'Failed';
+      // Running elsewhere: its durable log, followed as it grows.
+      const tail =
+        live || ended
+          ? undefined
+          : {
+              clock: deps.socket.clock,
+              everyMs: SSE_TAIL_INTERVAL_MS,
+              ended: async () => {
+                const now = await repos.forTenant(t).sessions.get(p.session_id);
+                return now === undefined || now.ended_at !== null;
+              },
+            };
       return streamSSE(c, async (stream) => {
         const abort = new AbortController();
         stream.onAbort(() => abort.abort());
@@ -350,6 +365,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
           live,
           signal: abort.signal,
           view: transcriptViewFor(principalOf(c)),
+          ...(tail === undefined ? {} : { tail }),
           write: (m) => stream.writeSSE(m),
         });
       });

@@ -2,8 +2,11 @@
  * Server-Sent Events of a session: the durable log after the client's
  * position (`Last-Event-ID` or `?after_seq=`), then the live events, one
  * CloudEvent per message with `id:` = `prxseq`. A consumer too slow for the
- * live stream is cut off and resumes from the log when it reconnects.
+ * live stream is cut off and resumes from the log when it reconnects. On an
+ * instance that does not run the session, the live part is the durable log
+ * itself, followed as it grows (`tail`), until the session's terminal event.
  */
+import type { Clock } from '@prx-voice/core';
 import type { AnyVoiceEvent, EventBus, EventLog } from '@prx-voice/event';
 import type { SessionId, TenantId } from '@prx-voice/types';
 
@@ -28,6 +31,15 @@ export async function streamSessionEvents(opts: {
   readonly write: SseWrite;
   /** What the caller may see of each event (e.g. transcripts redacted); default: all of it. */
   readonly view?: (event: AnyVoiceEvent) => AnyVoiceEvent;
+  /**
+   * A session that runs on another instance: follow its durable log every `everyMs`
+   * until its terminal event (or until `ended()` says it ended with none to come).
+   */
+  readonly tail?: {
+    readonly clock: Clock;
+    readonly everyMs: number;
+    readonly ended: () => Promise<boolean>;
+  };
 }): Promise<void> {
   // Subscribe before reading the log, so nothing emitted in between is missed.
   const sub = opts.live
@@ -45,13 +57,28 @@ export async function streamSessionEvents(opts: {
     await opts.write({ id: String(e.prxseq), event: e.type, data: JSON.stringify(shown) });
     return !TERMINAL.has(e.type);
   };
-  try {
+  /** Sends the log after `last`; false once the terminal event was sent. */
+  const fromLog = async (): Promise<boolean> => {
     for (;;) {
       const page = await opts.log.readAfter(opts.tenantId, opts.sessionId, last, 500, {
         includePending: true,
       });
-      for (const e of page) if (!(await send(e))) return;
-      if (page.length < 500) break;
+      for (const e of page) if (!(await send(e))) return false;
+      if (page.length < 500) return true;
+    }
+  };
+  try {
+    if (!(await fromLog())) return;
+    const tail = opts.tail;
+    if (sub === undefined && tail !== undefined) {
+      while (!opts.signal.aborted) {
+        await waitFor(tail.clock, tail.everyMs, opts.signal);
+        const before = last;
+        if (!(await fromLog())) return;
+        // Ended and nothing more came: its terminal event is not in the log (yet), stop here.
+        if (last === before && (await tail.ended())) return;
+      }
+      return;
     }
     if (sub === undefined) return;
     for await (const item of sub) {
@@ -73,4 +100,21 @@ export function resumePosition(
     if (v !== undefined && v !== null && /^\d{1,15}$/.test(v.trim())) return Number(v.trim());
   }
   return 0;
+}
+
+/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
+function waitFor(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clock.clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
