@@ -111,5 +111,5 @@ describe.skipIf(base === undefined || base === '')('Redis emptied under a live s
     client.ws.close();
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
-  });
+  }, 120_000);
 });

@@ -1,0 +1,95 @@
+/**
+ * Helpers of the multi-process fault tests: a fresh PostgreSQL database per
+ * test file, the REST API of a server process, a session's durable log read
+ * back as SSE, and polling for what a sweeper does in real time.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { parseEvent } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import type { ServerProcess } from './server-process.ts';
+
+/** A database of its own on the PostgreSQL of `DATABASE_URL`, dropped by `drop()`. */
+export async function freshDatabase(
+  base: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
+/** The fields of a session or page the tests read. */
+export interface Row {
+  readonly id: string;
+  readonly state: string;
+  readonly items: readonly { readonly status: string }[];
+  readonly [field: string]: unknown;
+}
+
+/** Calls the REST API of `server` with `key`. */
+export async function api(
+  server: ServerProcess,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: { data: Row; error: { code: string } | null } }> {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as never };
+}
+
+/** A session's durable log, read back as SSE from `server` (the stream ends at its terminal event). */
+export async function loggedEvents(
+  server: ServerProcess,
+  key: string,
+  id: string,
+): Promise<AnyVoiceEvent[]> {
+  const res = await fetch(`${server.url}/api/v1/sessions/${id}/events`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  if (res.status !== 200) throw new Error(`GET events of ${id} answered ${String(res.status)}`);
+  return (await res.text())
+    .split('\n\n')
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.replace(/^data: ?/, ''))
+        .join('\n'),
+    )
+    .filter((data) => data !== '')
+    .map((data) => parseEvent(data));
+}
+
+/** Polls `read` until `done` holds, up to `timeoutMs` (heartbeats and sweeps run in real time). */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > deadline) return v;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
