@@ -17,6 +17,7 @@ import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import type { ProbedKind } from './provider-health.js';
+import { sessionConfigFor } from './session-features.js';
 import { createSessionEvents } from './session-events.js';
 import type {
   CreateSessionRequest,
@@ -120,7 +121,8 @@ export async function startSession(
   }
   const limits = limitsOfTenant(tenant);
   const settings = settingsFromConfig(
-    cfg.session,
+    // Feature flags decide some settings per tenant (see session-features.ts).
+    sessionConfigFor(cfg.session, cfg.features, tenantId),
     {
       channel: request.channel,
       direction: 'inbound',
