@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { api, freshDatabase, loggedEvents, until } from './support/cluster.ts';
+import { openEventStream } from './support/event-stream.ts';
 import { connectWs } from './support/ws-client.ts';
 
 const KEY = 'pk_integration_crash_key_0123456789abcd';
@@ -67,6 +68,8 @@ describe.skipIf(base === undefined || base === '')('kill -9 on PostgreSQL', () =
       ids.push(created.json.data.id);
     }
     const [talking, idle] = ids as [string, string];
+    // An SSE client of the talking session on the instance about to die.
+    const watcher = await openEventStream(`${a.url}/api/v1/sessions/${talking}/events`, KEY);
     // One session mid-answer: its turn is open when the process dies.
     const client = await connectWs(
       `${a.url.replace('http', 'ws')}/api/v1/ws/${talking}?token=${KEY}`,
@@ -78,6 +81,7 @@ describe.skipIf(base === undefined || base === '')('kill -9 on PostgreSQL', () =
       }),
     );
     await client.waitFor('prx.voice.playback.started');
+    await watcher.waitFor((e) => e.type === 'prx.voice.playback.started');
     a.child.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
 
@@ -96,6 +100,18 @@ describe.skipIf(base === undefined || base === '')('kill -9 on PostgreSQL', () =
     );
     expect(idleRow.json.data).toMatchObject(LOST);
     expect((await call(b, 'POST', `/sessions/${idle}/end`)).status).toBe(409);
+
+    // Durable before visible: everything the SSE client saw is in the log, at the same seq,
+    // and resuming after the last of it brings the recovered end.
+    const seen = watcher.events;
+    const log = await loggedEvents(b, KEY, talking);
+    expect(log.slice(0, seen.length).map((e) => e.id)).toEqual(seen.map((e) => e.id));
+    const resumed = await fetch(
+      `${b.url}/api/v1/sessions/${talking}/events?after_seq=${String(seen.at(-1)?.prxseq ?? 0)}`,
+      { headers: { authorization: `Bearer ${KEY}` } },
+    );
+    expect(await resumed.text()).toContain('prx.voice.session.failed');
+    watcher.close();
 
     for (const id of ids) {
       const events = await loggedEvents(b, KEY, id);

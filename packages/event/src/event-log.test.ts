@@ -131,6 +131,24 @@ describe('createEventLog', () => {
     expect(await tenantA.events.lastSeq(sessionId)).toBe(3);
   });
 
+  it('tells a reader when an event is stored, without hurrying the batch', async () => {
+    const { clock, log, repos, emitterFor } = setup({ batchSize: 64 });
+    const sessionId = await newSession();
+    emitTurns(emitterFor(sessionId), 2);
+    const stored: number[] = [];
+    void log.whenStored(tenantA.tenantId, sessionId, 2).then(() => stored.push(2));
+    await Promise.resolve();
+    expect(repos.calls).toBe(0);
+    expect(stored).toEqual([]);
+    clock.advance(50);
+    await log.flush();
+    await Promise.resolve();
+    expect(stored).toEqual([2]);
+    // Stored already, or a session with nothing here: at once.
+    await log.whenStored(tenantA.tenantId, sessionId, 1);
+    await log.whenStored(tenantA.tenantId, await newSession(), 7);
+  });
+
   it('reads after a seq, with a limit, optionally with what is still pending', async () => {
     const { log, emitterFor } = setup({ batchSize: 64 });
     const sessionId = await newSession();

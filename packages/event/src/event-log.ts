@@ -57,6 +57,12 @@ export interface EventLog {
   readonly append: (event: AnyVoiceEvent) => void;
   /** Resolves when every event appended before the call is stored. */
   flush(): Promise<void>;
+  /**
+   * Resolves once the session's event `seq` is stored, by the regular batches (it does
+   * not hurry them); at once for a session that has nothing pending here. Lets a reader
+   * show only what is durable.
+   */
+  whenStored(tenantId: TenantId, sessionId: SessionId, seq: number): Promise<void>;
   /** Stored events of a session with `prxseq > afterSeq`, ascending, at most `limit` (default 500). */
   readAfter(
     tenantId: TenantId,
@@ -287,6 +293,10 @@ export function createEventLog(options: EventLogOptions): EventLog {
         }, flushIntervalMs);
     },
     flush,
+    whenStored(tenantId, sessionId, seq) {
+      const q = queues.get(keyOf(tenantId, sessionId));
+      return q === undefined ? Promise.resolve() : waitWritten(q, seq);
+    },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);
       const events = rows.map((row) => parseEvent(row.event));

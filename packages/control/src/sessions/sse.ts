@@ -5,6 +5,12 @@
  * live stream is cut off and resumes from the log when it reconnects. On an
  * instance that does not run the session, the live part is the durable log
  * itself, followed as it grows (`tail`), until the session's terminal event.
+ *
+ * Durable before visible: an event is written to the stream only once it is
+ * stored in the durable log (the log's regular batches, ~25 ms), so whatever a
+ * client saw survives a crash of the instance, and a client resuming with
+ * `Last-Event-ID` never skips an event stored after it (a crashed session's
+ * recovery continues the log after its last stored event).
  */
 import type { Clock } from '@prx-voice/core';
 import type { AnyVoiceEvent, EventBus, EventLog } from '@prx-voice/event';
@@ -52,6 +58,7 @@ export async function streamSessionEvents(opts: {
   let last = opts.afterSeq;
   const send = async (e: AnyVoiceEvent): Promise<boolean> => {
     if (e.prxseq <= last) return true;
+    await opts.log.whenStored(opts.tenantId, opts.sessionId, e.prxseq);
     last = e.prxseq;
     const shown = opts.view === undefined ? e : opts.view(e);
     await opts.write({ id: String(e.prxseq), event: e.type, data: JSON.stringify(shown) });
