@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
-import { api, freshDatabase, loggedEvents, until } from './support/cluster.ts';
+import { api, freshDatabase, loggedEvents, mockServerEnv, until } from './support/cluster.ts';
 import { openEventStream } from './support/event-stream.ts';
 import { connectWs } from './support/ws-client.ts';
 
@@ -35,18 +35,14 @@ afterAll(async () => {
 });
 
 async function start(instanceId: string): Promise<ServerProcess> {
-  const p = await startServerProcess(dir, {
-    DATABASE_URL: db?.url ?? '',
-    PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-    PRX_VOICE_STORAGE__DATA_DIR: 'data',
-    PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId,
-    PRX_VOICE_DEPLOY__INSTANCE_TTL_MS: String(TTL_MS),
-    PRX_VOICE_DEPLOY__RECOVERY_INTERVAL_MS: '500',
-    PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-  });
+  const p = await startServerProcess(
+    dir,
+    mockServerEnv(KEY, TTL_MS, {
+      DATABASE_URL: db?.url ?? '',
+      PRX_VOICE_STORAGE__DATA_DIR: 'data',
+      PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId,
+    }),
+  );
   running.push(p);
   return p;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseEvent } from '@prx-voice/event';
+import { loggedEvents } from './support/cluster.ts';
 import { connectWs, pcmFrame } from './support/ws-client.ts';
 import type { WsClient } from './support/ws-client.ts';
 import { startServerProcess } from './support/server-process.ts';
@@ -72,29 +72,6 @@ async function liveSession(server: ServerProcess): Promise<{ id: string; client:
   client.ws.send(JSON.stringify({ type: 'ping', id: 'attached' }));
   await client.waitFor('prx.voice.session.pong');
   return { id: String(created.json.data?.id), client };
-}
-
-/** The session's durable events, read back as SSE from a (restarted) server. */
-async function loggedEvents(
-  server: ServerProcess,
-  id: string,
-): Promise<{ type: string; data: unknown }[]> {
-  const res = await fetch(`${server.url}/api/v1/sessions/${id}/events`, {
-    headers: { authorization: `Bearer ${KEY}` },
-  });
-  expect(res.status).toBe(200);
-  // The session has ended: the stream is its log, and it ends after the closed event.
-  return (await res.text())
-    .split('\n\n')
-    .map((block) =>
-      block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.replace(/^data: ?/, ''))
-        .join('\n'),
-    )
-    .filter((data) => data !== '')
-    .map((data) => parseEvent(data));
 }
 
 const SHUTDOWN = { outcome: 'shutdown', reason: 'shutdown' };
@@ -161,7 +138,7 @@ describe('prx-voice serve on signals', () => {
     for (const { id } of [idle, talking]) {
       const row = await api(again, 'GET', `/sessions/${id}`);
       expect(row.json.data).toMatchObject({ state: 'Closed', outcome: 'shutdown' });
-      const log = await loggedEvents(again, id);
+      const log = await loggedEvents(again, KEY, id);
       expect(log.at(-1)).toMatchObject({ type: 'prx.voice.session.closed', data: SHUTDOWN });
     }
     // The answer that was playing is recorded as cut short: only what was heard.

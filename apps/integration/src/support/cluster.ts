@@ -93,3 +93,24 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * The environment of a server process in these tests: the bootstrap key, mock providers and
+ * the energy VAD, a fast heartbeat (`ttlMs`) and sweep, plus `extra`.
+ */
+export function mockServerEnv(
+  key: string,
+  ttlMs: number,
+  extra: Record<string, string>,
+): Record<string, string> {
+  return {
+    PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: key,
+    PRX_VOICE_DEPLOY__INSTANCE_TTL_MS: String(ttlMs),
+    PRX_VOICE_DEPLOY__RECOVERY_INTERVAL_MS: '500',
+    PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
+    PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
+    PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
+    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
+    ...extra,
+  };
+}
