@@ -24,6 +24,15 @@ export type {
   SessionManagerDeps,
 } from './session-manager-types.js';
 
+/** Whether a forwarded command failed because its owner did not answer (not because it refused). */
+function unreachable(err: unknown): boolean {
+  if (!VoiceError.is(err)) return false;
+  return (
+    err.code === 'TIMEOUT' ||
+    (err.code === 'SESSION_STATE_CONFLICT' && err.details['instance_id'] !== undefined)
+  );
+}
+
 /** Creates the session manager. */
 export function createSessionManager(managerDeps: SessionManagerDeps): SessionManager {
   const deps: SessionManagerDeps = {
@@ -101,17 +110,23 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     const found = await locate(tenantId, id);
     if ('owner' in found) {
       const recovery = deps.recovery;
-      if (recovery !== undefined && (found.lost || !(await recovery.isAlive(found.owner)))) {
-        // Its instance is gone: the session ends here (failed, instance_lost); `end` succeeds.
-        await recovery.recover(tenantId, id);
-        if (command.kind === 'command' && command.command === 'end') return;
-        throw new VoiceError('SESSION_STATE_CONFLICT', {
-          message: 'the session has ended: the instance running it was lost',
-          details: { session_id: id, state: 'Failed' },
-        });
+      if (!found.lost) {
+        try {
+          await router?.forward(found.owner, tenantId, id, command);
+          return;
+        } catch (err) {
+          // The owner did not take it: only when it is gone (no heartbeat) does the session end here.
+          if (recovery === undefined || !unreachable(err) || (await recovery.isAlive(found.owner)))
+            throw err;
+        }
       }
-      await router?.forward(found.owner, tenantId, id, command);
-      return;
+      // Its instance is gone: the session ends here (failed, instance_lost); `end` succeeds.
+      await recovery?.recover(tenantId, id);
+      if (command.kind === 'command' && command.command === 'end') return;
+      throw new VoiceError('SESSION_STATE_CONFLICT', {
+        message: 'the session has ended: the instance running it was lost',
+        details: { session_id: id, state: 'Failed' },
+      });
     }
     runCommand(found, command);
   }
