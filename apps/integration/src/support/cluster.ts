@@ -53,6 +53,9 @@ export async function api(
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(20_000),
+  }).catch((err: unknown) => {
+    throw new Error(`${method} ${server.url}/api/v1${path}: ${String(err)}`);
   });
   return { status: res.status, json: (await res.json()) as never };
 }
@@ -65,6 +68,7 @@ export async function loggedEvents(
 ): Promise<AnyVoiceEvent[]> {
   const res = await fetch(`${server.url}/api/v1/sessions/${id}/events`, {
     headers: { authorization: `Bearer ${key}` },
+    signal: AbortSignal.timeout(20_000),
   });
   if (res.status !== 200) throw new Error(`GET events of ${id} answered ${String(res.status)}`);
   return (await res.text())

@@ -10,8 +10,11 @@ import type { AnyVoiceEvent } from '@prx-voice/event';
 export interface EventStream {
   /** The events received so far, in order. */
   readonly events: readonly AnyVoiceEvent[];
-  /** The first event that matches, received already or still to come; rejects when the stream ends first. */
-  waitFor(match: (event: AnyVoiceEvent) => boolean): Promise<AnyVoiceEvent>;
+  /**
+   * The first event that matches, received already or still to come; rejects when the stream
+   * ends first or, with `timeoutMs`, when none came in time (naming the events seen).
+   */
+  waitFor(match: (event: AnyVoiceEvent) => boolean, timeoutMs?: number): Promise<AnyVoiceEvent>;
   /** Stops reading. */
   close(): void;
 }
@@ -40,6 +43,9 @@ export async function openEventStream(url: string, key: string): Promise<EventSt
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = '';
+  let ended = false;
+  const endedFirst = (): string =>
+    `the event stream of ${url} ended first; seen: ${events.map((e) => e.type).join(', ')}`;
   const take = (block: string): void => {
     const data = block
       .split('\n')
@@ -68,14 +74,38 @@ export async function openEventStream(url: string, key: string): Promise<EventSt
     } catch {
       // Aborted by close(), or the server went away: the waiters below learn of it.
     }
-    for (const w of waiters.splice(0)) w.reject(new Error('the event stream ended first'));
+    ended = true;
+    for (const w of waiters.splice(0)) w.reject(new Error(endedFirst()));
   })();
   return {
     events,
-    waitFor: (match) => {
+    waitFor: (match, timeoutMs) => {
       const seen = events.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
+      if (ended) return Promise.reject(new Error(endedFirst()));
+      return new Promise((resolve, reject) => {
+        const waiter = { match, resolve, reject };
+        waiters.push(waiter);
+        if (timeoutMs === undefined) return;
+        const timer = setTimeout(() => {
+          const at = waiters.indexOf(waiter);
+          if (at < 0) return;
+          waiters.splice(at, 1);
+          reject(
+            new Error(
+              `no matching event within ${String(timeoutMs)} ms on ${url}; seen: ${events.map((e) => e.type).join(', ')}`,
+            ),
+          );
+        }, timeoutMs);
+        waiter.resolve = (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        };
+        waiter.reject = (err) => {
+          clearTimeout(timer);
+          reject(err);
+        };
+      });
     },
     close: () => abort.abort(),
   };

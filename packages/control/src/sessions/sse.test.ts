@@ -97,6 +97,45 @@ describe('SSE on an instance that does not run the session', () => {
     expect(clock.pendingCount).toBe(0);
   });
 
+  it('waits for a terminal event stored after the row says ended', async () => {
+    const owner = await ownedElsewhere();
+    state(owner.emitter, 'Thinking');
+    await owner.log.flush();
+    const seen: string[] = [];
+    let ended = false;
+    const done = streamSessionEvents({
+      bus: createEventBus(),
+      log: createEventLog({ repos: db.repos, clock, onError: () => undefined }),
+      tenantId,
+      sessionId: owner.id,
+      afterSeq: 0,
+      live: false,
+      signal: new AbortController().signal,
+      tail: { clock, everyMs: 250, ended: () => Promise.resolve(ended) },
+      write: (m) => {
+        seen.push(`${m.id} ${m.event}`);
+        return Promise.resolve();
+      },
+    });
+    await settle();
+    ended = true;
+    clock.advance(250);
+    await settle();
+    clock.advance(250);
+    await settle();
+    owner.emitter.emit('prx.voice.session.closed', {
+      outcome: 'completed',
+      reason: 'client',
+      duration_ms: 1000,
+      turn_count: 0,
+    });
+    await owner.log.flush();
+    clock.advance(250);
+    await done;
+    expect(seen.at(-1)).toBe('2 prx.voice.session.closed');
+    expect(clock.pendingCount).toBe(0);
+  });
+
   it('stops when the session has ended with no terminal event to come, or the client leaves', async () => {
     const owner = await ownedElsewhere();
     state(owner.emitter, 'Thinking');
@@ -118,6 +157,14 @@ describe('SSE on an instance that does not run the session', () => {
     });
     await settle();
     ended = true;
+    let over = false;
+    void stopped.then(() => (over = true));
+    clock.advance(250);
+    await settle();
+    // Its row says ended; the terminal event may still be on its way to the log.
+    clock.advance(4_750);
+    await settle();
+    expect(over).toBe(false);
     clock.advance(250);
     await stopped;
     const abort = new AbortController();

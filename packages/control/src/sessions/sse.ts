@@ -39,12 +39,16 @@ export async function streamSessionEvents(opts: {
   readonly view?: (event: AnyVoiceEvent) => AnyVoiceEvent;
   /**
    * A session that runs on another instance: follow its durable log every `everyMs`
-   * until its terminal event (or until `ended()` says it ended with none to come).
+   * until its terminal event. The session's row can say it ended before its owner has
+   * stored the terminal event (the row and the log are written separately), so once
+   * `ended()` holds the log is still followed for `graceMs` (default 5 s) — past that
+   * the owner died in between, and no terminal event is coming.
    */
   readonly tail?: {
     readonly clock: Clock;
     readonly everyMs: number;
     readonly ended: () => Promise<boolean>;
+    readonly graceMs?: number;
   };
 }): Promise<void> {
   // Subscribe before reading the log, so nothing emitted in between is missed.
@@ -78,12 +82,12 @@ export async function streamSessionEvents(opts: {
     if (!(await fromLog())) return;
     const tail = opts.tail;
     if (sub === undefined && tail !== undefined) {
+      let endedAt: number | undefined;
       while (!opts.signal.aborted) {
         await waitFor(tail.clock, tail.everyMs, opts.signal);
-        const before = last;
         if (!(await fromLog())) return;
-        // Ended and nothing more came: its terminal event is not in the log (yet), stop here.
-        if (last === before && (await tail.ended())) return;
+        endedAt ??= (await tail.ended()) ? tail.clock.now() : undefined;
+        if (endedAt !== undefined && tail.clock.now() - endedAt >= (tail.graceMs ?? 5_000)) return;
       }
       return;
     }
