@@ -72,6 +72,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     clock,
     onError: (err, f) =>
       log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
+    // Another instance continued the log: the session was recovered elsewhere, stop it here.
+    onFenced: (tenantId, id) => manager.fence(tenantId, id),
   });
   const instanceId = config.deploy.instance_id;
   const manager = createSessionManager({
@@ -110,6 +112,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     isLive: (row) => manager.live(row.tenant_id as TenantId, row.id as SessionId) !== undefined,
     ttlMs: config.deploy.instance_ttl_ms,
     intervalMs: config.deploy.recovery_interval_ms,
+    onHeartbeatRetaken: () => {
+      manager
+        .fenceEndedElsewhere()
+        .catch((err: unknown) => log(`recovery: ownership check: ${message(err)}`));
+    },
     onRecovered: (row) => {
       metrics.sessionEnded('error');
       log(`session ${row.id}: ended, its instance was lost`);

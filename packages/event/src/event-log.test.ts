@@ -223,6 +223,42 @@ describe('createEventLog', () => {
     expect(stored).toHaveLength(6);
   });
 
+  it('fences a session whose log another instance continued: drops, never overwrites', async () => {
+    const fenced: SessionId[] = [];
+    const owner = setup({ onFenced: (_t, id) => fenced.push(id) });
+    const sessionId = await newSession();
+    const ownerEmitter = owner.emitterFor(sessionId);
+    emitTurns(ownerEmitter, 2);
+    await owner.log.flush();
+    // The owner is frozen; another instance recovers the session after seq 2.
+    const recoverer = setup();
+    const recovered = recoverer.emitterFor(sessionId, { lastSeq: 2 });
+    recovered.emit('prx.voice.session.failed', {
+      code: 'INTERNAL',
+      message: 'the instance running the session stopped',
+      from: 'Listening',
+      duration_ms: 1000,
+    });
+    await recoverer.log.flush();
+    // The owner wakes up and goes on writing at 3, 4, …
+    emitTurns(ownerEmitter, 3);
+    const stored = owner.log.whenStored(tenantA.tenantId, sessionId, 5);
+    await owner.log.flush();
+    await stored;
+    expect(fenced).toEqual([sessionId]);
+    expect(owner.log.pendingCount).toBe(0);
+    emitTurns(ownerEmitter, 1);
+    expect(owner.log.pendingCount).toBe(0);
+    const log = await owner.log.readAfter(tenantA.tenantId, sessionId, 0);
+    assertGapFree(log);
+    expect(log.map((e) => e.type)).toEqual([
+      'prx.voice.agent.token_stream',
+      'prx.voice.agent.token_stream',
+      'prx.voice.session.failed',
+    ]);
+    expect(owner.failures).toEqual([]);
+  });
+
   it('keeps tenants apart', async () => {
     const { log, emitterFor } = setup();
     const sessionId = await newSession(tenantA);

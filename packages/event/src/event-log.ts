@@ -39,6 +39,13 @@ export interface EventLogOptions {
   readonly maxRetryDelayMs?: number;
   /** Told of every failed write; the batch is kept and retried, never dropped. */
   readonly onError: (error: VoiceError, failure: EventLogFailure) => void;
+  /**
+   * The session's log holds other events at the positions this instance is writing:
+   * another instance continued it (it recovered the session as lost while this one was
+   * frozen or cut off). The session is fenced here — what was pending and whatever is
+   * appended later is dropped, never written over the other's — and this is called once.
+   */
+  readonly onFenced?: (tenantId: TenantId, sessionId: SessionId) => void;
 }
 
 /** Options of {@link EventLog.readAfter}. */
@@ -96,6 +103,8 @@ interface SessionQueue {
   timer: TimerHandle | undefined;
   writing: Promise<void> | undefined;
   ended: boolean;
+  /** Another instance writes this session's log: nothing more is written from here. */
+  fenced: boolean;
 }
 
 function positiveInt(name: string, value: number, min: number): number {
@@ -165,6 +174,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
         timer: undefined,
         writing: undefined,
         ended: false,
+        fenced: false,
       };
       queues.set(key, q);
     }
@@ -188,17 +198,34 @@ export function createEventLog(options: EventLogOptions): EventLog {
     for (const w of ready) w.resolve();
   };
 
-  /** How many leading events of a batch that hit `CONFLICT` are already stored as themselves. */
+  /**
+   * How many leading events of a batch that hit `CONFLICT` are already stored as
+   * themselves, and whether the next position holds another event (`foreign`).
+   */
   const storedPrefix = async (
     q: SessionQueue,
     batch: readonly AnyVoiceEvent[],
-  ): Promise<number> => {
+  ): Promise<{ stored: number; foreign: boolean }> => {
     const first = batch[0];
-    if (first === undefined) return 0;
+    if (first === undefined) return { stored: 0, foreign: false };
     const rows = await q.repo.readAfter(q.sessionId, first.prxseq - 1, batch.length);
     let n = 0;
     while (n < batch.length && n < rows.length && rows[n]?.id === batch[n]?.id) n++;
-    return n;
+    return { stored: n, foreign: n === 0 && rows[0] !== undefined && rows[0].seq === first.prxseq };
+  };
+
+  /** Drops what is pending for a session whose log another instance writes. */
+  const fence = (q: SessionQueue): void => {
+    q.fenced = true;
+    pendingCount -= q.pending.length;
+    q.pending.length = 0;
+    // Readers waiting to show these events as durable are let go: they never will be.
+    for (const w of q.waiters.splice(0)) w.resolve();
+    try {
+      options.onFenced?.(q.tenantId, q.sessionId);
+    } catch {
+      // A throwing callback must not stop the log.
+    }
   };
 
   const report = (error: unknown, failure: EventLogFailure): void => {
@@ -220,11 +247,18 @@ export function createEventLog(options: EventLogOptions): EventLog {
         continue;
       } catch (error) {
         if (VoiceError.is(error) && error.code === 'CONFLICT') {
-          const stored = await storedPrefix(q, batch).catch(() => 0);
+          const { stored, foreign } = await storedPrefix(q, batch).catch(() => ({
+            stored: 0,
+            foreign: false,
+          }));
           if (stored > 0) {
             markWritten(q, stored);
             attempt = 0;
             continue;
+          }
+          if (foreign) {
+            fence(q);
+            break;
           }
         }
         attempt++;
@@ -280,8 +314,12 @@ export function createEventLog(options: EventLogOptions): EventLog {
           details: { expected_seq: q.lastSeq + 1, seq: event.prxseq },
         });
       }
-      q.pending.push(event);
       q.lastSeq = event.prxseq;
+      if (q.fenced) {
+        if (isTerminal(event)) queues.delete(keyOf(q.tenantId, q.sessionId));
+        return;
+      }
+      q.pending.push(event);
       q.ended = false;
       pendingCount++;
       if (q.writing !== undefined) return;
@@ -295,7 +333,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
     flush,
     whenStored(tenantId, sessionId, seq) {
       const q = queues.get(keyOf(tenantId, sessionId));
-      return q === undefined ? Promise.resolve() : waitWritten(q, seq);
+      return q === undefined || q.fenced ? Promise.resolve() : waitWritten(q, seq);
     },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);

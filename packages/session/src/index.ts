@@ -62,6 +62,7 @@ export type {
   PacerProgress,
 } from './pacer.js';
 export { repositoryPersistence } from './persistence.js';
+export type { RepositoryPersistenceOptions } from './persistence.js';
 export { initialModel, step } from './reducer/step.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';

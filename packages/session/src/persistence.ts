@@ -1,39 +1,109 @@
+import type { Clock } from '@prx-voice/core';
+import { isTransientStorageError } from '@prx-voice/storage';
 import type { TenantRepositories } from '@prx-voice/storage';
 import { isTerminalState } from '@prx-voice/types';
 import type { SessionId, TurnId } from '@prx-voice/types';
 import type { SessionPersistence } from './actor-types.js';
 
+/** Options of {@link repositoryPersistence}. */
+export interface RepositoryPersistenceOptions {
+  readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
+  /**
+   * The session's row has ended without this instance ending it — it was recovered
+   * elsewhere as `instance_lost` while this instance was frozen or cut off. Called
+   * once; nothing more is written for the session.
+   */
+  readonly onFenced?: () => void;
+  /** A write failed and is retried in `retryInMs` (a database restart or outage). */
+  readonly onRetry?: (error: unknown, attempt: number, retryInMs: number) => void;
+  /** First retry delay, doubled per attempt up to `maxRetryDelayMs` (defaults 100 / 5000 ms). */
+  readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
+}
+
 /**
  * Session persistence through storage's tenant-scoped repositories: the
  * session row follows the state, each turn is recorded when it starts and
  * completed with its texts and latency breakdown (and the session's turn count, in
- * the same transaction). Writes run one after
- * another in command order, so a turn is never completed before it exists.
+ * the same transaction). Writes run one after another in command order, so a turn is
+ * never completed before it exists, and a write that fails for a reason a retry can
+ * cure (the database restarting, a dropped connection) is retried with backoff until it
+ * lands — a database outage delays the rows, it does not lose them or leave a session
+ * that ended looking live. The row is only ever advanced while it has not ended
+ * (`sessions.advance`): a session ended elsewhere is fenced, never revived.
  */
 export function repositoryPersistence(
   repos: TenantRepositories,
   sessionId: SessionId,
-  clock: { now(): number },
-): SessionPersistence & { idle(): Promise<void> } {
+  options: RepositoryPersistenceOptions,
+): SessionPersistence & {
+  /** Resolves when every write so far has landed or been given up. */
+  idle(): Promise<void>;
+  /** Gives up the retries in progress (the process is stopping); later writes are dropped. */
+  stop(): void;
+  /** Whether the session was found ended elsewhere. */
+  readonly fenced: boolean;
+} {
+  const { clock } = options;
+  const first = options.retryDelayMs ?? 100;
+  const max = options.maxRetryDelayMs ?? 5_000;
+  let fenced = false;
+  let stopped = false;
+  let wake: (() => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
-  const enqueue = (work: () => Promise<unknown>): Promise<void> => {
-    const next = chain.then(async () => {
-      await work();
+
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = clock.setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clock.clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
     });
+
+  const attempt = async (work: () => Promise<unknown>): Promise<void> => {
+    for (let n = 1; ; n++) {
+      if (fenced || stopped) return;
+      try {
+        await work();
+        return;
+      } catch (error) {
+        if (!isTransientStorageError(error)) throw error;
+        const retryInMs = Math.min(first * 2 ** (n - 1), max);
+        options.onRetry?.(error, n, retryInMs);
+        await pause(retryInMs);
+      }
+    }
+  };
+
+  const enqueue = (work: () => Promise<unknown>): Promise<void> => {
+    const next = chain.then(() => attempt(work));
     // The caller sees each failure; the chain goes on with the next write.
     chain = next.catch(() => undefined);
     return next;
   };
+
+  const fence = (): void => {
+    if (fenced) return;
+    fenced = true;
+    options.onFenced?.();
+  };
+
   return {
     sessionState: (c) =>
-      enqueue(() =>
-        repos.sessions.update(sessionId, {
+      enqueue(async () => {
+        const row = await repos.sessions.advance(sessionId, {
           state: c.state,
           ...(c.outcome === undefined ? {} : { outcome: c.outcome }),
           ...(c.closeReason === undefined ? {} : { closeReason: c.closeReason }),
           ...(isTerminalState(c.state) ? { endedAt: new Date(clock.now()) } : {}),
-        }),
-      ),
+        });
+        if (row === undefined) fence();
+      }),
     turnStarted: (c) =>
       enqueue(() =>
         repos.turns.create({
@@ -70,5 +140,12 @@ export function repositoryPersistence(
         });
       }),
     idle: () => chain,
+    stop() {
+      stopped = true;
+      wake?.();
+    },
+    get fenced() {
+      return fenced;
+    },
   };
 }

@@ -42,7 +42,7 @@ export type {
   TenantRow,
   TurnRow,
 } from './db/schema.js';
-export { MAX_PAGE_SIZE } from './db/support.js';
+export { MAX_PAGE_SIZE, isTransientStorageError } from './db/support.js';
 export type { NowSource, Page, PageOptions } from './db/support.js';
 export { createRepositories } from './db/repositories/index.js';
 export type { Repositories, TenantRepositories } from './db/repositories/index.js';

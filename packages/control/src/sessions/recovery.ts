@@ -40,6 +40,11 @@ export interface SessionRecoveryDeps {
   readonly ttlMs: number;
   /** How often the sweeper runs, ms. */
   readonly intervalMs: number;
+  /**
+   * The heartbeat had lapsed and was taken again (this instance was frozen, cut off from
+   * Redis, or Redis lost its data): others may have recovered sessions that still run here.
+   */
+  readonly onHeartbeatRetaken?: () => void;
   /** A session was ended here because its instance was lost. */
   readonly onRecovered?: (row: SessionRow) => void;
   readonly onError?: (error: unknown, context: string) => void;
@@ -89,6 +94,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
       // A Redis restart or outage: register again as soon as it answers.
       reestablish: { limit: 1_000_000 },
       onLost: () => report(new Error('the heartbeat lease was lost'), 'heartbeat'),
+      onReestablished: () => deps.onHeartbeatRetaken?.(),
       onRenewError: (err) => report(err, 'heartbeat'),
     });
   }

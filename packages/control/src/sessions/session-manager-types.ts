@@ -118,6 +118,17 @@ export interface SessionManager {
   readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };
   /** Health of the configured providers (probes, breakers), for readiness. */
   readonly providerHealth: ProviderHealth;
+  /**
+   * The session was ended elsewhere (recovered as lost while this instance was frozen or
+   * cut off): it stops here with outcome `error`, its client told; nothing more of it is
+   * stored. False when it does not run here.
+   */
+  fence(tenantId: TenantId, id: SessionId): boolean;
+  /**
+   * Checks every session running here against its row and fences those that ended
+   * elsewhere (after this instance's heartbeat had lapsed); how many.
+   */
+  fenceEndedElsewhere(): Promise<number>;
   /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
   drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
 }

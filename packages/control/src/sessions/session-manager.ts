@@ -12,7 +12,7 @@ import type { CommandRouter, RoutedCommand } from './command-router.js';
 import { createProviderMonitoring } from './provider-events.js';
 import type { ProbedKind } from './provider-health.js';
 import { runCommand } from './session-commands.js';
-import { DISCARD, startSession } from './start-session.js';
+import { DISCARD, fenceSession, startSession } from './start-session.js';
 import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
 import { resolveAutoProviders, validateProviderOptions } from './session-providers.js';
 
@@ -237,6 +237,17 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       s.attached = true;
       s.output = output;
       return s;
+    },
+    fence: (tenantId, id) => fenceSession(find(tenantId, id), deps.onError),
+    async fenceEndedElsewhere() {
+      let fenced = 0;
+      for (const s of [...live.values()]) {
+        const row = await deps.repos.forTenant(s.tenantId).sessions.get(s.id);
+        if (row !== undefined && row.ended_at === null && row.instance_id === deps.instanceId)
+          continue;
+        if (fenceSession(live.get(s.id), deps.onError)) fenced++;
+      }
+      return fenced;
     },
     detach(session) {
       session.attached = false;

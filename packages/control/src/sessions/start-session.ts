@@ -44,6 +44,21 @@ export interface StartContext {
 }
 
 /** Starts a session (see the module's description). */
+/**
+ * Stops a session that was ended on another instance (recovered as lost while this one
+ * was frozen or cut off): outcome `error`, its client told; its log and row are fenced.
+ */
+export function fenceSession(
+  session: LiveSession | undefined,
+  onError?: (error: unknown, context: string) => void,
+): boolean {
+  if (session === undefined) return false;
+  const detail = 'the session was ended on another instance while this one was unreachable';
+  onError?.(new Error(detail), `session ${session.id}: fenced`);
+  session.actor.dispatch({ type: 'end', reason: 'error', detail });
+  return true;
+}
+
 export async function startSession(
   ctx: StartContext,
   tenantId: TenantId,
@@ -183,7 +198,15 @@ export async function startSession(
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
       onEvent: emitterSink(emitter),
-      persistence: repositoryPersistence(repos, sessionId, deps.clock),
+      persistence: repositoryPersistence(repos, sessionId, {
+        clock: deps.clock,
+        onRetry: (err, attempt, inMs) =>
+          deps.onError?.(
+            err,
+            `session ${sessionId}: storing (attempt ${attempt}, again in ${inMs} ms)`,
+          ),
+        onFenced: () => fenceSession(live.get(sessionId), deps.onError),
+      }),
       onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
       onClosed: (outcome) => {
         live.delete(sessionId);

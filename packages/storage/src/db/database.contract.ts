@@ -173,6 +173,30 @@ export function describeDatabaseContract(
         expect(await t.sessions.countLive()).toBe(1);
       });
 
+      it('advances a session that has not ended, never one that has', async () => {
+        const tenant = await newTenant();
+        const id = (await newSession(tenant, 'Listening')).id as SessionId;
+        expect((await tenant.sessions.advance(id, { state: 'Thinking' }))?.state).toBe('Thinking');
+        await tenant.sessions.update(id, {
+          state: 'Failed',
+          outcome: 'error',
+          closeReason: 'instance_lost',
+          endedAt: new Date(now),
+        });
+        // A late write of the instance that ran it: refused, the row stays as it ended.
+        expect(await tenant.sessions.advance(id, { state: 'Listening' })).toBeUndefined();
+        expect(
+          await tenant.sessions.advance(id, { state: 'Closed', endedAt: new Date(now) }),
+        ).toBeUndefined();
+        expect(await tenant.sessions.require(id)).toMatchObject({
+          state: 'Failed',
+          close_reason: 'instance_lost',
+        });
+        expect(
+          await tenant.sessions.advance('sess_missing' as SessionId, { state: 'Idle' }),
+        ).toBeUndefined();
+      });
+
       it('pages newest first with a cursor and filters by state', async () => {
         const t = await newTenant();
         const made: string[] = [];

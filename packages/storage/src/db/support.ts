@@ -108,6 +108,23 @@ export function storageError(err: unknown, what: string, notFound?: VoiceError):
   });
 }
 
+/**
+ * Whether a failed database call may succeed when tried again: the database is
+ * restarting, unreachable, overloaded or a connection dropped (SQLSTATE classes 08, 40,
+ * 53, 57, 58; Node socket errors; a connection ended without a code), or storage said
+ * `STORAGE_UNAVAILABLE` / `TIMEOUT` / `NOT_READY`. A constraint, data or syntax error
+ * is not.
+ */
+export function isTransientStorageError(err: unknown): boolean {
+  if (VoiceError.is(err)) return TRANSIENT_CODES.has(err.code);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2));
+  return code.startsWith('E');
+}
+const TRANSIENT_CODES = new Set<string>(['STORAGE_UNAVAILABLE', 'TIMEOUT', 'NOT_READY']);
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+
 /** The time source of repositories (a `Clock` satisfies it). */
 export interface NowSource {
   now(): number;

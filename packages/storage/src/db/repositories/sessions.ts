@@ -43,6 +43,13 @@ export interface SessionRepository {
   /** Newest first. */
   list(opts?: SessionListOptions): Promise<Page<SessionRow>>;
   update(id: SessionId, patch: SessionPatch): Promise<SessionRow | undefined>;
+  /**
+   * Like `update`, for a session that has not ended: undefined when it has (or is
+   * missing). What its running instance writes goes through here, so a session
+   * ended elsewhere (recovered as `instance_lost` while its instance was frozen or cut
+   * off) is never revived by a late write.
+   */
+  advance(id: SessionId, patch: SessionPatch): Promise<SessionRow | undefined>;
   /** Adds one to the turn count and returns the new count. */
   incrementTurnCount(id: SessionId): Promise<number>;
   /** Sessions not yet Closed or Failed. */
@@ -54,6 +61,22 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
   const { db, tenantId } = ctx;
   const notFound = (id: string) =>
     new VoiceError('SESSION_NOT_FOUND', { details: { session_id: id } });
+  const patchQuery = (id: SessionId, patch: SessionPatch) =>
+    db
+      .updateTable('sessions')
+      .set({
+        updated_at: nowDate(ctx),
+        ...(patch.state === undefined ? {} : { state: patch.state }),
+        ...(patch.instanceId === undefined ? {} : { instance_id: patch.instanceId }),
+        ...(patch.outcome === undefined ? {} : { outcome: patch.outcome }),
+        ...(patch.closeReason === undefined ? {} : { close_reason: patch.closeReason }),
+        ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt }),
+        ...(patch.metadata === undefined ? {} : { metadata: patch.metadata }),
+        ...(patch.providers === undefined ? {} : { providers: patch.providers }),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll();
   const repo: SessionRepository = {
     async create(s) {
       const at = nowDate(ctx);
@@ -105,22 +128,10 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
       return toPage(await q.execute(), limit, (r) => r.id);
     },
     async update(id, patch) {
-      return db
-        .updateTable('sessions')
-        .set({
-          updated_at: nowDate(ctx),
-          ...(patch.state === undefined ? {} : { state: patch.state }),
-          ...(patch.instanceId === undefined ? {} : { instance_id: patch.instanceId }),
-          ...(patch.outcome === undefined ? {} : { outcome: patch.outcome }),
-          ...(patch.closeReason === undefined ? {} : { close_reason: patch.closeReason }),
-          ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt }),
-          ...(patch.metadata === undefined ? {} : { metadata: patch.metadata }),
-          ...(patch.providers === undefined ? {} : { providers: patch.providers }),
-        })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      return patchQuery(id, patch).executeTakeFirst();
+    },
+    async advance(id, patch) {
+      return patchQuery(id, patch).where('ended_at', 'is', null).executeTakeFirst();
     },
     async incrementTurnCount(id) {
       const row = await db
