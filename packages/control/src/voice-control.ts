@@ -7,9 +7,14 @@
 import type { ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
+import {
+  createMeterRecorder,
+  durableMonthlyUsage,
+  unmeteredSessionSeconds,
+} from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
-import type { Coordinator, Repositories } from '@prx-voice/storage';
+import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
@@ -63,7 +68,44 @@ export interface VoiceControl {
 export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const { config, clock, ids, repos, coordinator, log } = deps;
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-  const admission = createAdmissionService({ coordinator, clock });
+  // Usage is recorded durably off the audio path; the budgets' counters are seeded from it.
+  const meters = createMeterRecorder({
+    repos,
+    clock,
+    onError: (err, c) =>
+      log(
+        `usage: ${err.message} (${c.event.meter} of ${c.event.sessionId ?? c.event.tenantId}${c.retryInMs === undefined ? '' : `, again in ${String(c.retryInMs)} ms`})`,
+      ),
+  });
+  const admission = createAdmissionService({
+    coordinator,
+    clock,
+    durableUsage: (tenantId, kind, at) => durableMonthlyUsage(repos, tenantId, kind, at),
+  });
+  /** Meters what a session of a lost instance ran and had not metered: up to its last stored event. */
+  const meterLostTime = async (row: SessionRow, lastActiveAt: Date): Promise<void> => {
+    const tenantId = row.tenant_id as TenantId;
+    const sessionId = row.id as SessionId;
+    const seconds = await unmeteredSessionSeconds(
+      repos,
+      tenantId,
+      sessionId,
+      row.created_at,
+      lastActiveAt,
+    );
+    if (seconds === 0) return;
+    meters.record({
+      tenantId,
+      sessionId,
+      meter: 'session_seconds',
+      quantity: seconds,
+      // The key its own instance would have closed it with: recorded once, whoever gets there.
+      idempotencyKey: `${sessionId}:session_seconds:final`,
+      occurredAt: lastActiveAt.getTime(),
+    });
+    const tenant = await repos.tenants.get(tenantId);
+    if (tenant !== undefined) await admission.consume(tenant, 'session_seconds', seconds);
+  };
   const region = config.deploy.region;
   const metrics = createControlMetrics(region === undefined ? {} : { labels: { region } });
   const bus = createEventBus();
@@ -89,6 +131,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     bus,
     log: eventLog,
     instanceId,
+    meters,
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       metrics.sessionEnded(outcome);
@@ -117,9 +160,12 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         .fenceEndedElsewhere()
         .catch((err: unknown) => log(`recovery: ownership check: ${message(err)}`));
     },
-    onRecovered: (row) => {
+    onRecovered: (row, lastActiveAt) => {
       metrics.sessionEnded('error');
       log(`session ${row.id}: ended, its instance was lost`);
+      meterLostTime(row, lastActiveAt).catch((err: unknown) =>
+        log(`session ${row.id}: metering its last minutes: ${message(err)}`),
+      );
     },
     onError: (err, context) => log(`recovery: ${context}: ${message(err)}`),
   });
@@ -183,6 +229,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       const result = await manager.drain(config.server.shutdown_timeout_ms);
       await recovery.stop();
       control.closeSockets(1001, 'server shutting down');
+      await meters.close();
       await eventLog.close();
       bus.close();
       return result;

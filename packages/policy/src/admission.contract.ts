@@ -10,6 +10,8 @@ import type { AdmissionLease, AdmissionTenant } from './admission.js';
 export interface AdmissionSetup {
   readonly one: Coordinator;
   readonly two: Coordinator;
+  /** Coordination as a restart without its data leaves it: empty (a new process, a flushed Redis). */
+  emptied(): Promise<Coordinator>;
   cleanup(): Promise<void>;
 }
 
@@ -68,6 +70,51 @@ export function describeAdmissionContract(
       const again = await service.admit({ tenant: t, sessionId: ids.next('session') });
       expect(again.kind).toBe('admitted');
       for (const r of [...results, again]) if (r.kind === 'admitted') leases.push(r.lease);
+    });
+
+    it('seeds a month’s counters from durable usage once, and again after coordination lost them', async () => {
+      const durable = { tokens: 700, calls: 0 };
+      const durableUsage = (_t: TenantId, kind: string) => {
+        durable.calls++;
+        return Promise.resolve(kind === 'tokens' ? durable.tokens : 0);
+      };
+      const one = createAdmissionService({ coordinator: env.one, clock, durableUsage });
+      const two = createAdmissionService({ coordinator: env.two, clock, durableUsage });
+      const t = tenant({ limits: { monthly_tokens: 1000 } });
+      expect(await one.consume(t, 'tokens', 100)).toMatchObject({ used: 800, exceeded: false });
+      durable.tokens = 800;
+      const seen = await two.usage(t);
+      expect(seen.find((u) => u.kind === 'tokens')?.used).toBe(800);
+      // Seeded once per budget and month, whichever instance asked.
+      expect(durable.calls).toBe(3);
+      expect(await two.consume(t, 'tokens', 250)).toMatchObject({ used: 1050, exceeded: true });
+      durable.tokens = 1050;
+      // Coordination restarted without its data: the month is not forgotten.
+      const restarted = createAdmissionService({
+        coordinator: await env.emptied(),
+        clock,
+        durableUsage,
+      });
+      expect(await restarted.admit({ tenant: t, sessionId: ids.next('session') })).toMatchObject({
+        kind: 'denied',
+        reason: 'tokens',
+      });
+      expect((await restarted.usage(t)).find((u) => u.kind === 'tokens')?.used).toBe(1050);
+    });
+
+    it('counts on while the database cannot say, and seeds once it can', async () => {
+      let down = true;
+      const service = createAdmissionService({
+        coordinator: env.one,
+        clock,
+        durableUsage: () =>
+          down ? Promise.reject(new Error('database down')) : Promise.resolve(40),
+      });
+      const t = tenant();
+      expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 5 });
+      down = false;
+      expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 50 });
+      expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 55 });
     });
 
     it('keeps tenants apart and honours per-tenant overrides', async () => {

@@ -21,6 +21,13 @@ if (url === undefined || url === '') {
     return Promise.resolve({
       one,
       two,
+      // Redis restarted without its data: every key of the test gone.
+      async emptied() {
+        const redis = new Redis(url);
+        await deleteKeysWithPrefix(redis, keyPrefix);
+        await redis.quit();
+        return one;
+      },
       async cleanup() {
         await one.close();
         await two.close();

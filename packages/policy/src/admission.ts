@@ -115,16 +115,43 @@ export function createAdmissionService(opts: {
   readonly coordinator: Coordinator;
   readonly clock: Clock;
   readonly leaseTtlMs?: number;
+  /**
+   * A tenant's usage of a budget in the month holding `at`, from durable storage. With
+   * it, the coordination counters are the fast path and the database the truth: a
+   * month's counter that coordination does not hold (a restart of the embedded server,
+   * Redis restarted without its data) is seeded from it once, by whichever instance
+   * gets there first. Usage reported between the loss and the seeding may count twice
+   * (seconds of it); none is lost.
+   */
+  readonly durableUsage?: (tenantId: TenantId, kind: UsageKind, at: Date) => Promise<number>;
 }): AdmissionService {
-  const { coordinator, clock } = opts;
+  const { coordinator, clock, durableUsage } = opts;
   const ttlMs = opts.leaseTtlMs ?? 30_000;
+
+  /** The month's counter key of a budget, seeded from durable usage if coordination lost it. */
+  const counterKey = async (tenantId: string, kind: UsageKind): Promise<string> => {
+    const at = new Date(clock.now());
+    const key = usageKey(tenantId, kind, at);
+    if (durableUsage === undefined) return key;
+    // One instance wins the marker and adds what the database holds; the rest go on.
+    const marker = await coordinator.incrementIfWithin(`${key}:seeded`, 1, 1);
+    if (!marker.ok) return key;
+    try {
+      const durable = await durableUsage(tenantId as TenantId, kind, at);
+      if (durable > 0) await coordinator.increment(key, durable);
+    } catch {
+      // The database is out: count on, and let a later call seed.
+      await coordinator.increment(`${key}:seeded`, -1).catch(() => undefined);
+    }
+    return key;
+  };
 
   const usageState = async (
     tenant: AdmissionTenant,
     limits: TenantLimits,
     kind: UsageKind,
   ): Promise<UsageState> => {
-    const used = await coordinator.getCounter(usageKey(tenant.id, kind, new Date(clock.now())));
+    const used = await coordinator.getCounter(await counterKey(tenant.id, kind));
     const budget = budgetOf(limits, kind);
     return { kind, used, budget, exceeded: budget !== null && used >= budget };
   };
@@ -198,10 +225,7 @@ export function createAdmissionService(opts: {
       const limits = limitsOfTenant(tenant);
       // Keyed by month, so a new month starts from zero. No expiry: a coordination
       // window cannot outlast ~24.8 days, shorter than a month.
-      const used = await coordinator.increment(
-        usageKey(tenant.id, kind, new Date(clock.now())),
-        amount,
-      );
+      const used = await coordinator.increment(await counterKey(tenant.id, kind), amount);
       const budget = budgetOf(limits, kind);
       return { kind, used, budget, exceeded: budget !== null && used >= budget };
     },

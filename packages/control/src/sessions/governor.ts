@@ -9,22 +9,23 @@
  * the remainder when it ends), agent tokens and TTS characters as the
  * session's `governance.usage_recorded` events report them; and, once at the
  * start, the concurrency slot the session holds.
+ *
+ * The same usage goes to the durable meters (`meters`, billing's recorder: queued,
+ * never awaited here), each with a key derived from what was measured — session time
+ * `{session}:session_seconds:{n}` per interval and `…:final` at the end, provider
+ * usage `{session}:{event's key}` — so the budgets' counters can be rebuilt from the
+ * database and nothing is recorded twice.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
+import { budgetOfMeter, isMeter } from '@prx-voice/billing';
+import type { UsageEvent } from '@prx-voice/billing';
 import type { AnyVoiceEvent, SessionEmitter } from '@prx-voice/event';
 import type { AdmissionService, AdmissionTenant, UsageKind, UsageState } from '@prx-voice/policy';
 import type { TenantLimits } from '@prx-voice/policy';
-import type { TenantId } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
 
 /** How often session time is metered while a session lives (default 60 s). */
 export const SESSION_TIME_METER_INTERVAL_MS = 60_000;
-
-/** Which budget a `usage_recorded` meter counts against. */
-const METER_BUDGETS: Readonly<Record<string, UsageKind>> = {
-  agent_prompt_tokens: 'tokens',
-  agent_completion_tokens: 'tokens',
-  tts_characters: 'characters',
-};
 
 const UNITS: Readonly<Record<UsageKind, string>> = {
   session_seconds: 'seconds',
@@ -45,7 +46,10 @@ export interface SessionGovernor {
 /** What a governor needs. */
 export interface SessionGovernorDeps {
   readonly tenant: AdmissionTenant;
+  readonly sessionId: SessionId;
   readonly limits: TenantLimits;
+  /** The durable meters (billing's recorder); without it only the budgets' counters count. */
+  readonly meters?: { record(event: UsageEvent): boolean };
   readonly admission: AdmissionService;
   readonly clock: Clock;
   readonly emitter: SessionEmitter;
@@ -65,6 +69,15 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
   let ended = false; // the session's end was seen: nothing more is emitted
   let exceeded = false;
   let pending: Promise<void> = Promise.resolve();
+  let ticks = 0;
+
+  const record = (event: Omit<UsageEvent, 'tenantId' | 'sessionId'>): void => {
+    try {
+      deps.meters?.record({ tenantId: tenant.id as TenantId, sessionId: deps.sessionId, ...event });
+    } catch (err) {
+      deps.onError?.(err);
+    }
+  };
 
   // Budget updates run one after another, so the reports come in the order of use.
   const enqueue = (work: () => Promise<void>): void => {
@@ -100,12 +113,23 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
     });
   };
 
+  const recordTime = (seconds: number, key: string): void => {
+    if (seconds > 0)
+      record({
+        meter: 'session_seconds',
+        quantity: seconds,
+        idempotencyKey: `${deps.sessionId}:session_seconds:${key}`,
+        occurredAt: clock.now(),
+      });
+  };
+
   // Whole seconds of session time since the last meter reading; the fraction carries over.
   const meterTime = (emit: boolean): void => {
     const elapsed = clock.now() - startedAt - meteredMs;
     const seconds = Math.floor(elapsed / 1000);
     meteredMs += seconds * 1000;
     consume('session_seconds', seconds, emit);
+    recordTime(seconds, String(++ticks));
   };
 
   const tick = (): void => {
@@ -138,8 +162,17 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
         return;
       }
       if (event.type !== 'prx.voice.governance.usage_recorded') return;
-      const kind = METER_BUDGETS[event.data.meter];
-      if (kind !== undefined) consume(kind, event.data.quantity);
+      const { meter, quantity, provider, idempotency_key: key } = event.data;
+      if (isMeter(meter))
+        record({
+          meter,
+          quantity,
+          ...(provider === undefined ? {} : { provider }),
+          idempotencyKey: `${deps.sessionId}:${key}`,
+          occurredAt: Date.parse(event.time),
+        });
+      const kind = budgetOfMeter(meter);
+      if (kind !== undefined) consume(kind, quantity);
     },
     async close() {
       ended = true;
@@ -148,6 +181,7 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
       // A started second counts: a session of 1.2 s is metered as 2 s.
       const rest = clock.now() - startedAt - meteredMs;
       if (rest > 0) consume('session_seconds', Math.ceil(rest / 1000), false);
+      recordTime(Math.ceil(Math.max(0, rest) / 1000), 'final');
       await pending;
     },
   };

@@ -45,8 +45,11 @@ export interface SessionRecoveryDeps {
    * Redis, or Redis lost its data): others may have recovered sessions that still run here.
    */
   readonly onHeartbeatRetaken?: () => void;
-  /** A session was ended here because its instance was lost. */
-  readonly onRecovered?: (row: SessionRow) => void;
+  /**
+   * A session was ended here because its instance was lost; `lastActiveAt` is the time
+   * of its last stored event (what it is known to have run until — meter it to there).
+   */
+  readonly onRecovered?: (row: SessionRow, lastActiveAt: Date) => void;
   readonly onError?: (error: unknown, context: string) => void;
 }
 
@@ -109,6 +112,9 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
     if (ended === undefined) return false;
     const { before, after } = ended;
     const events = repos.forTenant(tenantId).events;
+    const lastSeq = await events.lastSeq(id);
+    const last = lastSeq > 0 ? (await events.readAfter(id, lastSeq - 1, 1))[0] : undefined;
+    const lastActiveAt = last?.time ?? before.updated_at;
     const emitter = createSessionEmitter({
       tenantId,
       sessionId: id,
@@ -116,7 +122,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
       clock,
       ids: deps.ids,
       sink: [deps.bus.publish, deps.log.append],
-      lastSeq: await events.lastSeq(id),
+      lastSeq,
       onSinkError: (err) => report(err, `session ${id}: recovery event`),
     });
     const from = before.state as SessionState;
@@ -142,7 +148,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
     await coordinator
       .releaseLease(concurrencyKey(tenantId), id)
       .catch((err: unknown) => report(err, `session ${id}: slot release`));
-    deps.onRecovered?.(after);
+    deps.onRecovered?.(after, lastActiveAt);
     return true;
   }
 

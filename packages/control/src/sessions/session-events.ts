@@ -43,7 +43,9 @@ export function createSessionEvents(opts: {
   });
   const governor = createSessionGovernor({
     tenant: opts.tenant,
+    sessionId,
     limits: opts.limits,
+    ...(deps.meters === undefined ? {} : { meters: deps.meters }),
     admission: deps.admission,
     clock: deps.clock,
     emitter,

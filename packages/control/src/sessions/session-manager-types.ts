@@ -1,4 +1,5 @@
 /** The session manager's contract: what it is given, what it offers, and a live session. */
+import type { MeterRecorder } from '@prx-voice/billing';
 import type { ProviderOptions, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
 import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
@@ -65,6 +66,8 @@ export interface SessionManagerDeps {
   readonly log: EventLog;
   readonly instanceId: string;
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /** The durable meters every session's usage goes to (billing's recorder). */
+  readonly meters?: MeterRecorder;
   /** A session was admitted and started (for the live-sessions gauge). */
   readonly onSessionStarted?: () => void;
   /** How often live sessions' time is metered against their budgets (default 60 s). */

@@ -548,6 +548,7 @@ export function describeDatabaseContract(
           meter: 'tts_characters',
           quantity: 30,
           unit: 'character',
+          sessionId: 'sess_01m9500000e000000000000009' as SessionId,
           idempotencyKey: 'u2',
           occurredAt: at,
         });
@@ -560,6 +561,11 @@ export function describeDatabaseContract(
         });
         const nov = { from: new Date(Date.UTC(2026, 10, 1)), to: new Date(Date.UTC(2026, 11, 1)) };
         expect(await t.billing.sumUsage('tts_characters', nov)).toBe(150);
+        expect(
+          await t.billing.sumUsage('tts_characters', nov, {
+            sessionId: 'sess_01m9500000e000000000000009' as SessionId,
+          }),
+        ).toBe(30);
         expect((await t.billing.listUsage(nov)).items).toHaveLength(2);
         const e = await t.billing.post({
           kind: 'usage',

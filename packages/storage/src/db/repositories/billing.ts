@@ -43,8 +43,12 @@ export interface Recorded<T> {
 /** A tenant's meter events and ledger. */
 export interface BillingRepository {
   recordUsage(event: NewMeterEvent): Promise<Recorded<MeterEventRow>>;
-  /** Sum of a meter's quantities with `from <= occurred_at < to`. */
-  sumUsage(meter: string, range: { readonly from: Date; readonly to: Date }): Promise<number>;
+  /** Sum of a meter's quantities with `from <= occurred_at < to` (of one session, if given). */
+  sumUsage(
+    meter: string,
+    range: { readonly from: Date; readonly to: Date },
+    opts?: { readonly sessionId?: SessionId },
+  ): Promise<number>;
   listUsage(
     range: { readonly from: Date; readonly to: Date },
     opts?: PageOptions,
@@ -97,15 +101,16 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
         .executeTakeFirstOrThrow();
       return { row: existing, created: false };
     },
-    async sumUsage(meter, range) {
-      const row = await db
+    async sumUsage(meter, range, opts) {
+      let q = db
         .selectFrom('meter_events')
         .select((eb) => eb.fn.sum<number | string | null>('quantity').as('total'))
         .where('tenant_id', '=', tenantId)
         .where('meter', '=', meter)
         .where('occurred_at', '>=', range.from)
-        .where('occurred_at', '<', range.to)
-        .executeTakeFirst();
+        .where('occurred_at', '<', range.to);
+      if (opts?.sessionId !== undefined) q = q.where('session_id', '=', opts.sessionId);
+      const row = await q.executeTakeFirst();
       return Number(row?.total ?? 0);
     },
     async listUsage(range, opts) {

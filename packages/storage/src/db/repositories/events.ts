@@ -83,11 +83,12 @@ export function sessionEventRepository(ctx: TenantContext): SessionEventReposito
     async lastSeq(sessionId) {
       const row = await db
         .selectFrom('session_events')
-        .select((eb) => eb.fn.max<number | null>('seq').as('last'))
+        .select((eb) => eb.fn.max<number | string | null>('seq').as('last'))
         .where('tenant_id', '=', tenantId)
         .where('session_id', '=', sessionId)
         .executeTakeFirst();
-      return row?.last ?? 0;
+      // PostgreSQL drivers may hand a bigint aggregate back as a string.
+      return Number(row?.last ?? 0);
     },
   };
 }
