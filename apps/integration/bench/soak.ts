@@ -99,6 +99,7 @@ function metric(text: string, name: string): number {
 interface Sample {
   readonly elapsedMs: number;
   readonly rssMib: number;
+  readonly heapMib: number;
   readonly lagP99Ms: number;
   readonly liveServer: number;
 }
@@ -125,6 +126,7 @@ const clock = (ms: number): string => {
 const COLUMNS: [string, number][] = [
   ['elapsed', 8],
   ['rss_mib', 10],
+  ['heap_mib', 10],
   ['lag_p99_ms', 12],
   ['live_srv/cli', 14],
   ['sessions_done', 15],
@@ -193,6 +195,7 @@ try {
         const sample = {
           elapsedMs,
           rssMib: metric(text, 'process_resident_memory_bytes') / MIB,
+          heapMib: metric(text, 'nodejs_heap_size_used_bytes') / MIB,
           lagP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
           liveServer: metric(text, 'prx_voice_live_sessions'),
         };
@@ -201,6 +204,7 @@ try {
           row([
             clock(elapsedMs),
             cell(sample.rssMib),
+            cell(sample.heapMib),
             cell(sample.lagP99Ms),
             `${cell(sample.liveServer, 0)}/${counts.live}`,
             String(counts.sessions),
@@ -220,19 +224,46 @@ try {
     stopping = true;
     await Promise.all(workers);
 
+    // RSS and heap move with garbage collection: compare the median of the first samples
+    // after the warm-up with the median of the last ones (each a fifth of the steady part,
+    // at least 3 samples), not two single readings.
     const warmupMs = warmupMinutes * 60_000;
-    const warm = samples.find((s) => s.elapsedMs >= warmupMs);
-    const last = samples.at(-1);
-    const growth =
-      warm === undefined || last === undefined
-        ? Number.NaN
-        : (100 * (last.rssMib - warm.rssMib)) / warm.rssMib;
+    const steady = samples.filter((s) => s.elapsedMs >= warmupMs);
+    const width = Math.max(3, Math.floor(steady.length / 5));
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 === 1
+        ? (sorted[mid] ?? Number.NaN)
+        : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+    };
+    const windowOf = (part: Sample[], pick: (s: Sample) => number) =>
+      part.length === 0 ? Number.NaN : median(part.map(pick));
+    const head = steady.slice(0, width);
+    const tail = steady.length >= 2 * width ? steady.slice(-width) : [];
+    const warm = {
+      rssMib: windowOf(head, (s) => s.rssMib),
+      heapMib: windowOf(head, (s) => s.heapMib),
+    };
+    const last = {
+      rssMib: windowOf(tail, (s) => s.rssMib),
+      heapMib: windowOf(tail, (s) => s.heapMib),
+    };
+    const growth = (100 * (last.rssMib - warm.rssMib)) / warm.rssMib;
+    const heapGrowth = (100 * (last.heapMib - warm.heapMib)) / warm.heapMib;
+    const span = (part: Sample[]): string =>
+      part.length === 0
+        ? '-'
+        : `${clock(part[0]?.elapsedMs ?? 0)}–${clock(part.at(-1)?.elapsedMs ?? 0)}`;
     const maxLag = Math.max(...samples.map((s) => s.lagP99Ms));
     console.log(
       `\nsessions done ${counts.sessions}, turns done ${counts.turns}, failed sessions ${failures.length}`,
     );
     console.log(
-      `RSS after warm-up (${warm === undefined ? '-' : clock(warm.elapsedMs)}): ${cell(warm?.rssMib ?? Number.NaN)} MiB; at the end (${last === undefined ? '-' : clock(last.elapsedMs)}): ${cell(last?.rssMib ?? Number.NaN)} MiB; growth ${cell(growth)} %`,
+      `RSS median after warm-up (${span(head)}): ${cell(warm.rssMib)} MiB; at the end (${span(tail)}): ${cell(last.rssMib)} MiB; growth ${cell(growth)} %`,
+    );
+    console.log(
+      `heap used median after warm-up: ${cell(warm.heapMib)} MiB; at the end: ${cell(last.heapMib)} MiB; growth ${cell(heapGrowth)} %`,
     );
     console.log(`max event-loop lag p99: ${cell(maxLag)} ms`);
     console.log(
