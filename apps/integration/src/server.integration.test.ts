@@ -147,6 +147,21 @@ describe('the server over real sockets', () => {
     expect(turns.json.data?.items).toMatchObject([
       { seq: 1, user_text: 'hello', assistant_text: 'You said: hello' },
     ]);
+    // The turn fed every stage of the latency histogram.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    for (const stage of [
+      'asr',
+      'agent_first_token',
+      'tts_first_audio',
+      'first_audio_sent',
+      'voice_to_voice',
+    ]) {
+      const count = new RegExp(
+        `^prx_voice_turn_latency_seconds_count\\{stage="${stage}"\\} (\\d+)$`,
+        'm',
+      ).exec(metrics);
+      expect(Number(count?.[1]), stage).toBeGreaterThanOrEqual(1);
+    }
   }, 120_000);
 
   it('barge-in over the WebSocket: playback.flushed then interrupt.issued, no audio of the old run after them, the heard part stored', async () => {
@@ -199,6 +214,8 @@ describe('the server over real sockets', () => {
     expect(first?.interrupted).toBe(true);
     expect(first?.assistant_text_generated.startsWith(first.assistant_text)).toBe(true);
     expect(first?.assistant_text.length).toBeLessThan(first?.assistant_text_generated.length ?? 0);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^prx_voice_barge_ins_total\{outcome="issued"\} [1-9]/m);
   }, 120_000);
 
   it('prx-voice talk: a text turn and a WAV turn, replies saved as WAV', async () => {

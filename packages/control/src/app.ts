@@ -29,7 +29,7 @@ import type { ControlApi, DefineRoute } from './http/routes.js';
 import type { RouteModule, RouteMount } from './http/route-module.js';
 import { createSocketRouter } from './http/socket-routes.js';
 import type { DefineSocketRoute } from './http/socket-routes.js';
-import type { ControlMetrics } from './metrics/control-metrics.js';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import { httpMetricsMiddleware } from './metrics/http-metrics.js';
 
 /** The API's base path. */
@@ -43,7 +43,7 @@ export interface ControlDeps {
   readonly repos: Repositories;
   readonly coordinator: Coordinator;
   readonly apiKeys: ApiKeyService;
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   /** Where 5xx failures are logged, redacted (default: nowhere). */
   readonly log?: ControlLogger;
   /** Fetch for `auth.jwt.jwks_url` (default global fetch). */

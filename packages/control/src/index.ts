@@ -52,13 +52,6 @@ export type { IdempotentResult } from './http/idempotency.js';
 export { checkPermission } from './auth/middleware.js';
 
 // Operations.
-export { createControlMetrics } from './metrics/control-metrics.js';
-export type {
-  ControlMetrics,
-  ControlMetricsOptions,
-  HttpObservation,
-  ProviderErrorObservation,
-} from './metrics/control-metrics.js';
 export { createReadiness } from './metrics/readiness.js';
 export type { ReadinessCheck, ReadinessProbe, ReadinessReport } from './metrics/readiness.js';
 

@@ -12,7 +12,7 @@ import { tenantRoutes } from './admin/tenant-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
 import type { ControlApp } from './app.js';
 import type { RouteModule } from './http/route-module.js';
-import type { ControlMetrics } from './metrics/control-metrics.js';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import { metaRoutes } from './metrics/health-routes.js';
 import type { ReadinessReport } from './metrics/readiness.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
@@ -26,7 +26,7 @@ export interface RouteTableDeps {
   readonly repos: Repositories;
   readonly coordinator: Coordinator;
   readonly apiKeys: ApiKeyService;
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   /** Backs `GET /health/ready`; see `createReadiness`. */
   readonly readiness: () => Promise<ReadinessReport>;
   readonly instanceId: string;

@@ -18,14 +18,15 @@ import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
-import { createControlMetrics } from './metrics/control-metrics.js';
-import type { ControlMetrics } from './metrics/control-metrics.js';
+import { createVoiceMetrics } from '@prx-voice/observe';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { createSessionRecovery } from './sessions/recovery.js';
+import { sessionMetricsSink } from './sessions/session-metrics.js';
 import { twilioSettings } from './sessions/twilio.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
@@ -54,7 +55,7 @@ export interface VoiceControlDeps {
 export interface VoiceControl {
   readonly control: ControlApp;
   readonly manager: SessionManager;
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   /** Starts the manager (forwarded commands) and the provider health probes. */
   start(): Promise<void>;
   /**
@@ -107,7 +108,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     if (tenant !== undefined) await admission.consume(tenant, 'session_seconds', seconds);
   };
   const region = config.deploy.region;
-  const metrics = createControlMetrics(region === undefined ? {} : { labels: { region } });
+  const metrics = createVoiceMetrics(region === undefined ? {} : { labels: { region } });
   const bus = createEventBus();
   const eventLog = createEventLog({
     repos,
@@ -132,6 +133,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     instanceId,
     meters,
+    onEvent: sessionMetricsSink(metrics),
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       metrics.sessionEnded(outcome);

@@ -4,7 +4,7 @@ import { VoiceError } from '@prx-voice/types';
 import type { ControlContext } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import type { RouteModule } from '../http/route-module.js';
-import type { ControlMetrics } from './control-metrics.js';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import type { ReadinessReport } from './readiness.js';
 
 /** `data` of the health routes. */
@@ -44,7 +44,7 @@ export function readyHandler(readiness: () => Promise<ReadinessReport>) {
 }
 
 /** The Prometheus exposition of the registry. */
-export function metricsHandler(metrics: ControlMetrics) {
+export function metricsHandler(metrics: VoiceMetrics) {
   return async (c: ControlContext): Promise<Response> => {
     const text = await metrics.render();
     return c.body(text, 200, { 'Content-Type': metrics.contentType });
@@ -58,7 +58,7 @@ export function metricsHandler(metrics: ControlMetrics) {
 export function metaRoutes(deps: {
   readonly instanceId: string;
   readonly readiness: () => Promise<ReadinessReport>;
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   /** The document of every route mounted (read when requested). */
   readonly openApi: () => Record<string, unknown>;
 }): RouteModule {

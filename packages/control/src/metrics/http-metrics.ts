@@ -3,14 +3,14 @@ import type { MiddlewareHandler } from 'hono';
 import type { Clock } from '@prx-voice/core';
 import type { ControlEnv } from '../http/context.js';
 import { finalRoute, internalMiddleware } from '../http/route-match.js';
-import type { ControlMetrics } from './control-metrics.js';
+import type { VoiceMetrics } from '@prx-voice/observe';
 
 /** The route label of requests that matched no route (never the raw path: it would explode cardinality). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /** Records `observeHttp` for each request once its response is known. */
 export function httpMetricsMiddleware(opts: {
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   readonly clock: Clock;
 }): MiddlewareHandler<ControlEnv> {
   return internalMiddleware<MiddlewareHandler<ControlEnv>>(async (c, next) => {

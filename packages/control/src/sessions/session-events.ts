@@ -38,7 +38,12 @@ export function createSessionEvents(opts: {
     instanceId: deps.instanceId,
     clock: deps.clock,
     ids: deps.ids,
-    sink: [deps.bus.publish, deps.log.append, (event) => late.governor?.observe(event)],
+    sink: [
+      deps.bus.publish,
+      deps.log.append,
+      (event) => late.governor?.observe(event),
+      ...(deps.onEvent === undefined ? [] : [deps.onEvent]),
+    ],
     onSinkError: (err) => deps.onError?.(err, 'event sink'),
   });
   const governor = createSessionGovernor({

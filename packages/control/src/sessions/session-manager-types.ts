@@ -2,7 +2,7 @@
 import type { MeterRecorder } from '@prx-voice/billing';
 import type { ProviderOptions, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
-import type { EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
+import type { AnyVoiceEvent, EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
 import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import type { SessionActor, SessionOutput } from '@prx-voice/session';
@@ -66,6 +66,8 @@ export interface SessionManagerDeps {
   readonly log: EventLog;
   readonly instanceId: string;
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /** Sees every event of every session (the server feeds its metrics from them). */
+  readonly onEvent?: (event: AnyVoiceEvent) => void;
   /** The durable meters every session's usage goes to (billing's recorder). */
   readonly meters?: MeterRecorder;
   /** A session was admitted and started (for the live-sessions gauge). */

@@ -19,8 +19,8 @@ import type { IdGenerator, TenantId } from '@prx-voice/types';
 import { createControlApp } from '../app.js';
 import type { ControlApp, ControlDeps } from '../app.js';
 import type { ControlLogger } from '../http/context.js';
-import { createControlMetrics } from '../metrics/control-metrics.js';
-import type { ControlMetrics } from '../metrics/control-metrics.js';
+import { createVoiceMetrics } from '@prx-voice/observe';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import type { ReadinessReport } from '../metrics/readiness.js';
 import { routeTable } from '../route-table.js';
 import type { RouteTableDeps } from '../route-table.js';
@@ -42,7 +42,7 @@ export interface ControlHarness {
   readonly ids: IdGenerator;
   readonly coordinator: Coordinator;
   readonly apiKeys: ApiKeyService;
-  readonly metrics: ControlMetrics;
+  readonly metrics: VoiceMetrics;
   readonly config: Config;
   readonly control: ControlApp;
   /** Errors the app logged. */
@@ -82,7 +82,7 @@ export async function createControlHarness(
   const db = await openTestDatabase({ clock, ids });
   const coordinator = createMemoryCoordinator({ clock });
   const apiKeys = createApiKeyService({ repos: db.repos, clock });
-  const metrics = createControlMetrics({ defaultMetrics: false });
+  const metrics = createVoiceMetrics({ defaultMetrics: false });
   const logged: ControlHarness['logged'] = [];
   const log: ControlLogger = {
     error: (fields, message) => logged.push({ fields, message }),

@@ -1,13 +1,28 @@
 /**
- * The Prometheus metrics of the control plane, in their own registry (never
+ * The Prometheus metrics of a voice server, in their own registry (never
  * prom-client's global one), every PRX Voice metric prefixed `prx_voice_`.
- * The session side reports through `sessionStarted`/`sessionEnded`,
- * `observeTurn`, `interruption` and `providerError`; the HTTP middleware
- * through `observeHttp`.
+ * Sessions report through `sessionStarted`/`sessionEnded`, `observeTurn`,
+ * `bargeIn`, `providerError`, `fallback` and `audioDropped` (the server feeds
+ * them from each session's events); the HTTP middleware through `observeHttp`.
+ * Label values are bounded sets (stages, outcomes, adapter kinds, provider ids,
+ * error codes, reasons): never a session or tenant id.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnLatency } from '@prx-voice/storage';
 import type { AdapterKind, SessionOutcome } from '@prx-voice/types';
+
+/** What became of a barge-in, as `outcome` label values of `prx_voice_barge_ins_total`. */
+export const BARGE_IN_OUTCOMES = ['issued', 'resolved', 'false_resumed'] as const;
+/** A barge-in outcome. */
+export type BargeInOutcome = (typeof BARGE_IN_OUTCOMES)[number];
+
+/**
+ * Turn latency buckets, seconds: fine where the objectives are (TTS first audio < 0.5 s,
+ * ASR final p95 < 1.2 s, voice-to-voice) so a percentile against them is exact.
+ */
+export const TURN_LATENCY_BUCKETS = [
+  0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.8, 1, 1.2, 1.5, 2, 3, 5, 10,
+] as const;
 
 /** The prefix of every PRX Voice metric. */
 export const METRIC_PREFIX = 'prx_voice_';
@@ -55,16 +70,23 @@ export interface ProviderErrorObservation {
   readonly code: string;
 }
 
-/** Options of {@link createControlMetrics}. */
-export interface ControlMetricsOptions {
+/** A switch to a fallback provider, as the metrics see it. */
+export interface FallbackObservation {
+  readonly kind: AdapterKind;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Options of {@link createVoiceMetrics}. */
+export interface VoiceMetricsOptions {
   /** Also collect prom-client's process and Node.js metrics (default true), minus {@link PROMTOOL_REJECTED_DEFAULTS}. */
   readonly defaultMetrics?: boolean;
   /** Labels every series carries (the server sets `region` from `deploy.region`). */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The control plane's metrics. */
-export interface ControlMetrics {
+/** A voice server's metrics. */
+export interface VoiceMetrics {
   /** The registry `GET /metrics` serves. */
   readonly registry: Registry;
   /** A session started on this instance (live gauge +1). */
@@ -75,10 +97,14 @@ export interface ControlMetrics {
   setLiveSessions(count: number): void;
   /** Records a completed turn's latency breakdown (ms in, seconds out); absent stages are skipped. */
   observeTurn(latency: TurnLatency): void;
-  /** Counts a barge-in. */
-  interruption(): void;
+  /** Counts a barge-in step: issued, then resolved (it stands) or false_resumed (it did not). */
+  bargeIn(outcome: BargeInOutcome): void;
   /** Counts a provider error. */
   providerError(e: ProviderErrorObservation): void;
+  /** Counts a switch to a fallback provider. */
+  fallback(e: FallbackObservation): void;
+  /** Counts audio frames dropped instead of processed or sent. */
+  audioDropped(direction: 'inbound' | 'outbound', reason: string, frames: number): void;
   /** Records an HTTP request. */
   observeHttp(o: HttpObservation): void;
   /** The exposition text. */
@@ -91,10 +117,10 @@ export interface ControlMetrics {
  * Creates the metrics in a fresh registry.
  *
  * @example
- * const metrics = createControlMetrics();
+ * const metrics = createVoiceMetrics();
  * metrics.observeTurn({ asrMs: 180, voiceToVoiceMs: 820 });
  */
-export function createControlMetrics(options: ControlMetricsOptions = {}): ControlMetrics {
+export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetrics {
   const registry = new Registry();
   if (options.labels !== undefined) registry.setDefaultLabels({ ...options.labels });
   const registers = [registry];
@@ -126,12 +152,25 @@ export function createControlMetrics(options: ControlMetricsOptions = {}): Contr
     name: `${METRIC_PREFIX}turn_latency_seconds`,
     help: 'Turn latency breakdown: asr, agent_first_token, tts_first_audio, first_audio_sent, voice_to_voice.',
     labelNames: ['stage'] as const,
-    buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    buckets: [...TURN_LATENCY_BUCKETS],
     registers,
   });
-  const interruptions = new Counter({
-    name: `${METRIC_PREFIX}interruptions_total`,
-    help: 'Barge-ins: the caller interrupted the bot.',
+  const bargeIns = new Counter({
+    name: `${METRIC_PREFIX}barge_ins_total`,
+    help: 'Barge-ins, by outcome: issued (the bot stopped for the caller), resolved (the interruption stood), false_resumed (it was not one; the bot resumed).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: `${METRIC_PREFIX}provider_fallbacks_total`,
+    help: 'Switches to a fallback provider, by adapter kind and providers.',
+    labelNames: ['kind', 'from', 'to'] as const,
+    registers,
+  });
+  const dropped = new Counter({
+    name: `${METRIC_PREFIX}audio_dropped_frames_total`,
+    help: 'Audio frames dropped instead of processed or sent, by direction and reason.',
+    labelNames: ['direction', 'reason'] as const,
     registers,
   });
   const providerErrors = new Counter({
@@ -163,11 +202,17 @@ export function createControlMetrics(options: ControlMetricsOptions = {}): Contr
           turnLatency.observe({ stage }, ms / 1000);
       }
     },
-    interruption: () => {
-      interruptions.inc();
+    bargeIn: (outcome) => {
+      bargeIns.inc({ outcome });
     },
     providerError: (e) => {
       providerErrors.inc({ kind: e.kind, provider: e.provider, code: e.code });
+    },
+    fallback: (e) => {
+      fallbacks.inc({ kind: e.kind, from: e.from, to: e.to });
+    },
+    audioDropped: (direction, reason, frames) => {
+      if (frames > 0) dropped.inc({ direction, reason }, frames);
     },
     observeHttp: (o) => {
       httpRequests.inc({ method: o.method, route: o.route, status: String(o.status) });

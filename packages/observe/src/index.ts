@@ -1,0 +1,24 @@
+/**
+ * `@prx-voice/observe`: the Prometheus metrics of a voice server — live sessions and
+ * outcomes, turn latency per stage, barge-ins, provider errors and fallbacks, dropped
+ * audio, HTTP requests — in a registry of their own with prom-client's process metrics.
+ *
+ * @packageDocumentation
+ */
+export {
+  BARGE_IN_OUTCOMES,
+  METRIC_PREFIX,
+  PROMTOOL_REJECTED_DEFAULTS,
+  TURN_LATENCY_BUCKETS,
+  TURN_STAGES,
+  createVoiceMetrics,
+} from './voice-metrics.js';
+export type {
+  BargeInOutcome,
+  FallbackObservation,
+  HttpObservation,
+  ProviderErrorObservation,
+  TurnStage,
+  VoiceMetrics,
+  VoiceMetricsOptions,
+} from './voice-metrics.js';

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PROMTOOL_REJECTED_DEFAULTS, createVoiceMetrics } from './voice-metrics.js';
+
+describe('voice metrics', () => {
+  it('counts barge-ins, fallbacks and dropped audio with bounded labels', async () => {
+    const m = createVoiceMetrics({ defaultMetrics: false });
+    m.bargeIn('issued');
+    m.bargeIn('issued');
+    m.bargeIn('false_resumed');
+    m.fallback({ kind: 'asr', from: 'deepgram', to: 'mock' });
+    m.audioDropped('inbound', 'backpressure', 4);
+    m.audioDropped('inbound', 'backpressure', 0);
+    m.observeTurn({ ttsFirstAudioMs: 450, voiceToVoiceMs: 1100 });
+    const text = await m.render();
+    expect(text).toContain('prx_voice_barge_ins_total{outcome="issued"} 2');
+    expect(text).toContain('prx_voice_barge_ins_total{outcome="false_resumed"} 1');
+    expect(text).toContain(
+      'prx_voice_provider_fallbacks_total{kind="asr",from="deepgram",to="mock"} 1',
+    );
+    expect(text).toContain(
+      'prx_voice_audio_dropped_frames_total{direction="inbound",reason="backpressure"} 4',
+    );
+    // Buckets at the objectives: TTS first audio under 0.5 s, voice-to-voice under 1.2 s.
+    expect(text).toContain(
+      'prx_voice_turn_latency_seconds_bucket{le="0.5",stage="tts_first_audio"} 1',
+    );
+    expect(text).toContain(
+      'prx_voice_turn_latency_seconds_bucket{le="1",stage="voice_to_voice"} 0',
+    );
+    expect(text).toContain(
+      'prx_voice_turn_latency_seconds_bucket{le="1.2",stage="voice_to_voice"} 1',
+    );
+  });
+
+  it('keeps its own registry and leaves out the defaults promtool rejects', async () => {
+    const a = createVoiceMetrics();
+    const b = createVoiceMetrics();
+    a.bargeIn('issued');
+    expect(await b.render()).not.toContain('prx_voice_barge_ins_total{outcome="issued"} 1');
+    expect(await a.render()).toContain('prx_voice_barge_ins_total{outcome="issued"} 1');
+    const text = await a.render();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    for (const name of PROMTOOL_REJECTED_DEFAULTS) expect(text).not.toContain(`${name} `);
+  });
+
+  it('labels every series with the configured labels (deploy.region)', async () => {
+    const m = createVoiceMetrics({ defaultMetrics: false, labels: { region: 'eu-west-1' } });
+    m.sessionEnded('completed');
+    const text = await m.render();
+    expect(text).toContain('prx_voice_sessions_total{outcome="completed",region="eu-west-1"} 1');
+    expect(text).toContain('prx_voice_live_sessions{region="eu-west-1"}');
+  });
+
+  it('passes promtool check metrics', async (ctx) => {
+    const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    if (probe.error !== undefined) {
+      if (process.env['CI'] !== undefined) {
+        throw new Error('promtool is required in CI (apt-get install prometheus)');
+      }
+      console.warn(
+        'promtool not installed; skipping the promtool check (apt-get install prometheus)',
+      );
+      ctx.skip();
+      return;
+    }
+    const metrics = createVoiceMetrics();
+    metrics.sessionStarted();
+    metrics.sessionEnded('error');
+    metrics.observeTurn({
+      asrMs: 1,
+      agentFirstTokenMs: 2,
+      ttsFirstAudioMs: 3,
+      firstAudioSentMs: 4,
+      voiceToVoiceMs: 10,
+    });
+    for (const outcome of ['issued', 'resolved', 'false_resumed'] as const)
+      metrics.bargeIn(outcome);
+    metrics.providerError({ kind: 'asr', provider: 'mock', code: 'PROVIDER_ERROR' });
+    metrics.fallback({ kind: 'tts', from: 'mock', to: 'espeak' });
+    metrics.audioDropped('outbound', 'late', 3);
+    metrics.observeHttp({
+      method: 'GET',
+      route: '/api/v1/sessions/:id',
+      status: 200,
+      seconds: 0.01,
+    });
+    const result = spawnSync('promtool', ['check', 'metrics'], {
+      input: await metrics.render(),
+      encoding: 'utf8',
+    });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
