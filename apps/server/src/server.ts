@@ -14,6 +14,7 @@ import { createVoiceControl } from '@prx-voice/control';
 import type { SessionManager } from '@prx-voice/control';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, LoadConfigOptions } from '@prx-voice/core';
+import { createLogger } from '@prx-voice/observe';
 import { ensureBootstrap } from '@prx-voice/policy';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
@@ -33,6 +34,10 @@ export async function startServer(
   opts: {
     readonly load?: LoadConfigOptions;
     readonly clock?: Clock;
+    /**
+     * Where log lines go (default stderr); what they hold is set by `logging.*` (level,
+     * json or pretty, redaction).
+     */
     readonly log?: (line: string) => void;
   } = {},
 ): Promise<RunningServer> {
@@ -40,8 +45,15 @@ export async function startServer(
     ...(opts.load === undefined ? {} : { load: opts.load }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, clock, ids, repos, storage } = rt;
+  const sink = opts.log;
+  const logger = createLogger(config.logging, {
+    ...(sink === undefined ? {} : { destination: { write: (line) => sink(line.trimEnd()) } }),
+    base: {
+      instance_id: config.deploy.instance_id,
+      ...(config.deploy.region === undefined ? {} : { region: config.deploy.region }),
+    },
+  });
   await ensureBootstrap({ repos, keys: rt.apiKeys, bootstrapKey: config.auth.bootstrap_api_key });
   const providers = configuredProviders(config, clock);
   const auto = await detectAutoProviders(providers, config);
@@ -49,7 +61,7 @@ export async function startServer(
     (k) => config.adapters[k].provider === AUTO_PROVIDER,
   );
   // Which VAD (and which local engines) `auto` chose, and why.
-  if (autoKinds.length > 0) log(`providers (auto): ${auto.notes.join('; ')}`);
+  if (autoKinds.length > 0) logger.info({ notes: auto.notes }, 'providers (auto)');
   const voice = createVoiceControl({
     config,
     clock,
@@ -61,7 +73,7 @@ export async function startServer(
     autoProviders: auto,
     pingDatabase: () => storage.database.ping(),
     env: process.env,
-    log,
+    logger,
   });
   const { control, manager } = voice;
   const tls = config.server.tls;

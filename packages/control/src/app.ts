@@ -8,7 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Hono } from 'hono';
 import type { FetchImplementation, JWTVerifyGetKey } from 'jose';
-import type { Clock, Config } from '@prx-voice/core';
+import { silentLogger } from '@prx-voice/core';
+import type { Clock, Config, Logger } from '@prx-voice/core';
 import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
 import type { IdGenerator } from '@prx-voice/types';
@@ -16,8 +17,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { authMiddleware } from './auth/middleware.js';
 import { bodyLimitMiddleware } from './http/body-limit.js';
-import type { ControlEnv, ControlLogger } from './http/context.js';
-import { silentLogger } from './http/context.js';
+import type { ControlEnv } from './http/context.js';
 import { corsMiddleware } from './http/cors.js';
 import { createErrorHandler, createNotFoundHandler } from './http/errors.js';
 import { createRouteRegistry, openApiDocument } from './http/openapi.js';
@@ -45,7 +45,7 @@ export interface ControlDeps {
   readonly apiKeys: ApiKeyService;
   readonly metrics: VoiceMetrics;
   /** Where 5xx failures are logged, redacted (default: nowhere). */
-  readonly log?: ControlLogger;
+  readonly log?: Logger;
   /** Fetch for `auth.jwt.jwks_url` (default global fetch). */
   readonly jwksFetch?: FetchImplementation;
   /** Replaces the configured JWT keys (tests, custom key stores). */

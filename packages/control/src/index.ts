@@ -36,12 +36,7 @@ export type {
 } from './http/socket-routes.js';
 export type { AuthMode, RouteDoc, RouteMethod } from './http/openapi.js';
 export { principalOf, tenantOf } from './http/context.js';
-export type {
-  ControlContext,
-  ControlEnv,
-  ControlLogger,
-  ControlVariables,
-} from './http/context.js';
+export type { ControlContext, ControlEnv, ControlVariables } from './http/context.js';
 export { ok } from './http/envelope.js';
 export type { Envelope, ErrorEnvelope, OkEnvelope } from './http/envelope.js';
 export { idSchema, timestampSchema } from './http/schemas.js';

@@ -5,7 +5,7 @@
  * configuration, opens storage, picks providers, and serves what this returns.
  */
 import type { ProviderRegistry } from '@prx-voice/adapter';
-import type { Clock, Config } from '@prx-voice/core';
+import type { Clock, Config, Logger } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import {
   createMeterRecorder,
@@ -47,8 +47,8 @@ export interface VoiceControlDeps {
   readonly pingDatabase: () => Promise<void>;
   /** Environment for credentials the config leaves out (`TWILIO_AUTH_TOKEN`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** One line per operational message. */
-  readonly log: (line: string) => void;
+  /** The server's logger (`@prx-voice/observe`'s `createLogger`, configured by `logging.*`). */
+  readonly logger: Logger;
 }
 
 /** The composed control plane. */
@@ -67,15 +67,22 @@ export interface VoiceControl {
 
 /** Composes the control plane of a server. */
 export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
-  const { config, clock, ids, repos, coordinator, log } = deps;
+  const { config, clock, ids, repos, coordinator, logger } = deps;
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
   // Usage is recorded durably off the audio path; the budgets' counters are seeded from it.
   const meters = createMeterRecorder({
     repos,
     clock,
     onError: (err, c) =>
-      log(
-        `usage: ${err.message} (${c.event.meter} of ${c.event.sessionId ?? c.event.tenantId}${c.retryInMs === undefined ? '' : `, again in ${String(c.retryInMs)} ms`})`,
+      logger.warn(
+        {
+          tenant_id: c.event.tenantId,
+          session_id: c.event.sessionId,
+          meter: c.event.meter,
+          code: err.code,
+          retry_in_ms: c.retryInMs,
+        },
+        `usage: ${err.message}`,
       ),
   });
   const admission = createAdmissionService({
@@ -114,7 +121,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     repos,
     clock,
     onError: (err, f) =>
-      log(`event log: ${err.message} (session ${f.sessionId}, attempt ${f.attempt})`),
+      logger.warn(
+        {
+          tenant_id: f.tenantId,
+          session_id: f.sessionId,
+          attempt: f.attempt,
+          retry_in_ms: f.retryInMs,
+        },
+        `event log: ${err.message}`,
+      ),
     // Another instance continued the log: the session was recovered elsewhere, stop it here.
     onFenced: (tenantId, id) => manager.fence(tenantId, id),
   });
@@ -139,7 +154,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       metrics.sessionEnded(outcome);
       metrics.setLiveSessions(manager.liveCount);
     },
-    onError: (err, context) => log(`${context}: ${message(err)}`),
+    onError: (err, context) => logger.warn({ error: message(err) }, context),
     // Recovery is created below (it asks the manager which sessions run here).
     recovery: {
       isAlive: (owner) => recovery.isAlive(owner),
@@ -160,16 +175,22 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     onHeartbeatRetaken: () => {
       manager
         .fenceEndedElsewhere()
-        .catch((err: unknown) => log(`recovery: ownership check: ${message(err)}`));
+        .catch((err: unknown) => logger.warn({ error: message(err) }, 'recovery: ownership check'));
     },
     onRecovered: (row, lastActiveAt) => {
       metrics.sessionEnded('error');
-      log(`session ${row.id}: ended, its instance was lost`);
+      logger.warn(
+        { tenant_id: row.tenant_id, session_id: row.id, instance: row.instance_id },
+        'session ended: its instance was lost',
+      );
       meterLostTime(row, lastActiveAt).catch((err: unknown) =>
-        log(`session ${row.id}: metering its last minutes: ${message(err)}`),
+        logger.warn(
+          { tenant_id: row.tenant_id, session_id: row.id, error: message(err) },
+          'metering the last minutes of a lost session failed',
+        ),
       );
     },
-    onError: (err, context) => log(`recovery: ${context}: ${message(err)}`),
+    onError: (err, context) => logger.warn({ error: message(err) }, `recovery: ${context}`),
   });
   const readiness = createReadiness({
     clock,
@@ -192,10 +213,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     coordinator,
     apiKeys: deps.apiKeys,
     metrics,
-    log: {
-      error: (fields, text) => log(`${text} ${JSON.stringify(fields)}`),
-      warn: (fields, text) => log(`${text} ${JSON.stringify(fields)}`),
-    },
+    log: logger,
   });
   control.mount(
     ...routeTable(control, {
@@ -215,7 +233,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         maxFrameBytes: config.limits.max_ws_frame_bytes,
       },
       twilio: twilioSettings(config, deps.env ?? {}),
-      onError: (err, context) => log(`${context}: ${message(err)}`),
+      onError: (err, context) => logger.warn({ error: message(err) }, context),
     }),
   );
   return {

@@ -22,3 +22,5 @@ export type {
   VoiceMetrics,
   VoiceMetricsOptions,
 } from './voice-metrics.js';
+export { createLogger } from './logger.js';
+export type { CreateLoggerOptions, LogDestination } from './logger.js';

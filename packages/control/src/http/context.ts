@@ -8,20 +8,6 @@ import type { Principal } from '@prx-voice/policy';
 import type { TenantRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 
-/** A structured logger (pino's `logger.error(obj, msg)` shape fits). Fields are redacted before they reach it. */
-export interface ControlLogger {
-  /** Something failed that the client could not cause (5xx). */
-  error(fields: Record<string, unknown>, message: string): void;
-  /** Something odd that did not fail the request. */
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/** A logger that drops everything. */
-export const silentLogger: ControlLogger = {
-  error: () => undefined,
-  warn: () => undefined,
-};
-
 /** Context variables set by the shared middleware. */
 export interface ControlVariables {
   /** The request's id, echoed from a sane `X-Request-Id` or a new `req_…`. */

@@ -8,7 +8,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { redactValue, VoiceError } from '@prx-voice/types';
 import type { ErrorCode } from '@prx-voice/types';
-import type { ControlContext, ControlEnv, ControlLogger } from './context.js';
+import type { Logger } from '@prx-voice/core';
+import type { ControlContext, ControlEnv } from './context.js';
 import { errorEnvelope } from './envelope.js';
 
 /** Methods probed to tell 405 from 404. */
@@ -75,7 +76,7 @@ export function errorResponse(c: ControlContext, err: VoiceError): Response {
 }
 
 /** Logs a server-side failure with redaction applied to the whole entry. */
-function logFailure(c: ControlContext, log: ControlLogger, err: VoiceError, raw: unknown): void {
+function logFailure(c: ControlContext, log: Logger, err: VoiceError, raw: unknown): void {
   const fields = redactValue({
     request_id: c.get('requestId') as string | undefined,
     method: c.req.method,
@@ -87,7 +88,7 @@ function logFailure(c: ControlContext, log: ControlLogger, err: VoiceError, raw:
 }
 
 /** The `app.onError` handler. */
-export function createErrorHandler(log: ControlLogger) {
+export function createErrorHandler(log: Logger) {
   return (err: unknown, c: ControlContext): Response => {
     const voice = toVoiceError(err);
     // NOT_READY is the readiness probe saying so, not a failure worth a log line per probe.

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
+import { silentLogger } from '@prx-voice/core';
+import type { LogFn } from '@prx-voice/core';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
 import type { ControlApp } from '../app.js';
@@ -65,7 +67,14 @@ const errors: string[] = [];
 beforeAll(async () => {
   h = await createControlHarness();
   control = h.build({
-    deps: { log: { error: (f, m) => errors.push(`${m} ${String(f['error'])}`), warn: () => {} } },
+    deps: {
+      log: {
+        ...silentLogger,
+        error: ((f: Record<string, unknown>, m?: string) => {
+          errors.push(`${m ?? ''} ${String(f['error'])}`);
+        }) as LogFn,
+      },
+    },
   });
   control.mount(echo);
   server.on('request', (req, res) => {

@@ -5,7 +5,7 @@
  * takes seconds to start) and isolate tests by tenant.
  */
 import type { JWTVerifyGetKey } from 'jose';
-import type { Config } from '@prx-voice/core';
+import type { Config, LogFn, Logger } from '@prx-voice/core';
 import { parseConfig } from '@prx-voice/core';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { createApiKeyService, createTenant } from '@prx-voice/policy';
@@ -18,7 +18,6 @@ import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { IdGenerator, TenantId } from '@prx-voice/types';
 import { createControlApp } from '../app.js';
 import type { ControlApp, ControlDeps } from '../app.js';
-import type { ControlLogger } from '../http/context.js';
 import { createVoiceMetrics } from '@prx-voice/observe';
 import type { VoiceMetrics } from '@prx-voice/observe';
 import type { ReadinessReport } from '../metrics/readiness.js';
@@ -84,9 +83,18 @@ export async function createControlHarness(
   const apiKeys = createApiKeyService({ repos: db.repos, clock });
   const metrics = createVoiceMetrics({ defaultMetrics: false });
   const logged: ControlHarness['logged'] = [];
-  const log: ControlLogger = {
-    error: (fields, message) => logged.push({ fields, message }),
-    warn: (fields, message) => logged.push({ fields, message }),
+  const record = ((first: unknown, message?: string) => {
+    if (typeof first === 'string') logged.push({ fields: {}, message: first });
+    else logged.push({ fields: first as Record<string, unknown>, message: message ?? '' });
+  }) as LogFn;
+  const log: Logger = {
+    trace: record,
+    debug: record,
+    info: record,
+    warn: record,
+    error: record,
+    fatal: record,
+    child: () => log,
   };
   const readiness =
     opts.readiness ??
