@@ -116,6 +116,16 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   };
   const region = config.deploy.region;
   const metrics = createVoiceMetrics(region === undefined ? {} : { labels: { region } });
+  metrics.gauge(
+    'usage_queue_depth',
+    'Usage events waiting to be recorded.',
+    () => meters.stats.queued,
+  );
+  metrics.gauge(
+    'usage_events_refused',
+    'Usage events refused since start because the queue was full (each also logged).',
+    () => meters.stats.dropped,
+  );
   const bus = createEventBus();
   const eventLog = createEventLog({
     repos,
@@ -130,6 +140,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         },
         `event log: ${err.message}`,
       ),
+    onWritten: (events, ms) => metrics.eventLogWrite(events, ms / 1000),
     // Another instance continued the log: the session was recovered elsewhere, stop it here.
     onFenced: (tenantId, id) => manager.fence(tenantId, id),
   });

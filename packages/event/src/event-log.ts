@@ -46,6 +46,8 @@ export interface EventLogOptions {
    * appended later is dropped, never written over the other's — and this is called once.
    */
   readonly onFenced?: (tenantId: TenantId, sessionId: SessionId) => void;
+  /** A batch was stored: how many events, and how long the write took (ms, `performance.now`). */
+  readonly onWritten?: (events: number, ms: number) => void;
 }
 
 /** Options of {@link EventLog.readAfter}. */
@@ -241,7 +243,9 @@ export function createEventLog(options: EventLogOptions): EventLog {
     while (q.pending.length > 0) {
       const batch = q.pending.slice(0, batchSize);
       try {
+        const started = performance.now();
         await q.repo.append(batch.map(toRow));
+        options.onWritten?.(batch.length, performance.now() - started);
         markWritten(q, batch.length);
         attempt = 0;
         continue;

@@ -12,7 +12,18 @@ describe('voice metrics', () => {
     m.audioDropped('inbound', 'backpressure', 4);
     m.audioDropped('inbound', 'backpressure', 0);
     m.observeTurn({ ttsFirstAudioMs: 450, voiceToVoiceMs: 1100 });
+    m.eventLogWrite(25, 0.004);
+    let depth = 3;
+    m.gauge('usage_queue_depth', 'Usage events waiting.', () => depth);
+    m.gauge('broken', 'A reader that throws.', () => {
+      throw new Error('no');
+    });
+    expect(await m.render()).toContain('prx_voice_usage_queue_depth 3');
+    depth = 0;
     const text = await m.render();
+    expect(text).toContain('prx_voice_usage_queue_depth 0');
+    expect(text).toContain('prx_voice_event_log_events_stored_total 25');
+    expect(text).toContain('prx_voice_event_log_write_seconds_bucket{le="0.005"} 1');
     expect(text).toContain('prx_voice_barge_ins_total{outcome="issued"} 2');
     expect(text).toContain('prx_voice_barge_ins_total{outcome="false_resumed"} 1');
     expect(text).toContain(
@@ -79,6 +90,8 @@ describe('voice metrics', () => {
     metrics.providerError({ kind: 'asr', provider: 'mock', code: 'PROVIDER_ERROR' });
     metrics.fallback({ kind: 'tts', from: 'mock', to: 'espeak' });
     metrics.audioDropped('outbound', 'late', 3);
+    metrics.eventLogWrite(10, 0.002);
+    metrics.gauge('usage_queue_depth', 'Usage events waiting to be recorded.', () => 2);
     metrics.observeHttp({
       method: 'GET',
       route: '/api/v1/sessions/:id',

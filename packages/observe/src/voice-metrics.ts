@@ -105,6 +105,13 @@ export interface VoiceMetrics {
   fallback(e: FallbackObservation): void;
   /** Counts audio frames dropped instead of processed or sent. */
   audioDropped(direction: 'inbound' | 'outbound', reason: string, frames: number): void;
+  /** Records a write of the durable event log: events in the batch, seconds it took. */
+  eventLogWrite(events: number, seconds: number): void;
+  /**
+   * A gauge read when scraped (e.g. a queue's depth): `prx_voice_` + `name`. A reader
+   * that throws leaves the gauge at its last value.
+   */
+  gauge(name: string, help: string, read: () => number): void;
   /** Records an HTTP request. */
   observeHttp(o: HttpObservation): void;
   /** The exposition text. */
@@ -179,6 +186,17 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     labelNames: ['kind', 'provider', 'code'] as const,
     registers,
   });
+  const eventLogWrites = new Histogram({
+    name: `${METRIC_PREFIX}event_log_write_seconds`,
+    help: 'Time to store one batch of the durable event log.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const eventLogEvents = new Counter({
+    name: `${METRIC_PREFIX}event_log_events_stored_total`,
+    help: 'Events stored in the durable event log.',
+    registers,
+  });
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
     for (const name of PROMTOOL_REJECTED_DEFAULTS) registry.removeSingleMetric(name);
@@ -213,6 +231,24 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     },
     audioDropped: (direction, reason, frames) => {
       if (frames > 0) dropped.inc({ direction, reason }, frames);
+    },
+    eventLogWrite: (events, seconds) => {
+      eventLogWrites.observe(seconds);
+      eventLogEvents.inc(events);
+    },
+    gauge: (name, help, read) => {
+      new Gauge({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        registers,
+        collect() {
+          try {
+            this.set(read());
+          } catch {
+            // Keep the last value.
+          }
+        },
+      });
     },
     observeHttp: (o) => {
       httpRequests.inc({ method: o.method, route: o.route, status: String(o.status) });
