@@ -18,13 +18,15 @@ import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
-import { createVoiceMetrics } from '@prx-voice/observe';
+import { createDegradationController, createVoiceMetrics } from '@prx-voice/observe';
 import type { VoiceMetrics } from '@prx-voice/observe';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
+import { startDegradationSampler } from './metrics/degradation-sampler.js';
+import type { DegradationSampler } from './metrics/degradation-sampler.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
 import { twilioSettings } from './sessions/twilio.js';
@@ -116,6 +118,22 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   };
   const region = config.deploy.region;
   const metrics = createVoiceMetrics(region === undefined ? {} : { labels: { region } });
+  // Levels L0–L4 from measured signals; L4 sheds new sessions and fails readiness.
+  const degradation = createDegradationController({
+    clock,
+    minDwellMs: config.observe.degradation.min_dwell_ms,
+    hysteresis: config.observe.degradation.hysteresis,
+    onChange: (c) =>
+      (c.to > c.from ? logger.warn : logger.info)(
+        { from: c.from, to: c.to, signal: c.signal, value: c.value },
+        'degradation level changed',
+      ),
+  });
+  metrics.gauge(
+    'degradation_level',
+    'Degradation level of the instance: 0 normal … 4 shedding new sessions.',
+    () => degradation.level,
+  );
   metrics.gauge(
     'usage_queue_depth',
     'Usage events waiting to be recorded.',
@@ -159,6 +177,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     instanceId,
     meters,
+    shedding: () => degradation.level >= 4,
     onEvent: sessionMetricsSink(metrics),
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
@@ -214,6 +233,10 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         manager.accepting ? Promise.resolve() : Promise.reject(new Error('draining')),
       // Every kind has a provider whose probe passed and whose breaker is not open.
       providers: () => manager.providerHealth.ready(),
+      degradation: () =>
+        degradation.level >= 4
+          ? Promise.reject(new Error('level 4: shedding new sessions'))
+          : Promise.resolve(`level ${String(degradation.level)}`),
     },
   });
   const control = createControlApp({
@@ -247,6 +270,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       onError: (err, context) => logger.warn({ error: message(err) }, context),
     }),
   );
+  let sampler: DegradationSampler | undefined;
   return {
     control,
     manager,
@@ -255,8 +279,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       await manager.start();
       manager.providerHealth.start();
       await recovery.start();
+      sampler ??= startDegradationSampler({
+        clock,
+        controller: degradation,
+        everyMs: config.observe.degradation.sample_ms,
+        load: () => manager.liveCount / config.limits.max_sessions_per_instance,
+      });
     },
     async shutdown() {
+      sampler?.stop();
       const result = await manager.drain(config.server.shutdown_timeout_ms);
       await recovery.stop();
       control.closeSockets(1001, 'server shutting down');

@@ -34,6 +34,7 @@ export { loadConfig } from './config/load-config.js';
 export type { LoadConfigOptions } from './config/load-config.js';
 export { LOG_LEVELS } from './config/logging-schema.js';
 export type { LoggingConfig, LogLevel } from './config/logging-schema.js';
+export type { ObserveConfig } from './config/observe-schema.js';
 export { defaultConfig, parseConfig } from './config/parse-config.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';

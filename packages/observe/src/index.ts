@@ -24,3 +24,13 @@ export type {
 } from './voice-metrics.js';
 export { createLogger } from './logger.js';
 export type { CreateLoggerOptions, LogDestination } from './logger.js';
+export { DEFAULT_DEGRADATION_THRESHOLDS, createDegradationController } from './degradation.js';
+export type {
+  DegradationChange,
+  DegradationController,
+  DegradationControllerOptions,
+  DegradationLevel,
+  DegradationSignal,
+  DegradationSignals,
+  DegradationThresholds,
+} from './degradation.js';

@@ -66,6 +66,11 @@ export interface SessionManagerDeps {
   readonly log: EventLog;
   readonly instanceId: string;
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
+  /**
+   * Whether the instance sheds new sessions now (degradation L4): creation is refused with
+   * `OVERLOADED` (503, Retry-After) while live sessions go on.
+   */
+  readonly shedding?: () => boolean;
   /** Sees every event of every session (the server feeds its metrics from them). */
   readonly onEvent?: (event: AnyVoiceEvent) => void;
   /** The durable meters every session's usage goes to (billing's recorder). */

@@ -177,6 +177,12 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     providerHealth,
     async create(tenantId, request) {
       if (!accepting) throw new VoiceError('NOT_READY', { message: 'the server is draining' });
+      if (deps.shedding?.() === true) {
+        throw new VoiceError('OVERLOADED', {
+          message: 'this instance is overloaded (degradation level 4) and takes no new sessions',
+          details: { degradation_level: 4, retry_after_ms: 10_000 },
+        });
+      }
       // This instance runs at most this many sessions; another instance (or a retry) takes more.
       const capacity = deps.config.limits.max_sessions_per_instance;
       if (live.size + creating >= capacity) {

@@ -6,6 +6,7 @@ import { deploySchema } from './deploy-schema.js';
 import { featuresSchema } from './features-schema.js';
 import { limitsSchema } from './limits-schema.js';
 import { loggingSchema } from './logging-schema.js';
+import { observeSchema } from './observe-schema.js';
 import { serverSchema } from './server-schema.js';
 import { sessionSchema } from './session-schema.js';
 import { storageSchema } from './storage-schema.js';
@@ -21,6 +22,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.prefault({}),
   auth: authSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  observe: observeSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   features: featuresSchema,
   deploy: deploySchema.prefault({}),
