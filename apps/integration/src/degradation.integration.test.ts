@@ -3,7 +3,8 @@
  * its capacity (`limits.max_sessions_per_instance`) climbs to L4 at the next sample —
  * readiness fails naming `degradation`, `/metrics` shows the level, new sessions are
  * refused with 503 `OVERLOADED` and a Retry-After — while the live sessions go on
- * talking. When load drops it comes back down one level per dwell, and admits again.
+ * talking; the episode is a platform incident (`GET /incidents`) with its timeline. When
+ * load drops it comes back down one level per dwell, and admits again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,23 @@ describe('degradation levels on a real trigger', () => {
     expect(shedding.status).toBe(503);
     expect(shedding.body).toContain('degradation');
     expect(await level(s)).toBe(4);
+    // An incident is open for the episode, at SEV1 now, its timeline reaching L4.
+    const incident = await until(
+      () => api(s, KEY, 'GET', '/incidents?status=open'),
+      (r) =>
+        (r.json.data.items as unknown as { details: { sev: string } }[]).some(
+          (i) => i.details.sev === 'SEV1',
+        ),
+      10_000,
+    );
+    const [open] = incident.json.data.items as unknown as {
+      id: string;
+      tenant_id: string | null;
+      details: { timeline: { level: number }[] };
+    }[];
+    expect(open?.tenant_id).toBeNull();
+    expect(open?.details.timeline.map((e) => e.level)).toContain(4);
+    expect((await api(s, KEY, 'GET', `/incidents/${open?.id ?? ''}`)).status).toBe(200);
     const refused = await fetch(`${s.url}/api/v1/sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },

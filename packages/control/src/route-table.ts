@@ -9,6 +9,7 @@ import type { AdmissionService, ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
 import { apiKeyRoutes } from './admin/api-key-routes.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
+import { incidentRoutes } from './admin/incident-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
 import type { ControlApp } from './app.js';
 import type { RouteModule } from './http/route-module.js';
@@ -63,6 +64,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
     tenantRoutes({ repos }),
     apiKeyRoutes({ repos, apiKeys: deps.apiKeys, clock }),
     usageRoutes({ repos, admission, clock }),
+    incidentRoutes({ repos }),
     ...(sessions === undefined
       ? []
       : [

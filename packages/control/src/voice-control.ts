@@ -18,7 +18,11 @@ import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
-import { createDegradationController, createVoiceMetrics } from '@prx-voice/observe';
+import {
+  createDegradationController,
+  createIncidentTracker,
+  createVoiceMetrics,
+} from '@prx-voice/observe';
 import type { VoiceMetrics } from '@prx-voice/observe';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
@@ -119,15 +123,25 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const region = config.deploy.region;
   const metrics = createVoiceMetrics(region === undefined ? {} : { labels: { region } });
   // Levels L0–L4 from measured signals; L4 sheds new sessions and fails readiness.
+  // Each episode above L0 is a platform incident with its timeline.
+  const incidents = createIncidentTracker({
+    incidents: repos.platformIncidents,
+    clock,
+    instanceId: config.deploy.instance_id,
+    onError: (err) => logger.warn({ error: message(err) }, 'incident: storing failed'),
+    onOpened: (row) => logger.warn({ incident_id: row.id, title: row.title }, 'incident opened'),
+  });
   const degradation = createDegradationController({
     clock,
     minDwellMs: config.observe.degradation.min_dwell_ms,
     hysteresis: config.observe.degradation.hysteresis,
-    onChange: (c) =>
+    onChange: (c) => {
       (c.to > c.from ? logger.warn : logger.info)(
         { from: c.from, to: c.to, signal: c.signal, value: c.value },
         'degradation level changed',
-      ),
+      );
+      incidents.levelChanged(c);
+    },
   });
   metrics.gauge(
     'degradation_level',

@@ -34,3 +34,5 @@ export type {
   DegradationSignals,
   DegradationThresholds,
 } from './degradation.js';
+export { createIncidentTracker, sevOfLevel } from './incidents.js';
+export type { IncidentTimelineEntry, IncidentTracker } from './incidents.js';

@@ -278,3 +278,37 @@ describe('usage', () => {
     expect((await call('GET', `/usage?tenant_id=${t.id}`, platform)).status).toBe(200);
   });
 });
+
+describe('incidents', () => {
+  it('shows platform incidents to platform admins only, and each tenant its own', async () => {
+    const t = await h.tenant();
+    const admin = await h.key(t.id, 'tenant_admin');
+    const other = await h.tenant();
+    const platformIncident = await h.db.repos.platformIncidents.open({
+      severity: 'critical',
+      title: 'degradation L4 on node-1',
+      trigger: 'load',
+      details: { sev: 'SEV1', timeline: [{ level: 4 }] },
+    });
+    const mine = await h.db.repos.forTenant(t.id as TenantId).incidents.open({
+      severity: 'warn',
+      title: 'slow tts',
+      trigger: 'provider_latency',
+    });
+    type Page = { items: { id: string; tenant_id: string | null }[] };
+    const seen = await call<Page>('GET', '/incidents', platform);
+    expect(seen.status).toBe(200);
+    expect(seen.body.data?.items.map((i) => i.id)).toContain(platformIncident.id);
+    expect(seen.body.data?.items.every((i) => i.tenant_id === null)).toBe(true);
+    const own = await call<Page>('GET', '/incidents?status=open', admin);
+    expect(own.body.data?.items.map((i) => i.id)).toEqual([mine.id]);
+    // Not another tenant's, not the platform's.
+    expect((await call('GET', `/incidents?tenant_id=${other.id}`, admin)).status).toBe(403);
+    expect((await call('GET', `/incidents/${platformIncident.id}`, admin)).status).toBe(404);
+    const one = await call('GET', `/incidents/${platformIncident.id}`, platform);
+    expect(one.body.data).toMatchObject({ severity: 'critical', details: { sev: 'SEV1' } });
+    expect((await call('GET', `/incidents/${mine.id}?tenant_id=${t.id}`, platform)).status).toBe(
+      200,
+    );
+  });
+});

@@ -45,6 +45,8 @@ describe('GET /openapi.json', () => {
       '/api-keys/{id}',
       '/health/live',
       '/health/ready',
+      '/incidents',
+      '/incidents/{incident_id}',
       '/metrics',
       '/openapi.json',
       '/sessions/{id}',

@@ -656,7 +656,19 @@ export function describeDatabaseContract(
         expect(await repos.platformIncidents.get(mine.id as never)).toBeUndefined();
         expect(await t.incidents.get(platform.id as never)).toBeUndefined();
         expect(await t.incidents.resolve(platform.id as never)).toBe(false);
+        expect(
+          await t.incidents.update(platform.id as never, { severity: 'warn' }),
+        ).toBeUndefined();
+        const escalated = await repos.platformIncidents.update(platform.id as never, {
+          severity: 'critical',
+          details: { timeline: [{ level: 4 }] },
+        });
+        expect(escalated).toMatchObject({
+          severity: 'critical',
+          details: { timeline: [{ level: 4 }] },
+        });
         expect(await t.incidents.resolve(mine.id as never)).toBe(true);
+        expect(await t.incidents.update(mine.id as never, { severity: 'error' })).toBeUndefined();
         expect((await t.incidents.list({ status: 'open' })).items).toEqual([]);
         expect(
           (await repos.platformIncidents.list({ status: 'open' })).items.map((i) => i.id),

@@ -17,6 +17,11 @@ export interface NewIncident {
 /** Incidents of one scope: a tenant's, or the platform's (tenant `null`). */
 export interface IncidentRepository {
   open(incident: NewIncident): Promise<IncidentRow>;
+  /** Changes an open incident's severity or details (its timeline); undefined when not open here. */
+  update(
+    id: Id<'incident'>,
+    patch: { readonly severity?: Severity; readonly details?: Record<string, unknown> },
+  ): Promise<IncidentRow | undefined>;
   /** Resolves an open incident; false when it is not open in this scope. */
   resolve(id: Id<'incident'>): Promise<boolean>;
   get(id: Id<'incident'>): Promise<IncidentRow | undefined>;
@@ -52,6 +57,19 @@ export function incidentRepository(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+    },
+    async update(id, patch) {
+      let q = db
+        .updateTable('incidents')
+        .set({
+          ...(patch.severity === undefined ? {} : { severity: patch.severity }),
+          ...(patch.details === undefined ? {} : { details: patch.details }),
+        })
+        .where('id', '=', id)
+        .where('status', '=', 'open');
+      q =
+        tenantId === null ? q.where('tenant_id', 'is', null) : q.where('tenant_id', '=', tenantId);
+      return q.returningAll().executeTakeFirst();
     },
     async resolve(id) {
       let q = db
