@@ -162,6 +162,18 @@ describe('the server over real sockets', () => {
       ).exec(metrics);
       expect(Number(count?.[1]), stage).toBeGreaterThanOrEqual(1);
     }
+    // … and the objectives: the session's end, the API's answers, the turn's latencies.
+    const slo = await api('GET', '/slo');
+    expect(slo.status).toBe(200);
+    const objectives = (
+      slo.json.data as unknown as {
+        instance_slos: { name: string; total: number; burn_rates: Record<string, number> }[];
+      }
+    ).instance_slos;
+    for (const name of ['availability', 'control_plane', 'asr_final_latency', 'voice_to_voice'])
+      expect(objectives.find((o) => o.name === name)?.total, name).toBeGreaterThanOrEqual(1);
+    expect(objectives.find((o) => o.name === 'availability')?.burn_rates['5m']).toBe(0);
+    expect(metrics).toMatch(/^prx_voice_slo_burn_rate\{slo="availability",window="1h"\} 0$/m);
   }, 120_000);
 
   it('barge-in over the WebSocket: playback.flushed then interrupt.issued, no audio of the old run after them, the heard part stored', async () => {

@@ -10,10 +10,11 @@ import type { Coordinator, Repositories } from '@prx-voice/storage';
 import { apiKeyRoutes } from './admin/api-key-routes.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
 import { incidentRoutes } from './admin/incident-routes.js';
+import { sloRoutes } from './admin/slo-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
 import type { ControlApp } from './app.js';
 import type { RouteModule } from './http/route-module.js';
-import type { VoiceMetrics } from '@prx-voice/observe';
+import type { SloTracker, VoiceMetrics } from '@prx-voice/observe';
 import { metaRoutes } from './metrics/health-routes.js';
 import type { ReadinessReport } from './metrics/readiness.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
@@ -31,6 +32,8 @@ export interface RouteTableDeps {
   /** Backs `GET /health/ready`; see `createReadiness`. */
   readonly readiness: () => Promise<ReadinessReport>;
   readonly instanceId: string;
+  /** The objectives `GET /slo` reports (absent: no such route). */
+  readonly slo?: SloTracker;
   /** Usage budgets for `GET /usage` (default: one over `coordinator`, which reads the same counters). */
   readonly admission?: AdmissionService;
   /** The session routes and WebSocket. */
@@ -65,6 +68,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
     apiKeyRoutes({ repos, apiKeys: deps.apiKeys, clock }),
     usageRoutes({ repos, admission, clock }),
     incidentRoutes({ repos }),
+    ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...(sessions === undefined
       ? []
       : [

@@ -21,6 +21,7 @@ import type { ControlApp } from './app.js';
 import {
   createDegradationController,
   createIncidentTracker,
+  createSloTracker,
   createVoiceMetrics,
 } from '@prx-voice/observe';
 import type { VoiceMetrics } from '@prx-voice/observe';
@@ -143,6 +144,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       incidents.levelChanged(c);
     },
   });
+  // Objectives with burn rates: sessions' outcomes, API answers, turn latencies.
+  const slo = createSloTracker({ clock, registry: metrics.registry });
+  const appMetrics: VoiceMetrics = {
+    ...metrics,
+    observeHttp: (o) => {
+      metrics.observeHttp(o);
+      slo.record('control_plane', o.status < 500);
+    },
+  };
   metrics.gauge(
     'degradation_level',
     'Degradation level of the instance: 0 normal … 4 shedding new sessions.',
@@ -192,9 +202,10 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     instanceId,
     meters,
     shedding: () => degradation.level >= 4,
-    onEvent: sessionMetricsSink(metrics),
+    onEvent: sessionMetricsSink(metrics, slo),
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
+      slo.record('availability', outcome !== 'error');
       metrics.sessionEnded(outcome);
       metrics.setLiveSessions(manager.liveCount);
     },
@@ -222,6 +233,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         .catch((err: unknown) => logger.warn({ error: message(err) }, 'recovery: ownership check'));
     },
     onRecovered: (row, lastActiveAt) => {
+      slo.record('availability', false);
       metrics.sessionEnded('error');
       logger.warn(
         { tenant_id: row.tenant_id, session_id: row.id, instance: row.instance_id },
@@ -260,7 +272,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     repos,
     coordinator,
     apiKeys: deps.apiKeys,
-    metrics,
+    metrics: appMetrics,
     log: logger,
   });
   control.mount(
@@ -269,10 +281,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       repos,
       coordinator,
       apiKeys: deps.apiKeys,
-      metrics,
+      metrics: appMetrics,
       readiness,
       instanceId,
       admission,
+      slo,
       sessions: {
         manager,
         bus,

@@ -36,3 +36,5 @@ export type {
 } from './degradation.js';
 export { createIncidentTracker, sevOfLevel } from './incidents.js';
 export type { IncidentTimelineEntry, IncidentTracker } from './incidents.js';
+export { BURN_ALERTS, BURN_WINDOWS, DEFAULT_SLOS, createSloTracker } from './slo.js';
+export type { BurnWindow, SloDefinition, SloReport, SloTracker } from './slo.js';

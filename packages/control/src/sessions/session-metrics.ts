@@ -5,7 +5,7 @@
  * fallbacks, dropped audio.
  */
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import type { VoiceMetrics } from '@prx-voice/observe';
+import type { SloTracker, VoiceMetrics } from '@prx-voice/observe';
 import type { TurnLatency } from '@prx-voice/storage';
 
 const STAGES = [
@@ -17,7 +17,10 @@ const STAGES = [
 ] as const;
 
 /** A sink that feeds `metrics` from one session's events. */
-export function sessionMetricsSink(metrics: VoiceMetrics): (event: AnyVoiceEvent) => void {
+export function sessionMetricsSink(
+  metrics: VoiceMetrics,
+  slo?: SloTracker,
+): (event: AnyVoiceEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'prx.voice.turn.completed': {
@@ -27,6 +30,14 @@ export function sessionMetricsSink(metrics: VoiceMetrics): (event: AnyVoiceEvent
           if (ms !== null) latency[key] = ms;
         }
         metrics.observeTurn(latency);
+        if (slo !== undefined) {
+          const l = event.data.latency;
+          if (l.asr_ms !== null) slo.recordLatency('asr_final_latency', l.asr_ms);
+          if (l.tts_first_audio_ms !== null)
+            slo.recordLatency('tts_first_audio', l.tts_first_audio_ms);
+          if (l.voice_to_voice_ms !== null)
+            slo.recordLatency('voice_to_voice', l.voice_to_voice_ms);
+        }
         return;
       }
       case 'prx.voice.interrupt.issued':
