@@ -41,8 +41,69 @@ import { quitConnection, RedisSubscriptions } from './redis-subscriptions.js';
 /** Extra real time a key outlives its clock-based expiry (tolerates clock skew between instances). */
 const SAFETY_MARGIN_MS = 60_000;
 
-/** Connection defaults when the coordinator opens the connection from a URL: fail fast instead of queueing for long. */
-const URL_CONNECTION_DEFAULTS: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+/** How long a coordination command may go unanswered before it fails (ioredis `commandTimeout`). */
+const COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * Connection defaults when the coordinator opens the connection from a URL: fail fast instead
+ * of queueing for long.
+ * - `commandTimeout`: a command without an answer fails after 1 s. A Redis that hangs (stopped,
+ *   or a half-open connection) leaves the socket open, so nothing else would ever fail it: every
+ *   request needing coordination (rate limits, admission) would hang for the whole outage.
+ * - No offline queue and no resending after a reconnect: a command is only sent while connected
+ *   (each operation waits for the connection first, see `connectionGate`), so a command that
+ *   failed — its caller told so — is never sent later behind the caller's back, when Redis is
+ *   back (a usage increment counted after the budget was seeded again, a seeding marker taken
+ *   by nobody). What Redis received before it hung may still run when it resumes: a failure is
+ *   "unknown", never retried blindly.
+ * - `retryStrategy`: reconnect every 50 ms more, at most 500 ms apart (ioredis: 2 s), so after
+ *   Redis restarts every instance and subscriber is back within half a second of each other.
+ */
+export const URL_CONNECTION_DEFAULTS: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5_000,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: (times: number) => Math.min(times * 50, 500),
+};
+
+/**
+ * Lets operations wait for `redis` to be connected and ready: `wait(ms)` resolves at once when
+ * it is, else when it becomes so (connecting it when it waits for a first command), and
+ * rejects when it is not within `ms` or has ended. One listener per event, however many wait.
+ */
+export function connectionGate(redis: Redis): { wait(timeoutMs: number): Promise<void> } {
+  const waiters = new Set<(err?: Error) => void>();
+  const settle = (err?: Error): void => {
+    for (const w of [...waiters]) w(err);
+  };
+  redis.on('ready', () => {
+    settle();
+  });
+  redis.on('end', () => {
+    settle(new Error('Connection is closed.'));
+  });
+  return {
+    wait(timeoutMs) {
+      if (redis.status === 'ready') return Promise.resolve();
+      if (redis.status === 'end') return Promise.reject(new Error('Connection is closed.'));
+      if (redis.status === 'wait') redis.connect().catch(() => undefined);
+      return new Promise((resolve, reject) => {
+        const waiter = (err?: Error): void => {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          if (err === undefined) resolve();
+          else reject(err);
+        };
+        const timer = setTimeout(() => {
+          waiter(new Error(`not connected within ${String(timeoutMs)} ms (${redis.status})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+  };
+}
 
 /** Options of {@link createRedisCoordinator}. */
 export interface RedisCoordinatorOptions {
@@ -97,13 +158,28 @@ export function createRedisCoordinator(options: RedisCoordinatorOptions): Coordi
   const keys = createRedisKeyspace(options.keyPrefix);
   const streamRetentionMs = options.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS;
   const redis = openConnection(options, onError);
-  const subscriptions = new RedisSubscriptions({ connect: () => redis.duplicate(), onError });
+  // Subscribing is idempotent: the subscriber queues while disconnected and subscribes again
+  // after a reconnect, as ioredis does by default.
+  const subscriptions = new RedisSubscriptions({
+    connect: () =>
+      redis.duplicate({ enableOfflineQueue: true, autoResendUnfulfilledCommands: true }),
+    onError,
+  });
+  // Waiting for the connection: the connect timeout until it first connected, then a command's.
+  const connectTimeoutMs = redis.options.connectTimeout ?? 10_000;
+  const commandTimeoutMs = redis.options.commandTimeout ?? COMMAND_TIMEOUT_MS;
+  let connected = redis.status === 'ready';
+  redis.once('ready', () => {
+    connected = true;
+  });
+  const gate = connectionGate(redis);
   let closed = false;
 
-  /** Runs one Redis operation, mapping every failure to a VoiceError. */
+  /** Runs one Redis operation once connected, mapping every failure to a VoiceError. */
   async function op<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (closed) throw closedError('redis');
     try {
+      await gate.wait(connected ? commandTimeoutMs : connectTimeoutMs);
       return await fn();
     } catch (error) {
       throw toVoiceError(error, operation);
