@@ -19,6 +19,19 @@ export type RoutedCommand =
 /** How long a forwarded command waits for its answer (default 5 s). */
 export const ROUTED_COMMAND_TIMEOUT_MS = 5_000;
 
+/**
+ * On shared coordination (Redis), how long a command is published again while no instance
+ * listens on the owner's channel before the owner counts as not reachable (default 2 s). A Redis
+ * restart drops every subscription; each instance subscribes again once its connection is back
+ * (the coordinator reconnects within 0.5 s), so for a moment a live owner hears nothing — and a
+ * command for its session must not conclude that the owner is gone. In-process coordination
+ * never loses a subscription: there, no listener is an answer at once.
+ */
+export const NO_LISTENER_GRACE_MS = 2_000;
+
+/** Between two publications of a command nobody heard. */
+const REPUBLISH_EVERY_MS = 100;
+
 interface Envelope {
   readonly id: string;
   readonly reply_to: string;
@@ -67,10 +80,20 @@ export function createCommandRouter(opts: {
   ) => Promise<void>;
   readonly newId: () => string;
   readonly timeoutMs?: number;
+  /** See {@link NO_LISTENER_GRACE_MS} (default: that on Redis, 0 in-process). */
+  readonly noListenerGraceMs?: number;
   readonly onError?: (error: unknown) => void;
 }): CommandRouter {
   const { coordinator, instanceId, clock } = opts;
   const timeoutMs = opts.timeoutMs ?? ROUTED_COMMAND_TIMEOUT_MS;
+  const graceMs = Math.min(
+    timeoutMs,
+    opts.noListenerGraceMs ?? (coordinator.kind === 'redis' ? NO_LISTENER_GRACE_MS : 0),
+  );
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      clock.setTimeout(resolve, ms);
+    });
   const waiting = new Map<string, { resolve: (r: Reply | null) => void; timer: TimerHandle }>();
   const unsubscribes: Unsubscribe[] = [];
 
@@ -138,11 +161,27 @@ export function createCommandRouter(opts: {
         session_id: sessionId,
         command,
       };
-      const listeners = await coordinator.publish(commandsChannel(owner), JSON.stringify(envelope));
-      if (listeners === 0) {
+      const message = JSON.stringify(envelope);
+      const forget = (): void => {
         const w = waiting.get(id);
         if (w !== undefined) clock.clearTimeout(w.timer);
         waiting.delete(id);
+      };
+      let listeners: number;
+      try {
+        const sentAt = clock.now();
+        listeners = await coordinator.publish(commandsChannel(owner), message);
+        // Nobody heard it: the owner may be subscribing again after a coordination restart.
+        while (listeners === 0 && clock.now() - sentAt < graceMs && waiting.has(id)) {
+          await pause(REPUBLISH_EVERY_MS);
+          listeners = await coordinator.publish(commandsChannel(owner), message);
+        }
+      } catch (err) {
+        forget();
+        throw err;
+      }
+      if (listeners === 0) {
+        forget();
         throw new VoiceError('SESSION_STATE_CONFLICT', {
           message: 'the instance running the session is not reachable',
           details: { session_id: sessionId, instance_id: owner },
