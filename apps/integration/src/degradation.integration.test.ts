@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, until } from './support/cluster.ts';
+import { api, mockServerEnv, until } from './support/cluster.ts';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -36,17 +36,15 @@ async function level(s: ServerProcess): Promise<number> {
 
 describe('degradation levels on a real trigger', () => {
   it('sheds new sessions at L4 while live ones talk, then comes back down', async () => {
-    const s = await startServerProcess(dir, {
-      PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-      PRX_VOICE_STORAGE__DATA_DIR: 'data',
-      PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-      PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-      PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-      PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-      PRX_VOICE_LIMITS__MAX_SESSIONS_PER_INSTANCE: '2',
-      PRX_VOICE_OBSERVE__DEGRADATION__SAMPLE_MS: '100',
-      PRX_VOICE_OBSERVE__DEGRADATION__MIN_DWELL_MS: '300',
-    });
+    const s = await startServerProcess(
+      dir,
+      mockServerEnv(KEY, 15_000, {
+        PRX_VOICE_STORAGE__DATA_DIR: 'data',
+        PRX_VOICE_LIMITS__MAX_SESSIONS_PER_INSTANCE: '2',
+        PRX_VOICE_OBSERVE__DEGRADATION__SAMPLE_MS: '100',
+        PRX_VOICE_OBSERVE__DEGRADATION__MIN_DWELL_MS: '300',
+      }),
+    );
     server = s;
     expect((await ready(s)).status).toBe(200);
     const ids: string[] = [];

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { api, until } from './support/cluster.ts';
+import { api, mockServerEnv, until } from './support/cluster.ts';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
@@ -24,14 +24,10 @@ afterAll(async () => {
 });
 
 async function start(): Promise<ServerProcess> {
-  const p = await startServerProcess(dir, {
-    PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-    PRX_VOICE_STORAGE__DATA_DIR: 'data',
-    PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-  });
+  const p = await startServerProcess(
+    dir,
+    mockServerEnv(KEY, 15_000, { PRX_VOICE_STORAGE__DATA_DIR: 'data' }),
+  );
   running.push(p);
   return p;
 }
