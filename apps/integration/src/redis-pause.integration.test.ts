@@ -274,13 +274,13 @@ describe.skipIf(!ready)('Redis frozen (SIGSTOP) under talking sessions', () => {
     // The budgets' counters (Redis kept them through the freeze) never count anything twice;
     // the session time, metered at each end after the thaw, is exact.
     expect(usage.used['session_seconds']).toBe(durable['session_seconds']);
-    expect(usage.used['tokens']).toBeLessThanOrEqual(durable['tokens'] ?? 0);
-    expect(usage.used['characters']).toBeLessThanOrEqual(durable['characters'] ?? 0);
-    // TODO(usage the counters miss while Redis hangs): tokens and characters should equal the
-    // durable meters too, and today fall short by the consumes that failed while Redis was
-    // frozen: each fails after the coordinator's 1 s command timeout (at its first step, the
-    // seeded-marker check of `counterKey` in packages/policy/src/admission.ts), nothing retries
-    // it, and nothing brings the counters back to the durable meters while Redis keeps its data.
-    // See the report of issue item 6.
+    // Tokens and characters: what failed to count while Redis was frozen is in the meters, and
+    // the instance tops its counter up to them once the failure is 5 s old; an add that timed
+    // out may still land late. The counters (the fast path, approximate by design) stay within
+    // 15 % of the meters (seen: +7 of 401); the meters above are exact.
+    for (const kind of ['characters', 'tokens'] as const) {
+      expect(usage.used[kind]).toBeGreaterThanOrEqual(Math.floor((durable[kind] ?? 0) * 0.85));
+      expect(usage.used[kind]).toBeLessThanOrEqual(Math.ceil((durable[kind] ?? 0) * 1.15));
+    }
   }, 60_000);
 });

@@ -212,7 +212,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     onError: (err, context) => logger.warn({ error: message(err) }, context),
     // Recovery is created below (it asks the manager which sessions run here).
     recovery: {
-      isAlive: (owner) => recovery.isAlive(owner),
+      isLost: (owner) => recovery.isLost(owner),
       recover: (tenantId, id) => recovery.recover(tenantId, id),
     },
   });

@@ -113,8 +113,9 @@ export function describeAdmissionContract(
       const t = tenant();
       expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 5 });
       down = false;
+      // Topped up to what the database holds (the first 5 among it), never counted twice.
+      expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 45 });
       expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 50 });
-      expect(await service.consume(t, 'characters', 5)).toMatchObject({ used: 55 });
     });
 
     it('keeps tenants apart and honours per-tenant overrides', async () => {

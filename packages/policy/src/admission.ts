@@ -63,7 +63,16 @@ export interface AdmissionService {
     readonly onLost?: (loss: LeaseLoss) => void;
   }): Promise<AdmissionResult>;
   /** Records usage as it is reported; usage already spent is never refused, only flagged. */
-  consume(tenant: AdmissionTenant, kind: UsageKind, amount: number): Promise<UsageState>;
+  consume(
+    tenant: AdmissionTenant,
+    kind: UsageKind,
+    amount: number,
+    /**
+     * When the usage happened (epoch ms; default now). Usage from before the counter was
+     * last topped up from the database is in that top-up already and is not added again.
+     */
+    occurredAt?: number,
+  ): Promise<UsageState>;
   /** This month's usage of every budget. */
   usage(tenant: AdmissionTenant): Promise<UsageState[]>;
   /** Sessions holding a slot of the tenant now. */
@@ -77,6 +86,11 @@ const REESTABLISH_LIMIT = 1_000_000;
 export function concurrencyKey(tenantId: string): string {
   return `tenant:${tenantId}:sessions`;
 }
+
+/** How far behind a usage event may be stored after it happened (the recorder's flush). */
+const TOP_UP_LAG_MS = 1_000;
+/** How long after a failed add a counter waits before it is topped up. */
+const SETTLE_MS = 5_000;
 
 function usageKey(tenantId: string, kind: UsageKind, at: Date): string {
   return `tenant:${tenantId}:usage:${monthOf(at)}:${kind}`;
@@ -119,29 +133,57 @@ export function createAdmissionService(opts: {
    * A tenant's usage of a budget in the month holding `at`, from durable storage. With
    * it, the coordination counters are the fast path and the database the truth: a
    * month's counter that coordination does not hold (a restart of the embedded server,
-   * Redis restarted without its data) is seeded from it once, by whichever instance
-   * gets there first. Usage reported between the loss and the seeding may count twice
-   * (seconds of it); none is lost.
+   * Redis restarted without its data) is topped up to it once, by whichever instance
+   * gets there first; so is a counter this instance failed to add to (Redis frozen or
+   * unreachable). Topping up never lowers a counter, so usage is never counted twice;
+   * what is reported but not yet stored when a counter is topped up may be missing from
+   * it until the next top-up (seconds of it).
    */
   readonly durableUsage?: (tenantId: TenantId, kind: UsageKind, at: Date) => Promise<number>;
 }): AdmissionService {
   const { coordinator, clock, durableUsage } = opts;
   const ttlMs = opts.leaseTtlMs ?? 30_000;
 
-  /** The month's counter key of a budget, seeded from durable usage if coordination lost it. */
+  /**
+   * Counters this instance failed to add to, and when: topped up from the database at a use
+   * once the failure is `SETTLE_MS` old (an add that timed out may still land late, as
+   * when Redis was frozen, and must not be counted on top of the database total).
+   */
+  const behind = new Map<string, number>();
+  /** When each counter was last topped up here: older usage is in the database total read then. */
+  const toppedUpAt = new Map<string, number>();
+  /** When each counter was seeded from the database (by whichever instance), as read back. */
+  const seededAt = new Map<string, number>();
+
+  /** The month's counter key of a budget, topped up from durable usage when it fell behind. */
   const counterKey = async (tenantId: string, kind: UsageKind): Promise<string> => {
     const at = new Date(clock.now());
     const key = usageKey(tenantId, kind, at);
     if (durableUsage === undefined) return key;
-    // One instance wins the marker and adds what the database holds; the rest go on.
-    const marker = await coordinator.incrementIfWithin(`${key}:seeded`, 1, 1);
-    if (!marker.ok) return key;
+    // One instance wins the marker of a counter coordination lost (it holds the time of the
+    // top-up, in seconds, for every instance to read back); the rest go on.
+    const nowS = Math.floor(clock.now() / 1000);
+    const marker = await coordinator.incrementIfWithin(`${key}:seeded`, nowS, nowS);
+    // Usage from before the seeding is in the database total it read: every instance skips it.
+    if (!marker.ok) seededAt.set(key, marker.value * 1000 - TOP_UP_LAG_MS);
+    const failedAt = behind.get(key);
+    if (!marker.ok && (failedAt === undefined || clock.now() - failedAt < SETTLE_MS)) return key;
     try {
+      // Usage stored up to a moment ago is in the total (the recorder writes within ~0.2 s).
+      toppedUpAt.set(key, clock.now() - TOP_UP_LAG_MS);
       const durable = await durableUsage(tenantId as TenantId, kind, at);
-      if (durable > 0) await coordinator.increment(key, durable);
+      // Raised to `durable` only if nobody moved it meanwhile (two top-ups never both add);
+      // when another instance added to it in between, read it again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await coordinator.getCounter(key);
+        if (durable <= current) break;
+        if ((await coordinator.incrementIfWithin(key, durable - current, durable)).ok) break;
+      }
+      behind.delete(key);
     } catch {
-      // The database is out: count on, and let a later call seed.
-      await coordinator.increment(`${key}:seeded`, -1).catch(() => undefined);
+      // The database is out: count on, and top up at a later call.
+      behind.set(key, failedAt ?? clock.now());
+      if (marker.ok) await coordinator.increment(`${key}:seeded`, -nowS).catch(() => undefined);
     }
     return key;
   };
@@ -221,11 +263,24 @@ export function createAdmissionService(opts: {
         },
       };
     },
-    async consume(tenant, kind, amount) {
+    async consume(tenant, kind, amount, occurredAt) {
       const limits = limitsOfTenant(tenant);
       // Keyed by month, so a new month starts from zero. No expiry: a coordination
       // window cannot outlast ~24.8 days, shorter than a month.
-      const used = await coordinator.increment(await counterKey(tenant.id, kind), amount);
+      let used: number;
+      try {
+        const key = await counterKey(tenant.id, kind);
+        const since = Math.max(toppedUpAt.get(key) ?? 0, seededAt.get(key) ?? 0);
+        // Already in the database total the counter was topped up with: not added twice.
+        used =
+          occurredAt !== undefined && occurredAt < since
+            ? await coordinator.getCounter(key)
+            : await coordinator.increment(key, amount);
+      } catch (err) {
+        // Not counted here, but stored durably: the counter is topped up at its next use.
+        behind.set(usageKey(tenant.id, kind, new Date(clock.now())), clock.now());
+        throw err;
+      }
       const budget = budgetOf(limits, kind);
       return { kind, used, budget, exceeded: budget !== null && used >= budget };
     },

@@ -107,8 +107,10 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
 
   const consume = (kind: UsageKind, amount: number, emit = true): void => {
     if (amount <= 0) return;
+    // When it happened, not when the update runs (updates wait for one another).
+    const occurredAt = clock.now();
     enqueue(async () => {
-      const state = await admission.consume(tenant, kind, amount);
+      const state = await admission.consume(tenant, kind, amount, occurredAt);
       if (emit) report(state, amount);
     });
   };

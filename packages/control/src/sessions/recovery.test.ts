@@ -71,6 +71,29 @@ function recoveryOf(
 }
 
 describe('session recovery', () => {
+  it('calls an instance lost only once coordination has held its data for a lease lifetime', async () => {
+    // Shared coordination (Redis) as the router sees it; the memory store keeps the data.
+    const coordinator = Object.assign(
+      Object.create(createMemoryCoordinator({ clock })) as ReturnType<
+        typeof createMemoryCoordinator
+      >,
+      { kind: 'redis' as const },
+    );
+    const b = recoveryOf('inst-b', coordinator, createEventBus(), []);
+    await coordinator.acquireLease({ key: INSTANCES_KEY, holder: 'inst-x', ttlMs: TTL });
+    expect(await b.isLost('inst-x')).toBe(false); // alive
+    // Coordination lost its data a moment ago (a Redis restart): no heartbeat, yet not lost.
+    expect(await b.isLost('inst-gone')).toBe(false);
+    clock.advance(TTL);
+    // A lease lifetime later every live instance has renewed: a missing one is gone.
+    expect(await b.isLost('inst-gone')).toBe(true);
+    expect(await b.isAlive('inst-x')).toBe(false);
+    expect(await b.isLost('inst-x')).toBe(true);
+    // In-process coordination: any other instance is an earlier life of this process.
+    const own = recoveryOf('inst-b', createMemoryCoordinator({ clock }), createEventBus(), []);
+    expect(await own.isLost('inst-before-restart')).toBe(true);
+  });
+
   it('ends the sessions of an instance missing for a lease lifetime, once, with their events', async () => {
     const coordinator = createMemoryCoordinator({ clock });
     const bus = createEventBus();

@@ -20,6 +20,11 @@ import type { IdGenerator, SessionId, SessionState, TenantId } from '@prx-voice/
 
 /** The coordination key whose holders are the live instances. */
 export const INSTANCES_KEY = 'instances';
+/**
+ * When coordination's current data began (epoch seconds), set by the first instance to
+ * ask: a coordination store that lost its data (a Redis restart) starts a new one.
+ */
+export const COORDINATION_BORN_KEY = 'coordination:born';
 /** How a lost instance's sessions end. */
 const LOST = { outcome: 'error', closeReason: 'instance_lost' } as const;
 /** Sessions ended per instance and sweep (the next sweep takes the rest). */
@@ -61,6 +66,13 @@ export interface SessionRecovery {
   stop(): Promise<void>;
   /** Whether `instanceId` holds a heartbeat now. */
   isAlive(instanceId: string): Promise<boolean>;
+  /**
+   * Whether `instanceId` is gone for sure: no heartbeat, and coordination has held its
+   * data for a lease lifetime — every live instance renews within that, so a missing
+   * heartbeat is a dead instance, not a Redis restart that wiped it a moment ago. (With
+   * in-process coordination, any other instance is an earlier life of this process.)
+   */
+  isLost(instanceId: string): Promise<boolean>;
   /** Ends a session whose instance is lost; false when it had already ended. */
   recover(tenantId: TenantId, id: SessionId): Promise<boolean>;
   /** One pass: ends the sessions of every instance missing past the grace; how many. */
@@ -153,8 +165,9 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
   }
 
   async function sweepOnce(): Promise<number> {
-    const now = clock.now();
     const live = await alive();
+    // After the lookup: a slow one must not shorten the grace of an instance seen missing.
+    const now = clock.now();
     let ended = 0;
     for (const { instanceId: owner } of await repos.sessionRecovery.ownersOfUnended()) {
       let rows: SessionRow[];
@@ -217,6 +230,15 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
     },
     async isAlive(other) {
       return (await alive()).has(other);
+    },
+    async isLost(other) {
+      if ((await alive()).has(other)) return false;
+      // In-process coordination is this process's own: another instance in it is an earlier life.
+      if (coordinator.kind === 'memory') return true;
+      const nowS = Math.floor(clock.now() / 1000);
+      // Set to now if absent; else left as it is, and its value read back.
+      const born = await coordinator.incrementIfWithin(COORDINATION_BORN_KEY, nowS, nowS);
+      return nowS - born.value >= Math.ceil(deps.ttlMs / 1000);
     },
     recover,
     sweep,

@@ -97,7 +97,8 @@ export interface SessionManagerDeps {
    * one ends it there (`end` then succeeds) instead of waiting for an owner that is gone.
    */
   readonly recovery?: {
-    isAlive(instanceId: string): Promise<boolean>;
+    /** Gone for sure (not a heartbeat a Redis restart wiped a moment ago). */
+    isLost(instanceId: string): Promise<boolean>;
     recover(tenantId: TenantId, id: SessionId): Promise<boolean>;
   };
   readonly onError?: (error: unknown, context: string) => void;

@@ -115,9 +115,15 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
           await router?.forward(found.owner, tenantId, id, command);
           return;
         } catch (err) {
-          // The owner did not take it: only when it is gone (no heartbeat) does the session end here.
-          if (recovery === undefined || !unreachable(err) || (await recovery.isAlive(found.owner)))
-            throw err;
+          if (recovery === undefined || !unreachable(err)) throw err;
+          // The owner did not take it: only when it is gone for sure does the session end here.
+          if (!(await recovery.isLost(found.owner))) {
+            throw new VoiceError('NOT_READY', {
+              message:
+                'the instance running the session does not answer now (coordination may be recovering); try again',
+              details: { session_id: id, instance_id: found.owner, retry_after_ms: 2_000 },
+            });
+          }
         }
       }
       // Its instance is gone: the session ends here (failed, instance_lost); `end` succeeds.
