@@ -119,7 +119,8 @@ function positiveInt(name: string, value: number, min: number): number {
   return value;
 }
 
-function toRow(event: AnyVoiceEvent): NewSessionEvent {
+/** The stored row of an event (what the log writes). */
+export function eventToRow(event: AnyVoiceEvent): NewSessionEvent {
   return {
     sessionId: event.prxsessionid,
     seq: event.prxseq,
@@ -244,7 +245,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
       const batch = q.pending.slice(0, batchSize);
       try {
         const started = performance.now();
-        await q.repo.append(batch.map(toRow));
+        await q.repo.append(batch.map(eventToRow));
         options.onWritten?.(batch.length, performance.now() - started);
         markWritten(q, batch.length);
         attempt = 0;

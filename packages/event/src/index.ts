@@ -53,7 +53,7 @@ export type {
 } from './event-bus.js';
 export { isGapMarker } from './subscription.js';
 export type { BusItem, GapMarker, Subscription, SubscriptionFilter } from './subscription.js';
-export { createEventLog } from './event-log.js';
+export { createEventLog, eventToRow } from './event-log.js';
 export type {
   EventLog,
   EventLogFailure,

@@ -11,8 +11,8 @@
  * lost after being missing for the whole grace period.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import { createSessionEmitter } from '@prx-voice/event';
-import type { EventBus, EventLog } from '@prx-voice/event';
+import { createSessionEmitter, eventToRow } from '@prx-voice/event';
+import type { AnyVoiceEvent, EventBus, EventLog } from '@prx-voice/event';
 import { concurrencyKey } from '@prx-voice/policy';
 import { createLeaseKeeper } from '@prx-voice/storage';
 import type { Coordinator, LeaseKeeper, Repositories, SessionRow } from '@prx-voice/storage';
@@ -27,6 +27,8 @@ export const INSTANCES_KEY = 'instances';
 export const COORDINATION_BORN_KEY = 'coordination:born';
 /** How a lost instance's sessions end. */
 const LOST = { outcome: 'error', closeReason: 'instance_lost' } as const;
+/** A sweep running longer than this is given up (it can only be stuck). */
+const STUCK_SWEEP_MS = 60_000;
 /** Sessions ended per instance and sweep (the next sweep takes the rest). */
 const BATCH = 100;
 
@@ -88,6 +90,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
   let keeper: LeaseKeeper | undefined;
   let timer: TimerHandle | undefined;
   let running: Promise<number> | undefined;
+  let runningSince = 0;
   let stopped = false;
   const report = (err: unknown, context: string): void => deps.onError?.(err, context);
 
@@ -120,42 +123,56 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
   }
 
   async function recover(tenantId: TenantId, id: SessionId): Promise<boolean> {
-    const ended = await repos.sessionRecovery.endAbandoned(tenantId, id, LOST);
-    if (ended === undefined) return false;
-    const { before, after } = ended;
     const events = repos.forTenant(tenantId).events;
     const lastSeq = await events.lastSeq(id);
     const last = lastSeq > 0 ? (await events.readAfter(id, lastSeq - 1, 1))[0] : undefined;
-    const lastActiveAt = last?.time ?? before.updated_at;
-    const emitter = createSessionEmitter({
+    // The end and its events commit together: if the session's own instance wrote to its log
+    // meanwhile (it is alive after all), nothing is ended.
+    let built: AnyVoiceEvent[] = [];
+    const ended = await repos.sessionRecovery.endAbandoned(
       tenantId,
-      sessionId: id,
-      instanceId,
-      clock,
-      ids: deps.ids,
-      sink: [deps.bus.publish, deps.log.append],
-      lastSeq,
-      onSinkError: (err) => report(err, `session ${id}: recovery event`),
-    });
-    const from = before.state as SessionState;
-    emitter.emit('prx.voice.session.state_changed', {
-      from,
-      to: 'Failed',
-      trigger: 'instance_lost',
-    });
-    emitter.emit(
-      'prx.voice.session.failed',
-      {
-        code: 'INTERNAL',
-        message: `the instance running the session (${before.instance_id ?? 'unknown'}) stopped`,
-        from,
-        duration_ms: Math.max(
-          0,
-          (after.ended_at?.getTime() ?? clock.now()) - before.created_at.getTime(),
-        ),
+      id,
+      LOST,
+      (before, stored, endedAt) => {
+        built = [];
+        const emitter = createSessionEmitter({
+          tenantId,
+          sessionId: id,
+          instanceId,
+          clock,
+          ids: deps.ids,
+          sink: (e) => built.push(e),
+          lastSeq: stored,
+        });
+        const from = before.state as SessionState;
+        emitter.emit('prx.voice.session.state_changed', {
+          from,
+          to: 'Failed',
+          trigger: 'instance_lost',
+        });
+        emitter.emit(
+          'prx.voice.session.failed',
+          {
+            code: 'INTERNAL',
+            message: `the instance running the session (${before.instance_id ?? 'unknown'}) stopped`,
+            from,
+            duration_ms: Math.max(0, endedAt.getTime() - before.created_at.getTime()),
+          },
+          { severity: 'error' },
+        );
+        return built.map(eventToRow);
       },
-      { severity: 'error' },
     );
+    if (ended === undefined) return false;
+    const { before, after } = ended;
+    const lastActiveAt = last?.time ?? before.updated_at;
+    for (const e of built) {
+      try {
+        deps.bus.publish(e);
+      } catch (err) {
+        report(err, `session ${id}: recovery event`);
+      }
+    }
     // Its slot would lapse with the dead instance's lease; free it now.
     await coordinator
       .releaseLease(concurrencyKey(tenantId), id)
@@ -199,10 +216,16 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
   }
 
   function sweep(): Promise<number> {
-    // One pass at a time: a slow database never stacks sweeps.
-    running ??= sweepOnce().finally(() => {
-      running = undefined;
-    });
+    // One pass at a time: a slow database never stacks sweeps. A pass stuck far longer than
+    // any should take (a call that never settles) is given up, so recovery never stops.
+    if (running !== undefined && clock.now() - runningSince > STUCK_SWEEP_MS) running = undefined;
+    if (running === undefined) {
+      runningSince = clock.now();
+      const pass: Promise<number> = sweepOnce().finally(() => {
+        if (running === pass) running = undefined;
+      });
+      running = pass;
+    }
     return running;
   }
 

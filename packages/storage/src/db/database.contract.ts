@@ -292,6 +292,43 @@ export function describeDatabaseContract(
           a2.id,
         ]);
       });
+
+      it('commits the end with its events, or nothing when the log moved on', async () => {
+        const t = await newTenant();
+        const s = await t.sessions.create({
+          state: 'Listening',
+          channel: 'websocket',
+          direction: 'inbound',
+          language: 'en-US',
+          instanceId: 'rec-c',
+        });
+        const sid = s.id as SessionId;
+        const row = (seq: number, type: string) => ({
+          sessionId: sid,
+          seq,
+          id: `evt_rec_${sid}_${String(seq)}_${type}`,
+          type,
+          time: new Date(now),
+          severity: 'info' as const,
+          event: { seq },
+        });
+        await t.events.append([row(1, 'prx.voice.session.created')]);
+        const end = { outcome: 'error', closeReason: 'instance_lost' };
+        // The owner wrote seq 2 meanwhile (alive after all): nothing ends.
+        const moved = await repos.sessionRecovery.endAbandoned(t.tenantId, sid, end, () => {
+          return [row(1, 'prx.voice.session.failed')];
+        });
+        expect(moved).toBeUndefined();
+        expect((await t.sessions.require(sid)).ended_at).toBeNull();
+        const ended = await repos.sessionRecovery.endAbandoned(t.tenantId, sid, end, (_b, last) => [
+          row(last + 1, 'prx.voice.session.failed'),
+        ]);
+        expect(ended?.after.state).toBe('Failed');
+        expect((await t.events.readAfter(sid, 0)).map((e) => e.type)).toEqual([
+          'prx.voice.session.created',
+          'prx.voice.session.failed',
+        ]);
+      });
     });
 
     describe('turns', () => {

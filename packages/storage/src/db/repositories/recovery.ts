@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { TERMINAL_SESSION_STATES } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import type { Database, SessionRow } from '../schema.js';
+import type { NewSessionEvent } from './events.js';
 import type { NowSource } from '../support.js';
 
 /** How an abandoned session ends. */
@@ -33,13 +34,16 @@ export interface SessionRecoveryRepository {
   unendedOf(instanceId: string, limit: number): Promise<SessionRow[]>;
   /**
    * Ends a session that has not ended: state `Failed`, the outcome and reason
-   * given, `ended_at` now, its open turns `failed`; undefined when it had
-   * already ended (someone else got there first).
+   * given, `ended_at` now, its open turns `failed`, and the events `events` builds
+   * (after the session's last stored `seq`) appended — all in one transaction;
+   * undefined when it had already ended (someone else got there first) or another
+   * writer took those positions of its log meanwhile (its instance is alive after all).
    */
   endAbandoned(
     tenantId: TenantId,
     sessionId: SessionId,
     end: AbandonedSessionEnd,
+    events?: (before: SessionRow, lastSeq: number, endedAt: Date) => readonly NewSessionEvent[],
   ): Promise<AbandonedSessionEnded | undefined>;
 }
 
@@ -75,45 +79,87 @@ export function sessionRecoveryRepository(ctx: {
         .limit(limit)
         .execute();
     },
-    async endAbandoned(tenantId, sessionId, end) {
+    async endAbandoned(tenantId, sessionId, end, events) {
       const at = new Date(ctx.clock.now());
-      return db.transaction().execute(async (tx) => {
-        // Locks the row: of two instances recovering it, one ends it and the other sees it ended.
-        const before = await tx
-          .selectFrom('sessions')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', sessionId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (
-          before === undefined ||
-          before.ended_at !== null ||
-          terminal.includes(before.state as never)
-        )
-          return undefined;
-        const after = await tx
-          .updateTable('sessions')
-          .set({
-            state: 'Failed',
-            outcome: end.outcome,
-            close_reason: end.closeReason,
-            ended_at: at,
-            updated_at: at,
-          })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', sessionId)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const turns = await tx
-          .updateTable('turns')
-          .set({ status: 'failed', completed_at: at })
-          .where('tenant_id', '=', tenantId)
-          .where('session_id', '=', sessionId)
-          .where('status', '=', 'open')
-          .executeTakeFirst();
-        return { before, after, failedTurns: Number(turns.numUpdatedRows) };
-      });
+      const conflict = new Error('the session log moved on');
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          // Locks the row: of two instances recovering it, one ends it and the other sees it ended.
+          const before = await tx
+            .selectFrom('sessions')
+            .selectAll()
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', sessionId)
+            .forUpdate()
+            .executeTakeFirst();
+          if (
+            before === undefined ||
+            before.ended_at !== null ||
+            terminal.includes(before.state as never)
+          )
+            return undefined;
+          const after = await tx
+            .updateTable('sessions')
+            .set({
+              state: 'Failed',
+              outcome: end.outcome,
+              close_reason: end.closeReason,
+              ended_at: at,
+              updated_at: at,
+            })
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', sessionId)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          const turns = await tx
+            .updateTable('turns')
+            .set({ status: 'failed', completed_at: at })
+            .where('tenant_id', '=', tenantId)
+            .where('session_id', '=', sessionId)
+            .where('status', '=', 'open')
+            .executeTakeFirst();
+          if (events !== undefined) {
+            const last = await tx
+              .selectFrom('session_events')
+              .select((eb) => eb.fn.max<number | string | null>('seq').as('last'))
+              .where('tenant_id', '=', tenantId)
+              .where('session_id', '=', sessionId)
+              .executeTakeFirst();
+            const rows = events(before, Number(last?.last ?? 0), at);
+            if (rows.length > 0) {
+              // A unique (session, seq) violation here means its own instance wrote meanwhile.
+              await tx
+                .insertInto('session_events')
+                .values(
+                  rows.map((e) => ({
+                    tenant_id: tenantId,
+                    session_id: e.sessionId,
+                    seq: e.seq,
+                    id: e.id,
+                    type: e.type,
+                    time: e.time,
+                    turn_id: e.turnId ?? null,
+                    run_id: e.runId ?? null,
+                    severity: e.severity,
+                    event: e.event,
+                  })),
+                )
+                .onConflict((oc) => oc.doNothing())
+                .returning('seq')
+                .execute()
+                .then((r) => {
+                  const inserted = r.length;
+                  if (inserted !== rows.length) throw conflict;
+                });
+            }
+          }
+          return { before, after, failedTurns: Number(turns.numUpdatedRows) };
+        })
+        .catch((err: unknown) => {
+          if (err === conflict) return undefined;
+          throw err;
+        });
     },
   };
 }
