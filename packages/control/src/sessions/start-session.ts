@@ -43,7 +43,6 @@ export interface StartContext {
   readonly finishing: Set<Promise<void>>;
 }
 
-/** Starts a session (see the module's description). */
 /**
  * Stops a session that was ended on another instance (recovered as lost while this one
  * was frozen or cut off): outcome `error`, its client told; its log and row are fenced.
@@ -59,6 +58,7 @@ export function fenceSession(
   return true;
 }
 
+/** Starts a session (see the module's description). */
 export async function startSession(
   ctx: StartContext,
   tenantId: TenantId,
