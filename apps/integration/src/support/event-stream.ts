@@ -101,7 +101,7 @@ export async function openEventStream(url: string, key: string): Promise<EventSt
           clearTimeout(timer);
           resolve(e);
         };
-        waiter.reject = (err) => {
+        waiter.reject = (err: Error) => {
           clearTimeout(timer);
           reject(err);
         };
