@@ -1,5 +1,5 @@
 import { VoiceError } from '@prx-voice/types';
-import type { SessionId } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
 import type { SessionEventRow } from '../schema.js';
 import { isUniqueViolation, storageError } from '../support.js';
 import type { TenantContext } from './context.js';
@@ -40,20 +40,7 @@ export function sessionEventRepository(ctx: TenantContext): SessionEventReposito
       try {
         await db
           .insertInto('session_events')
-          .values(
-            events.map((e) => ({
-              tenant_id: tenantId,
-              session_id: e.sessionId,
-              seq: e.seq,
-              id: e.id,
-              type: e.type,
-              time: e.time,
-              turn_id: e.turnId ?? null,
-              run_id: e.runId ?? null,
-              severity: e.severity,
-              event: e.event,
-            })),
-          )
+          .values(events.map((e) => sessionEventValues(tenantId, e)))
           .execute();
       } catch (err) {
         if (isUniqueViolation(err)) {
@@ -90,5 +77,21 @@ export function sessionEventRepository(ctx: TenantContext): SessionEventReposito
       // PostgreSQL drivers may hand a bigint aggregate back as a string.
       return Number(row?.last ?? 0);
     },
+  };
+}
+
+/** The `session_events` columns of an event to store (the log's appends and recovery's). */
+export function sessionEventValues(tenantId: TenantId, e: NewSessionEvent) {
+  return {
+    tenant_id: tenantId,
+    session_id: e.sessionId,
+    seq: e.seq,
+    id: e.id,
+    type: e.type,
+    time: e.time,
+    turn_id: e.turnId ?? null,
+    run_id: e.runId ?? null,
+    severity: e.severity,
+    event: e.event,
   };
 }

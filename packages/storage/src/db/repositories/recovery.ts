@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { TERMINAL_SESSION_STATES } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import type { Database, SessionRow } from '../schema.js';
+import { sessionEventValues } from './events.js';
 import type { NewSessionEvent } from './events.js';
 import type { NowSource } from '../support.js';
 
@@ -131,20 +132,7 @@ export function sessionRecoveryRepository(ctx: {
               // A unique (session, seq) violation here means its own instance wrote meanwhile.
               await tx
                 .insertInto('session_events')
-                .values(
-                  rows.map((e) => ({
-                    tenant_id: tenantId,
-                    session_id: e.sessionId,
-                    seq: e.seq,
-                    id: e.id,
-                    type: e.type,
-                    time: e.time,
-                    turn_id: e.turnId ?? null,
-                    run_id: e.runId ?? null,
-                    severity: e.severity,
-                    event: e.event,
-                  })),
-                )
+                .values(rows.map((e) => sessionEventValues(tenantId, e)))
                 .onConflict((oc) => oc.doNothing())
                 .returning('seq')
                 .execute()
