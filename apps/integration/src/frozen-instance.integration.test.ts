@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, freshDatabase, loggedEvents, mockServerEnv, until } from './support/cluster.ts';
+import { api, freshDatabase, loggedEvents, clusterEnv, until } from './support/cluster.ts';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { connectWs } from './support/ws-client.ts';
@@ -43,15 +43,15 @@ afterAll(async () => {
 });
 
 async function start(instanceId: string): Promise<ServerProcess> {
-  const redis = new URL(redisBase ?? '');
-  redis.pathname = `/${REDIS_DB}`;
   const p = await startServerProcess(
     dir,
-    mockServerEnv(KEY, TTL_MS, {
-      DATABASE_URL: db?.url ?? '',
-      REDIS_URL: redis.toString(),
-      PRX_VOICE_STORAGE__DATA_DIR: `data-${instanceId}`,
-      PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId,
+    clusterEnv({
+      key: KEY,
+      ttlMs: TTL_MS,
+      databaseUrl: db?.url ?? '',
+      redisBase: redisBase ?? '',
+      redisDb: REDIS_DB,
+      instanceId,
     }),
   );
   running.push(p);

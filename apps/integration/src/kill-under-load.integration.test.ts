@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import { api, freshDatabase, loggedEvents, mockServerEnv, until } from './support/cluster.ts';
+import { api, freshDatabase, loggedEvents, clusterEnv, until } from './support/cluster.ts';
 import { openEventStream } from './support/event-stream.ts';
 import type { EventStream } from './support/event-stream.ts';
 import { durableMeters, isTerminal, logDefects, usageOf } from './support/fault-checks.ts';
@@ -58,15 +58,15 @@ afterAll(async () => {
 });
 
 async function start(instanceId: string): Promise<ServerProcess> {
-  const redis = new URL(redisBase ?? '');
-  redis.pathname = `/${String(REDIS_DB)}`;
   const p = await startServerProcess(
     dir,
-    mockServerEnv(KEY, TTL_MS, {
-      DATABASE_URL: db?.url ?? '',
-      REDIS_URL: redis.toString(),
-      PRX_VOICE_STORAGE__DATA_DIR: `data-${instanceId}`,
-      PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId,
+    clusterEnv({
+      key: KEY,
+      ttlMs: TTL_MS,
+      databaseUrl: db?.url ?? '',
+      redisBase: redisBase ?? '',
+      redisDb: REDIS_DB,
+      instanceId,
     }),
   );
   running.push(p);

@@ -118,3 +118,26 @@ export function mockServerEnv(
     ...extra,
   };
 }
+
+/**
+ * The environment of one instance of a cluster: `mockServerEnv` on a shared PostgreSQL
+ * database (`databaseUrl`) and the Redis database `redisDb` of `redisBase`, with the
+ * instance's own id and data directory.
+ */
+export function clusterEnv(opts: {
+  readonly key: string;
+  readonly ttlMs: number;
+  readonly databaseUrl: string;
+  readonly redisBase: string;
+  readonly redisDb: number;
+  readonly instanceId: string;
+}): Record<string, string> {
+  const redis = new URL(opts.redisBase);
+  redis.pathname = `/${String(opts.redisDb)}`;
+  return mockServerEnv(opts.key, opts.ttlMs, {
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: redis.toString(),
+    PRX_VOICE_STORAGE__DATA_DIR: `data-${opts.instanceId}`,
+    PRX_VOICE_DEPLOY__INSTANCE_ID: opts.instanceId,
+  });
+}
