@@ -24,13 +24,14 @@ import {
   createSloTracker,
   createVoiceMetrics,
 } from '@prx-voice/observe';
-import type { VoiceMetrics } from '@prx-voice/observe';
+import type { VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { startDegradationSampler } from './metrics/degradation-sampler.js';
+import { tracingFromConfig } from './metrics/tracing.js';
 import type { DegradationSampler } from './metrics/degradation-sampler.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
@@ -56,6 +57,8 @@ export interface VoiceControlDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The server's logger (`@prx-voice/observe`'s `createLogger`, configured by `logging.*`). */
   readonly logger: Logger;
+  /** Replaces the tracer `observe.tracing` describes (tests: an in-memory exporter). */
+  readonly tracing?: VoiceTracing;
 }
 
 /** The composed control plane. */
@@ -63,6 +66,7 @@ export interface VoiceControl {
   readonly control: ControlApp;
   readonly manager: SessionManager;
   readonly metrics: VoiceMetrics;
+  readonly tracing: VoiceTracing;
   /** Starts the manager (forwarded commands) and the provider health probes. */
   start(): Promise<void>;
   /**
@@ -168,6 +172,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     'Usage events refused since start because the queue was full (each also logged).',
     () => meters.stats.dropped,
   );
+  const tracing = deps.tracing ?? tracingFromConfig(config, clock, metrics, logger);
   const bus = createEventBus();
   const eventLog = createEventLog({
     repos,
@@ -203,6 +208,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     meters,
     shedding: () => degradation.level >= 4,
     onEvent: sessionMetricsSink(metrics, slo),
+    tracing: {
+      tracing,
+      includeText: config.observe.tracing.include_text,
+      redaction: config.observe.tracing.redaction,
+    },
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       slo.record('availability', outcome !== 'error');
@@ -302,6 +312,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     control,
     manager,
     metrics,
+    tracing,
     async start() {
       await manager.start();
       manager.providerHealth.start();
@@ -321,6 +332,12 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       await meters.close();
       await eventLog.close();
       bus.close();
+      // Bounded by the export timeout; a dead collector costs at most that.
+      await tracing
+        .shutdown()
+        .catch((err: unknown) =>
+          logger.warn({ error: message(err) }, 'tracing: final export failed'),
+        );
       return result;
     },
   };

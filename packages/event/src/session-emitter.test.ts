@@ -76,6 +76,23 @@ describe('createSessionEmitter', () => {
     );
   });
 
+  it("asks a tracer for each event's traceparent with the event's turn", () => {
+    const session = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const turn = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b9-01';
+    const asked: (string | undefined)[] = [];
+    const { emitter } = setup({
+      traceparent: (t) => {
+        asked.push(t);
+        return t === undefined ? session : turn;
+      },
+    });
+    expect(emitter.emit('prx.voice.session.pong', {}).traceparent).toBe(session);
+    expect(
+      emitter.emit('prx.voice.agent.token_stream', { text: 'a' }, { turnId }).traceparent,
+    ).toBe(turn);
+    expect(asked).toEqual([undefined, turnId]);
+  });
+
   it('resumes after a given last seq', () => {
     const { mem, emitter } = setup({ lastSeq: 41 });
     emitter.emit('prx.voice.session.resumed', { to: 'Listening', paused_ms: 0 });

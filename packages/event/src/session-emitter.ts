@@ -16,7 +16,7 @@ export interface EmitOptions {
   readonly runId?: RunId | undefined;
   /** Overrides the type's default severity. */
   readonly severity?: Severity | undefined;
-  /** W3C trace context; defaults to the emitter's `traceparent` if it has one. */
+  /** W3C trace context; defaults to the emitter's `traceparent` (for this event's turn). */
   readonly traceparent?: string | undefined;
 }
 
@@ -34,8 +34,11 @@ export interface SessionEmitterOptions {
   readonly sink: EventSink | readonly EventSink[];
   /** The last `prxseq` already emitted, to resume a session after a restart; default 0. */
   readonly lastSeq?: number;
-  /** Default W3C `traceparent` of the session's events. */
-  readonly traceparent?: string;
+  /**
+   * The W3C `traceparent` of the session's events: one for all, or asked per event
+   * with its turn (a tracer's turn span, else its session span).
+   */
+  readonly traceparent?: string | ((turnId: TurnId | undefined) => string | undefined);
   /**
    * Called when a sink throws (the event has its seq and reached the other
    * sinks). Without it, the first sink error is rethrown from `emit`.
@@ -72,6 +75,7 @@ export interface SessionEmitter {
  */
 export function createSessionEmitter(options: SessionEmitterOptions): SessionEmitter {
   const { tenantId, sessionId, instanceId, clock, ids, onSinkError } = options;
+  const traceparentOf = options.traceparent;
   // Replaced, never changed in place: an emit in progress keeps the list it started with.
   let sinks: readonly EventSink[] =
     typeof options.sink === 'function' ? [options.sink] : [...options.sink];
@@ -102,7 +106,9 @@ export function createSessionEmitter(options: SessionEmitterOptions): SessionEmi
         turnId: emitOptions.turnId,
         runId: emitOptions.runId,
         severity: emitOptions.severity,
-        traceparent: emitOptions.traceparent ?? options.traceparent,
+        traceparent:
+          emitOptions.traceparent ??
+          (typeof traceparentOf === 'function' ? traceparentOf(emitOptions.turnId) : traceparentOf),
       });
       lastSeq = event.prxseq;
       let failure: { error: unknown } | undefined;

@@ -1,7 +1,9 @@
 /**
  * `@prx-voice/observe`: the Prometheus metrics of a voice server — live sessions and
  * outcomes, turn latency per stage, barge-ins, provider errors and fallbacks, dropped
- * audio, HTTP requests — in a registry of their own with prom-client's process metrics.
+ * audio, HTTP requests — in a registry of their own with prom-client's process metrics;
+ * OpenTelemetry traces with a bounded export queue; the structured logger; SLOs with
+ * burn rates; the degradation controller and the incidents it opens.
  *
  * @packageDocumentation
  */
@@ -38,3 +40,13 @@ export { createIncidentTracker, sevOfLevel } from './incidents.js';
 export type { IncidentTimelineEntry, IncidentTracker } from './incidents.js';
 export { BURN_ALERTS, BURN_WINDOWS, DEFAULT_SLOS, createSloTracker } from './slo.js';
 export type { BurnWindow, SloDefinition, SloReport, SloTracker } from './slo.js';
+export { TRACE_EXPORTERS, createVoiceTracing } from './tracing.js';
+export type {
+  StartSpanOptions,
+  TraceAttributes,
+  TraceExporterKind,
+  TraceSpan,
+  VoiceTracing,
+  VoiceTracingOptions,
+} from './tracing.js';
+export type { SpanOutcome } from './span-queue.js';

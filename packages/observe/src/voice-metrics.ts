@@ -112,6 +112,8 @@ export interface VoiceMetrics {
    * that throws leaves the gauge at its last value.
    */
   gauge(name: string, help: string, read: () => number): void;
+  /** Counts spans by what became of them: exported, dropped (queue full) or failed (export). */
+  traceSpans(outcome: 'exported' | 'dropped' | 'failed', spans: number): void;
   /** Records an HTTP request. */
   observeHttp(o: HttpObservation): void;
   /** The exposition text. */
@@ -197,6 +199,12 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     help: 'Events stored in the durable event log.',
     registers,
   });
+  const spans = new Counter({
+    name: `${METRIC_PREFIX}trace_spans_total`,
+    help: 'Finished spans by outcome: exported, dropped (export queue full) or failed (export failed or timed out).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry });
     for (const name of PROMTOOL_REJECTED_DEFAULTS) registry.removeSingleMetric(name);
@@ -249,6 +257,9 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
           }
         },
       });
+    },
+    traceSpans: (outcome, n) => {
+      if (n > 0) spans.inc({ outcome }, n);
     },
     observeHttp: (o) => {
       httpRequests.inc({ method: o.method, route: o.route, status: String(o.status) });

@@ -12,6 +12,7 @@ export const CORS_ALLOW_HEADERS = [
   'Idempotency-Key',
   'X-Request-Id',
   'Last-Event-ID',
+  'traceparent',
 ];
 
 /** Response headers browsers may read. */

@@ -23,6 +23,7 @@ beforeAll(async () => {
     summary: 'One session.',
     permission: 'session:read',
     params: z.object({ id: idSchema('session') }),
+    headers: z.object({ traceparent: z.string().optional().describe('W3C trace context.') }),
     response: z.object({ id: z.string(), state: z.string() }),
     errors: ['SESSION_NOT_FOUND'],
     handler: (c, { params }) => ok(c, { id: params.id, state: 'Listening' }),
@@ -95,6 +96,12 @@ describe('GET /openapi.json', () => {
     const session = doc.paths['/sessions/{id}']?.['get'] ?? {};
     expect(session['parameters']).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),
+      expect.objectContaining({
+        name: 'traceparent',
+        in: 'header',
+        required: false,
+        description: 'W3C trace context.',
+      }),
     ]);
     expect(Object.keys(session['responses'] as object)).toContain('404');
     const list = doc.paths['/tenants']?.['get'] ?? {};

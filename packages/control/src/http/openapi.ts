@@ -29,6 +29,8 @@ export interface RouteDoc {
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
   readonly params?: z.ZodType;
+  /** Request headers the route reads (documented only: the handler checks them). */
+  readonly headers?: z.ZodType;
   /** Schema of the envelope's `data` on success. */
   readonly response?: z.ZodType;
   /** Success status (default 200). */
@@ -116,7 +118,7 @@ const REF_ERROR = { $ref: '#/components/schemas/ErrorEnvelope' };
 
 function parameters(doc: RouteDoc): JsonSchema[] {
   const out: JsonSchema[] = [];
-  const add = (schema: z.ZodType | undefined, where: 'path' | 'query'): void => {
+  const add = (schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): void => {
     if (schema === undefined) return;
     const json = schemaOf(schema, 'input');
     const props = (json['properties'] ?? {}) as Record<string, JsonSchema>;
@@ -134,6 +136,7 @@ function parameters(doc: RouteDoc): JsonSchema[] {
   };
   add(doc.params, 'path');
   add(doc.query, 'query');
+  add(doc.headers, 'header');
   // Path parameters a route did not describe with a schema are still listed.
   for (const m of doc.path.matchAll(/\{([^}]+)\}/g)) {
     const name = m[1] ?? '';

@@ -24,6 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
+/** The session span's context its first events carried. */
+const SESSION_SPAN = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
 /** A session row owned by `instanceId`, as its instance would have left it, with an open turn. */
 async function ownedSession(instanceId: string): Promise<SessionRow> {
   const repos = db.repos.forTenant(tenant.id as TenantId);
@@ -43,7 +46,7 @@ async function ownedSession(instanceId: string): Promise<SessionRow> {
       type: 'prx.voice.session.state_changed',
       time: new Date(clock.now()),
       severity: 'info',
-      event: {},
+      event: { traceparent: SESSION_SPAN },
     })),
   );
   return row;
@@ -129,6 +132,11 @@ describe('session recovery', () => {
       [2, 'prx.voice.session.state_changed'],
       [3, 'prx.voice.session.state_changed'],
       [4, 'prx.voice.session.failed'],
+    ]);
+    // The end belongs to the session's trace.
+    expect(events.slice(2).map((e) => e.event['traceparent'])).toEqual([
+      SESSION_SPAN,
+      SESSION_SPAN,
     ]);
     const published: string[] = [];
     for await (const item of live) {

@@ -11,7 +11,7 @@
  * lost after being missing for the whole grace period.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import { createSessionEmitter, eventToRow } from '@prx-voice/event';
+import { createSessionEmitter, eventToRow, isTraceparent } from '@prx-voice/event';
 import type { AnyVoiceEvent, EventBus, EventLog } from '@prx-voice/event';
 import { concurrencyKey } from '@prx-voice/policy';
 import { createLeaseKeeper } from '@prx-voice/storage';
@@ -126,6 +126,9 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
     const events = repos.forTenant(tenantId).events;
     const lastSeq = await events.lastSeq(id);
     const last = lastSeq > 0 ? (await events.readAfter(id, lastSeq - 1, 1))[0] : undefined;
+    // The session span's context, as its first event carries it: the end belongs to the same trace.
+    const first = lastSeq > 0 ? (await events.readAfter(id, 0, 1))[0] : undefined;
+    const traceparent = first?.event['traceparent'];
     // The end and its events commit together: if the session's own instance wrote to its log
     // meanwhile (it is alive after all), nothing is ended.
     let built: AnyVoiceEvent[] = [];
@@ -143,6 +146,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
           ids: deps.ids,
           sink: (e) => built.push(e),
           lastSeq: stored,
+          ...(typeof traceparent === 'string' && isTraceparent(traceparent) ? { traceparent } : {}),
         });
         const from = before.state as SessionState;
         emitter.emit('prx.voice.session.state_changed', {

@@ -11,12 +11,16 @@ import type { SessionId, TenantId } from '@prx-voice/types';
 import { createSessionGovernor } from './governor.js';
 import type { SessionGovernor } from './governor.js';
 import type { SessionManagerDeps } from './session-manager.js';
+import { createSessionTrace } from './session-trace.js';
+import type { SessionTrace } from './session-trace.js';
 
 /** A session's emitter, governor and fallback reporter. */
 export interface SessionEvents {
   readonly emitter: SessionEmitter;
   readonly governor: SessionGovernor;
   readonly reportFallback: (notice: FallbackNotice) => void;
+  /** Its trace, when the server traces: ended with the session. */
+  readonly trace: SessionTrace | undefined;
 }
 
 /** Creates the event plumbing of a session. */
@@ -28,8 +32,22 @@ export function createSessionEvents(opts: {
   readonly limits: TenantLimits;
   /** Ends the session because a budget ran out. */
   readonly end: (detail: string) => void;
+  /** The caller's W3C `traceparent`, parent of the session's span. */
+  readonly traceparent?: string | undefined;
 }): SessionEvents {
   const { deps, sessionId } = opts;
+  const trace =
+    deps.tracing === undefined
+      ? undefined
+      : createSessionTrace({
+          tracing: deps.tracing.tracing,
+          clock: deps.clock,
+          sessionId,
+          tenantId: opts.tenantId,
+          parent: opts.traceparent,
+          includeText: deps.tracing.includeText,
+          redaction: deps.tracing.redaction,
+        });
   // Set right after the emitter exists; it sees every event the session emits.
   const late: { governor?: SessionGovernor } = {};
   const emitter = createSessionEmitter({
@@ -38,10 +56,12 @@ export function createSessionEvents(opts: {
     instanceId: deps.instanceId,
     clock: deps.clock,
     ids: deps.ids,
+    ...(trace === undefined ? {} : { traceparent: trace.traceparentOf }),
     sink: [
       deps.bus.publish,
       deps.log.append,
       (event) => late.governor?.observe(event),
+      ...(trace === undefined ? [] : [trace.observe]),
       ...(deps.onEvent === undefined ? [] : [deps.onEvent]),
     ],
     onSinkError: (err) => deps.onError?.(err, 'event sink'),
@@ -62,6 +82,7 @@ export function createSessionEvents(opts: {
   return {
     emitter,
     governor,
+    trace,
     reportFallback: (notice) => {
       emitter.emit('prx.voice.adapter.fallback', {
         kind: notice.kind,

@@ -7,7 +7,15 @@ import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import type { SessionActor, SessionOutput } from '@prx-voice/session';
 import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
-import type { Channel, IdGenerator, SessionId, SessionOutcome, TenantId } from '@prx-voice/types';
+import type { VoiceTracing } from '@prx-voice/observe';
+import type {
+  Channel,
+  IdGenerator,
+  RedactionLevel,
+  SessionId,
+  SessionOutcome,
+  TenantId,
+} from '@prx-voice/types';
 import type { ProviderHealth } from './provider-health.js';
 import type { AutoProviderChoice, SessionProviders } from './session-providers.js';
 
@@ -28,6 +36,8 @@ export interface CreateSessionRequest {
   };
   readonly metadata?: Record<string, unknown>;
   readonly systemPrompt?: string;
+  /** The caller's W3C `traceparent` (validated): the session's trace continues it. */
+  readonly traceparent?: string | undefined;
 }
 
 /** A live session on this instance. */
@@ -102,6 +112,13 @@ export interface SessionManagerDeps {
     recover(tenantId: TenantId, id: SessionId): Promise<boolean>;
   };
   readonly onError?: (error: unknown, context: string) => void;
+  /** Traces sessions: a span tree per session, its ids in every event's `traceparent`. */
+  readonly tracing?: {
+    readonly tracing: VoiceTracing;
+    /** Transcripts and answers on spans (redacted at `redaction`). */
+    readonly includeText: boolean;
+    readonly redaction: RedactionLevel;
+  };
 }
 
 /** The session manager. */

@@ -5,6 +5,7 @@
  */
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { isTraceparent } from '@prx-voice/event';
 import type { EventBus, EventLog } from '@prx-voice/event';
 import type { Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
 import { CHANNELS, SESSION_STATES, VoiceError } from '@prx-voice/types';
@@ -123,6 +124,12 @@ export interface SessionRouteDeps {
  * The session routes: the HTTP routes of the protocol and the session
  * WebSocket `GET /ws/{session_id}`.
  */
+/** A request's `traceparent` header if it is a valid one (W3C: an invalid one starts a new trace). */
+function incomingTraceparent(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed !== undefined && isTraceparent(trimmed) ? trimmed : undefined;
+}
+
 export function sessionRoutes(deps: SessionRouteDeps): RouteModule {
   return {
     name: 'sessions',
@@ -191,9 +198,21 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   define({
     method: 'post',
     path: '/sessions',
-    summary: 'Create a session; 201 with its ws_url. Honours Idempotency-Key.',
+    summary: 'Create a session; 201 with its ws_url. Honours Idempotency-Key and traceparent.',
     tags: TAGS,
     permission: 'session:create',
+    headers: z.object({
+      'Idempotency-Key': z
+        .string()
+        .optional()
+        .describe('1–255 printable ASCII characters: a repeat answers what the first answered.'),
+      traceparent: z
+        .string()
+        .optional()
+        .describe(
+          "W3C trace context: the session's trace continues the caller's (an invalid one is ignored, as the W3C spec asks).",
+        ),
+    }),
     body: createSessionBody,
     response: sessionView,
     status: 201,
@@ -209,6 +228,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
             : { providerOptions: body.provider_options }),
           ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
           ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+          traceparent: incomingTraceparent(c.req.header('traceparent')),
         });
         return { status: 201, data: view(c, row) };
       }),

@@ -157,6 +157,7 @@ export async function startSession(
     emitter,
     governor: sessionGovernor,
     reportFallback,
+    trace,
   } = createSessionEvents({
     deps,
     tenant,
@@ -165,6 +166,7 @@ export async function startSession(
     limits,
     end: (detail) =>
       live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'quota_exceeded', detail }),
+    traceparent: request.traceparent,
   });
   fallbacks.emit = reportFallback;
   const session: LiveSession = {
@@ -210,6 +212,7 @@ export async function startSession(
       onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
       onClosed: (outcome) => {
         live.delete(sessionId);
+        trace?.end();
         // The budgets are updated before the slot is given back.
         const finished = sessionGovernor
           .close()

@@ -1,6 +1,9 @@
 /** The `observe` section: how the server watches itself. */
 import { z } from 'zod';
-import { integerIn, numberIn } from './schema-helpers.js';
+import { flag, integerIn, nonEmptyString, numberIn, urlString } from './schema-helpers.js';
+
+/** Where OpenTelemetry spans go: nowhere (ids only), an OTLP/HTTP collector, or stdout. */
+export const TRACE_EXPORTER_KINDS = ['none', 'otlp', 'console'] as const;
 
 /** The `observe` section. */
 export const observeSchema = z.strictObject({
@@ -13,6 +16,31 @@ export const observeSchema = z.strictObject({
       min_dwell_ms: integerIn(0, 3_600_000).default(30_000),
       /** How far below a level's threshold every signal must be to come down (fraction). */
       hysteresis: numberIn(0, 0.9).default(0.2),
+    })
+    .prefault({}),
+  /** OpenTelemetry traces: session → turn → asr / agent / tool / tts spans. */
+  tracing: z
+    .strictObject({
+      exporter: z
+        .enum(TRACE_EXPORTER_KINDS, { error: 'expected "none", "otlp" or "console"' })
+        .default('none'),
+      /** The collector's OTLP/HTTP traces URL (`otlp`). */
+      endpoint: urlString(['http', 'https'], 'http://127.0.0.1:4318/v1/traces').default(
+        'http://127.0.0.1:4318/v1/traces',
+      ),
+      /** Headers of every export request (e.g. a collector's API key). */
+      headers: z.record(z.string(), z.string()).default({}),
+      /** `service.name` of the spans' resource. */
+      service_name: nonEmptyString().default('prx-voice'),
+      /** Put transcripts, answers and tool arguments on spans, redacted at `redaction`. */
+      include_text: flag().default(false),
+      redaction: z
+        .enum(['none', 'basic', 'strict'], { error: 'expected "none", "basic" or "strict"' })
+        .default('basic'),
+      /** Finished spans waiting for export; beyond it they are dropped and counted. */
+      queue_size: integerIn(16, 1_000_000).default(2048),
+      /** An export not answered by then is given up (its spans counted as failed), ms. */
+      export_timeout_ms: integerIn(100, 120_000).default(10_000),
     })
     .prefault({}),
 });

@@ -17,7 +17,7 @@ import type { AnyVoiceEvent } from '@prx-voice/event';
 import { generateTone } from '@prx-voice/media';
 import type { SampleRate } from '@prx-voice/media';
 import { createSequentialIdGenerator } from '@prx-voice/types';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { SessionId, TenantId, TurnId } from '@prx-voice/types';
 import { createSessionActor } from '../actor.js';
 import type { SessionActor, SessionPersistence, StepRecord } from '../actor-types.js';
 import { emitterSink } from '../event-bridge.js';
@@ -54,6 +54,17 @@ export interface ScenarioOptions {
   readonly tenantId?: TenantId;
   /** An end-of-turn model for the actor (set `settings.endpointing.model` too). */
   readonly endOfTurn?: EndOfTurnModel;
+  /**
+   * Watches the session's events (e.g. a tracer): made with the scenario's clock and ids,
+   * it gives each event's `traceparent` and sees every event after it is emitted.
+   */
+  readonly watch?: (
+    clock: SimulatedClock,
+    ids: { tenantId: TenantId; sessionId: SessionId },
+  ) => {
+    readonly traceparent?: (turnId: TurnId | undefined) => string | undefined;
+    readonly observe?: (event: AnyVoiceEvent) => void;
+  };
 }
 
 /** Settings used by scenarios unless overridden: the configuration defaults, shorter where tests need it. */
@@ -147,13 +158,15 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
   const events: AnyVoiceEvent[] = [];
   const steps: StepRecord[] = [];
   const output: Scenario['output'] = { samples: 0, frames: 0, clears: 0, sent: [] };
+  const watcher = opts.watch?.(clock, { tenantId, sessionId });
   const emitter = createSessionEmitter({
     tenantId,
     sessionId,
     instanceId: 'test',
     clock,
     ids: eventIds,
-    sink: (e) => events.push(e),
+    ...(watcher?.traceparent === undefined ? {} : { traceparent: watcher.traceparent }),
+    sink: [(e) => events.push(e), ...(watcher?.observe === undefined ? [] : [watcher.observe])],
   });
   const custom = opts.providers?.(clock) ?? {};
   const persistence = await opts.persistence?.({ tenantId, sessionId }, clock);
