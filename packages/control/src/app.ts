@@ -52,6 +52,8 @@ export interface ControlDeps {
   readonly jwtKey?: JWTVerifyGetKey;
   /** Title, version and server URL of `GET /openapi.json`. */
   readonly openApi?: Partial<OpenApiInfo>;
+  /** Scales every tenant's request rate now (the degradation level tightens it); default 1. */
+  readonly tenantRateFactor?: () => number;
 }
 
 /** The composed app and the ways to extend it. */
@@ -117,6 +119,7 @@ export function createControlApp(deps: ControlDeps): ControlApp {
       coordinator: deps.coordinator,
       perTenant: config.limits.rate_limit.per_tenant,
       perCredential: config.limits.rate_limit.per_credential,
+      ...(deps.tenantRateFactor === undefined ? {} : { tenantFactor: deps.tenantRateFactor }),
     }),
   );
   app.use('*', bodyLimitMiddleware(config.limits.max_body_bytes));

@@ -19,12 +19,13 @@ import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
 import {
+  DEGRADATION_ACTIONS,
   createDegradationController,
   createIncidentTracker,
   createSloTracker,
   createVoiceMetrics,
 } from '@prx-voice/observe';
-import type { VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
+import type { DegradationSignals, VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
@@ -32,6 +33,7 @@ import type { SessionManager } from './sessions/session-manager-types.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { startDegradationSampler } from './metrics/degradation-sampler.js';
 import { tracingFromConfig } from './metrics/tracing.js';
+import { createProviderErrorRate } from './metrics/provider-error-rate.js';
 import type { DegradationSampler } from './metrics/degradation-sampler.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
@@ -59,6 +61,8 @@ export interface VoiceControlDeps {
   readonly logger: Logger;
   /** Replaces the tracer `observe.tracing` describes (tests: an in-memory exporter). */
   readonly tracing?: VoiceTracing;
+  /** Replaces the measured degradation signals (tests drive the levels with them). */
+  readonly degradationSignals?: () => DegradationSignals;
 }
 
 /** The composed control plane. */
@@ -146,8 +150,10 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         'degradation level changed',
       );
       incidents.levelChanged(c);
+      manager.degradationChanged(c);
     },
   });
+  const actions = () => DEGRADATION_ACTIONS[degradation.level];
   // Objectives with burn rates: sessions' outcomes, API answers, turn latencies.
   const slo = createSloTracker({ clock, registry: metrics.registry });
   const appMetrics: VoiceMetrics = {
@@ -163,6 +169,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     () => degradation.level,
   );
   metrics.gauge(
+    'event_loop_lag_seconds',
+    'p99 of the event loop delay over the last degradation sample.',
+    () => (sampler?.last.eventLoopLagMs ?? 0) / 1000,
+  );
+  metrics.gauge(
     'usage_queue_depth',
     'Usage events waiting to be recorded.',
     () => meters.stats.queued,
@@ -173,6 +184,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     () => meters.stats.dropped,
   );
   const tracing = deps.tracing ?? tracingFromConfig(config, clock, metrics, logger);
+  const feedMetrics = sessionMetricsSink(metrics, slo);
+  const providerErrors = createProviderErrorRate();
   const bus = createEventBus();
   const eventLog = createEventLog({
     repos,
@@ -206,8 +219,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     instanceId,
     meters,
-    shedding: () => degradation.level >= 4,
-    onEvent: sessionMetricsSink(metrics, slo),
+    degradation: actions,
+    onEvent: (event) => {
+      feedMetrics(event);
+      providerErrors.observe(event);
+    },
     tracing: {
       tracing,
       includeText: config.observe.tracing.include_text,
@@ -284,6 +300,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     apiKeys: deps.apiKeys,
     metrics: appMetrics,
     log: logger,
+    tenantRateFactor: () => actions().tenantRateFactor,
   });
   control.mount(
     ...routeTable(control, {
@@ -322,6 +339,9 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         controller: degradation,
         everyMs: config.observe.degradation.sample_ms,
         load: () => manager.liveCount / config.limits.max_sessions_per_instance,
+        providerErrorRate: providerErrors.take,
+        burnRate: () => slo.firingFactor(),
+        ...(deps.degradationSignals === undefined ? {} : { signals: deps.degradationSignals }),
       });
     },
     async shutdown() {

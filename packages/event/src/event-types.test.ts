@@ -14,7 +14,7 @@ const PROTOCOL_LIST = [
   'prx.voice.interrupt.{issued,resolved,false_resumed}',
   'prx.voice.turn.completed',
   'prx.voice.adapter.{state_changed,health_check,fallback}',
-  'prx.voice.governance.{quota_consumed,quota_exceeded,usage_recorded}',
+  'prx.voice.governance.{quota_consumed,quota_exceeded,usage_recorded,degradation_changed}',
 ];
 
 function expand(pattern: string): string[] {
@@ -25,7 +25,7 @@ function expand(pattern: string): string[] {
 describe('EVENT_TYPES', () => {
   it('is exactly the protocol list, in its order', () => {
     expect([...EVENT_TYPES]).toEqual(PROTOCOL_LIST.flatMap(expand));
-    expect(EVENT_TYPES).toHaveLength(37);
+    expect(EVENT_TYPES).toHaveLength(38);
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
   });
 

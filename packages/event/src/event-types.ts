@@ -42,6 +42,7 @@ export const EVENT_TYPES = [
   'prx.voice.governance.quota_consumed',
   'prx.voice.governance.quota_exceeded',
   'prx.voice.governance.usage_recorded',
+  'prx.voice.governance.degradation_changed',
 ] as const;
 
 /** A protocol event type. */

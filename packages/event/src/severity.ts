@@ -45,6 +45,7 @@ export const DEFAULT_SEVERITIES = {
   'prx.voice.governance.quota_consumed': 'debug',
   'prx.voice.governance.quota_exceeded': 'warn',
   'prx.voice.governance.usage_recorded': 'debug',
+  'prx.voice.governance.degradation_changed': 'warn',
 } as const satisfies Readonly<Record<EventType, Severity>>;
 
 /** The default severity of a type. */

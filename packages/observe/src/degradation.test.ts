@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
-import { createDegradationController } from './degradation.js';
+import { DEGRADATION_ACTIONS, createDegradationController } from './degradation.js';
 import type { DegradationChange, DegradationSignals } from './degradation.js';
 
 const calm: DegradationSignals = { eventLoopLagMs: 10, load: 0.1, heap: 0.3 };
@@ -49,6 +49,30 @@ describe('degradation controller', () => {
     const clock = new SimulatedClock();
     const c = createDegradationController({ clock });
     expect(c.update({ ...calm, providerErrorRate: Number.NaN })).toBe(0);
-    expect(c.update({ ...calm, providerErrorRate: 0.35 })).toBe(3);
+    expect(c.update({ ...calm, providerErrorRate: 0.12 })).toBe(1);
+    // However bad a provider gets, it is fallbacks and less work, never refusing everyone.
+    expect(c.update({ ...calm, providerErrorRate: 1 })).toBe(2);
+  });
+
+  it('climbs with a confirmed error-budget burn up to L3, never to L4', () => {
+    const clock = new SimulatedClock();
+    const c = createDegradationController({ clock });
+    expect(c.update({ ...calm, burnRate: 2 })).toBe(0);
+    expect(c.update({ ...calm, burnRate: 6.5 })).toBe(2);
+    expect(c.update({ ...calm, burnRate: 1000 })).toBe(3);
+  });
+
+  it('does more at each level than at the one below', () => {
+    for (const l of [1, 2, 3, 4] as const) {
+      const below = DEGRADATION_ACTIONS[(l - 1) as 0 | 1 | 2 | 3];
+      const at = DEGRADATION_ACTIONS[l];
+      expect(at.tenantRateFactor).toBeLessThanOrEqual(below.tenantRateFactor);
+      expect(at.agentContextMessages ?? Infinity).toBeLessThanOrEqual(
+        below.agentContextMessages ?? Infinity,
+      );
+      if (below.dropDebugEvents) expect(at.dropDebugEvents).toBe(true);
+    }
+    expect(DEGRADATION_ACTIONS[4].shedNewSessions).toBe(true);
+    expect(DEGRADATION_ACTIONS[3].shedNewSessions).toBe(false);
   });
 });

@@ -21,6 +21,11 @@ export interface DegradationSignals {
   readonly heap: number;
   /** Failed provider requests over all, 0…1, over the last sample (absent: not measured). */
   readonly providerErrorRate?: number;
+  /**
+   * The fastest error-budget burn confirmed by both windows of an alert tier — e.g.
+   * min(burn over 5 m, burn over 1 h) — over the objectives (absent: not measured).
+   */
+  readonly burnRate?: number;
 }
 
 /** A signal's name. */
@@ -31,12 +36,64 @@ export type DegradationThresholds = Readonly<
   Record<DegradationSignal, readonly [number, number, number, number]>
 >;
 
-/** Defaults: lag 100/250/500/1000 ms, load 70/85/95/100 %, heap 70/80/90/95 %, errors 5/15/30/50 %. */
+/**
+ * Defaults: lag 100/250/500/1000 ms, load 70/85/95/100 %, heap 70/80/90/95 %; provider
+ * errors 10/25 % reach L1/L2 and never more (a provider failing — perhaps one tenant's —
+ * calls for fallbacks and less work, not for refusing everyone); burn rate 3×/6×/14.4×
+ * (the SRE workbook's ticket, slow-page and fast-page tiers) reach L1/L2/L3, never L4.
+ */
 export const DEFAULT_DEGRADATION_THRESHOLDS: DegradationThresholds = {
   eventLoopLagMs: [100, 250, 500, 1000],
   load: [0.7, 0.85, 0.95, 1],
   heap: [0.7, 0.8, 0.9, 0.95],
-  providerErrorRate: [0.05, 0.15, 0.3, 0.5],
+  providerErrorRate: [0.1, 0.25, Infinity, Infinity],
+  burnRate: [3, 6, 14.4, Infinity],
+};
+
+/** What the server does at a level; each level does what the one below does, and more. */
+export interface DegradationActions {
+  /** Debug-severity telemetry events (partial transcripts, token streams, audio chunks) are not emitted. */
+  readonly dropDebugEvents: boolean;
+  /** Per-tenant request rates are multiplied by this. */
+  readonly tenantRateFactor: number;
+  /** Most conversation messages sent to an agent (the system prompt always goes); undefined: all. */
+  readonly agentContextMessages: number | undefined;
+  /** New sessions are refused with 503 `OVERLOADED`; readiness fails. */
+  readonly shedNewSessions: boolean;
+}
+
+/** The actions of each level, L0…L4. */
+export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationActions>> = {
+  0: {
+    dropDebugEvents: false,
+    tenantRateFactor: 1,
+    agentContextMessages: undefined,
+    shedNewSessions: false,
+  },
+  1: {
+    dropDebugEvents: true,
+    tenantRateFactor: 0.5,
+    agentContextMessages: undefined,
+    shedNewSessions: false,
+  },
+  2: {
+    dropDebugEvents: true,
+    tenantRateFactor: 0.5,
+    agentContextMessages: 8,
+    shedNewSessions: false,
+  },
+  3: {
+    dropDebugEvents: true,
+    tenantRateFactor: 0.25,
+    agentContextMessages: 4,
+    shedNewSessions: false,
+  },
+  4: {
+    dropDebugEvents: true,
+    tenantRateFactor: 0.25,
+    agentContextMessages: 4,
+    shedNewSessions: true,
+  },
 };
 
 /** A level change. */
@@ -74,6 +131,7 @@ const SIGNALS: readonly DegradationSignal[] = [
   'load',
   'heap',
   'providerErrorRate',
+  'burnRate',
 ];
 
 /** Creates a controller at L0. */

@@ -26,8 +26,13 @@ export type {
 } from './voice-metrics.js';
 export { createLogger } from './logger.js';
 export type { CreateLoggerOptions, LogDestination } from './logger.js';
-export { DEFAULT_DEGRADATION_THRESHOLDS, createDegradationController } from './degradation.js';
+export {
+  DEFAULT_DEGRADATION_THRESHOLDS,
+  DEGRADATION_ACTIONS,
+  createDegradationController,
+} from './degradation.js';
 export type {
+  DegradationActions,
   DegradationChange,
   DegradationController,
   DegradationControllerOptions,

@@ -25,6 +25,7 @@ describe('SLO burn rates', () => {
     expect(hour).toBeLessThan(14.4);
     let report = slo.report().find((r) => r.name === 'availability');
     expect(report?.alerts.map((a) => a.long)).not.toContain('1h');
+    expect(slo.firingFactor()).toBeLessThan(14.4);
     // It goes on: the hour catches up and the page fires.
     for (let m = 0; m < 50; m++) {
       clock.advance(60_000);
@@ -37,9 +38,21 @@ describe('SLO burn rates', () => {
       short: '5m',
       factor: 14.4,
     });
+    expect(slo.firingFactor()).toBe(14.4);
     expect(await registry.metrics()).toMatch(
       /prx_voice_slo_burn_rate\{slo="availability",window="5m"\} (19\.9|20)/,
     );
+  });
+
+  it('does not call a handful of failures a burn worth degrading for', () => {
+    const clock = new SimulatedClock({ start: Date.UTC(2026, 11, 6) });
+    const slo = createSloTracker({ clock });
+    slo.record('availability', true);
+    slo.record('availability', false);
+    expect(slo.burnRate('availability', '5m')).toBeCloseTo(500, 6);
+    expect(slo.firingFactor()).toBe(0);
+    for (let i = 0; i < 18; i++) slo.record('availability', false);
+    expect(slo.firingFactor()).toBe(14.4);
   });
 
   it('counts latency objectives against their thresholds and ignores unknown names', () => {

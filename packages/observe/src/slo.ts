@@ -105,6 +105,12 @@ export interface SloTracker {
   /** Counts a latency against a latency objective's threshold. */
   recordLatency(name: string, ms: number): void;
   burnRate(name: string, window: BurnWindow): number;
+  /**
+   * The factor of the strongest alert tier firing on any objective (0 if none), a tier
+   * counting only once its short window holds `minEvents` events: on an instance that
+   * has seen two sessions, one failure is not a 500× burn worth degrading for.
+   */
+  firingFactor(minEvents?: number): number;
   report(): SloReport[];
 }
 
@@ -188,6 +194,18 @@ export function createSloTracker(opts: {
       if (threshold !== undefined && Number.isFinite(ms)) record(name, ms <= threshold);
     },
     burnRate,
+    firingFactor(minEvents = 20) {
+      let factor = 0;
+      for (const d of slos) {
+        for (const a of BURN_ALERTS) {
+          if (a.factor <= factor) continue;
+          if (counts(d.name, BURN_WINDOWS[a.short]).total < minEvents) continue;
+          if (burnRate(d.name, a.long) > a.factor && burnRate(d.name, a.short) > a.factor)
+            factor = a.factor;
+        }
+      }
+      return factor;
+    },
     report() {
       return slos.map((d) => {
         const rates = Object.fromEntries(

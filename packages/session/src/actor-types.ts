@@ -84,6 +84,11 @@ export interface SessionActorOptions {
   readonly endOfTurn?: EndOfTurnModel;
   readonly tools?: ToolRegistry;
   readonly toolTimeoutMs?: number;
+  /**
+   * Most conversation messages sent to the agent, asked at each request (the server
+   * trims context under load); the system prompt always goes. Undefined: all.
+   */
+  readonly agentContextLimit?: () => number | undefined;
   readonly output: SessionOutput;
   /** How far ahead of the listener audio may be sent, ms (default 200). */
   readonly outputLeadMs?: number;

@@ -59,7 +59,7 @@ export function createRunEffects(deps: {
     void (async () => {
       try {
         const events = o.providers.agent.run({
-          conversation,
+          conversation: trimContext(conversation, o.agentContextLimit?.()),
           tools: o.tools?.definitions() ?? [],
           signal,
           uncommittedChars: () => chunker.pendingLength,
@@ -204,4 +204,20 @@ export function createRunEffects(deps: {
       runs.clear();
     },
   };
+}
+
+/**
+ * The conversation cut to its system prompt and its last `limit` messages, never
+ * starting on a tool result whose call was cut off.
+ */
+export function trimContext<M extends { readonly role: string }>(
+  conversation: readonly M[],
+  limit: number | undefined,
+): readonly M[] {
+  if (limit === undefined) return conversation;
+  const system = conversation[0]?.role === 'system' ? 1 : 0;
+  if (conversation.length - system <= limit) return conversation;
+  let from = conversation.length - Math.max(0, limit);
+  while (from < conversation.length && conversation[from]?.role === 'tool') from++;
+  return [...conversation.slice(0, system), ...conversation.slice(from)];
 }

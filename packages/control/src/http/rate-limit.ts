@@ -37,11 +37,11 @@ export interface RateLimitDecision {
 }
 
 /** The tenant's bucket: its tier's limits, never above the configured per-tenant cap. */
-export function tenantBucket(tenant: TenantRow, cap: RateLimitConfig): BucketSpec {
+export function tenantBucket(tenant: TenantRow, cap: RateLimitConfig, factor = 1): BucketSpec {
   const limits = limitsOfTenant(tenant);
   return {
-    capacity: Math.max(1, Math.min(limits.requestBurst, cap.burst)),
-    refillPerSecond: Math.min(limits.requestsPerSecond, cap.requests_per_second),
+    capacity: Math.max(1, Math.floor(Math.min(limits.requestBurst, cap.burst) * factor)),
+    refillPerSecond: Math.min(limits.requestsPerSecond, cap.requests_per_second) * factor,
   };
 }
 
@@ -77,6 +77,8 @@ export async function checkRateLimit(opts: {
   readonly tenant: TenantRow;
   readonly perTenant: RateLimitConfig;
   readonly perCredential: RateLimitConfig;
+  /** Scales the tenant's bucket (degradation); default 1. */
+  readonly tenantFactor?: number;
 }): Promise<RateLimitDecision> {
   const credSpec: BucketSpec = {
     capacity: opts.perCredential.burst,
@@ -88,7 +90,7 @@ export async function checkRateLimit(opts: {
     'credential',
   );
   if (!cred.allowed) return cred;
-  const tenantSpec = tenantBucket(opts.tenant, opts.perTenant);
+  const tenantSpec = tenantBucket(opts.tenant, opts.perTenant, opts.tenantFactor);
   const ten = decision(
     await opts.coordinator.takeTokens({ key: tenantBucketKey(opts.tenant.id), ...tenantSpec }),
     tenantSpec,
@@ -103,6 +105,8 @@ export function rateLimitMiddleware(opts: {
   readonly coordinator: Coordinator;
   readonly perTenant: RateLimitConfig;
   readonly perCredential: RateLimitConfig;
+  /** Scales every tenant's bucket now (the degradation level tightens it). */
+  readonly tenantFactor?: () => number;
 }): MiddlewareHandler<ControlEnv> {
   return internalMiddleware<MiddlewareHandler<ControlEnv>>(async (c, next) => {
     const principal = c.get('principal') as Principal | undefined;
@@ -111,7 +115,14 @@ export function rateLimitMiddleware(opts: {
       await next();
       return;
     }
-    const d = await checkRateLimit({ ...opts, principal, tenant });
+    const d = await checkRateLimit({
+      coordinator: opts.coordinator,
+      perTenant: opts.perTenant,
+      perCredential: opts.perCredential,
+      principal,
+      tenant,
+      tenantFactor: opts.tenantFactor?.() ?? 1,
+    });
     const headers: [string, string][] = [
       ['RateLimit-Limit', String(d.limit)],
       ['RateLimit-Remaining', String(d.remaining)],

@@ -7,7 +7,7 @@ import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import type { SessionActor, SessionOutput } from '@prx-voice/session';
 import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
-import type { VoiceTracing } from '@prx-voice/observe';
+import type { DegradationActions, DegradationChange, VoiceTracing } from '@prx-voice/observe';
 import type {
   Channel,
   IdGenerator,
@@ -77,10 +77,11 @@ export interface SessionManagerDeps {
   readonly instanceId: string;
   readonly onSessionEnded?: (outcome: SessionOutcome) => void;
   /**
-   * Whether the instance sheds new sessions now (degradation L4): creation is refused with
-   * `OVERLOADED` (503, Retry-After) while live sessions go on.
+   * What the instance's degradation level asks now (`DEGRADATION_ACTIONS` of observe):
+   * shedding new sessions (creation refused with `OVERLOADED` 503 and Retry-After, live
+   * sessions go on), dropping debug telemetry events, trimming agent context.
    */
-  readonly shedding?: () => boolean;
+  readonly degradation?: () => DegradationActions;
   /** Sees every event of every session (the server feeds its metrics from them). */
   readonly onEvent?: (event: AnyVoiceEvent) => void;
   /** The durable meters every session's usage goes to (billing's recorder). */
@@ -157,6 +158,8 @@ export interface SessionManager {
    * elsewhere (after this instance's heartbeat had lapsed); how many.
    */
   fenceEndedElsewhere(): Promise<number>;
+  /** Tells every live session of the instance (`governance.degradation_changed`). */
+  degradationChanged(change: DegradationChange): void;
   /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
   drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
 }

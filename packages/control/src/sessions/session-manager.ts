@@ -183,7 +183,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     providerHealth,
     async create(tenantId, request) {
       if (!accepting) throw new VoiceError('NOT_READY', { message: 'the server is draining' });
-      if (deps.shedding?.() === true) {
+      if (deps.degradation?.().shedNewSessions === true) {
         throw new VoiceError('OVERLOADED', {
           message: 'this instance is overloaded (degradation level 4) and takes no new sessions',
           details: { degradation_level: 4, retry_after_ms: 10_000 },
@@ -260,6 +260,22 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         if (fenceSession(live.get(s.id), deps.onError)) fenced++;
       }
       return fenced;
+    },
+    degradationChanged(change) {
+      for (const s of live.values()) {
+        try {
+          s.emitter.emit('prx.voice.governance.degradation_changed', {
+            from: change.from,
+            to: change.to,
+            ...(change.signal === undefined ? {} : { signal: change.signal }),
+            ...(change.value === undefined || !Number.isFinite(change.value)
+              ? {}
+              : { value: change.value }),
+          });
+        } catch (err) {
+          deps.onError?.(err, `session ${s.id}: degradation event`);
+        }
+      }
     },
     detach(session) {
       session.attached = false;

@@ -145,6 +145,33 @@ describe('a session trace', () => {
     for (const x of all) expect(x.endTime[0], x.name).toBeGreaterThan(0);
   });
 
+  it('puts a speculative answer the turn adopted under the turn, and one the caller talked over under the session', async () => {
+    const { s, spans, trace } = await traced({
+      settings: { endpointing: { minDelayMs: 1_200, maxDelayMs: 3_000, speculative: true } },
+    });
+    await s.speak(600);
+    await s.silence(700); // the run starts on the pause, and is talked over
+    await s.speak(600);
+    await s.silence(4000); // this one answers before the end of turn is decided, then is adopted
+    const all = await spans();
+    const turn = one(all, 'turn');
+    const chats = named(all, 'chat');
+    const kept = chats.filter((c) => parentOf(c) === id(turn));
+    const dropped = chats.filter((c) => c.attributes['prx.agent.speculative'] === true);
+    expect(kept).toHaveLength(1);
+    expect(dropped.length).toBeGreaterThanOrEqual(1);
+    for (const c of dropped) expect(parentOf(c)).toBe(spanIdOf(trace().traceparent));
+    // The adopted run answered before the turn existed: its span starts before the turn's events.
+    const adopted = kept[0] as ReadableSpan;
+    const runId = adopted.attributes['prx.run.id'];
+    const firstOfTurn = s.events.find((e) => e.prxturnid !== undefined);
+    expect(s.events.some((e) => e.prxrunid === runId && e.prxturnid === undefined)).toBe(true);
+    expect(ms(adopted.startTime)).toBeLessThan(Date.parse(firstOfTurn?.time ?? ''));
+    for (const tts of named(all, 'tts').filter((t) => !dropped.some((d) => d === t)))
+      if (tts.attributes['prx.playback.played_ms'] !== undefined)
+        expect(parentOf(tts)).toBe(id(turn));
+  });
+
   it('gives each tool call an execute_tool span under its chat span', async () => {
     const tools = createToolRegistry();
     tools.register({

@@ -19,9 +19,10 @@
  */
 import type { Clock } from '@prx-voice/core';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import type { TraceSpan, VoiceTracing } from '@prx-voice/observe';
+import type { TraceAttributes, TraceSpan, VoiceTracing } from '@prx-voice/observe';
 import type { RedactionLevel } from '@prx-voice/types';
 import { redact, redactValue } from '@prx-voice/types';
+import { DeferredSpan } from './deferred-span.js';
 
 /** How a session is traced. */
 export interface SessionTraceOptions {
@@ -48,24 +49,24 @@ export interface SessionTrace {
   readonly end: () => void;
 }
 
+interface TurnTrace {
+  readonly span: TraceSpan;
+  /** Spans under it, ended with the turn at the latest. */
+  readonly open: Set<DeferredSpan>;
+}
+
+/** An agent run: its `chat` span waits for the turn that adopts it (or for being talked over). */
 interface RunTrace {
+  readonly span: DeferredSpan;
   readonly startAt: number;
-  readonly provider: string;
-  readonly model: string | undefined;
   firstTokenAt: number | undefined;
-  span: TraceSpan | undefined;
+  /** Its segments' `tts` spans, which go where the run goes. */
+  readonly segments: DeferredSpan[];
   turn: TurnTrace | undefined;
 }
 
-interface TurnTrace {
-  readonly span: TraceSpan;
-  /** Open child spans, ended with the turn at the latest. */
-  readonly open: Set<TraceSpan>;
-}
-
 interface SegmentTrace {
-  readonly span: TraceSpan;
-  readonly turn: TurnTrace | undefined;
+  readonly span: DeferredSpan;
   readonly queuedAt: number;
   firstAudioAt: number | undefined;
   audioMs: number;
@@ -96,41 +97,16 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
       'gen_ai.conversation.id': options.sessionId,
     },
   });
-  const providers: { asr?: string; agent?: string; tts?: string } = {};
+  const providers: { asr?: string; tts?: string } = {};
   const turns = new Map<string, TurnTrace>();
-  const runs = new Map<string, RunTrace>();
-  const tools = new Map<
-    string,
-    { readonly span: TraceSpan; readonly turn: TurnTrace | undefined }
-  >();
   /** Every turn's `traceparent`: a late event of an ended turn still belongs to it. */
   const traceparents = new Map<string, string>();
+  const runs = new Map<string, RunTrace>();
+  const tools = new Map<string, DeferredSpan>();
   const segments = new Map<string, SegmentTrace>();
   /** The caller's speech not yet part of a turn: its first word and final transcript. */
   let utterance: { startAt: number; finalAt?: number; text?: string } | undefined;
   let ended = false;
-
-  const child = (
-    turn: TurnTrace | undefined,
-    name: string,
-    at: number,
-    attributes: Parameters<VoiceTracing['startSpan']>[1]['attributes'],
-    parent?: TraceSpan,
-    kind: 'internal' | 'client' = 'client',
-  ): TraceSpan => {
-    const span = tracing.startSpan(name, {
-      at,
-      parent: parent ?? turn?.span ?? session,
-      kind,
-      ...(attributes === undefined ? {} : { attributes }),
-    });
-    turn?.open.add(span);
-    return span;
-  };
-  const close = (turn: TurnTrace | undefined, span: TraceSpan, at: number): void => {
-    span.end(at);
-    turn?.open.delete(span);
-  };
 
   const openTurn = (turnId: string): TurnTrace => {
     const now = clock.now();
@@ -144,11 +120,17 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
     turns.set(turnId, turn);
     traceparents.set(turnId, span.traceparent);
     if (utterance?.finalAt !== undefined) {
-      const asr = child(turn, 'asr', utterance.startAt, {
-        'prx.asr.provider': providers.asr,
-        'prx.asr.transcript': utterance.text === undefined ? undefined : text(utterance.text),
-      });
-      close(turn, asr, utterance.finalAt);
+      tracing
+        .startSpan('asr', {
+          at: utterance.startAt,
+          parent: span,
+          kind: 'client',
+          attributes: {
+            'prx.asr.provider': providers.asr,
+            'prx.asr.transcript': utterance.text === undefined ? undefined : text(utterance.text),
+          },
+        })
+        .end(utterance.finalAt);
     }
     utterance = undefined;
     return turn;
@@ -157,61 +139,47 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
   const turnOf = (event: AnyVoiceEvent): TurnTrace | undefined =>
     event.prxturnid === undefined ? undefined : turns.get(event.prxturnid);
 
-  /** The agent span of a run, opened once the run belongs to a turn (or is ending without one). */
-  const runSpan = (runId: string, turn: TurnTrace | undefined): TraceSpan | undefined => {
-    const run = runs.get(runId);
-    if (run === undefined) return undefined;
-    if (run.span === undefined && turn !== undefined) {
-      run.turn = turn;
-      run.span = child(turn, run.model === undefined ? 'chat' : `chat ${run.model}`, run.startAt, {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': run.provider,
-        'gen_ai.request.model': run.model,
-        'prx.run.id': runId,
-      });
+  /** A run joins its turn: its span and its segments' go under the turn. */
+  const adopt = (run: RunTrace, turn: TurnTrace): void => {
+    if (run.turn !== undefined) return;
+    run.turn = turn;
+    run.span.attach(turn.span);
+    turn.open.add(run.span);
+    for (const segment of run.segments) {
+      segment.attach(turn.span);
+      turn.open.add(segment);
     }
-    return run.span;
   };
 
-  const endRun = (runId: string, turn: TurnTrace | undefined, at: number): void => {
-    const run = runs.get(runId);
-    if (run === undefined) return;
-    // A run that never joined a turn (a speculative answer the caller talked over) is the session's.
-    const span =
-      runSpan(runId, turn) ??
-      child(undefined, run.model === undefined ? 'chat' : `chat ${run.model}`, run.startAt, {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': run.provider,
-        'gen_ai.request.model': run.model,
-        'prx.run.id': runId,
-        'prx.agent.speculative': true,
-      });
-    if (run.firstTokenAt !== undefined)
-      span.set({ 'gen_ai.response.time_to_first_chunk': (run.firstTokenAt - run.startAt) / 1000 });
-    close(run.turn, span, at);
+  /** A run no turn took (a speculative answer the caller talked over) is the session's. */
+  const discard = (runId: string, run: RunTrace, at: number): void => {
+    run.span.attach(session, { 'prx.agent.speculative': true });
+    for (const segment of run.segments) segment.attach(session);
+    run.span.end(at);
+    for (const segment of run.segments) segment.end(at);
     runs.delete(runId);
   };
 
-  const endSegment = (segmentId: string, at: number, attributes: Record<string, unknown>): void => {
+  const endSegment = (segmentId: string, at: number, attributes: TraceAttributes): void => {
     const segment = segments.get(segmentId);
     if (segment === undefined) return;
     segment.span.set({
-      ...(attributes as Record<string, number | string | boolean>),
+      ...attributes,
       'prx.tts.audio_ms': segment.audioMs,
       'prx.tts.first_audio_ms':
         segment.firstAudioAt === undefined ? undefined : segment.firstAudioAt - segment.queuedAt,
     });
-    close(segment.turn, segment.span, at);
+    segment.span.end(at);
     segments.delete(segmentId);
   };
 
-  /** Ends a turn's open spans and the turn. */
+  /** Ends a turn, and what is still open under it. */
   const endTurn = (turnId: string, at: number): void => {
     const turn = turns.get(turnId);
     if (turn === undefined) return;
-    for (const [id, segment] of segments) if (segment.turn === turn) endSegment(id, at, {});
-    for (const [id, run] of runs) if (run.turn === turn) endRun(id, turn, at);
-    for (const [id, tool] of tools) if (tool.turn === turn) tools.delete(id);
+    for (const [id, segment] of segments) if (turn.open.has(segment.span)) endSegment(id, at, {});
+    for (const [id, run] of runs) if (run.turn === turn) runs.delete(id);
+    for (const [id, tool] of tools) if (tool.attached && tool.ended) tools.delete(id);
     for (const span of turn.open) span.end(at);
     turn.span.end(at);
     turns.delete(turnId);
@@ -219,24 +187,29 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
 
   const endAll = (at: number): void => {
     for (const id of [...turns.keys()]) endTurn(id, at);
-    for (const id of [...runs.keys()]) endRun(id, undefined, at);
-    for (const tool of tools.values()) tool.span.end(at);
+    for (const [id, run] of [...runs]) discard(id, run, at);
+    for (const tool of tools.values()) tool.end(at);
     tools.clear();
     for (const id of [...segments.keys()]) endSegment(id, at, {});
     session.end(at);
     ended = true;
   };
 
+  /** The span an event's point-in-time facts go on: its turn's, else the session's. */
   const current = (event: AnyVoiceEvent): TraceSpan => turnOf(event)?.span ?? session;
 
   const observe = (event: AnyVoiceEvent): void => {
     if (ended) return;
     const at = clock.now();
+    const runId = event.prxrunid;
+    const run = runId === undefined ? undefined : runs.get(runId);
+    // The first event of a run with its turn: the turn adopted the run.
+    const turn = turnOf(event);
+    if (run !== undefined && turn !== undefined) adopt(run, turn);
     switch (event.type) {
       case 'prx.voice.session.created': {
         const p = event.data.providers;
         if (p.asr !== undefined) providers.asr = p.asr;
-        if (p.agent !== undefined) providers.agent = p.agent;
         if (p.tts !== undefined) providers.tts = p.tts;
         session.set({
           'prx.session.channel': event.data.channel,
@@ -258,85 +231,81 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
           utterance.text === undefined ? event.data.text : `${utterance.text} ${event.data.text}`;
         return;
       case 'prx.voice.agent.thinking_started': {
-        const runId = event.prxrunid;
         if (runId === undefined) return;
-        const run = runs.get(runId);
-        if (run === undefined) {
-          runs.set(runId, {
-            startAt: at,
-            provider: event.data.provider,
-            model: event.data.model,
-            firstTokenAt: undefined,
-            span: undefined,
-            turn: undefined,
-          });
-          runSpan(runId, turnOf(event));
-        } else {
-          run.span?.event('tool_round', at, { 'prx.agent.round': event.data.round });
+        if (run !== undefined) {
+          run.span.event('tool_round', at, { 'prx.agent.round': event.data.round });
+          return;
         }
+        // A new run: earlier runs no turn took were talked over.
+        for (const [id, r] of [...runs]) if (r.turn === undefined) discard(id, r, at);
+        const model = event.data.model;
+        const started: RunTrace = {
+          span: new DeferredSpan(tracing, model === undefined ? 'chat' : `chat ${model}`, at, {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': event.data.provider,
+            'gen_ai.request.model': model,
+            'prx.run.id': runId,
+          }),
+          startAt: at,
+          firstTokenAt: undefined,
+          segments: [],
+          turn: undefined,
+        };
+        runs.set(runId, started);
+        if (turn !== undefined) adopt(started, turn);
         return;
       }
-      case 'prx.voice.agent.token_stream': {
-        if (event.prxrunid === undefined) return;
-        const run = runs.get(event.prxrunid);
+      case 'prx.voice.agent.token_stream':
         if (run !== undefined) run.firstTokenAt ??= at;
-        runSpan(event.prxrunid, turnOf(event));
         return;
-      }
       case 'prx.voice.agent.tool_call': {
-        const turn = turnOf(event);
-        const parent = event.prxrunid === undefined ? undefined : runSpan(event.prxrunid, turn);
-        const span = child(
-          turn,
-          `execute_tool ${event.data.name}`,
-          at,
-          {
-            'gen_ai.operation.name': 'execute_tool',
-            'gen_ai.tool.name': event.data.name,
-            'gen_ai.tool.call.id': event.data.call_id,
-            'gen_ai.tool.call.arguments': includeText
-              ? JSON.stringify(redactValue(event.data.arguments, { level }))
-              : undefined,
-          },
-          parent,
-          'internal',
-        );
-        tools.set(event.data.call_id, { span, turn });
+        const attributes = {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': event.data.name,
+          'gen_ai.tool.call.id': event.data.call_id,
+          'gen_ai.tool.call.arguments': includeText
+            ? JSON.stringify(redactValue(event.data.arguments, { level }))
+            : undefined,
+        };
+        const name = `execute_tool ${event.data.name}`;
+        let span: DeferredSpan;
+        if (run !== undefined) span = run.span.child(name, at, attributes, 'internal');
+        else {
+          span = new DeferredSpan(tracing, name, at, attributes, 'internal');
+          span.attach(current(event));
+        }
+        tools.set(event.data.call_id, span);
         return;
       }
       case 'prx.voice.agent.tool_result': {
-        const tool = tools.get(event.data.call_id);
-        if (tool === undefined) return;
+        const span = tools.get(event.data.call_id);
+        if (span === undefined) return;
         tools.delete(event.data.call_id);
-        if (!event.data.ok) tool.span.fail(event.data.error.code, event.data.error.message);
-        close(tool.turn, tool.span, at);
+        if (!event.data.ok) span.fail(event.data.error.code, event.data.error.message);
+        span.end(at);
         return;
       }
       case 'prx.voice.agent.response_complete': {
-        if (event.prxrunid === undefined) return;
-        const turn = turnOf(event);
-        const span = runSpan(event.prxrunid, turn);
-        span?.set({
+        if (run === undefined) return;
+        run.span.set({
           'gen_ai.response.finish_reasons': [event.data.finish_reason],
           'gen_ai.usage.input_tokens': event.data.usage?.input_tokens,
           'gen_ai.usage.output_tokens': event.data.usage?.output_tokens,
+          'gen_ai.response.time_to_first_chunk':
+            run.firstTokenAt === undefined ? undefined : (run.firstTokenAt - run.startAt) / 1000,
           'prx.agent.tool_rounds': event.data.tool_rounds,
           'prx.agent.answer': text(event.data.text),
         });
-        endRun(event.prxrunid, turn, at);
+        run.span.end(at);
         return;
       }
       case 'prx.voice.agent.error':
       case 'prx.voice.asr.error':
       case 'prx.voice.tts.error': {
-        const kind = event.type.split('.')[2] as string;
-        const turn = turnOf(event);
-        const target =
-          event.type === 'prx.voice.agent.error' && event.prxrunid !== undefined
-            ? (runSpan(event.prxrunid, turn) ?? current(event))
-            : current(event);
+        const target: Pick<TraceSpan, 'event' | 'fail'> =
+          event.type === 'prx.voice.agent.error' && run !== undefined ? run.span : current(event);
         target.event('provider_error', at, {
-          'prx.adapter.kind': kind,
+          'prx.adapter.kind': event.type.split('.')[2],
           'prx.provider': event.data.provider,
           'error.type': event.data.code,
           'prx.fallback': event.data.fallback,
@@ -352,16 +321,24 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
         });
         return;
       case 'prx.voice.tts.segment_queued': {
-        const turn = turnOf(event);
-        const span = child(turn, 'tts', at, {
+        const span = new DeferredSpan(tracing, 'tts', at, {
           'prx.tts.provider': providers.tts,
           'prx.tts.segment_id': event.data.segment_id,
           'prx.tts.characters': event.data.text.length,
           'prx.tts.text': text(event.data.text),
         });
+        if (run !== undefined) {
+          run.segments.push(span);
+          if (run.turn !== undefined) {
+            span.attach(run.turn.span);
+            run.turn.open.add(span);
+          }
+        } else {
+          span.attach(current(event));
+          turn?.open.add(span);
+        }
         segments.set(event.data.segment_id, {
           span,
-          turn,
           queuedAt: at,
           firstAudioAt: undefined,
           audioMs: 0,
@@ -382,14 +359,15 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
         endSegment(event.data.segment_id, at, { 'prx.playback.played_ms': event.data.played_ms });
         return;
       case 'prx.voice.playback.flushed': {
-        const turn = turnOf(event);
         if (event.data.segment_id !== undefined)
           endSegment(event.data.segment_id, at, {
             'prx.playback.played_ms': event.data.played_ms,
             'prx.playback.flushed': true,
           });
+        // What was queued behind it is discarded too.
         for (const [id, segment] of segments)
-          if (segment.turn === turn) endSegment(id, at, { 'prx.playback.flushed': true });
+          if (run?.segments.includes(segment.span) === true)
+            endSegment(id, at, { 'prx.playback.flushed': true });
         return;
       }
       case 'prx.voice.tts.stopped':
@@ -420,8 +398,8 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
         });
         return;
       case 'prx.voice.turn.completed': {
-        const turn = turns.get(event.data.turn_id);
-        if (turn === undefined) return;
+        const completed = turns.get(event.data.turn_id);
+        if (completed === undefined) return;
         const attributes: Record<string, number | boolean | string | undefined> = {
           'prx.turn.interrupted': event.data.interrupted,
           'prx.turn.user_text': text(event.data.user_text),
@@ -431,7 +409,7 @@ export function createSessionTrace(options: SessionTraceOptions): SessionTrace {
           const ms = event.data.latency[field];
           if (ms !== null) attributes[key] = ms;
         }
-        turn.span.set(attributes);
+        completed.span.set(attributes);
         endTurn(event.data.turn_id, at);
         return;
       }

@@ -12,7 +12,10 @@ import {
   repositoryPersistence,
   settingsFromConfig,
 } from '@prx-voice/session';
-import type { SessionOutput } from '@prx-voice/session';
+import type { EmittedEvent, SessionOutput } from '@prx-voice/session';
+import { defaultSeverity } from '@prx-voice/event';
+import type { EventType } from '@prx-voice/event';
+import type { DegradationActions } from '@prx-voice/observe';
 import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
@@ -26,6 +29,29 @@ import type {
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
 import type { BreakerPool } from './session-providers.js';
+
+/** Events the server itself needs whatever the level: usage goes to billing, a pong answers a client. */
+const ALWAYS_EMITTED: ReadonlySet<string> = new Set([
+  'prx.voice.governance.usage_recorded',
+  'prx.voice.session.pong',
+]);
+
+/** A session's event sink that leaves out debug telemetry while the degradation level asks it. */
+function degradableSink(
+  sink: (event: EmittedEvent) => void,
+  degradation: (() => DegradationActions) | undefined,
+): (event: EmittedEvent) => void {
+  if (degradation === undefined) return sink;
+  return (event) => {
+    if (
+      degradation().dropDebugEvents &&
+      !ALWAYS_EMITTED.has(event.type) &&
+      (event.severity ?? defaultSeverity(event.type as EventType)) === 'debug'
+    )
+      return;
+    sink(event);
+  };
+}
 
 /** Output of a session no client is attached to. */
 export const DISCARD: SessionOutput = { sendAudio: () => undefined, clear: () => undefined };
@@ -199,7 +225,12 @@ export async function startSession(
         clear: () => session.output.clear(),
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
-      onEvent: emitterSink(emitter),
+      onEvent: degradableSink(emitterSink(emitter), deps.degradation),
+      ...(deps.degradation === undefined
+        ? {}
+        : {
+            agentContextLimit: () => deps.degradation?.().agentContextMessages,
+          }),
       persistence: repositoryPersistence(repos, sessionId, {
         clock: deps.clock,
         onRetry: (err, attempt, inMs) =>

@@ -44,8 +44,10 @@ export interface ControlHarness {
   readonly metrics: VoiceMetrics;
   readonly config: Config;
   readonly control: ControlApp;
-  /** Errors the app logged. */
+  /** What the app logged. */
   readonly logged: { fields: Record<string, unknown>; message: string }[];
+  /** The logger that records into `logged` (for what a test composes itself). */
+  readonly log: Logger;
   /** Another app over the same database, coordinator and clock, with other config or deps. */
   build(opts?: { config?: unknown; deps?: Partial<ControlDeps & RouteTableDeps> }): ControlApp;
   /** A new tenant with a unique slug. */
@@ -132,6 +134,7 @@ export async function createControlHarness(
     config,
     control,
     logged,
+    log,
     build,
     tenant: (tier = 'growth') =>
       createTenant(db.repos, {

@@ -45,9 +45,30 @@ export const usageRecordedSchema = z.object({
   idempotency_key: nonEmptySchema,
 });
 
+/** The signals the degradation controller moves on. */
+export const DEGRADATION_SIGNALS = [
+  'eventLoopLagMs',
+  'load',
+  'heap',
+  'providerErrorRate',
+  'burnRate',
+] as const;
+
+const levelSchema = z.number().int().min(0).max(4);
+
+/** `governance.degradation_changed`: the instance running the session changed its degradation level. */
+export const degradationChangedSchema = z.object({
+  from: levelSchema,
+  to: levelSchema,
+  /** The signal that set the new level (on the way down: the highest one left), and its value. */
+  signal: z.enum(DEGRADATION_SIGNALS).optional(),
+  value: z.number().optional(),
+});
+
 /** The `governance` family: type → data schema. */
 export const GOVERNANCE_DATA_SCHEMAS = {
   'prx.voice.governance.quota_consumed': quotaConsumedSchema,
   'prx.voice.governance.quota_exceeded': quotaExceededSchema,
   'prx.voice.governance.usage_recorded': usageRecordedSchema,
+  'prx.voice.governance.degradation_changed': degradationChangedSchema,
 } as const;

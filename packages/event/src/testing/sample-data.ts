@@ -163,4 +163,10 @@ export const SAMPLE_EVENT_DATA: EventDataMap = {
     provider: 'mock',
     idempotency_key: 'sess_x:seg_y:tts',
   },
+  'prx.voice.governance.degradation_changed': {
+    from: 0,
+    to: 2,
+    signal: 'eventLoopLagMs',
+    value: 312,
+  },
 };

@@ -54,6 +54,8 @@ export interface ScenarioOptions {
   readonly tenantId?: TenantId;
   /** An end-of-turn model for the actor (set `settings.endpointing.model` too). */
   readonly endOfTurn?: EndOfTurnModel;
+  /** Most conversation messages the agent is sent, asked per request. */
+  readonly agentContextLimit?: () => number | undefined;
   /**
    * Watches the session's events (e.g. a tracer): made with the scenario's clock and ids,
    * it gives each event's `traceparent` and sees every event after it is emitted.
@@ -188,6 +190,7 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     vad: { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 300, minVolume: 0 },
     ...(opts.tools === undefined ? {} : { tools: opts.tools }),
     ...(opts.endOfTurn === undefined ? {} : { endOfTurn: opts.endOfTurn }),
+    ...(opts.agentContextLimit === undefined ? {} : { agentContextLimit: opts.agentContextLimit }),
     ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),
     output: {
       sendAudio(frame, info) {

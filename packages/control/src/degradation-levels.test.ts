@@ -1,0 +1,201 @@
+/**
+ * The degradation levels through the composed control plane, on a simulated clock:
+ * injected signals drive L0 → L4 → L0, and each level's actions are checked where a
+ * user meets them — events, rate limits, session creation, readiness, incidents.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultProviders } from '@prx-voice/adapter';
+import { parseConfig } from '@prx-voice/core';
+import type { AnyVoiceEvent } from '@prx-voice/event';
+import type { DegradationSignals } from '@prx-voice/observe';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { createControlHarness } from './testing/control-harness.js';
+import type { ControlHarness } from './testing/control-harness.js';
+import { createVoiceControl } from './voice-control.js';
+import type { VoiceControl } from './voice-control.js';
+
+const CALM: DegradationSignals = { eventLoopLagMs: 1, load: 0, heap: 0.1 };
+const SAMPLE_MS = 100;
+const DWELL_MS = 1_000;
+
+let h: ControlHarness;
+let voice: VoiceControl;
+let signals: DegradationSignals = CALM;
+let token: string;
+let adminToken: string;
+let tenantId: TenantId;
+
+beforeAll(async () => {
+  h = await createControlHarness();
+  voice = createVoiceControl({
+    config: parseConfig(
+      {
+        adapters: {
+          asr: { provider: 'mock' },
+          agent: { provider: 'mock' },
+          tts: { provider: 'mock' },
+          vad: { provider: 'energy' },
+        },
+        observe: { degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS } },
+        // The tenant's bucket decides (the credential's is wider), as the level tightens it.
+        limits: { rate_limit: { per_credential: { requests_per_second: 1000, burst: 2000 } } },
+        // Shutdown on simulated time: end what is live at once.
+        server: { shutdown_timeout_ms: 0 },
+      },
+      { runtime: { hostname: 'test', pid: 1 } },
+    ),
+    clock: h.clock,
+    ids: h.ids,
+    repos: h.db.repos,
+    coordinator: h.coordinator,
+    apiKeys: h.apiKeys,
+    providers: defaultProviders({ clock: h.clock }),
+    pingDatabase: () => Promise.resolve(),
+    logger: h.log,
+    degradationSignals: () => signals,
+  });
+  await voice.start();
+  const tenant = await h.tenant('enterprise');
+  tenantId = tenant.id as TenantId;
+  token = await h.key(tenant.id, 'workspace_developer');
+  adminToken = await h.key(tenant.id, 'platform_admin');
+}, 60_000);
+
+afterAll(async () => {
+  // Shutting down runs on the simulated clock too (sessions end, queues drain).
+  const state = { done: false };
+  const shutdown = voice.shutdown().finally(() => (state.done = true));
+  for (let i = 0; i < 1_000 && !state.done; i++) {
+    h.clock.advance(SAMPLE_MS);
+    await settle();
+  }
+  await shutdown;
+  await h.close();
+});
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Moves time by whole samples, letting what the timers start run. */
+async function advance(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += SAMPLE_MS) {
+    h.clock.advance(SAMPLE_MS);
+    await settle();
+  }
+}
+
+async function levelAfter(next: DegradationSignals, ms = SAMPLE_MS): Promise<number> {
+  signals = next;
+  await advance(ms);
+  const metrics = await voice.metrics.render();
+  return Number(/^prx_voice_degradation_level(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1]);
+}
+
+const createSession = (): Promise<Response> =>
+  h.request(
+    '/api/v1/sessions',
+    { method: 'POST', token, body: { channel: 'websocket' } },
+    voice.control,
+  );
+
+/** The events of a live session, from the manager's emitter. */
+function eventsOf(id: string): AnyVoiceEvent[] {
+  const seen: AnyVoiceEvent[] = [];
+  voice.manager.live(tenantId, id as SessionId)?.emitter.addSink((e) => seen.push(e));
+  return seen;
+}
+
+async function textTurn(id: string): Promise<Response> {
+  const res = await h.request(
+    `/api/v1/sessions/${id}/turns`,
+    { method: 'POST', token, body: { text: 'hello there' } },
+    voice.control,
+  );
+  await advance(3_000);
+  return res;
+}
+
+const rateLimit = async (): Promise<number> =>
+  Number(
+    (await h.request('/api/v1/sessions', { token }, voice.control)).headers.get('RateLimit-Limit'),
+  );
+
+describe('degradation levels, L0 → L4 → L0', () => {
+  it('does what each level says, sheds only new sessions at L4, and opens and closes an incident', async () => {
+    const created = await createSession();
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { data: { id: string } }).data.id;
+    await settle();
+    const events = eventsOf(id);
+    const fullRate = await rateLimit();
+    await textTurn(id);
+    expect(events.map((e) => e.type)).toContain('prx.voice.agent.token_stream');
+
+    // L1: telemetry events dropped, tenants' rates halved; the session is told.
+    expect(await levelAfter({ ...CALM, eventLoopLagMs: 150 })).toBe(1);
+    expect(events.at(-1)).toMatchObject({
+      type: 'prx.voice.governance.degradation_changed',
+      data: { from: 0, to: 1, signal: 'eventLoopLagMs', value: 150 },
+    });
+    expect(await rateLimit()).toBe(Math.floor(fullRate * 0.5));
+    const before = events.length;
+    expect((await textTurn(id)).status).toBe(202);
+    const l1 = events.slice(before).map((e) => e.type);
+    expect(l1).toContain('prx.voice.turn.completed');
+    expect(l1).toContain('prx.voice.governance.usage_recorded'); // billing still sees usage
+    expect(l1).not.toContain('prx.voice.agent.token_stream');
+    expect(l1).not.toContain('prx.voice.tts.chunk_ready');
+    // Gap-free all the same: dropped events never took a sequence number.
+    expect(events.map((e) => e.prxseq)).toEqual(events.map((_, i) => (events[0]?.prxseq ?? 0) + i));
+
+    // L4 (straight from L1): new sessions refused 503 OVERLOADED with Retry-After, readiness fails.
+    expect(await levelAfter({ ...CALM, eventLoopLagMs: 1_500 })).toBe(4);
+    const refused = await createSession();
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+    const ready = await h.request('/health/ready', {}, voice.control);
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(await ready.json())).toContain('degradation');
+    // … while the live session goes on.
+    const during = events.length;
+    await textTurn(id);
+    expect(events.slice(during).map((e) => e.type)).toContain('prx.voice.turn.completed');
+    const open = await h.request('/api/v1/incidents', { token: adminToken }, voice.control);
+    const incidents = ((await open.json()) as { data: { items: Record<string, unknown>[] } }).data
+      .items;
+    expect(incidents[0]).toMatchObject({ status: 'open', details: { sev: 'SEV1' } });
+
+    // Calm again: L4 has lasted its dwell, so down to L3 at once; then one level per dwell.
+    expect(await levelAfter(CALM)).toBe(3);
+    expect(await levelAfter(CALM, DWELL_MS - 2 * SAMPLE_MS)).toBe(3);
+    for (const level of [2, 1, 0]) expect(await levelAfter(CALM, DWELL_MS)).toBe(level);
+    expect((await createSession()).status).toBe(201);
+    expect((await h.request('/health/ready', {}, voice.control)).status).toBe(200);
+    expect(await rateLimit()).toBe(fullRate);
+    const after = events.length;
+    await textTurn(id);
+    expect(events.slice(after).map((e) => e.type)).toContain('prx.voice.agent.token_stream');
+    const closed = await h.request(
+      `/api/v1/incidents/${String(incidents[0]?.['id'])}`,
+      { token: adminToken },
+      voice.control,
+    );
+    const incident = ((await closed.json()) as { data: Record<string, unknown> }).data;
+    expect(incident['status']).toBe('resolved');
+    expect(
+      events
+        .filter((e) => e.type === 'prx.voice.governance.degradation_changed')
+        .map((e) => e.data),
+    ).toMatchObject([
+      { from: 0, to: 1 },
+      { from: 1, to: 4 },
+      { from: 4, to: 3 },
+      { from: 3, to: 2 },
+      { from: 2, to: 1 },
+      { from: 1, to: 0 },
+    ]);
+    expect(h.logged.filter((l) => l.message === 'degradation level changed')).toHaveLength(6);
+  });
+});
