@@ -36,7 +36,10 @@ beforeAll(async () => {
           tts: { provider: 'mock' },
           vad: { provider: 'energy' },
         },
-        observe: { degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS } },
+        observe: {
+          degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS },
+          slos: { voice_to_voice: { threshold_ms: 1_200, objective: 0.9 } },
+        },
         // The tenant's bucket decides (the credential's is wider), as the level tightens it.
         limits: { rate_limit: { per_credential: { requests_per_second: 1000, burst: 2000 } } },
         // Shutdown on simulated time: end what is live at once.
@@ -120,6 +123,22 @@ const rateLimit = async (): Promise<number> =>
   Number(
     (await h.request('/api/v1/sessions', { token }, voice.control)).headers.get('RateLimit-Limit'),
   );
+
+describe('objectives', () => {
+  it('are the built-in ones with the configured overrides', async () => {
+    const res = await h.request('/api/v1/slo', { token: adminToken }, voice.control);
+    const slos = (
+      (await res.json()) as {
+        data: { instance_slos: { name: string; objective: number; threshold_ms: number | null }[] };
+      }
+    ).data.instance_slos;
+    expect(slos.find((o) => o.name === 'voice_to_voice')).toMatchObject({
+      objective: 0.9,
+      threshold_ms: 1_200,
+    });
+    expect(slos.find((o) => o.name === 'availability')).toMatchObject({ objective: 0.999 });
+  });
+});
 
 describe('degradation levels, L0 → L4 → L0', () => {
   it('does what each level says, sheds only new sessions at L4, and opens and closes an incident', async () => {

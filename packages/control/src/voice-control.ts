@@ -19,6 +19,7 @@ import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
 import {
+  DEFAULT_SLOS,
   DEGRADATION_ACTIONS,
   createDegradationController,
   createIncidentTracker,
@@ -130,7 +131,12 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     if (tenant !== undefined) await admission.consume(tenant, 'session_seconds', seconds);
   };
   const region = config.deploy.region;
-  const metrics = createVoiceMetrics(region === undefined ? {} : { labels: { region } });
+  const metrics = createVoiceMetrics({
+    ...(region === undefined ? {} : { labels: { region } }),
+    ...(config.observe.metrics.per_tenant
+      ? { perTenant: { maxTenants: config.observe.metrics.max_tenants } }
+      : {}),
+  });
   // Levels L0–L4 from measured signals; L4 sheds new sessions and fails readiness.
   // Each episode above L0 is a platform incident with its timeline.
   const incidents = createIncidentTracker({
@@ -155,7 +161,20 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   });
   const actions = () => DEGRADATION_ACTIONS[degradation.level];
   // Objectives with burn rates: sessions' outcomes, API answers, turn latencies.
-  const slo = createSloTracker({ clock, registry: metrics.registry });
+  const slo = createSloTracker({
+    clock,
+    registry: metrics.registry,
+    slos: DEFAULT_SLOS.map((d) => {
+      const o = config.observe.slos[d.name as keyof typeof config.observe.slos];
+      return {
+        ...d,
+        ...(o?.objective === undefined ? {} : { objective: o.objective }),
+        ...(o?.threshold_ms === undefined || d.thresholdMs === undefined
+          ? {}
+          : { thresholdMs: o.threshold_ms }),
+      };
+    }),
+  });
   const appMetrics: VoiceMetrics = {
     ...metrics,
     observeHttp: (o) => {
@@ -184,6 +203,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     () => meters.stats.dropped,
   );
   const tracing = deps.tracing ?? tracingFromConfig(config, clock, metrics, logger);
+  metrics.liveSessionsByTier(() => manager.liveByTier());
   const feedMetrics = sessionMetricsSink(metrics, slo);
   const providerErrors = createProviderErrorRate();
   const bus = createEventBus();

@@ -63,6 +63,40 @@ describe('voice metrics', () => {
     expect(text).toContain('prx_voice_live_sessions{region="eu-west-1"}');
   });
 
+  it('labels turn latency by tenant only when asked, the first tenants seen by id and the rest as other', async () => {
+    const metrics = createVoiceMetrics({ defaultMetrics: false, perTenant: { maxTenants: 2 } });
+    for (const tenant of ['ten_a', 'ten_b', 'ten_c', 'ten_d', 'ten_a'])
+      metrics.observeTurn({ voiceToVoiceMs: 800 }, tenant);
+    const text = await metrics.render();
+    const count = (tenant: string): number =>
+      Number(
+        new RegExp(
+          `^prx_voice_tenant_turn_latency_seconds_count\\{tenant="${tenant}",stage="voice_to_voice"\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    expect([count('ten_a'), count('ten_b'), count('other'), count('ten_c')]).toEqual([2, 1, 2, 0]);
+    const plain = createVoiceMetrics({ defaultMetrics: false });
+    plain.observeTurn({ voiceToVoiceMs: 800 }, 'ten_a');
+    expect(await plain.render()).not.toContain('tenant_turn_latency');
+  });
+
+  it('reports live sessions by tier as read at scrape', async () => {
+    const metrics = createVoiceMetrics({ defaultMetrics: false });
+    let live = new Map([
+      ['starter', 2],
+      ['enterprise', 1],
+    ]);
+    metrics.liveSessionsByTier(() => live);
+    expect(await metrics.render()).toMatch(
+      /^prx_voice_live_sessions_by_tier\{tier="enterprise"\} 1$/m,
+    );
+    live = new Map([['starter', 1]]);
+    const text = await metrics.render();
+    expect(text).toMatch(/^prx_voice_live_sessions_by_tier\{tier="starter"\} 1$/m);
+    expect(text).not.toContain('tier="enterprise"');
+  });
+
   it('passes promtool check metrics', async (ctx) => {
     const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
     if (probe.error !== undefined) {
@@ -75,9 +109,11 @@ describe('voice metrics', () => {
       ctx.skip();
       return;
     }
-    const metrics = createVoiceMetrics();
+    const metrics = createVoiceMetrics({ perTenant: { maxTenants: 2 } });
     metrics.sessionStarted();
     metrics.sessionEnded('error');
+    metrics.liveSessionsByTier(() => new Map([['starter', 2]]));
+    metrics.traceSpans('exported', 4);
     metrics.observeTurn({
       asrMs: 1,
       agentFirstTokenMs: 2,

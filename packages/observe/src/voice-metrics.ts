@@ -83,6 +83,11 @@ export interface VoiceMetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Labels every series carries (the server sets `region` from `deploy.region`). */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Also `prx_voice_tenant_turn_latency_seconds{tenant,stage}`: the first `maxTenants`
+   * tenants seen by id, the rest as `other` (bounded cardinality).
+   */
+  readonly perTenant?: { readonly maxTenants: number };
 }
 
 /** A voice server's metrics. */
@@ -95,8 +100,13 @@ export interface VoiceMetrics {
   sessionEnded(outcome: SessionOutcome): void;
   /** Sets the live sessions gauge outright (e.g. from the session manager's count). */
   setLiveSessions(count: number): void;
-  /** Records a completed turn's latency breakdown (ms in, seconds out); absent stages are skipped. */
-  observeTurn(latency: TurnLatency): void;
+  /**
+   * Records a completed turn's latency breakdown (ms in, seconds out); absent stages are
+   * skipped. With `perTenant`, also by tenant.
+   */
+  observeTurn(latency: TurnLatency, tenantId?: string): void;
+  /** Live sessions by tenant tier, read at scrape (`prx_voice_live_sessions_by_tier{tier}`). */
+  liveSessionsByTier(read: () => ReadonlyMap<string, number>): void;
   /** Counts a barge-in step: issued, then resolved (it stands) or false_resumed (it did not). */
   bargeIn(outcome: BargeInOutcome): void;
   /** Counts a provider error. */
@@ -164,6 +174,20 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     buckets: [...TURN_LATENCY_BUCKETS],
     registers,
   });
+  const perTenant =
+    options.perTenant === undefined
+      ? undefined
+      : {
+          max: options.perTenant.maxTenants,
+          seen: new Set<string>(),
+          histogram: new Histogram({
+            name: `${METRIC_PREFIX}tenant_turn_latency_seconds`,
+            help: 'Turn latency breakdown by tenant (the first tenants seen by id, the rest as "other").',
+            labelNames: ['tenant', 'stage'] as const,
+            buckets: [...TURN_LATENCY_BUCKETS],
+            registers,
+          }),
+        };
   const bargeIns = new Counter({
     name: `${METRIC_PREFIX}barge_ins_total`,
     help: 'Barge-ins, by outcome: issued (the bot stopped for the caller), resolved (the interruption stood), false_resumed (it was not one; the bot resumed).',
@@ -221,12 +245,33 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     setLiveSessions: (count) => {
       live.set(count);
     },
-    observeTurn: (latency) => {
+    observeTurn: (latency, tenantId) => {
+      let tenant: string | undefined;
+      if (perTenant !== undefined && tenantId !== undefined) {
+        if (perTenant.seen.has(tenantId) || perTenant.seen.size < perTenant.max) {
+          perTenant.seen.add(tenantId);
+          tenant = tenantId;
+        } else tenant = 'other';
+      }
       for (const stage of TURN_STAGES) {
         const ms = latency[STAGE_FIELDS[stage]];
-        if (ms !== undefined && Number.isFinite(ms) && ms >= 0)
+        if (ms !== undefined && Number.isFinite(ms) && ms >= 0) {
           turnLatency.observe({ stage }, ms / 1000);
+          if (tenant !== undefined) perTenant?.histogram.observe({ tenant, stage }, ms / 1000);
+        }
       }
+    },
+    liveSessionsByTier: (read) => {
+      new Gauge({
+        name: `${METRIC_PREFIX}live_sessions_by_tier`,
+        help: 'Sessions live on this instance, by tenant tier.',
+        labelNames: ['tier'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const [tier, count] of read()) this.set({ tier }, count);
+        },
+      });
     },
     bargeIn: (outcome) => {
       bargeIns.inc({ outcome });

@@ -44,6 +44,8 @@ export interface CreateSessionRequest {
 export interface LiveSession {
   readonly id: SessionId;
   readonly tenantId: TenantId;
+  /** The tenant's tier when the session started. */
+  readonly tier: string;
   readonly actor: SessionActor;
   readonly lease: AdmissionLease;
   /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
@@ -142,6 +144,8 @@ export interface SessionManager {
   attach(tenantId: TenantId, id: SessionId, output: SessionOutput): LiveSession;
   detach(session: LiveSession): void;
   readonly liveCount: number;
+  /** Live sessions by tenant tier. */
+  liveByTier(): ReadonlyMap<string, number>;
   readonly accepting: boolean;
   /** The engine's audio rates (`session.audio`); transports convert to what each client negotiates. */
   readonly engineRates: { readonly input: SampleRate; readonly output: SampleRate };

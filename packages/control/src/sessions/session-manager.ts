@@ -177,6 +177,11 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     get liveCount() {
       return live.size;
     },
+    liveByTier() {
+      const byTier = new Map<string, number>();
+      for (const s of live.values()) byTier.set(s.tier, (byTier.get(s.tier) ?? 0) + 1);
+      return byTier;
+    },
     get accepting() {
       return accepting;
     },

@@ -29,7 +29,7 @@ export function sessionMetricsSink(
           const ms = event.data.latency[field];
           if (ms !== null) latency[key] = ms;
         }
-        metrics.observeTurn(latency);
+        metrics.observeTurn(latency, event.prxtenantid);
         if (slo !== undefined) {
           const l = event.data.latency;
           if (l.asr_ms !== null) slo.recordLatency('asr_final_latency', l.asr_ms);

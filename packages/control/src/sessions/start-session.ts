@@ -198,6 +198,7 @@ export async function startSession(
   const session: LiveSession = {
     id: sessionId,
     tenantId,
+    tier: tenant.tier,
     lease: admitted.lease,
     emitter,
     chains: resolved.chains,

@@ -5,8 +5,27 @@ import { flag, integerIn, nonEmptyString, numberIn, urlString } from './schema-h
 /** Where OpenTelemetry spans go: nowhere (ids only), an OTLP/HTTP collector, or stdout. */
 export const TRACE_EXPORTER_KINDS = ['none', 'otlp', 'console'] as const;
 
+/** The objectives the server measures (see the README's Objectives). */
+export const SLO_NAMES = [
+  'availability',
+  'control_plane',
+  'asr_final_latency',
+  'tts_first_audio',
+  'voice_to_voice',
+] as const;
+
+/** One objective's overrides: the share promised and, for a latency objective, its threshold. */
+const sloSchema = z.strictObject({
+  /** e.g. 0.999 for 99.9 %. */
+  objective: numberIn(0.5, 0.99999).optional(),
+  /** Latency objectives only: a turn is good when its stage takes at most this. */
+  threshold_ms: integerIn(1, 600_000).optional(),
+});
+
 /** The `observe` section. */
 export const observeSchema = z.strictObject({
+  /** Overrides of the built-in objectives, by name; unset fields keep the defaults. */
+  slos: z.partialRecord(z.enum(SLO_NAMES), sloSchema).default({}),
   /** The degradation controller (levels L0–L4 from event-loop lag, load, heap use). */
   degradation: z
     .strictObject({
@@ -16,6 +35,15 @@ export const observeSchema = z.strictObject({
       min_dwell_ms: integerIn(0, 3_600_000).default(30_000),
       /** How far below a level's threshold every signal must be to come down (fraction). */
       hysteresis: numberIn(0, 0.9).default(0.2),
+    })
+    .prefault({}),
+  /** Prometheus metrics. */
+  metrics: z
+    .strictObject({
+      /** Also turn latency by tenant (`prx_voice_tenant_turn_latency_seconds`). */
+      per_tenant: flag().default(false),
+      /** Tenants labelled by id; the rest are `other`. */
+      max_tenants: integerIn(1, 1000).default(50),
     })
     .prefault({}),
   /** OpenTelemetry traces: session → turn → asr / agent / tool / tts spans. */
