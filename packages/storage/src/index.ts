@@ -25,8 +25,11 @@ export type {
   Database,
   IdempotencyRecordsTable,
   IncidentsTable,
+  InvoiceLine,
+  InvoicesTable,
   LedgerEntriesTable,
   MeterEventsTable,
+  PriceBooksTable,
   RecordingsTable,
   SessionEventsTable,
   SessionsTable,
@@ -34,8 +37,10 @@ export type {
   TurnsTable,
   IdempotencyRow,
   IncidentRow,
+  InvoiceRow,
   LedgerEntryRow,
   MeterEventRow,
+  PriceBookRow,
   RecordingRow,
   SessionEventRow,
   SessionRow,
@@ -54,6 +59,7 @@ export type {
   NewLedgerEntry,
   NewMeterEvent,
   Recorded,
+  UsageTotal,
 } from './db/repositories/billing.js';
 export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';
 export type {
@@ -67,6 +73,12 @@ export type {
   IdempotencyRepository,
 } from './db/repositories/idempotency.js';
 export type { IncidentRepository, NewIncident } from './db/repositories/incidents.js';
+export type { InvoiceRepository, NewInvoice } from './db/repositories/invoices.js';
+export type {
+  NewPriceBook,
+  PriceBookRepository,
+  PriceBookScope,
+} from './db/repositories/price-books.js';
 export type { NewRecording, RecordingRepository } from './db/repositories/recordings.js';
 export type {
   NewSession,

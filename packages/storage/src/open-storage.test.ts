@@ -22,7 +22,11 @@ describe('openStorage', () => {
       expect(storage.database.kind).toBe('pglite');
       expect(storage.coordinator.kind).toBe('memory');
       expect(storage.objectStore.kind).toBe('filesystem');
-      expect(storage.migrations?.applied).toEqual(['0001-initial', '0002-idempotency-lease']);
+      expect(storage.migrations?.applied).toEqual([
+        '0001-initial',
+        '0002-idempotency-lease',
+        '0003-billing',
+      ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);
       expect(existsSync(join(dir, 'data', 'pglite'))).toBe(true);

@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   ledger: 'led',
   meter: 'mtr',
   invoice: 'inv',
+  priceBook: 'pb',
   lease: 'lse',
 } as const;
 

@@ -10,7 +10,7 @@ import type { Repositories, TenantRepositories } from './repositories/index.js';
 import type { AuditChainInput } from './repositories/audit.js';
 
 /** Asserts a promise rejects with a VoiceError of a code. */
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<VoiceError> {
+export async function rejectsWith(p: Promise<unknown>, code: string): Promise<VoiceError> {
   try {
     await p;
   } catch (err) {
@@ -78,11 +78,15 @@ export function describeDatabaseContract(
       it('are recorded in the database and a second run applies nothing', async () => {
         const again = await migrateToLatest(handle.db);
         expect(again.applied).toEqual([]);
-        expect(again.current).toContain('0002-idempotency-lease');
+        expect(again.current).toContain('0003-billing');
         const rows = await sql<{
           name: string;
         }>`select name from kysely_migration order by name`.execute(handle.db);
-        expect(rows.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-idempotency-lease']);
+        expect(rows.rows.map((r) => r.name)).toEqual([
+          '0001-initial',
+          '0002-idempotency-lease',
+          '0003-billing',
+        ]);
       });
 
       it('answers ping', async () => {

@@ -1,7 +1,11 @@
+import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
 
-describeDatabaseContract('PGlite (embedded, in memory)', async () => {
+const inMemory = async () => {
   const handle = await openDatabase({ kind: 'pglite', dataDir: 'memory' });
   return { handle, cleanup: () => handle.close() };
-});
+};
+
+describeDatabaseContract('PGlite (embedded, in memory)', inMemory);
+describeBillingContract('PGlite (embedded, in memory)', inMemory);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, it } from 'vitest';
+import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
 
@@ -14,7 +15,7 @@ if (url === undefined || url === '') {
     });
   });
 } else {
-  describeDatabaseContract('PostgreSQL (DATABASE_URL)', async () => {
+  const inFreshSchema = async () => {
     const schema = `prx_test_${randomBytes(6).toString('hex')}`;
     const handle = await openDatabase({ kind: 'postgres', url, schema });
     return {
@@ -24,5 +25,7 @@ if (url === undefined || url === '') {
         await handle.close();
       },
     };
-  });
+  };
+  describeDatabaseContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeBillingContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
 }

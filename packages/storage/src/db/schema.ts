@@ -179,6 +179,46 @@ export interface IncidentsTable {
   resolved_at: Timestamp | null;
 }
 
+/**
+ * `price_books`: versioned prices of a tier, or of one tenant (an override); exactly one of
+ * `tier` and `tenant_id` is set. Versions of a scope count from 1 and start strictly later
+ * than the version before, in the scope's one currency.
+ */
+export interface PriceBooksTable {
+  id: string;
+  tier: string | null;
+  tenant_id: string | null;
+  version: number;
+  currency: string;
+  effective_from: Timestamp;
+  /** As billing gave them; storage does not interpret prices. */
+  prices: Json<Record<string, unknown>>;
+  /** Meter → quantity included each month. */
+  allowances: Json<Record<string, number>>;
+  minimum_monthly_micros: Generated<number>;
+  created_at: Timestamp;
+}
+
+/** One line of an invoice, stored in `invoices.lines` as billing wrote it. */
+export interface InvoiceLine {
+  readonly [field: string]: unknown;
+}
+
+/** `invoices`: a tenant's closed period in one currency, at most one per (period, currency). */
+export interface InvoicesTable {
+  id: string;
+  tenant_id: string;
+  /** `YYYY-MM`. */
+  period: string;
+  currency: string;
+  total_micros: number;
+  lines: Json<InvoiceLine[]>;
+  status: string;
+  details: Json<Record<string, unknown>>;
+  closed_at: Timestamp;
+  created_at: Timestamp;
+}
+
 /** The whole schema: one Kysely database type for every package. */
 export interface Database {
   tenants: TenantsTable;
@@ -192,6 +232,8 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   recordings: RecordingsTable;
   incidents: IncidentsTable;
+  price_books: PriceBooksTable;
+  invoices: InvoicesTable;
 }
 
 /** A tenant row as read. */
@@ -220,3 +262,7 @@ export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 export type RecordingRow = Selectable<RecordingsTable>;
 /** An incident row as read. */
 export type IncidentRow = Selectable<IncidentsTable>;
+/** A price book row as read. */
+export type PriceBookRow = Selectable<PriceBooksTable>;
+/** An invoice row as read. */
+export type InvoiceRow = Selectable<InvoicesTable>;

@@ -34,6 +34,17 @@ export interface NewLedgerEntry {
   readonly idempotencyKey: string;
 }
 
+/** A meter's usage of one provider in one unit over a range. */
+export interface UsageTotal {
+  meter: string;
+  provider: string | null;
+  unit: string;
+  /** Sum of the events' quantities. */
+  quantity: number;
+  /** How many meter events were summed. */
+  events: number;
+}
+
 /** Whether an idempotent write created the row or found it. */
 export interface Recorded<T> {
   readonly row: T;
@@ -53,13 +64,23 @@ export interface BillingRepository {
     range: { readonly from: Date; readonly to: Date },
     opts?: PageOptions,
   ): Promise<Page<MeterEventRow>>;
+  /** Quantities summed by meter, provider and unit with from <= occurred_at < to, optionally of one session / meter / provider, ordered by meter then provider (null provider first). */
+  usageTotals(
+    range: { readonly from: Date; readonly to: Date },
+    opts?: {
+      readonly sessionId?: SessionId;
+      readonly meter?: string;
+      readonly provider?: string;
+    },
+  ): Promise<UsageTotal[]>;
   post(entry: NewLedgerEntry): Promise<Recorded<LedgerEntryRow>>;
   listLedger(opts?: PageOptions & { readonly period?: string }): Promise<Page<LedgerEntryRow>>;
   /** Sum of entries in a currency, optionally for one period. */
   balance(currency: string, period?: string): Promise<number>;
 }
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+/** A billing period, `YYYY-MM`. */
+export const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** Creates a tenant's billing repository. */
 export function billingRepository(ctx: TenantContext): BillingRepository {
@@ -125,6 +146,33 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
         .limit(limit + 1);
       if (opts?.cursor != null) q = q.where('id', '>', decodeCursor(opts.cursor, 'string'));
       return toPage(await q.execute(), limit, (r) => r.id);
+    },
+    async usageTotals(range, opts) {
+      let q = db
+        .selectFrom('meter_events')
+        .select(['meter', 'provider', 'unit'])
+        .select((eb) => [
+          eb.fn.sum<number | string>('quantity').as('quantity'),
+          eb.fn.countAll<number | string>().as('events'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('occurred_at', '>=', range.from)
+        .where('occurred_at', '<', range.to)
+        .groupBy(['meter', 'provider', 'unit'])
+        .orderBy('meter', 'asc')
+        .orderBy('provider', (ob) => ob.asc().nullsFirst())
+        .orderBy('unit', 'asc');
+      if (opts?.sessionId !== undefined) q = q.where('session_id', '=', opts.sessionId);
+      if (opts?.meter !== undefined) q = q.where('meter', '=', opts.meter);
+      if (opts?.provider !== undefined) q = q.where('provider', '=', opts.provider);
+      const rows = await q.execute();
+      return rows.map((r) => ({
+        meter: r.meter,
+        provider: r.provider,
+        unit: r.unit,
+        quantity: safeInteger(r.quantity, 'usage total'),
+        events: safeInteger(r.events, 'usage event count'),
+      }));
     },
     async post(entry) {
       if (!Number.isSafeInteger(entry.amountMicros)) {
@@ -202,4 +250,15 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
       return Number(row?.total ?? 0);
     },
   };
+}
+
+/** A numeric aggregate (`sum` of int8 is `numeric`, which drivers return as text) as a safe integer. */
+function safeInteger(value: number | string, what: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) {
+    throw new VoiceError('INTERNAL', {
+      message: `${what} ${String(value)} exceeds the safe integer range`,
+    });
+  }
+  return n;
 }

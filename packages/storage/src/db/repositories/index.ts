@@ -15,6 +15,10 @@ import { idempotencyRepository } from './idempotency.js';
 import type { IdempotencyRepository } from './idempotency.js';
 import { incidentRepository } from './incidents.js';
 import type { IncidentRepository } from './incidents.js';
+import { invoiceRepository } from './invoices.js';
+import type { InvoiceRepository } from './invoices.js';
+import { priceBookRepository } from './price-books.js';
+import type { PriceBookRepository } from './price-books.js';
 import { recordingRepository } from './recordings.js';
 import { sessionRecoveryRepository } from './recovery.js';
 import type { SessionRecoveryRepository } from './recovery.js';
@@ -38,6 +42,7 @@ export interface TenantRepositories {
   readonly billing: BillingRepository;
   readonly recordings: RecordingRepository;
   readonly incidents: IncidentRepository;
+  readonly invoices: InvoiceRepository;
 }
 
 /** The entry to the database's repositories. */
@@ -50,6 +55,8 @@ export interface Repositories {
   readonly platformIncidents: IncidentRepository;
   /** Sessions whose instance is gone: finding and ending them (every tenant). */
   readonly sessionRecovery: SessionRecoveryRepository;
+  /** Billing's price books of tiers and tenant overrides. */
+  readonly priceBooks: PriceBookRepository;
   /** The repositories of one tenant; the tenant id is validated. */
   forTenant(tenantId: TenantId): TenantRepositories;
   /** Deletes expired idempotency records of every tenant; returns how many. */
@@ -74,6 +81,7 @@ export function createRepositories(opts: {
     apiKeyLookup: apiKeyLookup(ctx),
     platformIncidents: incidentRepository(ctx, null),
     sessionRecovery: sessionRecoveryRepository(ctx),
+    priceBooks: priceBookRepository(ctx),
     forTenant(tenantId) {
       const t = { ...ctx, tenantId: parseId('tenant', tenantId) };
       return {
@@ -87,6 +95,7 @@ export function createRepositories(opts: {
         billing: billingRepository(t),
         recordings: recordingRepository(t),
         incidents: incidentRepository(ctx, t.tenantId),
+        invoices: invoiceRepository(t),
       };
     },
     async purgeExpiredIdempotency() {
