@@ -174,6 +174,23 @@ describe('the server over real sockets', () => {
       expect(objectives.find((o) => o.name === name)?.total, name).toBeGreaterThanOrEqual(1);
     expect(objectives.find((o) => o.name === 'availability')?.burn_rates['5m']).toBe(0);
     expect(metrics).toMatch(/^prx_voice_slo_burn_rate\{slo="availability",window="1h"\} 0$/m);
+    // The session's usage, recorded durably off the audio path: time, ASR audio, tokens, characters.
+    const sessionId = String(created.json.data?.id);
+    let meters: { meter: string; quantity: number }[] = [];
+    for (let i = 0; i < 100 && meters.length < 5; i++) {
+      const usage = await api('GET', `/usage?session_id=${sessionId}`);
+      meters = (usage.json.data?.['meters'] ?? []) as typeof meters;
+      if (meters.length < 5) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(meters.map((m) => m.meter).sort()).toEqual([
+      'agent_completion_tokens',
+      'agent_prompt_tokens',
+      'asr_audio_ms',
+      'session_seconds',
+      'tts_characters',
+    ]);
+    expect(meters.find((m) => m.meter === 'tts_characters')?.quantity).toBe(15);
+    for (const m of meters) expect(m.quantity, m.meter).toBeGreaterThan(0);
   }, 120_000);
 
   it('barge-in over the WebSocket: playback.flushed then interrupt.issued, no audio of the old run after them, the heard part stored', async () => {

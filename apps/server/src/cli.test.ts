@@ -24,7 +24,7 @@ describe('prx-voice CLI', () => {
   it('migrates, creates a tenant and an API key on the embedded database', async () => {
     const m = io();
     expect(await runCli(['migrate'], m)).toBe(0);
-    expect(m.lines[0]).toBe('applied: 0001-initial, 0002-idempotency-lease');
+    expect(m.lines[0]).toBe('applied: 0001-initial, 0002-idempotency-lease, 0003-billing');
     const again = io();
     expect(await runCli(['migrate'], again)).toBe(0);
     expect(again.lines[0]).toBe('database is up to date');
@@ -43,6 +43,24 @@ describe('prx-voice CLI', () => {
       ),
     ).toBe(0);
     expect(k.lines[1]).toMatch(/^pk_[0-9a-z]{16}_[A-Za-z0-9_-]{43}$/);
+
+    const usage = io();
+    expect(
+      await runCli(['billing', 'usage', '--tenant', 'acme', '--period', '2026-01'], usage),
+    ).toBe(0);
+    expect(usage.lines).toEqual(['acme 2026-01:', '  no usage recorded']);
+    // A past month: nothing used, the growth tier's minimum fee.
+    const close = io();
+    expect(
+      await runCli(['billing', 'close', '--period', '2026-01', '--tenant', 'acme'], close),
+    ).toBe(0);
+    expect(close.lines[0]).toMatch(/^acme 2026-01: invoice inv_[0-9a-z]{26} 49\.000000 USD$/);
+    const again2 = io();
+    expect(await runCli(['billing', 'close', '--period', '2026-01'], again2)).toBe(0);
+    expect(again2.lines).toEqual([`${String(close.lines[0])} (already closed)`]);
+    const bad = io();
+    expect(await runCli(['billing', 'close', '--period', '2026-13'], bad)).toBe(1);
+    expect(bad.errors[0]).toMatch(/period must be YYYY-MM/);
   }, 120_000);
 
   it('explains bad usage with distinct exit codes', async () => {

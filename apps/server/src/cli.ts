@@ -1,11 +1,12 @@
 /**
  * The `prx-voice` command line: `serve` (default), `migrate`, `tenant create`,
- * `apikey create`. Output goes to the given streams so tests can read it;
+ * `apikey create`, `talk`, `billing close|usage`. Output goes to the given streams so tests can read it;
  * the exit code is returned, never `process.exit`ed here.
  */
 import { parseArgs } from 'node:util';
 import type { LoadConfigOptions } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
+import { billingCloseCommand, billingUsageCommand } from './commands/billing.js';
 import { migrateCommand } from './commands/migrate.js';
 import { talkCommand } from './commands/talk.js';
 import { apikeyCreateCommand, tenantCreateCommand } from './commands/tenant.js';
@@ -29,6 +30,10 @@ const USAGE = `usage: prx-voice [command]
                                 prints the key once; only its hash is stored
   talk --key PK (--text T | --wav FILE) [--url http://127.0.0.1:8080] [--out reply.wav]
                                 one turn against a running server: prints the events, saves the reply
+  billing close --period YYYY-MM [--tenant SLUG_OR_ID]
+                                price the period's usage, issue invoices (every tenant by default)
+  billing usage --tenant SLUG_OR_ID [--period YYYY-MM]
+                                a tenant's recorded meters of a period (default this month)
 
 Configuration: config.yaml or PRX_VOICE_CONFIG, PRX_VOICE_<SECTION>__<KEY>, DATABASE_URL, REDIS_URL.`;
 
@@ -61,6 +66,18 @@ export async function runCli(
           io,
           options(rest, { tenant: 'string', name: 'string', role: 'string' }),
         );
+      case 'billing':
+        if (sub === 'close')
+          return await billingCloseCommand(
+            io,
+            options(rest, { period: 'string', tenant: 'string' }),
+          );
+        if (sub === 'usage')
+          return await billingUsageCommand(
+            io,
+            options(rest, { period: 'string', tenant: 'string' }),
+          );
+        break;
       case 'talk':
         return await talkCommand(
           io,

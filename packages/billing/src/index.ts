@@ -1,7 +1,9 @@
 /**
  * `@prx-voice/billing`: usage recorded where it happens — session time, ASR audio,
  * agent tokens, TTS characters — into an idempotent, durable store, off the audio
- * path; a tenant's monthly usage per budget from it.
+ * path; a tenant's monthly usage per budget from it; versioned price books in integer
+ * micro-units; closing a period prices its usage into the append-only ledger and issues
+ * an invoice whose total is the sum of its ledger entries.
  *
  * @packageDocumentation
  */
@@ -15,3 +17,7 @@ export type {
   UsageEvent,
 } from './meter-recorder.js';
 export { durableMonthlyUsage, monthOf, unmeteredSessionSeconds } from './durable-usage.js';
+export { DEFAULT_PRICE_BOOKS, amountMicros, parsePriceBookTerms, priceOf } from './prices.js';
+export type { MeterPrice, PriceBookTerms, Prices, UnitPrice } from './prices.js';
+export { DEFAULT_CLOSE_GRACE_MS, closePeriod, periodOf, periodRange } from './close-period.js';
+export type { ClosePeriodOptions, ClosedPeriod } from './close-period.js';

@@ -9,6 +9,7 @@ import type { AdmissionService, ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
 import { apiKeyRoutes } from './admin/api-key-routes.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
+import { billingRoutes } from './admin/billing-routes.js';
 import { incidentRoutes } from './admin/incident-routes.js';
 import { sloRoutes } from './admin/slo-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
@@ -67,6 +68,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
     tenantRoutes({ repos }),
     apiKeyRoutes({ repos, apiKeys: deps.apiKeys, clock }),
     usageRoutes({ repos, admission, clock }),
+    billingRoutes({ repos, clock }),
     incidentRoutes({ repos }),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...(sessions === undefined

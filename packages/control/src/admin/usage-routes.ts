@@ -1,9 +1,12 @@
 /**
  * `GET /usage`: this month's usage of every budget of the tenant (from policy's
  * admission service, i.e. the coordination counters admission enforces), its
- * live sessions and the limits in force.
+ * live sessions and the limits in force; and the recorded meters of a period (by
+ * meter and provider, optionally of one session, meter or provider) from the
+ * durable meter events billing prices.
  */
 import { z } from 'zod';
+import { periodOf, periodRange } from '@prx-voice/billing';
 import { USAGE_KINDS } from '@prx-voice/policy';
 import type { AdmissionService } from '@prx-voice/policy';
 import type { Repositories } from '@prx-voice/storage';
@@ -31,12 +34,19 @@ export const usageSchema = z.object({
   ),
   live_sessions: z.number().int(),
   limits: effectiveLimitsSchema,
+  /** The month of `meters`, `YYYY-MM`. */
+  meters_period: z.string(),
+  /** The period's recorded usage, by meter and provider (durable meter events). */
+  meters: z.array(
+    z.object({
+      meter: z.string(),
+      provider: z.string().nullable(),
+      unit: z.string(),
+      quantity: z.number().int(),
+      events: z.number().int(),
+    }),
+  ),
 });
-
-function monthOf(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
 
 /** `GET /usage`. */
 export function usageRoutes(deps: {
@@ -58,6 +68,14 @@ function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoute
       tenant_id: idSchema('tenant')
         .optional()
         .describe('The tenant addressed; only platform admins may name another than their own.'),
+      period: z
+        .string()
+        .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'expected YYYY-MM' })
+        .optional()
+        .describe('The month of `meters` (default: this month); budgets are always this month.'),
+      meter: z.string().min(1).optional().describe('Only this meter.'),
+      provider: z.string().min(1).optional().describe('Only this provider.'),
+      session_id: idSchema('session').optional().describe('Only this session.'),
     }),
     response: usageSchema,
     errors: ['TENANT_NOT_FOUND'],
@@ -67,13 +85,19 @@ function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoute
       const tenant = await deps.repos.tenants.get(tenantId);
       if (tenant === undefined)
         throw new VoiceError('TENANT_NOT_FOUND', { details: { tenant_id: tenantId } });
-      const [usage, live] = await Promise.all([
+      const period = query.period ?? periodOf(deps.clock.now());
+      const [usage, live, meters] = await Promise.all([
         deps.admission.usage(tenant),
         deps.admission.liveSessions(tenantId),
+        deps.repos.forTenant(tenantId).billing.usageTotals(periodRange(period), {
+          ...(query.meter === undefined ? {} : { meter: query.meter }),
+          ...(query.provider === undefined ? {} : { provider: query.provider }),
+          ...(query.session_id === undefined ? {} : { sessionId: query.session_id }),
+        }),
       ]);
       return ok(c, {
         tenant_id: tenant.id,
-        period: monthOf(deps.clock.now()),
+        period: periodOf(deps.clock.now()),
         usage: usage.map((u) => ({
           kind: u.kind,
           used: u.used,
@@ -81,6 +105,8 @@ function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoute
           exceeded: u.exceeded,
         })),
         live_sessions: live,
+        meters_period: period,
+        meters,
         limits: effectiveLimitsView(tenant),
       });
     },

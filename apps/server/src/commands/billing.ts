@@ -1,0 +1,89 @@
+/**
+ * `prx-voice billing close --period YYYY-MM [--tenant SLUG_OR_ID]` and
+ * `prx-voice billing usage --tenant SLUG_OR_ID [--period YYYY-MM]`: the operator's view
+ * of billing on the configured database.
+ */
+import { closePeriod, periodOf, periodRange } from '@prx-voice/billing';
+import type { Repositories, TenantRow } from '@prx-voice/storage';
+import { VoiceError, isId } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
+import type { CliIo } from '../cli.js';
+import { openRuntime } from '../runtime.js';
+
+async function tenantOf(repos: Repositories, ref: string): Promise<TenantRow> {
+  const tenant = isId('tenant', ref)
+    ? await repos.tenants.get(ref)
+    : await repos.tenants.getBySlug(ref);
+  if (tenant === undefined)
+    throw new VoiceError('TENANT_NOT_FOUND', { message: `no tenant "${ref}"` });
+  return tenant;
+}
+
+async function allTenants(repos: Repositories): Promise<TenantRow[]> {
+  const out: TenantRow[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await repos.tenants.list({ limit: 200, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return out;
+}
+
+const money = (micros: number, currency: string): string =>
+  `${(micros / 1_000_000).toFixed(6)} ${currency}`;
+
+/** `billing close`: closes a period for one tenant or all; prints each invoice. */
+export async function billingCloseCommand(
+  io: CliIo,
+  o: { period?: string; tenant?: string },
+): Promise<number> {
+  if (o.period === undefined)
+    throw new VoiceError('VALIDATION_FAILED', { message: '--period YYYY-MM is required' });
+  periodRange(o.period);
+  const rt = await openRuntime({ ...(io.load === undefined ? {} : { load: io.load }) });
+  try {
+    const tenants =
+      o.tenant === undefined ? await allTenants(rt.repos) : [await tenantOf(rt.repos, o.tenant)];
+    for (const tenant of tenants) {
+      const { invoice, created } = await closePeriod({
+        repos: rt.repos,
+        tenant,
+        period: o.period,
+        now: rt.clock.now(),
+      });
+      io.out(
+        `${tenant.slug} ${o.period}: invoice ${invoice.id} ${money(invoice.total_micros, invoice.currency)}${created ? '' : ' (already closed)'}`,
+      );
+    }
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}
+
+/** `billing usage`: a tenant's recorded meters of a period, by meter and provider. */
+export async function billingUsageCommand(
+  io: CliIo,
+  o: { period?: string; tenant?: string },
+): Promise<number> {
+  if (o.tenant === undefined)
+    throw new VoiceError('VALIDATION_FAILED', { message: '--tenant SLUG_OR_ID is required' });
+  const rt = await openRuntime({ ...(io.load === undefined ? {} : { load: io.load }) });
+  try {
+    const tenant = await tenantOf(rt.repos, o.tenant);
+    const period = o.period ?? periodOf(rt.clock.now());
+    const totals = await rt.repos
+      .forTenant(tenant.id as TenantId)
+      .billing.usageTotals(periodRange(period));
+    io.out(`${tenant.slug} ${period}:`);
+    if (totals.length === 0) io.out('  no usage recorded');
+    for (const t of totals)
+      io.out(
+        `  ${t.meter} ${t.provider ?? '-'}: ${String(t.quantity)} ${t.unit} (${String(t.events)} events)`,
+      );
+    return 0;
+  } finally {
+    await rt.close();
+  }
+}
