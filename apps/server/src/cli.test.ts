@@ -24,7 +24,9 @@ describe('prx-voice CLI', () => {
   it('migrates, creates a tenant and an API key on the embedded database', async () => {
     const m = io();
     expect(await runCli(['migrate'], m)).toBe(0);
-    expect(m.lines[0]).toBe('applied: 0001-initial, 0002-idempotency-lease, 0003-billing');
+    expect(m.lines[0]).toBe(
+      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export',
+    );
     const again = io();
     expect(await runCli(['migrate'], again)).toBe(0);
     expect(again.lines[0]).toBe('database is up to date');

@@ -21,3 +21,10 @@ export { DEFAULT_PRICE_BOOKS, amountMicros, parsePriceBookTerms, priceOf } from 
 export type { MeterPrice, PriceBookTerms, Prices, UnitPrice } from './prices.js';
 export { DEFAULT_CLOSE_GRACE_MS, closePeriod, periodOf, periodRange } from './close-period.js';
 export type { ClosePeriodOptions, ClosedPeriod } from './close-period.js';
+export { createUsageExporter, toUsageCloudEvent } from './usage-exporter.js';
+export type {
+  UsageCloudEvent,
+  UsageExporter,
+  UsageExporterOptions,
+  UsageExporterStats,
+} from './usage-exporter.js';

@@ -46,6 +46,10 @@ export type {
   SessionRow,
   TenantRow,
   TurnRow,
+  UsageExportCursorRow,
+  UsageExportCursorsTable,
+  UsageExportDeadLetterRow,
+  UsageExportDeadLettersTable,
 } from './db/schema.js';
 export { MAX_PAGE_SIZE, isTransientStorageError } from './db/support.js';
 export type { NowSource, Page, PageOptions } from './db/support.js';
@@ -93,6 +97,13 @@ export type {
   TurnLatency,
   TurnRepository,
 } from './db/repositories/turns.js';
+export { MAX_USAGE_EXPORT_BATCH } from './db/repositories/usage-export.js';
+export type {
+  UsageExportDeadLetterInput,
+  UsageExportPosition,
+  UsageExportReadOptions,
+  UsageExportRepository,
+} from './db/repositories/usage-export.js';
 
 // Coordination
 export { DEFAULT_STREAM_RETENTION_MS } from './coordination/coordinator.js';

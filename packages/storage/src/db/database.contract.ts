@@ -78,7 +78,7 @@ export function describeDatabaseContract(
       it('are recorded in the database and a second run applies nothing', async () => {
         const again = await migrateToLatest(handle.db);
         expect(again.applied).toEqual([]);
-        expect(again.current).toContain('0003-billing');
+        expect(again.current).toContain('0004-usage-export');
         const rows = await sql<{
           name: string;
         }>`select name from kysely_migration order by name`.execute(handle.db);
@@ -86,6 +86,7 @@ export function describeDatabaseContract(
           '0001-initial',
           '0002-idempotency-lease',
           '0003-billing',
+          '0004-usage-export',
         ]);
       });
 

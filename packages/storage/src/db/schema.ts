@@ -219,6 +219,28 @@ export interface InvoicesTable {
   created_at: Timestamp;
 }
 
+/**
+ * `usage_export_cursors`: where a tenant's usage export stands — the last exported (or
+ * dead-lettered) meter event in `(recorded_at, id)` order; it only moves forward.
+ */
+export interface UsageExportCursorsTable {
+  tenant_id: string;
+  last_recorded_at: Timestamp;
+  last_id: string;
+  updated_at: Timestamp;
+}
+
+/** `usage_export_dead_letters`: meter events the export gave up on, one row per event. */
+export interface UsageExportDeadLettersTable {
+  id: string;
+  tenant_id: string;
+  meter_event_id: string;
+  /** Failed delivery attempts of the event's last batch. */
+  attempts: number;
+  last_error: string;
+  created_at: Timestamp;
+}
+
 /** The whole schema: one Kysely database type for every package. */
 export interface Database {
   tenants: TenantsTable;
@@ -234,6 +256,8 @@ export interface Database {
   incidents: IncidentsTable;
   price_books: PriceBooksTable;
   invoices: InvoicesTable;
+  usage_export_cursors: UsageExportCursorsTable;
+  usage_export_dead_letters: UsageExportDeadLettersTable;
 }
 
 /** A tenant row as read. */
@@ -266,3 +290,7 @@ export type IncidentRow = Selectable<IncidentsTable>;
 export type PriceBookRow = Selectable<PriceBooksTable>;
 /** An invoice row as read. */
 export type InvoiceRow = Selectable<InvoicesTable>;
+/** A usage export cursor as read. */
+export type UsageExportCursorRow = Selectable<UsageExportCursorsTable>;
+/** A usage export dead letter as read. */
+export type UsageExportDeadLetterRow = Selectable<UsageExportDeadLettersTable>;

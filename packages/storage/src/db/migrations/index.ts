@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as idempotencyLease from './0002-idempotency-lease.js';
 import * as billing from './0003-billing.js';
+import * as usageExport from './0004-usage-export.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -11,4 +12,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-idempotency-lease': idempotencyLease,
   '0003-billing': billing,
+  '0004-usage-export': usageExport,
 };

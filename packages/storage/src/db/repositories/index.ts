@@ -29,6 +29,8 @@ import { tenantRepository } from './tenants.js';
 import type { TenantRepository } from './tenants.js';
 import { turnRepository } from './turns.js';
 import type { TurnRepository } from './turns.js';
+import { usageExportRepository } from './usage-export.js';
+import type { UsageExportRepository } from './usage-export.js';
 
 /** Every repository of one tenant: each query they make is filtered on that tenant. */
 export interface TenantRepositories {
@@ -57,6 +59,8 @@ export interface Repositories {
   readonly sessionRecovery: SessionRecoveryRepository;
   /** Billing's price books of tiers and tenant overrides. */
   readonly priceBooks: PriceBookRepository;
+  /** The usage export outbox's cursors and dead letters (every tenant). */
+  readonly usageExport: UsageExportRepository;
   /** The repositories of one tenant; the tenant id is validated. */
   forTenant(tenantId: TenantId): TenantRepositories;
   /** Deletes expired idempotency records of every tenant; returns how many. */
@@ -82,6 +86,7 @@ export function createRepositories(opts: {
     platformIncidents: incidentRepository(ctx, null),
     sessionRecovery: sessionRecoveryRepository(ctx),
     priceBooks: priceBookRepository(ctx),
+    usageExport: usageExportRepository(ctx),
     forTenant(tenantId) {
       const t = { ...ctx, tenantId: parseId('tenant', tenantId) };
       return {
