@@ -8,6 +8,7 @@
  *     embedded PGlite (in memory) and, with `DATABASE_URL`, PostgreSQL.
  *  3. Closing a period of 10 000 meter events into the ledger and an invoice.
  */
+import { sql } from 'kysely';
 import { systemClock } from '@prx-voice/core';
 import type { Repositories } from '@prx-voice/storage';
 import { openDatabase, createRepositories, migrateToLatest } from '@prx-voice/storage';
@@ -28,15 +29,24 @@ const METERS_PER_TURN = [
 async function open(
   kind: 'pglite' | 'postgres',
 ): Promise<{ repos: Repositories; close: () => Promise<void> }> {
+  const schema = `bench_billing_${String(process.pid)}`;
   const handle =
     kind === 'pglite'
       ? await openDatabase({ kind: 'pglite', dataDir: 'memory' })
-      : await openDatabase({ kind: 'postgres', url: process.env['DATABASE_URL'] ?? '' });
+      : await openDatabase({
+          kind: 'postgres',
+          url: process.env['DATABASE_URL'] ?? '',
+          // A schema of its own, dropped afterwards: the database's own data is left alone.
+          schema,
+        });
   await migrateToLatest(handle.db);
   const ids = createIdGenerator({ now: () => Date.now() });
   return {
     repos: createRepositories({ db: handle.db, clock: systemClock, ids }),
-    close: () => handle.close(),
+    close: async () => {
+      if (kind === 'postgres') await sql`drop schema ${sql.id(schema)} cascade`.execute(handle.db);
+      await handle.close();
+    },
   };
 }
 

@@ -35,6 +35,8 @@ export interface RouteTableDeps {
   readonly instanceId: string;
   /** The objectives `GET /slo` reports (absent: no such route). */
   readonly slo?: SloTracker;
+  /** Late usage waited for after a month's end before its period may close (`billing.close_grace_ms`). */
+  readonly closeGraceMs?: number;
   /** Usage budgets for `GET /usage` (default: one over `coordinator`, which reads the same counters). */
   readonly admission?: AdmissionService;
   /** The session routes and WebSocket. */
@@ -68,7 +70,11 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
     tenantRoutes({ repos }),
     apiKeyRoutes({ repos, apiKeys: deps.apiKeys, clock }),
     usageRoutes({ repos, admission, clock }),
-    billingRoutes({ repos, clock }),
+    billingRoutes({
+      repos,
+      clock,
+      ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
+    }),
     incidentRoutes({ repos }),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...(sessions === undefined

@@ -35,6 +35,8 @@ import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { startDegradationSampler } from './metrics/degradation-sampler.js';
 import { tracingFromConfig } from './metrics/tracing.js';
 import { createProviderErrorRate } from './metrics/provider-error-rate.js';
+import { startUsageExport } from './metrics/usage-export.js';
+import type { UsageExportLoop } from './metrics/usage-export.js';
 import type { DegradationSampler } from './metrics/degradation-sampler.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
@@ -333,6 +335,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       instanceId,
       admission,
       slo,
+      closeGraceMs: config.billing.close_grace_ms,
       sessions: {
         manager,
         bus,
@@ -345,6 +348,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     }),
   );
   let sampler: DegradationSampler | undefined;
+  let usageExport: UsageExportLoop | undefined;
   return {
     control,
     manager,
@@ -363,6 +367,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         burnRate: () => slo.firingFactor(),
         ...(deps.degradationSignals === undefined ? {} : { signals: deps.degradationSignals }),
       });
+      usageExport ??= startUsageExport({
+        config,
+        clock,
+        repos,
+        coordinator,
+        instanceId,
+        metrics,
+        logger,
+      });
     },
     async shutdown() {
       sampler?.stop();
@@ -370,6 +383,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       await recovery.stop();
       control.closeSockets(1001, 'server shutting down');
       await meters.close();
+      await usageExport?.stop();
       await eventLog.close();
       bus.close();
       // Bounded by the export timeout; a dead collector costs at most that.

@@ -35,6 +35,7 @@ export type { LoadConfigOptions } from './config/load-config.js';
 export { LOG_LEVELS } from './config/logging-schema.js';
 export type { LoggingConfig, LogLevel } from './config/logging-schema.js';
 export type { ObserveConfig } from './config/observe-schema.js';
+export type { BillingConfig } from './config/billing-schema.js';
 export { defaultConfig, parseConfig } from './config/parse-config.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';

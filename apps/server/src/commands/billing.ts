@@ -51,6 +51,7 @@ export async function billingCloseCommand(
         tenant,
         period: o.period,
         now: rt.clock.now(),
+        graceMs: rt.config.billing.close_grace_ms,
       });
       io.out(
         `${tenant.slug} ${o.period}: invoice ${invoice.id} ${money(invoice.total_micros, invoice.currency)}${created ? '' : ' (already closed)'}`,

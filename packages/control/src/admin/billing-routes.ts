@@ -192,6 +192,52 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
 
   define({
     method: 'get',
+    path: '/billing/export/dead-letters',
+    summary:
+      'Usage events the export endpoint never took after every attempt (newest first); they are not retried.',
+    tags: TAGS,
+    permission: 'billing:manage',
+    query: z.object({
+      tenant_id: idSchema('tenant').optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+    response: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          tenant_id: z.string(),
+          meter_event_id: z.string(),
+          attempts: z.number().int(),
+          last_error: z.string(),
+          created_at: z.string(),
+        }),
+      ),
+      total: z.number().int(),
+    }),
+    handler: async (c, { query }) => {
+      const [rows, total] = await Promise.all([
+        repos.usageExport.deadLetters({
+          limit: query.limit,
+          ...(query.tenant_id === undefined ? {} : { tenantId: query.tenant_id }),
+        }),
+        repos.usageExport.deadLetterCount(),
+      ]);
+      return ok(c, {
+        items: rows.map((r) => ({
+          id: r.id,
+          tenant_id: r.tenant_id,
+          meter_event_id: r.meter_event_id,
+          attempts: r.attempts,
+          last_error: r.last_error,
+          created_at: r.created_at.toISOString(),
+        })),
+        total,
+      });
+    },
+  });
+
+  define({
+    method: 'get',
     path: '/price-books',
     summary: 'Every price book version: per tier and per-tenant overrides.',
     tags: TAGS,

@@ -44,6 +44,7 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api-keys',
       '/api-keys/{id}',
+      '/billing/export/dead-letters',
       '/health/live',
       '/health/ready',
       '/incidents',

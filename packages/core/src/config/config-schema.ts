@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { adaptersSchema } from './adapters-schema.js';
 import { authSchema } from './auth-schema.js';
+import { billingSchema } from './billing-schema.js';
 import { deploySchema } from './deploy-schema.js';
 import { featuresSchema } from './features-schema.js';
 import { limitsSchema } from './limits-schema.js';
@@ -23,6 +24,7 @@ export const configSchema = z.strictObject({
   auth: authSchema.prefault({}),
   logging: loggingSchema.prefault({}),
   observe: observeSchema.prefault({}),
+  billing: billingSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   features: featuresSchema,
   deploy: deploySchema.prefault({}),

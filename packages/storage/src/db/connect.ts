@@ -170,9 +170,16 @@ export interface MigrationReport {
  * under a lock so concurrent starters do not race. Forward-only.
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
+  // The migrator's own tables live in the schema the connection works in (its search_path):
+  // left to itself it finds them in any schema, e.g. `public`'s next to a fresh one's.
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+    db,
+  );
+  const schema = rows[0]?.schema ?? undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
