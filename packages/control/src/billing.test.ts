@@ -4,12 +4,10 @@
  * price-book versions in force when it happened, and invoiced when the period closes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultProviders } from '@prx-voice/adapter';
-import { parseConfig } from '@prx-voice/core';
 import type { TenantId } from '@prx-voice/types';
 import { createControlHarness } from './testing/control-harness.js';
 import type { ControlHarness } from './testing/control-harness.js';
-import { createVoiceControl } from './voice-control.js';
+import { composeVoiceControl, settle, shutdownOnClock } from './testing/composed.js';
 import type { VoiceControl } from './voice-control.js';
 
 let h: ControlHarness;
@@ -20,9 +18,6 @@ let platform: string;
 let viewer: string;
 let otherViewer: string;
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
-}
 async function advance(ms: number): Promise<void> {
   for (let t = 0; t < ms; t += 100) {
     h.clock.advance(100);
@@ -50,28 +45,7 @@ async function call(
 
 beforeAll(async () => {
   h = await createControlHarness();
-  voice = createVoiceControl({
-    config: parseConfig(
-      {
-        adapters: {
-          asr: { provider: 'mock' },
-          agent: { provider: 'mock' },
-          tts: { provider: 'mock' },
-          vad: { provider: 'energy' },
-        },
-        server: { shutdown_timeout_ms: 0 },
-      },
-      { runtime: { hostname: 'test', pid: 1 } },
-    ),
-    clock: h.clock,
-    ids: h.ids,
-    repos: h.db.repos,
-    coordinator: h.coordinator,
-    apiKeys: h.apiKeys,
-    providers: defaultProviders({ clock: h.clock }),
-    pingDatabase: () => Promise.resolve(),
-    logger: h.log,
-  });
+  voice = composeVoiceControl(h);
   // Not started: no sampler, heartbeat or sweep timers while the clock jumps weeks ahead.
   const tenant = await h.tenant('growth');
   tenantId = tenant.id as TenantId;
@@ -82,16 +56,7 @@ beforeAll(async () => {
   otherViewer = await h.key(other.id, 'billing_viewer');
 }, 60_000);
 
-afterAll(async () => {
-  const state = { done: false };
-  const shutdown = voice.shutdown().finally(() => (state.done = true));
-  for (let i = 0; i < 1_000 && !state.done; i++) {
-    h.clock.advance(100);
-    await settle();
-  }
-  await shutdown;
-  await h.close();
-});
+afterAll(() => shutdownOnClock(h, voice));
 
 describe('billing', () => {
   it('records a session, lists its meters, prices them per version in force and closes the period into an invoice', async () => {

@@ -4,14 +4,12 @@
  * user meets them — events, rate limits, session creation, readiness, incidents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultProviders } from '@prx-voice/adapter';
-import { parseConfig } from '@prx-voice/core';
 import type { AnyVoiceEvent } from '@prx-voice/event';
 import type { DegradationSignals } from '@prx-voice/observe';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createControlHarness } from './testing/control-harness.js';
 import type { ControlHarness } from './testing/control-harness.js';
-import { createVoiceControl } from './voice-control.js';
+import { composeVoiceControl, settle, shutdownOnClock } from './testing/composed.js';
 import type { VoiceControl } from './voice-control.js';
 
 const CALM: DegradationSignals = { eventLoopLagMs: 1, load: 0, heap: 0.1 };
@@ -27,36 +25,18 @@ let tenantId: TenantId;
 
 beforeAll(async () => {
   h = await createControlHarness();
-  voice = createVoiceControl({
-    config: parseConfig(
-      {
-        adapters: {
-          asr: { provider: 'mock' },
-          agent: { provider: 'mock' },
-          tts: { provider: 'mock' },
-          vad: { provider: 'energy' },
-        },
-        observe: {
-          degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS },
-          slos: { voice_to_voice: { threshold_ms: 1_200, objective: 0.9 } },
-        },
-        // The tenant's bucket decides (the credential's is wider), as the level tightens it.
-        limits: { rate_limit: { per_credential: { requests_per_second: 1000, burst: 2000 } } },
-        // Shutdown on simulated time: end what is live at once.
-        server: { shutdown_timeout_ms: 0 },
+  voice = composeVoiceControl(
+    h,
+    {
+      observe: {
+        degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS },
+        slos: { voice_to_voice: { threshold_ms: 1_200, objective: 0.9 } },
       },
-      { runtime: { hostname: 'test', pid: 1 } },
-    ),
-    clock: h.clock,
-    ids: h.ids,
-    repos: h.db.repos,
-    coordinator: h.coordinator,
-    apiKeys: h.apiKeys,
-    providers: defaultProviders({ clock: h.clock }),
-    pingDatabase: () => Promise.resolve(),
-    logger: h.log,
-    degradationSignals: () => signals,
-  });
+      // The tenant's bucket decides (the credential's is wider), as the level tightens it.
+      limits: { rate_limit: { per_credential: { requests_per_second: 1000, burst: 2000 } } },
+    },
+    { degradationSignals: () => signals },
+  );
   await voice.start();
   const tenant = await h.tenant('enterprise');
   tenantId = tenant.id as TenantId;
@@ -64,21 +44,7 @@ beforeAll(async () => {
   adminToken = await h.key(tenant.id, 'platform_admin');
 }, 60_000);
 
-afterAll(async () => {
-  // Shutting down runs on the simulated clock too (sessions end, queues drain).
-  const state = { done: false };
-  const shutdown = voice.shutdown().finally(() => (state.done = true));
-  for (let i = 0; i < 1_000 && !state.done; i++) {
-    h.clock.advance(SAMPLE_MS);
-    await settle();
-  }
-  await shutdown;
-  await h.close();
-});
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 30; i++) await new Promise<void>((r) => setImmediate(r));
-}
+afterAll(() => shutdownOnClock(h, voice, SAMPLE_MS));
 
 /** Moves time by whole samples, letting what the timers start run. */
 async function advance(ms: number): Promise<void> {
