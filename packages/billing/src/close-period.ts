@@ -9,6 +9,7 @@
  * same invoice.
  */
 import type { InvoiceRow, NewLedgerEntry, PriceBookRow, Repositories } from '@prx-voice/storage';
+import { BILLING_PERIOD } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import { DEFAULT_PRICE_BOOKS, amountMicros, priceOf } from './prices.js';
@@ -17,20 +18,16 @@ import type { PriceBookTerms } from './prices.js';
 /** Default time after a period's end during which late usage is still waited for. */
 export const DEFAULT_CLOSE_GRACE_MS = 24 * 60 * 60 * 1000;
 
-const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
 /** A period's bounds. */
 export function periodRange(period: string): { readonly from: Date; readonly to: Date } {
-  const m = PERIOD.exec(period);
-  if (m === null) {
+  if (!BILLING_PERIOD.test(period)) {
     throw new VoiceError('VALIDATION_FAILED', {
       message: `period must be YYYY-MM, got "${period}"`,
       details: { field: 'period' },
     });
   }
-  const year = Number(m[1]);
-  const month = Number(m[2]) - 1;
-  return { from: new Date(Date.UTC(year, month, 1)), to: new Date(Date.UTC(year, month + 1, 1)) };
+  const [year = 0, month = 1] = period.split('-').map(Number);
+  return { from: new Date(Date.UTC(year, month - 1, 1)), to: new Date(Date.UTC(year, month, 1)) };
 }
 
 /** The period (`YYYY-MM`) holding `at`. */

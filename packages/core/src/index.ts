@@ -34,6 +34,7 @@ export { loadConfig } from './config/load-config.js';
 export type { LoadConfigOptions } from './config/load-config.js';
 export { LOG_LEVELS } from './config/logging-schema.js';
 export type { LoggingConfig, LogLevel } from './config/logging-schema.js';
+export { TRACE_EXPORTER_KINDS } from './config/observe-schema.js';
 export type { ObserveConfig } from './config/observe-schema.js';
 export type { BillingConfig } from './config/billing-schema.js';
 export { defaultConfig, parseConfig } from './config/parse-config.js';

@@ -20,12 +20,13 @@ import {
   ParentBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { TRACE_EXPORTER_KINDS } from '@prx-voice/core';
 import type { Clock } from '@prx-voice/core';
 import { createSpanQueue } from './span-queue.js';
 import type { SpanOutcome } from './span-queue.js';
 
 /** Where spans go. */
-export const TRACE_EXPORTERS = ['none', 'otlp', 'console'] as const;
+export const TRACE_EXPORTERS = TRACE_EXPORTER_KINDS;
 /** A trace exporter kind. */
 export type TraceExporterKind = (typeof TRACE_EXPORTERS)[number];
 

@@ -58,6 +58,7 @@ export type { Repositories, TenantRepositories } from './db/repositories/index.j
 export type { ApiKeyLookup, ApiKeyRepository, NewApiKey } from './db/repositories/api-keys.js';
 export { AUDIT_GENESIS_HASH } from './db/repositories/audit.js';
 export type { AuditChainInput, AuditRepository, NewAuditRecord } from './db/repositories/audit.js';
+export { PERIOD as BILLING_PERIOD } from './db/repositories/billing.js';
 export type {
   BillingRepository,
   NewLedgerEntry,

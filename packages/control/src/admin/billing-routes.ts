@@ -11,6 +11,7 @@ import {
   parsePriceBookTerms,
   periodOf,
 } from '@prx-voice/billing';
+import { BILLING_PERIOD } from '@prx-voice/storage';
 import type { InvoiceRow, PriceBookRow, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
@@ -24,7 +25,7 @@ import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
 
 const TAGS = ['billing'];
-const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'expected YYYY-MM' });
+const periodSchema = z.string().regex(BILLING_PERIOD, { error: 'expected YYYY-MM' });
 
 /** An invoice as the API shows it. */
 export const invoiceSchema = z.object({

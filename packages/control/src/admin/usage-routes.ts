@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { periodOf, periodRange } from '@prx-voice/billing';
 import { USAGE_KINDS } from '@prx-voice/policy';
 import type { AdmissionService } from '@prx-voice/policy';
+import { BILLING_PERIOD } from '@prx-voice/storage';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import { checkPermission } from '../auth/middleware.js';
@@ -70,7 +71,7 @@ function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoute
         .describe('The tenant addressed; only platform admins may name another than their own.'),
       period: z
         .string()
-        .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'expected YYYY-MM' })
+        .regex(BILLING_PERIOD, { error: 'expected YYYY-MM' })
         .optional()
         .describe('The month of `meters` (default: this month); budgets are always this month.'),
       meter: z.string().min(1).optional().describe('Only this meter.'),

@@ -80,6 +80,7 @@ export interface BillingRepository {
 }
 
 /** A billing period, `YYYY-MM`. */
+/** A billing period, `YYYY-MM` (UTC month): the one pattern storage, billing and the API check. */
 export const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** Creates a tenant's billing repository. */
