@@ -25,16 +25,24 @@ function timeUs(run: () => void): number {
   return ((performance.now() - t0) * 1000) / N;
 }
 
-function emitCost(traceparent?: (turn: TurnId | undefined) => string): number {
-  const emitter = createSessionEmitter({
+/** A session's emitter as a server makes one, into `sink`. */
+function emitterInto(
+  sink: (event: AnyVoiceEvent) => void,
+  traceparent?: (turn: TurnId | undefined) => string,
+) {
+  return createSessionEmitter({
     tenantId,
     sessionId,
     instanceId: 'bench',
     clock: systemClock,
     ids,
-    sink: () => undefined,
+    sink,
     ...(traceparent === undefined ? {} : { traceparent }),
   });
+}
+
+function emitCost(traceparent?: (turn: TurnId | undefined) => string): number {
+  const emitter = emitterInto(() => undefined, traceparent);
   return timeUs(() => {
     for (let i = 0; i < N; i++)
       emitter.emit('prx.voice.agent.token_stream', { text: 'hello ' }, { turnId });
@@ -63,14 +71,7 @@ for (const subscribers of [1, 10]) {
       },
       { onError: () => undefined },
     );
-  const emitter = createSessionEmitter({
-    tenantId,
-    sessionId,
-    instanceId: 'bench',
-    clock: systemClock,
-    ids,
-    sink: (e: AnyVoiceEvent) => bus.publish(e),
-  });
+  const emitter = emitterInto((e) => bus.publish(e));
   const t0 = performance.now();
   // In steps the listeners' bounded queues hold: a slow listener gets a gap, not a backlog.
   for (let i = 1; i <= N; i++) {
