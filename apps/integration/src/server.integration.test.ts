@@ -162,6 +162,9 @@ describe('the server over real sockets', () => {
       ).exec(metrics);
       expect(Number(count?.[1]), stage).toBeGreaterThanOrEqual(1);
     }
+    // The reply (750 ms of audio, 200 ms lead) was paced by timer: each wake's lateness counted.
+    const wakes = /^prx_voice_outbound_pacing_lateness_seconds_count (\d+)$/m.exec(metrics);
+    expect(Number(wakes?.[1])).toBeGreaterThanOrEqual(10);
     // … and the objectives: the session's end, the API's answers, the turn's latencies.
     const slo = await api('GET', '/slo');
     expect(slo.status).toBe(200);

@@ -251,6 +251,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       includeText: config.observe.tracing.include_text,
       redaction: config.observe.tracing.redaction,
     },
+    onPacingLateness: metrics.pacingLateness,
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       slo.record('availability', outcome !== 'error');

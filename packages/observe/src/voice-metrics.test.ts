@@ -44,6 +44,26 @@ describe('voice metrics', () => {
     );
   });
 
+  it('records pacing lateness in buckets without labels, with the default labels at scrape', async () => {
+    const m = createVoiceMetrics({ defaultMetrics: false, labels: { region: 'eu' } });
+    m.pacingLateness(0.5);
+    m.pacingLateness(4);
+    m.pacingLateness(4);
+    m.pacingLateness(400);
+    m.pacingLateness(Number.NaN);
+    m.pacingLateness(-1);
+    const text = await m.render();
+    const name = 'prx_voice_outbound_pacing_lateness_seconds';
+    expect(text).toContain(`# TYPE ${name} histogram`);
+    expect(text).toContain(`${name}_bucket{le="0.001",region="eu"} 1`);
+    expect(text).toContain(`${name}_bucket{le="0.002",region="eu"} 1`);
+    expect(text).toContain(`${name}_bucket{le="0.005",region="eu"} 3`);
+    expect(text).toContain(`${name}_bucket{le="0.25",region="eu"} 3`);
+    expect(text).toContain(`${name}_bucket{le="+Inf",region="eu"} 4`);
+    expect(text).toContain(`${name}_count{region="eu"} 4`);
+    expect(text).toMatch(new RegExp(`${name}_sum\\{region="eu"\\} 0\\.4085`));
+  });
+
   it('keeps its own registry and leaves out the defaults promtool rejects', async () => {
     const a = createVoiceMetrics();
     const b = createVoiceMetrics();
@@ -127,6 +147,7 @@ describe('voice metrics', () => {
     metrics.fallback({ kind: 'tts', from: 'mock', to: 'espeak' });
     metrics.audioDropped('outbound', 'late', 3);
     metrics.eventLogWrite(10, 0.002);
+    metrics.pacingLateness(3);
     metrics.gauge('usage_queue_depth', 'Usage events waiting to be recorded.', () => 2);
     metrics.observeHttp({
       method: 'GET',

@@ -10,6 +10,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnLatency } from '@prx-voice/storage';
 import type { AdapterKind, SessionOutcome } from '@prx-voice/types';
+import { registerTallyHistogram } from './tally-histogram.js';
 
 /** What became of a barge-in, as `outcome` label values of `prx_voice_barge_ins_total`. */
 export const BARGE_IN_OUTCOMES = ['issued', 'resolved', 'false_resumed'] as const;
@@ -23,6 +24,12 @@ export type BargeInOutcome = (typeof BARGE_IN_OUTCOMES)[number];
 export const TURN_LATENCY_BUCKETS = [
   0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.8, 1, 1.2, 1.5, 2, 3, 5, 10,
 ] as const;
+
+/**
+ * Outbound pacing lateness buckets, seconds: how late the pacer's timer fired past the
+ * moment audio was due (a frame is 20 ms; a listener's jitter buffer hides a few ms).
+ */
+export const PACING_LATENESS_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25] as const;
 
 /** The prefix of every PRX Voice metric. */
 export const METRIC_PREFIX = 'prx_voice_';
@@ -115,6 +122,11 @@ export interface VoiceMetrics {
   fallback(e: FallbackObservation): void;
   /** Counts audio frames dropped instead of processed or sent. */
   audioDropped(direction: 'inbound' | 'outbound', reason: string, frames: number): void;
+  /**
+   * Records how late an outbound pacer's timer fired past its due time, ms in (seconds
+   * out); allocation-free, for the audio path.
+   */
+  pacingLateness(lateMs: number): void;
   /** Records a write of the durable event log: events in the batch, seconds it took. */
   eventLogWrite(events: number, seconds: number): void;
   /**
@@ -223,6 +235,11 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     help: 'Events stored in the durable event log.',
     registers,
   });
+  const pacing = registerTallyHistogram(registry, {
+    name: `${METRIC_PREFIX}outbound_pacing_lateness_seconds`,
+    help: 'How late the outbound audio pacer woke past the moment audio was due to be sent.',
+    buckets: PACING_LATENESS_BUCKETS,
+  });
   const spans = new Counter({
     name: `${METRIC_PREFIX}trace_spans_total`,
     help: 'Finished spans by outcome: exported, dropped (export queue full) or failed (export failed or timed out).',
@@ -284,6 +301,9 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     },
     audioDropped: (direction, reason, frames) => {
       if (frames > 0) dropped.inc({ direction, reason }, frames);
+    },
+    pacingLateness: (lateMs) => {
+      pacing.observe(lateMs / 1000);
     },
     eventLogWrite: (events, seconds) => {
       eventLogWrites.observe(seconds);

@@ -92,6 +92,8 @@ export interface SessionActorOptions {
   readonly output: SessionOutput;
   /** How far ahead of the listener audio may be sent, ms (default 200). */
   readonly outputLeadMs?: number;
+  /** How late the output pacer woke past its due time, ms, at each wake (a metric's feed; must not throw). */
+  readonly onPacingLateness?: (lateMs: number) => void;
   readonly onEvent: (event: EmittedEvent) => void;
   readonly persistence?: SessionPersistence;
   /** Every input the reducer processed, with its time and the IDs it minted (for replay). */

@@ -52,6 +52,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     sampleRate: o.audio.outputRate,
     frameMs: 20,
     leadMs: o.outputLeadMs ?? 200,
+    ...(o.onPacingLateness === undefined ? {} : { onWake: o.onPacingLateness }),
     send: (frame, info) => {
       if (!startedSegments.has(info.segmentId)) {
         startedSegments.add(info.segmentId);

@@ -66,6 +66,35 @@ describe('createOutputPacer', () => {
     expect(clock.pendingCount).toBe(0);
   });
 
+  it('reports how late its timer fired at each wake', () => {
+    const sim = new SimulatedClock({ start: 0 });
+    let skew = 0;
+    // A clock whose timers fire on time but whose reading runs `skew` ms behind them: a busy loop.
+    const clock = {
+      now: () => sim.now() + skew,
+      setTimeout: (fn: () => void, ms: number) => sim.setTimeout(fn, ms),
+      clearTimeout: (h: Parameters<typeof sim.clearTimeout>[0]) => {
+        sim.clearTimeout(h);
+      },
+    };
+    const late: number[] = [];
+    const pacer = createOutputPacer({
+      clock,
+      sampleRate: RATE,
+      send: () => undefined,
+      onProgress: () => undefined,
+      onWake: (ms) => late.push(ms),
+    });
+    pacer.enqueue({ runId: 'r', segmentId: 's', samples: ramp(PER_MS * 400) });
+    expect(late).toEqual([]);
+    sim.advance(20);
+    expect(late).toEqual([0]);
+    skew = 7;
+    sim.advance(20);
+    expect(late).toEqual([0, 7]);
+    pacer.close();
+  });
+
   it('cuts odd sample counts into fixed frames, the last one short, across enqueue pieces', () => {
     const { frames, pacer } = setup();
     const all = new Int16Array(1001).map((_, i) => i);

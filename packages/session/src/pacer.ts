@@ -89,6 +89,11 @@ export interface OutputPacerOptions {
   }) => boolean;
   /** Longest wait at a confirmed segment's end before it counts as played anyway (default 2000 ms). */
   readonly holdTimeoutMs?: number;
+  /**
+   * Called each time the pacer's timer fires, with how late it fired past its due time,
+   * ms (outbound pacing lateness; a loaded event loop shows here first). Should not throw.
+   */
+  readonly onWake?: (lateMs: number) => void;
 }
 
 /** A real-time output pacer; see {@link createOutputPacer}. */
@@ -263,6 +268,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
     timer = clock.setTimeout(() => {
       timer = undefined;
       timerDueAt = undefined;
+      options.onWake?.(Math.max(0, clock.now() - at));
       pump();
     }, at - now);
   }

@@ -88,6 +88,8 @@ export interface SessionManagerDeps {
   readonly onEvent?: (event: AnyVoiceEvent) => void;
   /** The durable meters every session's usage goes to (billing's recorder). */
   readonly meters?: MeterRecorder;
+  /** How late a session's output pacer woke past its due time, ms (allocation-free metric feed). */
+  readonly onPacingLateness?: (lateMs: number) => void;
   /** A session was admitted and started (for the live-sessions gauge). */
   readonly onSessionStarted?: () => void;
   /** How often live sessions' time is metered against their budgets (default 60 s). */

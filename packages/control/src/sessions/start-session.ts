@@ -227,6 +227,7 @@ export async function startSession(
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
       onEvent: degradableSink(emitterSink(emitter), deps.degradation),
+      ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
       ...(deps.degradation === undefined
         ? {}
         : {
