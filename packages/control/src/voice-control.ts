@@ -258,7 +258,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       metrics.sessionEnded(outcome);
       metrics.setLiveSessions(manager.liveCount);
     },
-    onError: (err, context) => logger.warn({ error: message(err) }, context),
+    onError: (err, context, fields) => logger.warn({ ...fields, error: message(err) }, context),
     // Recovery is created below (it asks the manager which sessions run here).
     recovery: {
       isLost: (owner) => recovery.isLost(owner),

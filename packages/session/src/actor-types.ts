@@ -101,7 +101,11 @@ export interface SessionActorOptions {
   /** Called once when the session has closed. */
   readonly onClosed?: (outcome: SessionOutcome) => void;
   /** Failures of effects that do not change the session (persistence, event sinks). */
-  readonly onEffectError?: (error: unknown, command: SessionCommand['type']) => void;
+  readonly onEffectError?: (
+    error: unknown,
+    command: SessionCommand['type'],
+    ids?: { readonly turnId?: string; readonly runId?: string },
+  ) => void;
 }
 
 /** One processed input, as replay needs it. */

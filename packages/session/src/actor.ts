@@ -181,17 +181,17 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
             ...(c.severity === undefined ? {} : { severity: c.severity }),
           });
         } catch (err) {
-          o.onEffectError?.(err, c.type);
+          o.onEffectError?.(err, c.type, c);
         }
         return;
       case 'persist_session':
         persist(c.type, () => o.persistence?.sessionState(c));
         return;
       case 'persist_turn_started':
-        persist(c.type, () => o.persistence?.turnStarted(c));
+        persist(c.type, () => o.persistence?.turnStarted(c), c);
         return;
       case 'persist_turn_completed':
-        persist(c.type, () => o.persistence?.turnCompleted(c));
+        persist(c.type, () => o.persistence?.turnCompleted(c), c);
         return;
       case 'predict_end_of_turn':
         return predictEndOfTurn(c.text, c.context);
@@ -200,9 +200,13 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     }
   }
 
-  function persist(kind: SessionCommand['type'], run: () => Promise<void> | undefined): void {
+  function persist(
+    kind: SessionCommand['type'],
+    run: () => Promise<void> | undefined,
+    ids?: { readonly turnId?: string },
+  ): void {
     const p = run();
-    if (p !== undefined) p.catch((err: unknown) => o.onEffectError?.(err, kind));
+    if (p !== undefined) p.catch((err: unknown) => o.onEffectError?.(err, kind, ids));
   }
 
   function openAdapters(): void {

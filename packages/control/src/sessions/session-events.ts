@@ -10,7 +10,7 @@ import type { AdmissionTenant, TenantLimits } from '@prx-voice/policy';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createSessionGovernor } from './governor.js';
 import type { SessionGovernor } from './governor.js';
-import type { SessionManagerDeps } from './session-manager.js';
+import type { SessionLogFields, SessionManagerDeps } from './session-manager.js';
 import { createSessionTrace } from './session-trace.js';
 import type { SessionTrace } from './session-trace.js';
 
@@ -21,6 +21,8 @@ export interface SessionEvents {
   readonly reportFallback: (notice: FallbackNotice) => void;
   /** Its trace, when the server traces: ended with the session. */
   readonly trace: SessionTrace | undefined;
+  /** The ids its log lines carry. */
+  readonly logFields: SessionLogFields;
 }
 
 /** Creates the event plumbing of a session. */
@@ -48,6 +50,12 @@ export function createSessionEvents(opts: {
           includeText: deps.tracing.includeText,
           redaction: deps.tracing.redaction,
         });
+  const logFields: SessionLogFields = {
+    tenant_id: opts.tenantId,
+    session_id: sessionId,
+    // traceparent: version-traceid-spanid-flags.
+    ...(trace === undefined ? {} : { trace_id: trace.traceparent.split('-')[1] ?? '' }),
+  };
   // Set right after the emitter exists; it sees every event the session emits.
   const late: { governor?: SessionGovernor } = {};
   const emitter = createSessionEmitter({
@@ -64,7 +72,12 @@ export function createSessionEvents(opts: {
       ...(trace === undefined ? [] : [trace.observe]),
       ...(deps.onEvent === undefined ? [] : [deps.onEvent]),
     ],
-    onSinkError: (err) => deps.onError?.(err, 'event sink'),
+    onSinkError: (err, event) =>
+      deps.onError?.(err, `session ${sessionId}: event sink (${event.type})`, {
+        ...logFields,
+        ...(event.prxturnid === undefined ? {} : { turn_id: event.prxturnid }),
+        ...(event.prxrunid === undefined ? {} : { run_id: event.prxrunid }),
+      }),
   });
   const governor = createSessionGovernor({
     tenant: opts.tenant,
@@ -76,13 +89,14 @@ export function createSessionEvents(opts: {
     emitter,
     end: opts.end,
     ...(deps.quotaMeterIntervalMs === undefined ? {} : { intervalMs: deps.quotaMeterIntervalMs }),
-    onError: (err) => deps.onError?.(err, `session ${sessionId}: quota`),
+    onError: (err) => deps.onError?.(err, `session ${sessionId}: quota`, logFields),
   });
   late.governor = governor;
   return {
     emitter,
     governor,
     trace,
+    logFields,
     reportFallback: (notice) => {
       emitter.emit('prx.voice.adapter.fallback', {
         kind: notice.kind,

@@ -61,10 +61,22 @@ export interface LiveSession {
   /** Where outbound audio goes; replaced when a client attaches. */
   output: SessionOutput;
   attached: boolean;
+  /** The ids its log lines carry. */
+  readonly logFields: SessionLogFields;
 }
 
 /** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
 export type SessionCommandName = 'interrupt' | 'pause' | 'resume' | 'end';
+
+/** The ids a session's log lines carry (snake_case, as the log's other fields). */
+export interface SessionLogFields {
+  readonly tenant_id: string;
+  readonly session_id: string;
+  /** The session's trace (the trace id of its events' `traceparent`). */
+  readonly trace_id?: string;
+  readonly turn_id?: string;
+  readonly run_id?: string;
+}
 
 /** Everything the manager runs with. */
 export interface SessionManagerDeps {
@@ -116,7 +128,12 @@ export interface SessionManagerDeps {
     isLost(instanceId: string): Promise<boolean>;
     recover(tenantId: TenantId, id: SessionId): Promise<boolean>;
   };
-  readonly onError?: (error: unknown, context: string) => void;
+  /**
+   * Reports a failure that does not stop the server; a session's failures come with
+   * its ids (`tenant_id`, `session_id`, `trace_id`, and `turn_id`/`run_id` when known)
+   * for the log line.
+   */
+  readonly onError?: (error: unknown, context: string, fields?: SessionLogFields) => void;
   /** Traces sessions: a span tree per session, its ids in every event's `traceparent`. */
   readonly tracing?: {
     readonly tracing: VoiceTracing;

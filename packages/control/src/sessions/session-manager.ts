@@ -21,6 +21,7 @@ export type {
   LiveSession,
   SessionCommandName,
   SessionManager,
+  SessionLogFields,
   SessionManagerDeps,
 } from './session-manager-types.js';
 
@@ -278,7 +279,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
               : { value: change.value }),
           });
         } catch (err) {
-          deps.onError?.(err, `session ${s.id}: degradation event`);
+          deps.onError?.(err, `session ${s.id}: degradation event`, s.logFields);
         }
       }
     },

@@ -25,6 +25,7 @@ import { createSessionEvents } from './session-events.js';
 import type {
   CreateSessionRequest,
   LiveSession,
+  SessionLogFields,
   SessionManagerDeps,
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
@@ -75,11 +76,11 @@ export interface StartContext {
  */
 export function fenceSession(
   session: LiveSession | undefined,
-  onError?: (error: unknown, context: string) => void,
+  onError?: (error: unknown, context: string, fields?: SessionLogFields) => void,
 ): boolean {
   if (session === undefined) return false;
   const detail = 'the session was ended on another instance while this one was unreachable';
-  onError?.(new Error(detail), `session ${session.id}: fenced`);
+  onError?.(new Error(detail), `session ${session.id}: fenced`, session.logFields);
   session.actor.dispatch({ type: 'end', reason: 'error', detail });
   return true;
 }
@@ -184,6 +185,7 @@ export async function startSession(
     governor: sessionGovernor,
     reportFallback,
     trace,
+    logFields,
   } = createSessionEvents({
     deps,
     tenant,
@@ -205,6 +207,7 @@ export async function startSession(
     providerOptions,
     output: DISCARD,
     attached: false,
+    logFields,
     actor: createSessionActor({
       sessionId,
       tenantId,
@@ -239,10 +242,16 @@ export async function startSession(
           deps.onError?.(
             err,
             `session ${sessionId}: storing (attempt ${attempt}, again in ${inMs} ms)`,
+            logFields,
           ),
         onFenced: () => fenceSession(live.get(sessionId), deps.onError),
       }),
-      onEffectError: (err, kind) => deps.onError?.(err, `session ${sessionId}: ${kind}`),
+      onEffectError: (err, kind, ids) =>
+        deps.onError?.(err, `session ${sessionId}: ${kind}`, {
+          ...logFields,
+          ...(ids?.turnId === undefined ? {} : { turn_id: ids.turnId }),
+          ...(ids?.runId === undefined ? {} : { run_id: ids.runId }),
+        }),
       onClosed: (outcome) => {
         live.delete(sessionId);
         trace?.end();
