@@ -29,7 +29,11 @@ beforeAll(async () => {
     h,
     {
       observe: {
-        degradation: { sample_ms: SAMPLE_MS, min_dwell_ms: DWELL_MS },
+        degradation: {
+          sample_ms: SAMPLE_MS,
+          min_dwell_ms: DWELL_MS,
+          economy_providers: { tts: 'espeak' },
+        },
         slos: { voice_to_voice: { threshold_ms: 1_200, objective: 0.9 } },
       },
       // The tenant's bucket decides (the credential's is wider), as the level tightens it.
@@ -106,6 +110,18 @@ describe('objectives', () => {
   });
 });
 
+describe('economy providers', () => {
+  it('must be registered providers: start-up stops naming the key', () => {
+    expect(() =>
+      composeVoiceControl(h, {
+        observe: { degradation: { economy_providers: { agent: 'tiny-llm' } } },
+      }),
+    ).toThrow(
+      /observe\.degradation\.economy_providers\.agent = tiny-llm: expected a registered agent provider \(known: mock\)/,
+    );
+  });
+});
+
 describe('degradation levels, L0 → L4 → L0', () => {
   it('does what each level says, sheds only new sessions at L4, and opens and closes an incident', async () => {
     const created = await createSession();
@@ -155,8 +171,31 @@ describe('degradation levels, L0 → L4 → L0', () => {
     // Calm again: L4 has lasted its dwell, so down to L3 at once; then one level per dwell.
     expect(await levelAfter(CALM)).toBe(3);
     expect(await levelAfter(CALM, DWELL_MS - 2 * SAMPLE_MS)).toBe(3);
-    for (const level of [2, 1, 0]) expect(await levelAfter(CALM, DWELL_MS)).toBe(level);
-    expect((await createSession()).status).toBe(201);
+    expect(await levelAfter(CALM, DWELL_MS)).toBe(2);
+    // L2: a new session that leaves TTS to the server starts on the economy provider, the
+    // configured one after it; one that names its provider keeps it.
+    const economy = (await (await createSession()).json()) as {
+      data: { id: string; providers: Record<string, string> };
+    };
+    expect(economy.data.providers).toMatchObject({ tts: 'espeak', asr: 'mock', agent: 'mock' });
+    expect(voice.manager.live(tenantId, economy.data.id as SessionId)?.chains.tts).toEqual([
+      'espeak',
+      'mock',
+    ]);
+    const named = await h.request(
+      '/api/v1/sessions',
+      { method: 'POST', token, body: { channel: 'websocket', providers: { tts: 'mock' } } },
+      voice.control,
+    );
+    expect(
+      ((await named.json()) as { data: { providers: { tts: string } } }).data.providers.tts,
+    ).toBe('mock');
+    for (const level of [1, 0]) expect(await levelAfter(CALM, DWELL_MS)).toBe(level);
+    const calm = await createSession();
+    expect(calm.status).toBe(201);
+    expect(
+      ((await calm.json()) as { data: { providers: { tts: string } } }).data.providers.tts,
+    ).toBe('mock');
     expect((await h.request('/health/ready', {}, voice.control)).status).toBe(200);
     expect(await rateLimit()).toBe(fullRate);
     const after = events.length;

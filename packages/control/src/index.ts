@@ -56,6 +56,7 @@ export type {
   CreateSessionRequest,
   LiveSession,
   SessionCommandName,
+  SessionLogFields,
   SessionManager,
   SessionManagerDeps,
 } from './sessions/session-manager-types.js';

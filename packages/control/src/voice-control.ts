@@ -31,6 +31,7 @@ import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
+import { checkEconomyProviders } from './sessions/session-providers.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { startDegradationSampler } from './metrics/degradation-sampler.js';
 import { tracingFromConfig } from './metrics/tracing.js';
@@ -86,6 +87,7 @@ export interface VoiceControl {
 /** Composes the control plane of a server. */
 export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const { config, clock, ids, repos, coordinator, logger } = deps;
+  checkEconomyProviders(config, deps.providers);
   const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
   // Usage is recorded durably off the audio path; the budgets' counters are seeded from it.
   const meters = createMeterRecorder({
@@ -251,7 +253,9 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       includeText: config.observe.tracing.include_text,
       redaction: config.observe.tracing.redaction,
     },
-    onPacingLateness: metrics.pacingLateness,
+    onPacingLateness: (lateMs) => {
+      metrics.pacingLateness(lateMs);
+    },
     onSessionStarted: () => metrics.setLiveSessions(manager.liveCount),
     onSessionEnded: (outcome) => {
       slo.record('availability', outcome !== 'error');

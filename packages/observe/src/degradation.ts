@@ -56,6 +56,12 @@ export interface DegradationActions {
   readonly dropDebugEvents: boolean;
   /** Per-tenant request rates are multiplied by this. */
   readonly tenantRateFactor: number;
+  /**
+   * New sessions start on the configured economy providers
+   * (`observe.degradation.economy_providers`) where the request named none; the
+   * configured chain follows as their fallbacks.
+   */
+  readonly economyProviders: boolean;
   /** Most conversation messages sent to an agent (the system prompt always goes); undefined: all. */
   readonly agentContextMessages: number | undefined;
   /** New sessions are refused with 503 `OVERLOADED`; readiness fails. */
@@ -67,30 +73,35 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
   0: {
     dropDebugEvents: false,
     tenantRateFactor: 1,
+    economyProviders: false,
     agentContextMessages: undefined,
     shedNewSessions: false,
   },
   1: {
     dropDebugEvents: true,
     tenantRateFactor: 0.5,
+    economyProviders: false,
     agentContextMessages: undefined,
     shedNewSessions: false,
   },
   2: {
     dropDebugEvents: true,
     tenantRateFactor: 0.5,
+    economyProviders: true,
     agentContextMessages: 8,
     shedNewSessions: false,
   },
   3: {
     dropDebugEvents: true,
     tenantRateFactor: 0.25,
+    economyProviders: true,
     agentContextMessages: 4,
     shedNewSessions: false,
   },
   4: {
     dropDebugEvents: true,
     tenantRateFactor: 0.25,
+    economyProviders: true,
     agentContextMessages: 4,
     shedNewSessions: true,
   },

@@ -71,7 +71,7 @@ export interface SessionProviders {
 }
 
 function chainOf(primary: string, fallbacks: readonly string[]): string[] {
-  return [primary, ...fallbacks.filter((f) => f !== primary)];
+  return [primary, ...fallbacks.filter((f, i) => f !== primary && fallbacks.indexOf(f) === i)];
 }
 
 /**
@@ -89,29 +89,36 @@ export function sessionProviders(opts: {
     readonly tts: string;
     readonly vad: string;
   };
+  /**
+   * Per kind, the provider the chosen one displaced (an economy provider under
+   * degradation displaces the configured one): first among the fallbacks.
+   */
+  readonly displaced?: Partial<Record<'asr' | 'agent' | 'tts', string>>;
   readonly onFallback: (notice: FallbackNotice) => void;
 }): SessionProviders {
   const { config, registry, breakers, chosen } = opts;
-  const asrChain = chainOf(chosen.asr, config.adapters.asr.fallbacks).map((id) => ({
+  const ids = (kind: 'asr' | 'agent' | 'tts'): string[] => {
+    const displaced = opts.displaced?.[kind];
+    const fallbacks = config.adapters[kind].fallbacks;
+    return chainOf(chosen[kind], displaced === undefined ? fallbacks : [displaced, ...fallbacks]);
+  };
+  const chains = { asr: ids('asr'), agent: ids('agent'), tts: ids('tts') };
+  const asrChain = chains.asr.map((id) => ({
     provider: registry.asr(id),
     breaker: breakers.get('asr', id),
   }));
-  const agentChain = chainOf(chosen.agent, config.adapters.agent.fallbacks).map((id) => ({
+  const agentChain = chains.agent.map((id) => ({
     provider: registry.agent(id),
     breaker: breakers.get('agent', id),
   }));
-  const ttsChain = chainOf(chosen.tts, config.adapters.tts.fallbacks).map((id) => ({
+  const ttsChain = chains.tts.map((id) => ({
     provider: registry.tts(id),
     breaker: breakers.get('tts', id),
   }));
   const single = <P>(chain: readonly { provider: P }[]): P | undefined =>
     chain.length === 1 ? chain[0]?.provider : undefined;
   return {
-    chains: {
-      asr: chainOf(chosen.asr, config.adapters.asr.fallbacks),
-      agent: chainOf(chosen.agent, config.adapters.agent.fallbacks),
-      tts: chainOf(chosen.tts, config.adapters.tts.fallbacks),
-    },
+    chains,
     asr: single(asrChain) ?? createFailoverAsr({ members: asrChain, onFallback: opts.onFallback }),
     agent:
       single(agentChain) ??
@@ -121,6 +128,28 @@ export function sessionProviders(opts: {
       createFailoverTts({ clock: opts.clock, members: ttsChain, onFallback: opts.onFallback }),
     vad: registry.vad(chosen.vad),
   };
+}
+
+/**
+ * Checks at start-up that each `observe.degradation.economy_providers` entry is a
+ * registered provider of its kind.
+ *
+ * @throws VoiceError `CONFIG_INVALID` naming the key and the known ids.
+ */
+export function checkEconomyProviders(config: Config, registry: ProviderRegistry): void {
+  const economy = config.observe.degradation.economy_providers;
+  const problems: string[] = [];
+  for (const kind of ['asr', 'agent', 'tts'] as const) {
+    const id = economy[kind];
+    if (id === undefined || registry.has(kind, id)) continue;
+    problems.push(
+      `  - observe.degradation.economy_providers.${kind} = ${id}: expected a registered ${kind} provider (known: ${registry.ids(kind).join(', ')})`,
+    );
+  }
+  if (problems.length === 0) return;
+  throw new VoiceError('CONFIG_INVALID', {
+    message: `Invalid configuration (${problems.length === 1 ? '1 problem' : `${problems.length} problems`}):\n${problems.join('\n')}`,
+  });
 }
 
 /** What the provider `auto` stands for, per kind (found by probing at start-up). */

@@ -19,6 +19,7 @@ import type { DegradationActions } from '@prx-voice/observe';
 import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
+import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
 import { createSessionEvents } from './session-events.js';
@@ -85,6 +86,26 @@ export function fenceSession(
   return true;
 }
 
+/**
+ * Under degradation (L2 and up), the economy provider of each kind the request left to
+ * the server (`observe.degradation.economy_providers`); nothing otherwise.
+ */
+function economyChoice(
+  deps: SessionManagerDeps,
+  request: CreateSessionRequest,
+): Partial<Record<ProbedKind, string>> {
+  if (deps.degradation?.().economyProviders !== true) return {};
+  const economy = deps.config.observe.degradation.economy_providers;
+  const chosen: Partial<Record<ProbedKind, string>> = {};
+  for (const kind of ['asr', 'agent', 'tts'] as const) {
+    const id = economy[kind];
+    const requested = request.providers?.[kind];
+    if (id !== undefined && (requested === undefined || requested === AUTO_PROVIDER))
+      chosen[kind] = id;
+  }
+  return chosen;
+}
+
 /** Starts a session (see the module's description). */
 export async function startSession(
   ctx: StartContext,
@@ -96,10 +117,11 @@ export async function startSession(
   const tenant = await deps.repos.tenants.get(tenantId);
   if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
   const cfg = deps.config;
+  const economy = economyChoice(deps, request);
   const providers = {
-    asr: pick('asr', request.providers?.asr),
-    agent: pick('agent', request.providers?.agent),
-    tts: pick('tts', request.providers?.tts),
+    asr: economy.asr ?? pick('asr', request.providers?.asr),
+    agent: economy.agent ?? pick('agent', request.providers?.agent),
+    tts: economy.tts ?? pick('tts', request.providers?.tts),
     vad: pickVad(request.providers?.vad),
   };
   const sessionId = deps.ids.next('session');
@@ -112,6 +134,11 @@ export async function startSession(
     clock: deps.clock,
     breakers,
     chosen: providers,
+    displaced: {
+      ...(economy.asr === undefined ? {} : { asr: pick('asr', undefined) }),
+      ...(economy.agent === undefined ? {} : { agent: pick('agent', undefined) }),
+      ...(economy.tts === undefined ? {} : { tts: pick('tts', undefined) }),
+    },
     onFallback: (notice) => fallbacks.emit?.(notice),
   });
   // Options every provider of each chain gets: the configured ones under the request's.

@@ -1,6 +1,13 @@
 /** The `observe` section: how the server watches itself. */
 import { z } from 'zod';
-import { flag, integerIn, nonEmptyString, numberIn, urlString } from './schema-helpers.js';
+import {
+  flag,
+  integerIn,
+  nonEmptyString,
+  numberIn,
+  recordName,
+  urlString,
+} from './schema-helpers.js';
 
 /** Where OpenTelemetry spans go: nowhere (ids only), an OTLP/HTTP collector, or stdout. */
 export const TRACE_EXPORTER_KINDS = ['none', 'otlp', 'console'] as const;
@@ -35,6 +42,17 @@ export const observeSchema = z.strictObject({
       min_dwell_ms: integerIn(0, 3_600_000).default(30_000),
       /** How far below a level's threshold every signal must be to come down (fraction). */
       hysteresis: numberIn(0, 0.9).default(0.2),
+      /**
+       * From L2 up, new sessions that name no provider of a kind start on this one
+       * (cheaper or lighter), the configured chain after it as fallbacks.
+       */
+      economy_providers: z
+        .strictObject({
+          asr: recordName('provider').optional(),
+          agent: recordName('provider').optional(),
+          tts: recordName('provider').optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Prometheus metrics. */
