@@ -16,7 +16,14 @@ export type {
   MeterRecorderStats,
   UsageEvent,
 } from './meter-recorder.js';
-export { durableMonthlyUsage, monthOf, unmeteredSessionSeconds } from './durable-usage.js';
+export {
+  durableMonthlyUsage,
+  loggedUsage,
+  monthOf,
+  unmeteredSessionSeconds,
+  usageOfReport,
+} from './durable-usage.js';
+export type { UsageReport } from './durable-usage.js';
 export { DEFAULT_PRICE_BOOKS, amountMicros, parsePriceBookTerms, priceOf } from './prices.js';
 export type { MeterPrice, PriceBookTerms, Prices, UnitPrice } from './prices.js';
 export { DEFAULT_CLOSE_GRACE_MS, closePeriod, periodOf, periodRange } from './close-period.js';

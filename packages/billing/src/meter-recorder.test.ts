@@ -4,7 +4,7 @@ import { openTestDatabase } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { Repositories } from '@prx-voice/storage';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import { durableMonthlyUsage } from './durable-usage.js';
+import { durableMonthlyUsage, loggedUsage } from './durable-usage.js';
 import { createMeterRecorder } from './meter-recorder.js';
 import type { UsageEvent } from './meter-recorder.js';
 
@@ -145,5 +145,77 @@ describe('meter recorder', () => {
     await recorder.close();
     expect(recorder.record(usage(t, 'd'))).toBe(false);
     expect(await durableMonthlyUsage(db.repos, t, 'characters', new Date(AT))).toBe(20);
+  });
+
+  it('finds again the usage a session reported in its durable log, under the keys it was recorded with', async () => {
+    const tenantId = await tenant('logged');
+    const t = db.repos.forTenant(tenantId);
+    const session = await t.sessions.create({
+      channel: 'websocket',
+      direction: 'inbound',
+      state: 'Idle',
+      language: 'en-US',
+      providers: {},
+      instanceId: 'i-1',
+    });
+    const sessionId = session.id as SessionId;
+    const report = (
+      seq: number,
+      data: Record<string, unknown>,
+      type = 'prx.voice.governance.usage_recorded',
+    ) => ({
+      sessionId,
+      seq,
+      id: `evt_${String(seq)}`,
+      type,
+      time: new Date(AT + seq * 1000),
+      severity: 'info',
+      event: { type, data },
+    });
+    await t.events.append([
+      report(1, { from: 'Idle', to: 'Listening' }, 'prx.voice.session.state_changed'),
+      report(2, {
+        meter: 'tts_characters',
+        quantity: 15,
+        provider: 'mock',
+        idempotency_key: 'seg_1:tts_characters',
+      }),
+      report(3, { meter: 'no_such_meter', quantity: 1, idempotency_key: 'x' }),
+      report(4, {
+        meter: 'agent_completion_tokens',
+        quantity: 7,
+        provider: 'mock',
+        idempotency_key: 'run_1:agent_completion_tokens',
+      }),
+    ]);
+    const found = await loggedUsage(db.repos, tenantId, sessionId);
+    expect(found).toEqual([
+      {
+        tenantId,
+        sessionId,
+        meter: 'tts_characters',
+        quantity: 15,
+        provider: 'mock',
+        idempotencyKey: `${sessionId}:seg_1:tts_characters`,
+        occurredAt: AT + 2000,
+      },
+      {
+        tenantId,
+        sessionId,
+        meter: 'agent_completion_tokens',
+        quantity: 7,
+        provider: 'mock',
+        idempotencyKey: `${sessionId}:run_1:agent_completion_tokens`,
+        occurredAt: AT + 4000,
+      },
+    ]);
+    // One was recorded before the process died; recording both again adds only the other.
+    const clock = new SimulatedClock({ start: AT });
+    const meters = createMeterRecorder({ repos: db.repos, clock });
+    meters.record(found[0] as UsageEvent);
+    await meters.flush();
+    for (const u of found) meters.record(u);
+    await meters.close();
+    expect(meters.stats).toMatchObject({ recorded: 2, duplicates: 1 });
   });
 });

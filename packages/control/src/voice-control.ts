@@ -10,6 +10,7 @@ import { createEventBus, createEventLog } from '@prx-voice/event';
 import {
   createMeterRecorder,
   durableMonthlyUsage,
+  loggedUsage,
   unmeteredSessionSeconds,
 } from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
@@ -110,10 +111,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     clock,
     durableUsage: (tenantId, kind, at) => durableMonthlyUsage(repos, tenantId, kind, at),
   });
-  /** Meters what a session of a lost instance ran and had not metered: up to its last stored event. */
-  const meterLostTime = async (row: SessionRow, lastActiveAt: Date): Promise<void> => {
+  /**
+   * Meters what a session of a lost instance used and may not have metered: the usage its
+   * durable log reports (meter events still queued in the dead process; those recorded
+   * already are skipped by key), and its time up to its last stored event.
+   */
+  const meterLostSession = async (row: SessionRow, lastActiveAt: Date): Promise<void> => {
     const tenantId = row.tenant_id as TenantId;
     const sessionId = row.id as SessionId;
+    for (const usage of await loggedUsage(repos, tenantId, sessionId)) meters.record(usage);
     const seconds = await unmeteredSessionSeconds(
       repos,
       tenantId,
@@ -292,7 +298,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         { tenant_id: row.tenant_id, session_id: row.id, instance: row.instance_id },
         'session ended: its instance was lost',
       );
-      meterLostTime(row, lastActiveAt).catch((err: unknown) =>
+      meterLostSession(row, lastActiveAt).catch((err: unknown) =>
         logger.warn(
           { tenant_id: row.tenant_id, session_id: row.id, error: message(err) },
           'metering the last minutes of a lost session failed',

@@ -17,7 +17,7 @@
  * database and nothing is recorded twice.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import { budgetOfMeter, isMeter } from '@prx-voice/billing';
+import { budgetOfMeter, usageOfReport } from '@prx-voice/billing';
 import type { UsageEvent } from '@prx-voice/billing';
 import type { AnyVoiceEvent, SessionEmitter } from '@prx-voice/event';
 import type { AdmissionService, AdmissionTenant, UsageKind, UsageState } from '@prx-voice/policy';
@@ -164,17 +164,15 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
         return;
       }
       if (event.type !== 'prx.voice.governance.usage_recorded') return;
-      const { meter, quantity, provider, idempotency_key: key } = event.data;
-      if (isMeter(meter))
-        record({
-          meter,
-          quantity,
-          ...(provider === undefined ? {} : { provider }),
-          idempotencyKey: `${deps.sessionId}:${key}`,
-          occurredAt: Date.parse(event.time),
-        });
-      const kind = budgetOfMeter(meter);
-      if (kind !== undefined) consume(kind, quantity);
+      const usage = usageOfReport(
+        tenant.id as TenantId,
+        deps.sessionId,
+        event.data,
+        Date.parse(event.time),
+      );
+      if (usage !== undefined) record(usage);
+      const kind = budgetOfMeter(event.data.meter);
+      if (kind !== undefined) consume(kind, event.data.quantity);
     },
     async close() {
       ended = true;
