@@ -30,6 +30,29 @@ export function periodRange(period: string): { readonly from: Date; readonly to:
   return { from: new Date(Date.UTC(year, month - 1, 1)), to: new Date(Date.UTC(year, month, 1)) };
 }
 
+/** The period before `period` (`YYYY-MM`). */
+export function previousPeriod(period: string): string {
+  const { from } = periodRange(period);
+  return periodOf(from.getTime() - 1);
+}
+
+/**
+ * SLA credits, as the original PRX Voice specified: the share of a period's charges
+ * credited when the tenant's availability (sessions that did not end in error, of the
+ * sessions that ended in the period) fell below each level — the lowest level reached
+ * applies.
+ */
+export const SLA_CREDITS: readonly { readonly below: number; readonly percent: number }[] = [
+  { below: 0.95, percent: 50 },
+  { below: 0.99, percent: 25 },
+  { below: 0.999, percent: 10 },
+];
+
+/** The SLA credit percent for an availability (0–1); 0 at or above 99.9 %. */
+export function slaCreditPercent(availability: number): number {
+  return SLA_CREDITS.find((c) => availability < c.below)?.percent ?? 0;
+}
+
 /** The period (`YYYY-MM`) holding `at`. */
 export function periodOf(at: number): string {
   const d = new Date(at);
@@ -99,6 +122,28 @@ async function pricedSpans(
   });
 }
 
+/** The sum of a period's ledger entries in `currency`, leaving out the entry keyed `except`. */
+async function netOf(
+  t: ReturnType<Repositories['forTenant']>,
+  period: string,
+  currency: string,
+  except: string,
+): Promise<number> {
+  let net = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await t.billing.listLedger({
+      period,
+      limit: 200,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    for (const e of page.items)
+      if (e.currency === currency && e.idempotency_key !== except) net += e.amount_micros;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return net;
+}
+
 /** What {@link closePeriod} is given. */
 export interface ClosePeriodOptions {
   readonly repos: Repositories;
@@ -145,6 +190,12 @@ export async function closePeriod(o: ClosePeriodOptions): Promise<ClosedPeriod> 
   }
   const existing = (await t.invoices.forPeriod(o.period)).find((i) => i.currency === currency);
   if (existing !== undefined) return { invoice: existing, created: false };
+  // What counts as the period's usage is what was recorded before its close time (its end
+  // plus the grace); what was recorded after that for an earlier period is late, and goes
+  // to the period whose close time comes next. Each event is billed once, whenever and
+  // in whatever order periods are closed (the grace is taken as constant).
+  const cutoff = new Date(to.getTime() + grace);
+  const lateFrom = new Date(from.getTime() + grace);
 
   const post = async (entry: Omit<NewLedgerEntry, 'currency' | 'period'>): Promise<void> => {
     if (entry.amountMicros === 0) return;
@@ -156,7 +207,11 @@ export async function closePeriod(o: ClosePeriodOptions): Promise<ClosedPeriod> 
     { quantity: number; lines: { quantity: number; perUnit: ReturnType<typeof priceOf> }[] }
   >();
   for (const span of spans) {
-    for (const u of await t.billing.usageTotals({ from: span.from, to: span.to })) {
+    const totals = await t.billing.usageTotals(
+      { from: span.from, to: span.to },
+      { recordedBefore: cutoff },
+    );
+    for (const u of totals) {
       const price = priceOf(span.terms.prices, u.meter, u.provider);
       const amount = price === undefined ? 0 : amountMicros(u.quantity, price);
       const provider = u.provider ?? '-';
@@ -170,6 +225,29 @@ export async function closePeriod(o: ClosePeriodOptions): Promise<ClosedPeriod> 
       m.quantity += u.quantity;
       m.lines.push({ quantity: u.quantity, perUnit: price });
       used.set(u.meter, m);
+    }
+  }
+  // Late usage of earlier periods, priced at the versions in force when it happened.
+  for (const span of await pricedSpans(o.repos, o.tenant, new Date(0), from)) {
+    const late = await t.billing.usageTotals(
+      { from: span.from, to: span.to },
+      { recordedFrom: lateFrom, recordedBefore: cutoff },
+    );
+    if (late.length > 0 && span.terms.currency !== currency) {
+      throw new VoiceError('VALIDATION_FAILED', {
+        message: `currency mismatch: late usage from before ${o.period} is priced in ${span.terms.currency}, the period in ${currency}`,
+        details: { field: 'currency' },
+      });
+    }
+    for (const u of late) {
+      const price = priceOf(span.terms.prices, u.meter, u.provider);
+      const provider = u.provider ?? '-';
+      await post({
+        kind: 'adjustment',
+        amountMicros: price === undefined ? 0 : amountMicros(u.quantity, price),
+        description: `late usage from before ${o.period}: ${u.meter} ${provider}: ${String(u.quantity)} ${u.unit}${price === undefined ? '' : ` at ${String(price.micros)} micros per ${String(price.per)}`}`,
+        idempotencyKey: `late:${o.period}:${u.meter}:${provider}:${span.bookId}`,
+      });
     }
   }
   // Allowances of the version in force at the period's end, used up line by line.
@@ -190,15 +268,33 @@ export async function closePeriod(o: ClosePeriodOptions): Promise<ClosedPeriod> 
       idempotencyKey: `allowance:${o.period}:${meter}`,
     });
   }
-  // A minimum monthly fee: charged up to.
+  // A minimum monthly fee: charged up to. (The SLA credit, posted after it, never counts:
+  // a close that crashed after posting it and runs again decides the same.)
+  const slaKey = `sla:${o.period}`;
   const minimum = terms?.minimumMonthlyMicros ?? 0;
-  const net = await t.billing.balance(currency, o.period);
+  const net = await netOf(t, o.period, currency, slaKey);
   if (minimum > net) {
     await post({
       kind: 'adjustment',
       amountMicros: minimum - net,
       description: `minimum monthly fee ${String(minimum)} micros`,
       idempotencyKey: `minimum:${o.period}`,
+    });
+  }
+  // The SLA credit: a share of the charges when the tenant's sessions that ended in the
+  // period were available less than promised (the availability objective's measure).
+  const outcomes = await t.sessions.outcomeCounts({ from, to });
+  const ended = outcomes.reduce((n, c) => n + c.count, 0);
+  const failed = outcomes.find((c) => c.outcome === 'error')?.count ?? 0;
+  const availability = ended === 0 ? 1 : (ended - failed) / ended;
+  const percent = slaCreditPercent(availability);
+  const charged = await netOf(t, o.period, currency, slaKey);
+  if (percent > 0 && charged > 0) {
+    await post({
+      kind: 'credit',
+      amountMicros: -Number((BigInt(charged) * BigInt(percent) + 50n) / 100n),
+      description: `SLA credit ${String(percent)} %: availability ${(availability * 100).toFixed(2)} % (${String(failed)} of ${String(ended)} sessions failed)`,
+      idempotencyKey: slaKey,
     });
   }
   // The invoice: every ledger entry of the period, its total their sum.

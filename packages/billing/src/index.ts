@@ -26,7 +26,15 @@ export {
 export type { UsageReport } from './durable-usage.js';
 export { DEFAULT_PRICE_BOOKS, amountMicros, parsePriceBookTerms, priceOf } from './prices.js';
 export type { MeterPrice, PriceBookTerms, Prices, UnitPrice } from './prices.js';
-export { DEFAULT_CLOSE_GRACE_MS, closePeriod, periodOf, periodRange } from './close-period.js';
+export {
+  DEFAULT_CLOSE_GRACE_MS,
+  SLA_CREDITS,
+  closePeriod,
+  periodOf,
+  periodRange,
+  previousPeriod,
+  slaCreditPercent,
+} from './close-period.js';
 export type { ClosePeriodOptions, ClosedPeriod } from './close-period.js';
 export { createUsageExporter, toUsageCloudEvent } from './usage-exporter.js';
 export type {

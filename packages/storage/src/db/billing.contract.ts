@@ -21,7 +21,10 @@ export function describeBillingContract(
   describe(`billing storage contract: ${name}`, () => {
     let cleanup: () => Promise<void>;
     let repos: Repositories;
-    const clock = { now: () => Date.UTC(2026, 10, 21, 12, 0, 0) };
+    const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+    // What the repositories write as now (recorded_at, ended_at); tests that move it put it back.
+    let nowMs = NOW;
+    const clock = { now: () => nowMs };
     const ids = createSequentialIdGenerator(Date.UTC(2026, 10, 21));
     let counter = 0;
 
@@ -343,6 +346,78 @@ export function describeBillingContract(
           await t.billing.usageTotals(range, { meter: 'asr_audio_ms', provider: 'eleven' }),
         ).toEqual([]);
         expect(await (await newTenant()).billing.usageTotals(range)).toEqual([]);
+      });
+
+      it('tells usage by when it was recorded: [recordedFrom, recordedBefore)', async () => {
+        const t = await newTenant();
+        const recordAt = async (at: Date, key: string, quantity: number) => {
+          nowMs = at.getTime();
+          await t.billing.recordUsage({
+            meter: 'tts_characters',
+            quantity,
+            unit: 'character',
+            provider: 'mock',
+            sessionId: null,
+            idempotencyKey: key,
+            occurredAt: day(3),
+          });
+        };
+        try {
+          await recordAt(day(3), 'on-time', 1);
+          await recordAt(day(20), 'late', 10);
+          await recordAt(day(25), 'later', 100);
+        } finally {
+          nowMs = NOW;
+        }
+        const range = { from: day(1), to: day(30) };
+        const sum = async (o: { recordedFrom?: Date; recordedBefore?: Date }) =>
+          (await t.billing.usageTotals(range, o))[0]?.quantity ?? 0;
+        expect(await sum({})).toBe(111);
+        expect(await sum({ recordedBefore: day(20) })).toBe(1);
+        expect(await sum({ recordedFrom: day(20) })).toBe(110);
+        expect(await sum({ recordedFrom: day(20), recordedBefore: day(25) })).toBe(10);
+        expect(await sum({ recordedFrom: day(26) })).toBe(0);
+      });
+    });
+
+    describe('session outcomes', () => {
+      it('counts the sessions that ended in a half-open range by outcome', async () => {
+        const t = await newTenant();
+        const end = async (outcome: string, at: Date) => {
+          const s = await t.sessions.create({
+            channel: 'websocket',
+            direction: 'inbound',
+            state: 'Idle',
+            language: 'en-US',
+            providers: {},
+            instanceId: 'i-1',
+          });
+          await t.sessions.update(s.id as SessionId, {
+            state: outcome === 'error' ? 'Failed' : 'Closed',
+            outcome,
+            endedAt: at,
+          });
+        };
+        await end('completed', day(2));
+        await end('completed', day(3));
+        await end('error', day(4));
+        await end('completed', day(1));
+        await end('error', day(30));
+        await t.sessions.create({
+          channel: 'websocket',
+          direction: 'inbound',
+          state: 'Idle',
+          language: 'en-US',
+          providers: {},
+          instanceId: 'i-1',
+        });
+        expect(await t.sessions.outcomeCounts({ from: day(1), to: day(30) })).toEqual([
+          { outcome: 'completed', count: 3 },
+          { outcome: 'error', count: 1 },
+        ]);
+        expect(
+          await (await newTenant()).sessions.outcomeCounts({ from: day(1), to: day(30) }),
+        ).toEqual([]);
       });
     });
   });

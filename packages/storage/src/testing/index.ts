@@ -1,5 +1,5 @@
-export { openTestDatabase } from './test-database.js';
-export type { TestDatabase } from './test-database.js';
+export { openTestDatabase, testDatabaseKinds } from './test-database.js';
+export type { TestDatabase, TestDatabaseKind } from './test-database.js';
 export {
   deleteKeysWithPrefix,
   randomKeyPrefix,

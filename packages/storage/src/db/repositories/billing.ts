@@ -64,13 +64,20 @@ export interface BillingRepository {
     range: { readonly from: Date; readonly to: Date },
     opts?: PageOptions,
   ): Promise<Page<MeterEventRow>>;
-  /** Quantities summed by meter, provider and unit with from <= occurred_at < to, optionally of one session / meter / provider, ordered by meter then provider (null provider first). */
+  /**
+   * Quantities summed by meter, provider and unit with from <= occurred_at < to,
+   * optionally of one session / meter / provider, or recorded (written here) in
+   * `[recordedFrom, recordedBefore)` — how a period's close tells usage that came in late;
+   * ordered by meter then provider (null provider first).
+   */
   usageTotals(
     range: { readonly from: Date; readonly to: Date },
     opts?: {
       readonly sessionId?: SessionId;
       readonly meter?: string;
       readonly provider?: string;
+      readonly recordedFrom?: Date;
+      readonly recordedBefore?: Date;
     },
   ): Promise<UsageTotal[]>;
   post(entry: NewLedgerEntry): Promise<Recorded<LedgerEntryRow>>;
@@ -79,7 +86,6 @@ export interface BillingRepository {
   balance(currency: string, period?: string): Promise<number>;
 }
 
-/** A billing period, `YYYY-MM`. */
 /** A billing period, `YYYY-MM` (UTC month): the one pattern storage, billing and the API check. */
 export const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -166,6 +172,9 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
       if (opts?.sessionId !== undefined) q = q.where('session_id', '=', opts.sessionId);
       if (opts?.meter !== undefined) q = q.where('meter', '=', opts.meter);
       if (opts?.provider !== undefined) q = q.where('provider', '=', opts.provider);
+      if (opts?.recordedFrom !== undefined) q = q.where('recorded_at', '>=', opts.recordedFrom);
+      if (opts?.recordedBefore !== undefined)
+        q = q.where('recorded_at', '<', opts.recordedBefore);
       const rows = await q.execute();
       return rows.map((r) => ({
         meter: r.meter,

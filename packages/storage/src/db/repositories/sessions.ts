@@ -54,6 +54,11 @@ export interface SessionRepository {
   incrementTurnCount(id: SessionId): Promise<number>;
   /** Sessions not yet Closed or Failed. */
   countLive(): Promise<number>;
+  /** Sessions that ended with `from <= ended_at < to`, counted by outcome (most first). */
+  outcomeCounts(range: {
+    readonly from: Date;
+    readonly to: Date;
+  }): Promise<{ readonly outcome: string; readonly count: number }[]>;
 }
 
 /** Creates a tenant's session repository. */
@@ -152,6 +157,20 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
         .where('state', 'not in', ['Closed', 'Failed'])
         .executeTakeFirstOrThrow();
       return row.n;
+    },
+    async outcomeCounts(range) {
+      const rows = await db
+        .selectFrom('sessions')
+        .select('outcome')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('ended_at', '>=', range.from)
+        .where('ended_at', '<', range.to)
+        .groupBy('outcome')
+        .execute();
+      return rows
+        .map((r) => ({ outcome: r.outcome ?? 'unknown', count: Number(r.n) }))
+        .sort((a, b) => b.count - a.count || a.outcome.localeCompare(b.outcome));
     },
   };
   return repo;
