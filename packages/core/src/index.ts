@@ -37,6 +37,8 @@ export type { LoggingConfig, LogLevel } from './config/logging-schema.js';
 export { TRACE_EXPORTER_KINDS } from './config/observe-schema.js';
 export type { ObserveConfig } from './config/observe-schema.js';
 export type { BillingConfig } from './config/billing-schema.js';
+export type { AuditConfig } from './config/audit-schema.js';
+export { isEd25519PrivateKey } from './config/audit-schema.js';
 export { defaultConfig, parseConfig } from './config/parse-config.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';

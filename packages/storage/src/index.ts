@@ -21,6 +21,7 @@ export type {
   ApiKeyRow,
   ApiKeysTable,
   AuditRecordsTable,
+  AuditCheckpointRow,
   AuditRow,
   Database,
   IdempotencyRecordsTable,
@@ -57,7 +58,13 @@ export { createRepositories } from './db/repositories/index.js';
 export type { Repositories, TenantRepositories } from './db/repositories/index.js';
 export type { ApiKeyLookup, ApiKeyRepository, NewApiKey } from './db/repositories/api-keys.js';
 export { AUDIT_GENESIS_HASH } from './db/repositories/audit.js';
-export type { AuditChainInput, AuditRepository, NewAuditRecord } from './db/repositories/audit.js';
+export type {
+  AuditChainInput,
+  AuditListOptions,
+  AuditRepository,
+  NewAuditCheckpoint,
+  NewAuditRecord,
+} from './db/repositories/audit.js';
 export { PERIOD as BILLING_PERIOD } from './db/repositories/billing.js';
 export type {
   BillingRepository,

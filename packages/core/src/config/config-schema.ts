@@ -1,6 +1,7 @@
 /** The whole configuration: every section, each defaulted, so `{}` is a valid config. */
 import { z } from 'zod';
 import { adaptersSchema } from './adapters-schema.js';
+import { auditSchema } from './audit-schema.js';
 import { authSchema } from './auth-schema.js';
 import { billingSchema } from './billing-schema.js';
 import { deploySchema } from './deploy-schema.js';
@@ -25,6 +26,7 @@ export const configSchema = z.strictObject({
   logging: loggingSchema.prefault({}),
   observe: observeSchema.prefault({}),
   billing: billingSchema.prefault({}),
+  audit: auditSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   features: featuresSchema,
   deploy: deploySchema.prefault({}),

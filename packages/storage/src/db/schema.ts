@@ -122,6 +122,15 @@ export interface AuditRecordsTable {
   created_at: Timestamp;
 }
 
+/** `audit_checkpoints`: a tenant's audit chain size and head hash at a moment, as a signed note. */
+export interface AuditCheckpointsTable {
+  tenant_id: string;
+  tree_size: number;
+  head_hash: string;
+  note: string;
+  created_at: Timestamp;
+}
+
 /** `meter_events`: usage as it happened, idempotent per (tenant, idempotency key). */
 export interface MeterEventsTable {
   id: string;
@@ -250,6 +259,7 @@ export interface Database {
   session_events: SessionEventsTable;
   idempotency_records: IdempotencyRecordsTable;
   audit_records: AuditRecordsTable;
+  audit_checkpoints: AuditCheckpointsTable;
   meter_events: MeterEventsTable;
   ledger_entries: LedgerEntriesTable;
   recordings: RecordingsTable;
@@ -278,6 +288,7 @@ export type SessionEventRow = Selectable<SessionEventsTable>;
 export type IdempotencyRow = Selectable<IdempotencyRecordsTable>;
 /** An audit record as read. */
 export type AuditRow = Selectable<AuditRecordsTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointsTable>;
 /** A meter event as read. */
 export type MeterEventRow = Selectable<MeterEventsTable>;
 /** A ledger entry as read. */

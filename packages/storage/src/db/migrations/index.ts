@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as idempotencyLease from './0002-idempotency-lease.js';
 import * as billing from './0003-billing.js';
 import * as usageExport from './0004-usage-export.js';
+import * as auditCheckpoints from './0005-audit-checkpoints.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -13,4 +14,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-idempotency-lease': idempotencyLease,
   '0003-billing': billing,
   '0004-usage-export': usageExport,
+  '0005-audit-checkpoints': auditCheckpoints,
 };

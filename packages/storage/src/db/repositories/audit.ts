@@ -1,5 +1,5 @@
 import { VoiceError } from '@prx-voice/types';
-import type { AuditRow } from '../schema.js';
+import type { AuditCheckpointRow, AuditRow } from '../schema.js';
 import { decodeCursor, isUniqueViolation, pageSize, storageError, toPage } from '../support.js';
 import type { Page, PageOptions } from '../support.js';
 import { nowDate } from './context.js';
@@ -37,10 +37,37 @@ export interface AuditRepository {
    * appends never fork the chain (a lost race retries on the new tail).
    */
   append(record: NewAuditRecord, hasher: (input: AuditChainInput) => string): Promise<AuditRow>;
-  /** In chain order. */
-  list(opts?: PageOptions): Promise<Page<AuditRow>>;
+  /** In chain order; optionally only one action's, or one actor's, or from a time on. */
+  list(opts?: AuditListOptions): Promise<Page<AuditRow>>;
   /** The newest record, if any. */
   last(): Promise<AuditRow | undefined>;
+  /** The record at `seq`, if any. */
+  at(seq: number): Promise<AuditRow | undefined>;
+  /** Stores a checkpoint; one per tree size (a second of the same size is ignored: false). */
+  addCheckpoint(checkpoint: NewAuditCheckpoint): Promise<boolean>;
+  /** Checkpoints, smallest tree first. */
+  checkpoints(opts?: PageOptions): Promise<Page<AuditCheckpointRow>>;
+  /** The checkpoint of the largest tree, if any. */
+  lastCheckpoint(): Promise<AuditCheckpointRow | undefined>;
+}
+
+/** Filters of {@link AuditRepository.list}. */
+export interface AuditListOptions extends PageOptions {
+  readonly action?: string;
+  readonly actorId?: string;
+  readonly outcome?: string;
+  /** Records created at or after this. */
+  readonly since?: Date;
+  /** Records created before this. */
+  readonly until?: Date;
+}
+
+/** A checkpoint of a tenant's chain. */
+export interface NewAuditCheckpoint {
+  readonly treeSize: number;
+  readonly headHash: string;
+  /** The signed note. */
+  readonly note: string;
 }
 
 /** Creates a tenant's audit repository. */
@@ -99,8 +126,55 @@ export function auditRepository(ctx: TenantContext): AuditRepository {
         .orderBy('seq', 'asc')
         .limit(limit + 1);
       if (opts?.cursor != null) q = q.where('seq', '>', decodeCursor(opts.cursor, 'number'));
+      if (opts?.action !== undefined) q = q.where('action', '=', opts.action);
+      if (opts?.actorId !== undefined) q = q.where('actor_id', '=', opts.actorId);
+      if (opts?.outcome !== undefined) q = q.where('outcome', '=', opts.outcome);
+      if (opts?.since !== undefined) q = q.where('created_at', '>=', opts.since);
+      if (opts?.until !== undefined) q = q.where('created_at', '<', opts.until);
       return toPage(await q.execute(), limit, (r) => r.seq);
     },
     last,
+    at: (seq) =>
+      db
+        .selectFrom('audit_records')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('seq', '=', seq)
+        .executeTakeFirst(),
+    async addCheckpoint(cp) {
+      const rows = await db
+        .insertInto('audit_checkpoints')
+        .values({
+          tenant_id: tenantId,
+          tree_size: cp.treeSize,
+          head_hash: cp.headHash,
+          note: cp.note,
+          created_at: nowDate(ctx),
+        })
+        .onConflict((oc) => oc.columns(['tenant_id', 'tree_size']).doNothing())
+        .returning('tree_size')
+        .execute();
+      return rows.length > 0;
+    },
+    async checkpoints(opts) {
+      const limit = pageSize(opts);
+      let q = db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('tree_size', 'asc')
+        .limit(limit + 1);
+      if (opts?.cursor != null)
+        q = q.where('tree_size', '>', decodeCursor(opts.cursor, 'number'));
+      return toPage(await q.execute(), limit, (r) => r.tree_size);
+    },
+    lastCheckpoint: () =>
+      db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('tree_size', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
   };
 }

@@ -1,0 +1,224 @@
+/**
+ * A server's audit log: records appended to each tenant's hash chain, checkpoints of
+ * the chains signed as notes (after every `checkpointEvery` records of a tenant, and
+ * periodically for tenants with newer records), and verification of a tenant's whole
+ * chain and every checkpoint.
+ */
+import type { Clock, TimerHandle } from '@prx-voice/core';
+import type {
+  AuditCheckpointRow,
+  AuditRow,
+  NewAuditRecord,
+  Repositories,
+} from '@prx-voice/storage';
+import type { TenantId } from '@prx-voice/types';
+import { auditHash, createChainWalker } from './chain.js';
+import type { FirstBadRecord } from './chain.js';
+import { verifyCheckpointNote } from './checkpoint.js';
+import type { CheckpointSigner } from './checkpoint.js';
+
+/** Options of {@link createAuditLog}. */
+export interface AuditLogOptions {
+  readonly repos: Pick<Repositories, 'forTenant'>;
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** Signs checkpoints; without one, no checkpoints are taken. */
+  readonly signer?: CheckpointSigner;
+  /** A checkpoint after this many records of a tenant (default 100). */
+  readonly checkpointEvery?: number;
+  /** How often tenants with records since their last checkpoint get one, ms (default 60 s). */
+  readonly checkpointIntervalMs?: number;
+  /** Failures of background checkpoints. */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** A checkpoint that does not hold. */
+export interface BadCheckpoint {
+  readonly tree_size: number;
+  readonly reason:
+    'bad_signature' | 'note_mismatch' | 'head_mismatch' | 'truncated' | 'unverifiable';
+}
+
+/** The outcome of {@link AuditLog.verify}. */
+export interface AuditVerification {
+  /** The chain and every checkpoint hold. */
+  readonly ok: boolean;
+  /** Records checked and found good, from the first. */
+  readonly records: number;
+  /** The hash of the last good record. */
+  readonly head: string;
+  /** The first record that breaks the chain. */
+  readonly first_bad_record?: FirstBadRecord;
+  readonly checkpoints: {
+    readonly checked: number;
+    readonly first_bad?: BadCheckpoint;
+  };
+  /** The key the checkpoints were checked with. */
+  readonly verifier_key?: string;
+}
+
+/** The audit log of a server. */
+export interface AuditLog {
+  /** Appends a record to the tenant's chain (checkpointing when it is the Nth). */
+  record(tenantId: TenantId, record: NewAuditRecord): Promise<AuditRow>;
+  /** Checkpoints the tenant's chain at its head now (nothing without a signer or records). */
+  checkpoint(tenantId: TenantId): Promise<AuditCheckpointRow | undefined>;
+  /** Recomputes the tenant's chain and checks every checkpoint against it. */
+  verify(tenantId: TenantId): Promise<AuditVerification>;
+  /** `<name>+<key id>+<key>` of the checkpoint signer, if any. */
+  readonly verifierKey: string | undefined;
+  /** Starts the periodic checkpoints. */
+  start(): void;
+  /** Stops them, after a last pass. */
+  stop(): Promise<void>;
+}
+
+/** The origin line of a tenant's checkpoints. */
+export function auditOrigin(tenantId: string): string {
+  return `prx-voice/audit/${tenantId}`;
+}
+
+const PAGE = 200;
+
+/**
+ * Creates the audit log.
+ *
+ * @example
+ * const audit = createAuditLog({ repos, clock, signer });
+ * await audit.record(tenantId, { actorType: 'api_key', actorId: 'key_1', action: 'api_key.create',
+ *   resourceType: 'api_key', resourceId: 'key_2', outcome: 'success' });
+ * (await audit.verify(tenantId)).ok; // true
+ */
+export function createAuditLog(o: AuditLogOptions): AuditLog {
+  const every = o.checkpointEvery ?? 100;
+  const intervalMs = o.checkpointIntervalMs ?? 60_000;
+  /** Tenants with records since their last checkpoint (by this instance). */
+  const dirty = new Set<TenantId>();
+  let timer: TimerHandle | undefined;
+  let running = false;
+
+  async function checkpointAt(
+    tenantId: TenantId,
+    row: AuditRow,
+  ): Promise<AuditCheckpointRow | undefined> {
+    if (o.signer === undefined) return undefined;
+    const t = o.repos.forTenant(tenantId);
+    const treeSize = Number(row.seq);
+    const note = o.signer.sign({ origin: auditOrigin(tenantId), treeSize, headHash: row.hash });
+    await t.audit.addCheckpoint({ treeSize, headHash: row.hash, note });
+    return (await t.audit.lastCheckpoint()) ?? undefined;
+  }
+
+  async function pass(): Promise<void> {
+    for (const tenantId of [...dirty]) {
+      dirty.delete(tenantId);
+      try {
+        const last = await o.repos.forTenant(tenantId).audit.last();
+        if (last !== undefined) await checkpointAt(tenantId, last);
+      } catch (err) {
+        dirty.add(tenantId);
+        o.onError?.(err, `audit checkpoint of ${tenantId}`);
+      }
+    }
+  }
+
+  const tick = (): void => {
+    timer = undefined;
+    void pass().finally(() => {
+      if (running) timer = o.clock.setTimeout(tick, intervalMs);
+    });
+  };
+
+  async function allCheckpoints(tenantId: TenantId): Promise<AuditCheckpointRow[]> {
+    const all: AuditCheckpointRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await o.repos
+        .forTenant(tenantId)
+        .audit.checkpoints({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  return {
+    async record(tenantId, record) {
+      const row = await o.repos.forTenant(tenantId).audit.append(record, auditHash);
+      if (o.signer !== undefined) {
+        if (Number(row.seq) % every === 0) {
+          await checkpointAt(tenantId, row);
+          dirty.delete(tenantId);
+        } else dirty.add(tenantId);
+      }
+      return row;
+    },
+    async checkpoint(tenantId) {
+      const last = await o.repos.forTenant(tenantId).audit.last();
+      return last === undefined ? undefined : checkpointAt(tenantId, last);
+    },
+    async verify(tenantId) {
+      const checkpoints = await allCheckpoints(tenantId);
+      const walker = createChainWalker(new Set(checkpoints.map((c) => Number(c.tree_size))));
+      const audit = o.repos.forTenant(tenantId).audit;
+      let cursor: string | undefined;
+      do {
+        const page = await audit.list({ limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
+        if (!walker.push(page.items)) break;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+
+      let badCheckpoint: BadCheckpoint | undefined;
+      let checked = 0;
+      for (const cp of checkpoints) {
+        const treeSize = Number(cp.tree_size);
+        const fail = (reason: BadCheckpoint['reason']): void => {
+          badCheckpoint ??= { tree_size: treeSize, reason };
+        };
+        if (badCheckpoint !== undefined) break;
+        checked++;
+        if (o.signer === undefined) {
+          fail('unverifiable');
+          break;
+        }
+        const note = verifyCheckpointNote(cp.note, o.signer.verifierKey);
+        if (!note.ok) fail('bad_signature');
+        else if (
+          note.checkpoint.treeSize !== treeSize ||
+          note.checkpoint.headHash !== cp.head_hash ||
+          note.checkpoint.origin !== auditOrigin(tenantId)
+        )
+          fail('note_mismatch');
+        else if (walker.firstBad === undefined && treeSize > walker.verified) fail('truncated');
+        else {
+          const hash = walker.hashAt(treeSize);
+          // Past a broken record nothing can be compared; the record is the finding.
+          if (hash !== undefined && hash !== cp.head_hash) fail('head_mismatch');
+        }
+      }
+      const firstBad = walker.firstBad;
+      return {
+        ok: firstBad === undefined && badCheckpoint === undefined,
+        records: walker.verified,
+        head: walker.head,
+        ...(firstBad === undefined ? {} : { first_bad_record: firstBad }),
+        checkpoints: {
+          checked,
+          ...(badCheckpoint === undefined ? {} : { first_bad: badCheckpoint }),
+        },
+        ...(o.signer === undefined ? {} : { verifier_key: o.signer.verifierKey }),
+      };
+    },
+    verifierKey: o.signer?.verifierKey,
+    start() {
+      if (running || o.signer === undefined) return;
+      running = true;
+      timer = o.clock.setTimeout(tick, intervalMs);
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) o.clock.clearTimeout(timer);
+      timer = undefined;
+      await pass();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/** The `audit` section: the tamper-evident audit log's signed checkpoints. */
+import { createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+import { flag, integerIn, nonEmptyString } from './schema-helpers.js';
+
+/**
+ * Whether `value` is an Ed25519 private key as the configuration takes it: the 32-byte
+ * seed in base64, or a PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+ */
+export function isEd25519PrivateKey(value: string): boolean {
+  const text = value.trim();
+  if (text.startsWith('-----BEGIN')) {
+    try {
+      return createPrivateKey(text).asymmetricKeyType === 'ed25519';
+    } catch {
+      return false;
+    }
+  }
+  return /^[A-Za-z0-9+/]{43}=?$/.test(text) && Buffer.from(text, 'base64').length === 32;
+}
+
+const privateKey = z.string().refine(isEd25519PrivateKey, {
+  error: 'expected an Ed25519 private key: a base64 32-byte seed or a PKCS#8 PEM',
+});
+
+/** The `audit` section. */
+export const auditSchema = z
+  .strictObject({
+    /** Checkpoints of each tenant's chain (tree size and head hash), signed as a note. */
+    signing: z
+      .strictObject({
+        enabled: flag().default(false),
+        /** The signer's name in the signed note (and the verifier key). */
+        name: nonEmptyString()
+          .regex(/^[^\s+]+$/, { error: 'expected a name without spaces or "+"' })
+          .default('prx-voice-audit'),
+        private_key: privateKey.optional(),
+        /** A file holding the private key (read at start-up). */
+        private_key_file: nonEmptyString('a file path').optional(),
+      })
+      .prefault({}),
+    /** A checkpoint after this many new records of a tenant. */
+    checkpoint_every: integerIn(1, 1_000_000).default(100),
+    /** And at least this often for a tenant with records since its last checkpoint, ms. */
+    checkpoint_interval_ms: integerIn(1_000, 86_400_000).default(60_000),
+  })
+  .superRefine((audit, ctx) => {
+    const { signing } = audit;
+    if (!signing.enabled) return;
+    if (signing.private_key === undefined && signing.private_key_file === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['signing', 'private_key'],
+        message: 'expected a private key (or private_key_file) when audit.signing.enabled is true',
+      });
+    }
+  });
+
+/** The validated `audit` section. */
+export type AuditConfig = z.output<typeof auditSchema>;
