@@ -88,7 +88,10 @@ export type AsrEvent =
     }
   /** The provider's own end-of-utterance signal (e.g. Deepgram `UtteranceEnd`). */
   | { readonly type: 'utterance_end'; readonly atMs: number }
-  /** Audio processed so far, for metering. */
+  /**
+   * Audio processed so far in this stream, for metering: a running total (each report
+   * replaces the last; the session meters what is new), never an increment.
+   */
   | { readonly type: 'usage'; readonly audioMs: number };
 
 /** One open streaming recognition. */

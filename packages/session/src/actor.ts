@@ -241,18 +241,22 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   }
 
   async function consumeAsr(stream: AsrStream): Promise<void> {
+    // Providers report the audio processed so far in the stream: what is new is metered.
+    let meteredMs = 0;
     try {
       for await (const e of stream) {
         if (e.type === 'partial') dispatch({ type: 'asr_partial', text: e.text });
         else if (e.type === 'final') dispatch({ type: 'asr_final', text: e.text });
-        else if (e.type === 'usage' && e.audioMs > 0) {
+        else if (e.type === 'usage' && Math.round(e.audioMs) > meteredMs) {
+          const soFar = Math.round(e.audioMs);
           asrUsageReports += 1;
           dispatch({
             type: 'provider_usage',
             kind: 'asr',
-            quantity: e.audioMs,
+            quantity: soFar - meteredMs,
             key: `${o.sessionId}:asr:${String(asrUsageReports)}`,
           });
+          meteredMs = soFar;
         }
       }
     } catch (err) {

@@ -79,4 +79,22 @@ describe('governance.usage_recorded for ASR', () => {
     // The utterance's audio: the pre-roll and 600 ms of speech, up to the endpoint.
     expect(asr[0]?.quantity as number).toBeGreaterThanOrEqual(600);
   });
+
+  it('meters each utterance’s new audio once: the provider reports a running total', async () => {
+    const s = await createScenario();
+    for (let i = 0; i < 3; i++) {
+      await s.speak(600);
+      await s.silence(3000);
+    }
+    const asr = dataOf(s, 'prx.voice.governance.usage_recorded').filter(
+      (u) => u.meter === 'asr_audio_ms',
+    );
+    expect(asr).toHaveLength(3);
+    const total = asr.reduce((n, u) => n + (u.quantity as number), 0);
+    // Never more than the 10.8 s of audio that was streamed (summing the running totals
+    // billed about twice that); at least the three utterances.
+    expect(total).toBeLessThanOrEqual(3 * 3600);
+    expect(total).toBeGreaterThanOrEqual(3 * 600);
+    expect(new Set(asr.map((u) => u.idempotency_key)).size).toBe(3);
+  });
 });
