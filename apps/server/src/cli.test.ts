@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { runCli } from './cli.js';
+import { openRuntime } from './runtime.js';
 import type { CliIo } from './cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'prx-cli-'));
@@ -25,7 +27,7 @@ describe('prx-voice CLI', () => {
     const m = io();
     expect(await runCli(['migrate'], m)).toBe(0);
     expect(m.lines[0]).toBe(
-      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export',
+      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export, 0005-audit-checkpoints',
     );
     const again = io();
     expect(await runCli(['migrate'], again)).toBe(0);
@@ -63,6 +65,26 @@ describe('prx-voice CLI', () => {
     const bad = io();
     expect(await runCli(['billing', 'close', '--period', '2026-13'], bad)).toBe(1);
     expect(bad.errors[0]).toMatch(/period must be YYYY-MM/);
+
+    // What the operator did is in the tenant's audit log, whose chain verifies…
+    const verified = io();
+    expect(await runCli(['audit', 'verify', '--tenant', 'acme'], verified)).toBe(0);
+    expect(verified.lines[0]).toMatch(/^acme: ok, 2 records, 0 checkpoints, head [0-9a-f]{64}$/);
+    // … until a record is changed behind its back: the exact record is named.
+    const { load } = io();
+    const rt = await openRuntime(load === undefined ? {} : { load });
+    try {
+      await sql`update audit_records set details = '{"role":"platform_admin"}'::jsonb where seq = 2`.execute(
+        rt.storage.database.db,
+      );
+    } finally {
+      await rt.close();
+    }
+    const tampered = io();
+    expect(await runCli(['audit', 'verify'], tampered)).toBe(1);
+    expect(tampered.lines[0]).toMatch(
+      /^acme: FAILED — record 2 \(aud_[0-9a-z]{26}\): altered; 1 records good before it$/,
+    );
   }, 120_000);
 
   it('explains bad usage with distinct exit codes', async () => {

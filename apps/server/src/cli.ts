@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { LoadConfigOptions } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
+import { auditVerifyCommand } from './commands/audit.js';
 import { billingCloseCommand, billingUsageCommand } from './commands/billing.js';
 import { migrateCommand } from './commands/migrate.js';
 import { talkCommand } from './commands/talk.js';
@@ -34,6 +35,8 @@ const USAGE = `usage: prx-voice [command]
                                 price the period's usage, issue invoices (every tenant by default)
   billing usage --tenant SLUG_OR_ID [--period YYYY-MM]
                                 a tenant's recorded meters of a period (default this month)
+  audit verify [--tenant SLUG_OR_ID]
+                                recompute audit hash chains, check signed checkpoints (every tenant by default)
 
 Configuration: config.yaml or PRX_VOICE_CONFIG, PRX_VOICE_<SECTION>__<KEY>, DATABASE_URL, REDIS_URL.`;
 
@@ -66,6 +69,10 @@ export async function runCli(
           io,
           options(rest, { tenant: 'string', name: 'string', role: 'string' }),
         );
+      case 'audit':
+        if (sub === 'verify')
+          return await auditVerifyCommand(io, options(rest, { tenant: 'string' }));
+        break;
       case 'billing':
         if (sub === 'close')
           return await billingCloseCommand(

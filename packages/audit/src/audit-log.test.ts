@@ -68,7 +68,7 @@ describe.each(testDatabaseKinds())('audit log on %s', (kind) => {
     expect(result.first_bad_record).toBeUndefined();
     // The checkpoint notes are signed notes of the chain's size and head.
     const cps = (await db.repos.forTenant(id).audit.checkpoints()).items;
-    expect(cps.map((c) => Number(c.tree_size))).toEqual([4, 8]);
+    expect(cps.map((c) => c.tree_size)).toEqual([4, 8]);
     expect(cps[1]?.note).toMatch(
       new RegExp(
         `^prx-voice/audit/${id}\\n8\\n[A-Za-z0-9+/]{43}=\\n\\n\u2014 test-audit [A-Za-z0-9+/]+=*\\n$`,
@@ -77,7 +77,7 @@ describe.each(testDatabaseKinds())('audit log on %s', (kind) => {
     // A periodic checkpoint covers the records since.
     await log.stop();
     expect(
-      (await db.repos.forTenant(id).audit.checkpoints()).items.map((c) => Number(c.tree_size)),
+      (await db.repos.forTenant(id).audit.checkpoints()).items.map((c) => c.tree_size),
     ).toEqual([4, 8, 10]);
     expect((await log.verify(id)).checkpoints.checked).toBe(3);
   });

@@ -102,7 +102,7 @@ export function createAuditLog(o: AuditLogOptions): AuditLog {
   ): Promise<AuditCheckpointRow | undefined> {
     if (o.signer === undefined) return undefined;
     const t = o.repos.forTenant(tenantId);
-    const treeSize = Number(row.seq);
+    const treeSize = row.seq;
     const note = o.signer.sign({ origin: auditOrigin(tenantId), treeSize, headHash: row.hash });
     await t.audit.addCheckpoint({ treeSize, headHash: row.hash, note });
     return (await t.audit.lastCheckpoint()) ?? undefined;
@@ -145,7 +145,7 @@ export function createAuditLog(o: AuditLogOptions): AuditLog {
     async record(tenantId, record) {
       const row = await o.repos.forTenant(tenantId).audit.append(record, auditHash);
       if (o.signer !== undefined) {
-        if (Number(row.seq) % every === 0) {
+        if (row.seq % every === 0) {
           await checkpointAt(tenantId, row);
           dirty.delete(tenantId);
         } else dirty.add(tenantId);
@@ -158,7 +158,7 @@ export function createAuditLog(o: AuditLogOptions): AuditLog {
     },
     async verify(tenantId) {
       const checkpoints = await allCheckpoints(tenantId);
-      const walker = createChainWalker(new Set(checkpoints.map((c) => Number(c.tree_size))));
+      const walker = createChainWalker(new Set(checkpoints.map((c) => c.tree_size)));
       const audit = o.repos.forTenant(tenantId).audit;
       let cursor: string | undefined;
       do {
@@ -170,7 +170,7 @@ export function createAuditLog(o: AuditLogOptions): AuditLog {
       let badCheckpoint: BadCheckpoint | undefined;
       let checked = 0;
       for (const cp of checkpoints) {
-        const treeSize = Number(cp.tree_size);
+        const treeSize = cp.tree_size;
         const fail = (reason: BadCheckpoint['reason']): void => {
           badCheckpoint ??= { tree_size: treeSize, reason };
         };

@@ -37,7 +37,7 @@ export function auditHash(input: AuditChainInput): string {
 /** A stored row as the hash saw it. */
 function inputOfRow(row: AuditRow): AuditChainInput {
   return {
-    seq: Number(row.seq),
+    seq: row.seq,
     prevHash: row.prev_hash,
     createdAt: row.created_at,
     record: {
@@ -99,7 +99,7 @@ export function createChainWalker(keep: ReadonlySet<number> = new Set()): ChainW
     push(rows) {
       for (const row of rows) {
         if (firstBad !== undefined) return false;
-        const seq = Number(row.seq);
+        const seq = row.seq;
         if (seq !== expected) {
           firstBad = { seq: expected, id: row.id, reason: 'missing_record' };
         } else if (row.prev_hash !== head) {

@@ -24,6 +24,8 @@ import { createRouteRegistry, openApiDocument } from './http/openapi.js';
 import type { OpenApiInfo, RouteRegistry } from './http/openapi.js';
 import { rateLimitMiddleware } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import type { AuditLog } from '@prx-voice/audit';
+import { createAuditSink } from './admin/audit-sink.js';
 import { addRoute } from './http/routes.js';
 import type { ControlApi, DefineRoute } from './http/routes.js';
 import type { RouteModule, RouteMount } from './http/route-module.js';
@@ -54,6 +56,8 @@ export interface ControlDeps {
   readonly openApi?: Partial<OpenApiInfo>;
   /** Scales every tenant's request rate now (the degradation level tightens it); default 1. */
   readonly tenantRateFactor?: () => number;
+  /** Where calls of routes that declare `audit` are recorded (default: nowhere). */
+  readonly audit?: AuditLog;
 }
 
 /** The composed app and the ways to extend it. */
@@ -124,8 +128,14 @@ export function createControlApp(deps: ControlDeps): ControlApp {
   );
   app.use('*', bodyLimitMiddleware(config.limits.max_body_bytes));
 
+  const auditSink =
+    deps.audit === undefined ? undefined : createAuditSink({ audit: deps.audit, log });
   const route: DefineRoute = (def) => {
-    addRoute({ api, root: app }, registry, def);
+    addRoute(
+      { api, root: app, ...(auditSink === undefined ? {} : { audit: auditSink }) },
+      registry,
+      def,
+    );
   };
   const sockets = createSocketRouter({
     registry,

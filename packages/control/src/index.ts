@@ -17,6 +17,7 @@
  */
 // Composition.
 export { createVoiceControl } from './voice-control.js';
+export { auditLogFromConfig, auditSignerFromConfig } from './admin/audit-log-config.js';
 export type { VoiceControl, VoiceControlDeps } from './voice-control.js';
 export { API_BASE_PATH, createControlApp } from './app.js';
 export type { ControlApp, ControlDeps } from './app.js';

@@ -10,6 +10,8 @@ import type { Coordinator, Repositories } from '@prx-voice/storage';
 import { apiKeyRoutes } from './admin/api-key-routes.js';
 import { tenantRoutes } from './admin/tenant-routes.js';
 import { billingRoutes } from './admin/billing-routes.js';
+import type { AuditLog } from '@prx-voice/audit';
+import { auditRoutes } from './admin/audit-routes.js';
 import { incidentRoutes } from './admin/incident-routes.js';
 import { sloRoutes } from './admin/slo-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
@@ -33,6 +35,8 @@ export interface RouteTableDeps {
   /** Backs `GET /health/ready`; see `createReadiness`. */
   readonly readiness: () => Promise<ReadinessReport>;
   readonly instanceId: string;
+  /** The audit log `GET /audit` and `/audit/verify` read (absent: no such routes). */
+  readonly audit?: AuditLog;
   /** The objectives `GET /slo` reports (absent: no such route). */
   readonly slo?: SloTracker;
   /** Late usage waited for after a month's end before its period may close (`billing.close_grace_ms`). */
@@ -76,6 +80,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
       ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
     }),
     incidentRoutes({ repos }),
+    ...(deps.audit === undefined ? [] : [auditRoutes({ repos, audit: deps.audit })]),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...(sessions === undefined
       ? []

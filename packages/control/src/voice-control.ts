@@ -17,6 +17,7 @@ import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
+import { auditLogFromConfig } from './admin/audit-log-config.js';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
 import {
@@ -28,6 +29,7 @@ import {
   createVoiceMetrics,
 } from '@prx-voice/observe';
 import type { DegradationSignals, VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
+import type { AuditLog } from '@prx-voice/audit';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
 import { createSessionManager } from './sessions/session-manager.js';
@@ -76,6 +78,8 @@ export interface VoiceControl {
   readonly manager: SessionManager;
   readonly metrics: VoiceMetrics;
   readonly tracing: VoiceTracing;
+  /** The audit log every audited route writes to. */
+  readonly audit: AuditLog;
   /** Starts the manager (forwarded commands) and the provider health probes. */
   start(): Promise<void>;
   /**
@@ -324,6 +328,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
           : Promise.resolve(`level ${String(degradation.level)}`),
     },
   });
+  const audit = auditLogFromConfig({ config, repos, clock, logger });
   const control = createControlApp({
     config,
     clock,
@@ -333,6 +338,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     apiKeys: deps.apiKeys,
     metrics: appMetrics,
     log: logger,
+    audit,
     tenantRateFactor: () => actions().tenantRateFactor,
   });
   control.mount(
@@ -346,6 +352,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       instanceId,
       admission,
       slo,
+      audit,
       closeGraceMs: config.billing.close_grace_ms,
       sessions: {
         manager,
@@ -365,7 +372,9 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     manager,
     metrics,
     tracing,
+    audit,
     async start() {
+      audit.start();
       await manager.start();
       manager.providerHealth.start();
       await recovery.start();
@@ -395,6 +404,11 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       control.closeSockets(1001, 'server shutting down');
       await meters.close();
       await usageExport?.stop();
+      await audit
+        .stop()
+        .catch((err: unknown) =>
+          logger.warn({ error: message(err) }, 'audit: final checkpoint failed'),
+        );
       await eventLog.close();
       bus.close();
       // Bounded by the export timeout; a dead collector costs at most that.

@@ -4,31 +4,11 @@
  * of billing on the configured database.
  */
 import { closePeriod, periodOf, periodRange } from '@prx-voice/billing';
-import type { Repositories, TenantRow } from '@prx-voice/storage';
-import { VoiceError, isId } from '@prx-voice/types';
+import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import type { CliIo } from '../cli.js';
 import { openRuntime } from '../runtime.js';
-
-async function tenantOf(repos: Repositories, ref: string): Promise<TenantRow> {
-  const tenant = isId('tenant', ref)
-    ? await repos.tenants.get(ref)
-    : await repos.tenants.getBySlug(ref);
-  if (tenant === undefined)
-    throw new VoiceError('TENANT_NOT_FOUND', { message: `no tenant "${ref}"` });
-  return tenant;
-}
-
-async function allTenants(repos: Repositories): Promise<TenantRow[]> {
-  const out: TenantRow[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await repos.tenants.list({ limit: 200, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return out;
-}
+import { allTenants, tenantOf } from './tenant-ref.js';
 
 const money = (micros: number, currency: string): string =>
   `${(micros / 1_000_000).toFixed(6)} ${currency}`;

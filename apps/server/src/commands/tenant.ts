@@ -1,8 +1,37 @@
+import { auditLogFromConfig } from '@prx-voice/control';
+import { silentLogger } from '@prx-voice/core';
 import { createTenant, isRole } from '@prx-voice/policy';
-import { VoiceError, isId } from '@prx-voice/types';
+import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import type { CliIo } from '../cli.js';
 import { openRuntime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import { tenantOf } from './tenant-ref.js';
+
+/** Records what an operator did from the command line in the tenant's audit log. */
+async function audited(
+  rt: Runtime,
+  tenantId: TenantId,
+  action: string,
+  resource: { readonly type: string; readonly id: string },
+  details: Record<string, unknown>,
+): Promise<void> {
+  const audit = auditLogFromConfig({
+    config: rt.config,
+    repos: rt.repos,
+    clock: rt.clock,
+    logger: silentLogger,
+  });
+  await audit.record(tenantId, {
+    actorType: 'cli',
+    actorId: null,
+    action,
+    resourceType: resource.type,
+    resourceId: resource.id,
+    outcome: 'success',
+    details,
+  });
+}
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '')
@@ -20,6 +49,15 @@ export async function tenantCreateCommand(
   const rt = await openRuntime({ ...(io.load === undefined ? {} : { load: io.load }) });
   try {
     const tenant = await createTenant(rt.repos, { slug, name, tier: o.tier ?? 'trial' });
+    await audited(
+      rt,
+      tenant.id as TenantId,
+      'tenant.create',
+      { type: 'tenant', id: tenant.id },
+      {
+        tier: tenant.tier,
+      },
+    );
     io.out(`tenant ${tenant.id} (${tenant.slug}, ${tenant.tier})`);
     return 0;
   } finally {
@@ -39,17 +77,22 @@ export async function apikeyCreateCommand(
     throw new VoiceError('VALIDATION_FAILED', { message: `--role "${role}" is not a role` });
   const rt = await openRuntime({ ...(io.load === undefined ? {} : { load: io.load }) });
   try {
-    const tenant = isId('tenant', ref)
-      ? await rt.repos.tenants.get(ref)
-      : await rt.repos.tenants.getBySlug(ref);
-    if (tenant === undefined)
-      throw new VoiceError('TENANT_NOT_FOUND', { message: `no tenant "${ref}"` });
+    const tenant = await tenantOf(rt.repos, ref);
     const { key, row } = await rt.apiKeys.create({
       tenantId: tenant.id as TenantId,
       name,
       role,
       createdBy: 'cli',
     });
+    await audited(
+      rt,
+      tenant.id as TenantId,
+      'api_key.create',
+      { type: 'api_key', id: row.id },
+      {
+        role,
+      },
+    );
     io.out(`api key ${row.id} for tenant ${tenant.slug} with role ${role}:`);
     io.out(key);
     io.out('store it now: it is not shown again');

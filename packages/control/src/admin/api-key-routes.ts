@@ -69,6 +69,7 @@ function mountApiKeyRoutes(define: DefineRoute, deps: ApiKeyRouteDeps): void {
   define({
     method: 'post',
     path: '/api-keys',
+    audit: { action: 'api_key.create', resource: 'api_key' },
     summary: 'Create an API key; the secret is in this response only.',
     tags: TAGS,
     permission: 'apikey:create',
@@ -110,6 +111,7 @@ function mountApiKeyRoutes(define: DefineRoute, deps: ApiKeyRouteDeps): void {
   define({
     method: 'get',
     path: '/api-keys',
+    audit: { action: 'api_key.list', resource: 'api_key' },
     summary: "List the tenant's API keys (never their secrets).",
     tags: TAGS,
     permission: 'apikey:read',
@@ -126,6 +128,7 @@ function mountApiKeyRoutes(define: DefineRoute, deps: ApiKeyRouteDeps): void {
   define({
     method: 'delete',
     path: '/api-keys/{id}',
+    audit: { action: 'api_key.revoke', resource: 'api_key' },
     summary: 'Revoke an API key (revoking twice is harmless).',
     tags: TAGS,
     permission: 'apikey:revoke',

@@ -106,6 +106,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'get',
     path: '/invoices',
+    audit: { action: 'invoice.list', resource: 'invoice' },
     summary: "The tenant's invoices, newest period first.",
     tags: TAGS,
     permission: 'billing:read',
@@ -127,6 +128,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'get',
     path: '/invoices/{invoice_id}',
+    audit: { action: 'invoice.read', resource: 'invoice' },
     summary: 'One invoice, with its lines.',
     tags: TAGS,
     permission: 'billing:read',
@@ -149,6 +151,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'post',
     path: '/invoices/close',
+    audit: { action: 'invoice.close', resource: 'invoice' },
     summary:
       "Close a period: price its usage into the ledger and issue each tenant's invoice (one tenant with `tenant_id`). Idempotent.",
     tags: TAGS,
@@ -194,6 +197,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'get',
     path: '/billing/export/dead-letters',
+    audit: { action: 'usage_export.dead_letters.list', resource: 'usage_export' },
     summary:
       'Usage events the export endpoint never took after every attempt (newest first); they are not retried.',
     tags: TAGS,
@@ -240,6 +244,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'get',
     path: '/price-books',
+    audit: { action: 'price_book.list', resource: 'price_book' },
     summary: 'Every price book version: per tier and per-tenant overrides.',
     tags: TAGS,
     permission: 'billing:manage',
@@ -254,6 +259,7 @@ function mountBillingRoutes(define: DefineRoute, deps: Parameters<typeof billing
   define({
     method: 'post',
     path: '/price-books',
+    audit: { action: 'price_book.create', resource: 'price_book' },
     summary:
       "Add a version of a tier's price book or a tenant's override, effective from a date after its latest version's: the past is never repriced.",
     tags: TAGS,

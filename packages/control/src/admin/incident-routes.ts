@@ -78,6 +78,7 @@ function mountIncidentRoutes(
   define({
     method: 'get',
     path: '/incidents',
+    audit: { action: 'incident.list', resource: 'incident' },
     summary:
       'List incidents, newest first (platform-wide for a platform admin, else the tenant’s).',
     tags: TAGS,
@@ -100,6 +101,7 @@ function mountIncidentRoutes(
   define({
     method: 'get',
     path: '/incidents/{incident_id}',
+    audit: { action: 'incident.read', resource: 'incident' },
     summary: 'One incident with its timeline.',
     tags: TAGS,
     permission: 'metrics:read',

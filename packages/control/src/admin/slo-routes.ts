@@ -36,6 +36,7 @@ function mountSloRoute(define: DefineRoute, { slo }: { readonly slo: SloTracker 
   define({
     method: 'get',
     path: '/slo',
+    audit: { action: 'slo.read', resource: 'slo' },
     summary:
       'Service level objectives of this instance with burn rates per window and firing alerts.',
     tags: ['slo'],

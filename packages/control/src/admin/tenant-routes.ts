@@ -61,6 +61,7 @@ function mountTenantRoutes(define: DefineRoute, deps: { readonly repos: Reposito
   define({
     method: 'post',
     path: '/tenants',
+    audit: { action: 'tenant.create', resource: 'tenant' },
     summary: 'Create a tenant (platform admins).',
     tags: TAGS,
     permission: 'tenant:create',
@@ -85,6 +86,7 @@ function mountTenantRoutes(define: DefineRoute, deps: { readonly repos: Reposito
   define({
     method: 'get',
     path: '/tenants',
+    audit: { action: 'tenant.list', resource: 'tenant' },
     summary: 'List every tenant (platform admins).',
     tags: TAGS,
     permission: 'tenant:read',
@@ -104,6 +106,7 @@ function mountTenantRoutes(define: DefineRoute, deps: { readonly repos: Reposito
   define({
     method: 'get',
     path: '/tenants/{id}',
+    audit: { action: 'tenant.read', resource: 'tenant' },
     summary: 'One tenant: your own, or any for platform admins.',
     tags: TAGS,
     permission: 'tenant:read',
@@ -121,6 +124,7 @@ function mountTenantRoutes(define: DefineRoute, deps: { readonly repos: Reposito
   define({
     method: 'patch',
     path: '/tenants/{id}',
+    audit: { action: 'tenant.update', resource: 'tenant' },
     summary:
       'Update a tenant: name and settings (tenant admins); tier, limits and status (platform admins).',
     tags: TAGS,

@@ -62,6 +62,7 @@ function mountUsageRoute(define: DefineRoute, deps: Parameters<typeof usageRoute
   define({
     method: 'get',
     path: '/usage',
+    audit: { action: 'usage.read', resource: 'usage' },
     summary: "This month's usage against the tenant's budgets.",
     tags: ['usage'],
     permission: 'quota:read',

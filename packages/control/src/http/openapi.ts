@@ -45,6 +45,17 @@ export interface RouteDoc {
   readonly alsoAtRoot?: boolean;
   /** A WebSocket route: `GET` answered with `101 Switching Protocols`. */
   readonly upgrade?: 'websocket';
+  /**
+   * Every call is recorded in the audit log as `action` (e.g. `api_key.create`) on a
+   * `resource` (e.g. `api_key`), whatever its outcome.
+   */
+  readonly audit?: RouteAudit;
+}
+
+/** How a route's calls are audited. */
+export interface RouteAudit {
+  readonly action: string;
+  readonly resource: string;
 }
 
 /** Options of the generated document. */
@@ -219,6 +230,7 @@ function operation(doc: RouteDoc, rootUrl: string): JsonSchema {
     ...(doc.permission === undefined ? {} : { 'x-permission': doc.permission }),
     ...(doc.auth === 'query' ? { 'x-query-token': true } : {}),
     ...(doc.upgrade === undefined ? {} : { 'x-upgrade': doc.upgrade }),
+    ...(doc.audit === undefined ? {} : { 'x-audit-action': doc.audit.action }),
   };
 }
 

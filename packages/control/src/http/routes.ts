@@ -9,7 +9,8 @@ import type { BlankSchema } from 'hono/types';
 import type { z } from 'zod';
 import { checkPermission } from '../auth/middleware.js';
 import type { ControlContext, ControlEnv } from './context.js';
-import type { RouteDoc, RouteRegistry } from './openapi.js';
+import type { RouteAudit, RouteDoc, RouteRegistry } from './openapi.js';
+import { toVoiceError } from './errors.js';
 import { toHonoPath } from './openapi.js';
 import { parseJsonBody, parseParams, parseQuery } from './validate.js';
 
@@ -40,10 +41,36 @@ export interface RouteDefinition<
   ) => Response | Promise<Response>;
 }
 
+/** One call of an audited route, as the audit log records it. */
+export interface AuditedCall {
+  readonly audit: RouteAudit;
+  /** The response's status (an error's, when the handler threw). */
+  readonly status: number;
+  /** The route's parsed path parameters, query and body (undefined when not parsed). */
+  readonly input: RouteInput<unknown, unknown, unknown>;
+  /** The `data` of a JSON success response (the created resource's id is read from it). */
+  readonly data?: unknown;
+}
+
+/** Records calls of audited routes; never throws (failures are its own to report). */
+export type AuditSink = (c: ControlContext, call: AuditedCall) => Promise<void>;
+
 /** Where routes are mounted: the app at its base path, and at its root. */
 export interface RouteTargets {
   readonly api: ControlApi;
   readonly root: Hono<ControlEnv>;
+  /** Where calls of routes declaring `audit` are recorded. */
+  readonly audit?: AuditSink;
+}
+
+/** The `data` of a JSON envelope response, if it is one. */
+async function dataOf(res: Response): Promise<unknown> {
+  if (!(res.headers.get('content-type') ?? '').includes('application/json')) return undefined;
+  try {
+    return ((await res.clone().json()) as { data?: unknown }).data;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -59,16 +86,47 @@ export function addRoute<
 >(targets: RouteTargets, registry: RouteRegistry, def: RouteDefinition<BS, QS, PS>): void {
   const { handler, ...doc } = def;
   registry.add(doc as RouteDoc);
-  const serve = async (c: ControlContext): Promise<Response> => {
+  const run = async (
+    c: ControlContext,
+    input: { body?: Parsed<BS>; query?: Parsed<QS>; params?: Parsed<PS> },
+  ): Promise<Response> => {
     if (def.permission !== undefined && def.auth !== 'none') checkPermission(c, def.permission);
-    const params = (
+    input.params = (
       def.params === undefined ? undefined : parseParams(c, def.params)
     ) as Parsed<PS>;
-    const query = (def.query === undefined ? undefined : parseQuery(c, def.query)) as Parsed<QS>;
-    const body = (
+    input.query = (def.query === undefined ? undefined : parseQuery(c, def.query)) as Parsed<QS>;
+    input.body = (
       def.body === undefined ? undefined : await parseJsonBody(c, def.body)
     ) as Parsed<BS>;
-    return handler(c, { body, query, params });
+    return handler(c, {
+      body: input.body,
+      query: input.query,
+      params: input.params,
+    });
+  };
+  const { audit } = def;
+  const sink = targets.audit;
+  const serve = async (c: ControlContext): Promise<Response> => {
+    const input: { body?: Parsed<BS>; query?: Parsed<QS>; params?: Parsed<PS> } = {};
+    if (audit === undefined || sink === undefined) return run(c, input);
+    try {
+      const res = await run(c, input);
+      const data = res.status < 300 ? await dataOf(res) : undefined;
+      await sink(c, {
+        audit,
+        status: res.status,
+        input: { body: input.body, query: input.query, params: input.params },
+        ...(data === undefined ? {} : { data }),
+      });
+      return res;
+    } catch (err) {
+      await sink(c, {
+        audit,
+        status: toVoiceError(err).status,
+        input: { body: input.body, query: input.query, params: input.params },
+      });
+      throw err;
+    }
   };
   const method = def.method.toUpperCase();
   const path = toHonoPath(def.path);

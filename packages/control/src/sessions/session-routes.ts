@@ -198,6 +198,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   define({
     method: 'post',
     path: '/sessions',
+    audit: { action: 'session.create', resource: 'session' },
     summary: 'Create a session; 201 with its ws_url. Honours Idempotency-Key and traceparent.',
     tags: TAGS,
     permission: 'session:create',
@@ -318,6 +319,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     define({
       method: 'post',
       path: `/sessions/{session_id}/${command}`,
+      audit: { action: `session.${command}`, resource: 'session' },
       summary: `${command[0]?.toUpperCase() ?? ''}${command.slice(1)} the session; 409 where the state machine forbids it.`,
       tags: TAGS,
       permission,

@@ -164,8 +164,7 @@ export function auditRepository(ctx: TenantContext): AuditRepository {
         .where('tenant_id', '=', tenantId)
         .orderBy('tree_size', 'asc')
         .limit(limit + 1);
-      if (opts?.cursor != null)
-        q = q.where('tree_size', '>', decodeCursor(opts.cursor, 'number'));
+      if (opts?.cursor != null) q = q.where('tree_size', '>', decodeCursor(opts.cursor, 'number'));
       return toPage(await q.execute(), limit, (r) => r.tree_size);
     },
     lastCheckpoint: () =>

@@ -173,8 +173,7 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
       if (opts?.meter !== undefined) q = q.where('meter', '=', opts.meter);
       if (opts?.provider !== undefined) q = q.where('provider', '=', opts.provider);
       if (opts?.recordedFrom !== undefined) q = q.where('recorded_at', '>=', opts.recordedFrom);
-      if (opts?.recordedBefore !== undefined)
-        q = q.where('recorded_at', '<', opts.recordedBefore);
+      if (opts?.recordedBefore !== undefined) q = q.where('recorded_at', '<', opts.recordedBefore);
       const rows = await q.execute();
       return rows.map((r) => ({
         meter: r.meter,

@@ -1,0 +1,63 @@
+/**
+ * The server's audit log from `audit.*`: checkpoints signed with the configured Ed25519
+ * key when `audit.signing.enabled` (a key that is missing, unreadable or not Ed25519
+ * stops start-up naming the key), none otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import { createAuditLog, createCheckpointSigner, parsePrivateKey } from '@prx-voice/audit';
+import type { AuditLog, CheckpointSigner } from '@prx-voice/audit';
+import type { Clock, Config, Logger } from '@prx-voice/core';
+import type { Repositories } from '@prx-voice/storage';
+import { VoiceError } from '@prx-voice/types';
+
+function invalid(key: string, expected: string): VoiceError {
+  return new VoiceError('CONFIG_INVALID', {
+    message: `Invalid configuration (1 problem):\n  - ${key}: ${expected}`,
+  });
+}
+
+/** The checkpoint signer `audit.signing` describes, if enabled. */
+export function auditSignerFromConfig(config: Config): CheckpointSigner | undefined {
+  const signing = config.audit.signing;
+  if (!signing.enabled) return undefined;
+  const key =
+    signing.private_key !== undefined
+      ? 'audit.signing.private_key'
+      : 'audit.signing.private_key_file';
+  let text = signing.private_key;
+  if (text === undefined) {
+    const file = signing.private_key_file ?? '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw invalid(
+        key,
+        `cannot read ${file} (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  }
+  try {
+    return createCheckpointSigner(signing.name, parsePrivateKey(text));
+  } catch {
+    throw invalid(key, 'expected an Ed25519 private key: a base64 32-byte seed or a PKCS#8 PEM');
+  }
+}
+
+/** The audit log of a server. */
+export function auditLogFromConfig(o: {
+  readonly config: Config;
+  readonly repos: Repositories;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}): AuditLog {
+  const signer = auditSignerFromConfig(o.config);
+  return createAuditLog({
+    repos: o.repos,
+    clock: o.clock,
+    ...(signer === undefined ? {} : { signer }),
+    checkpointEvery: o.config.audit.checkpoint_every,
+    checkpointIntervalMs: o.config.audit.checkpoint_interval_ms,
+    onError: (err, context) =>
+      o.logger.warn({ error: err instanceof Error ? err.message : String(err) }, context),
+  });
+}
