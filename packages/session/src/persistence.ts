@@ -19,6 +19,11 @@ export interface RepositoryPersistenceOptions {
   /** First retry delay, doubled per attempt up to `maxRetryDelayMs` (defaults 100 / 5000 ms). */
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
+  /**
+   * Applied to what the caller and the assistant said before it is stored (the tenant's
+   * redaction policy); default: stored as said.
+   */
+  readonly redactText?: (text: string) => string;
 }
 
 /**
@@ -45,6 +50,7 @@ export function repositoryPersistence(
   readonly fenced: boolean;
 } {
   const { clock } = options;
+  const text = options.redactText ?? ((t: string) => t);
   const first = options.retryDelayMs ?? 100;
   const max = options.maxRetryDelayMs ?? 5_000;
   let fenced = false;
@@ -111,16 +117,16 @@ export function repositoryPersistence(
           sessionId,
           seq: c.seq,
           inputKind: c.input,
-          userText: c.userText,
+          userText: text(c.userText),
         }),
       ),
     turnCompleted: (c) =>
       enqueue(async () => {
         await repos.turns.complete(c.turnId as TurnId, {
           status: c.status,
-          userText: c.userText,
-          assistantText: c.assistantText,
-          assistantTextGenerated: c.assistantTextGenerated,
+          userText: text(c.userText),
+          assistantText: text(c.assistantText),
+          assistantTextGenerated: text(c.assistantTextGenerated),
           interrupted: c.interrupted,
           latency: {
             ...(c.latency.asr_ms === null ? {} : { asrMs: Math.round(c.latency.asr_ms) }),

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { createTenant, limitOverridesSchema, TIERS } from '@prx-voice/policy';
 import type { Repositories, TenantPatch } from '@prx-voice/storage';
-import { VoiceError } from '@prx-voice/types';
+import { REDACTION_LEVELS, VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import { checkPermission } from '../auth/middleware.js';
 import { principalOf } from '../http/context.js';
@@ -19,7 +19,10 @@ import { tenantView, tenantViewSchema } from './views.js';
 
 const TAGS = ['tenants'];
 const tenantParams = z.object({ id: idSchema('tenant') });
-const settingsSchema = z.record(z.string(), z.unknown());
+/** Free-form settings; `redaction` is the tenant's redaction policy for what its sessions say. */
+const settingsSchema = z
+  .object({ redaction: z.enum(REDACTION_LEVELS).optional() })
+  .catchall(z.unknown());
 
 /** Body of `POST /tenants`. */
 export const createTenantBody = z.strictObject({

@@ -22,6 +22,7 @@ import type { TenantId } from '@prx-voice/types';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
+import { redactingSink, redactionOf, textRedactor } from './session-redaction.js';
 import { createSessionEvents } from './session-events.js';
 import type {
   CreateSessionRequest,
@@ -189,6 +190,8 @@ export async function startSession(
     throw err;
   }
   const limits = limitsOfTenant(tenant);
+  const redaction = redactionOf(tenant, cfg.audit.redaction);
+  const redactText = textRedactor(redaction);
   const settings = settingsFromConfig(
     // Feature flags decide some settings per tenant (see session-features.ts).
     sessionConfigFor(cfg.session, cfg.features, tenantId),
@@ -256,7 +259,7 @@ export async function startSession(
         clear: () => session.output.clear(),
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
-      onEvent: degradableSink(emitterSink(emitter), deps.degradation),
+      onEvent: degradableSink(redactingSink(emitterSink(emitter), redaction), deps.degradation),
       ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
       ...(deps.degradation === undefined
         ? {}
@@ -272,6 +275,7 @@ export async function startSession(
             logFields,
           ),
         onFenced: () => fenceSession(live.get(sessionId), deps.onError),
+        ...(redactText === undefined ? {} : { redactText }),
       }),
       onEffectError: (err, kind, ids) =>
         deps.onError?.(err, `session ${sessionId}: ${kind}`, {

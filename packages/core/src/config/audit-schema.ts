@@ -39,6 +39,13 @@ export const auditSchema = z
         private_key_file: nonEmptyString('a file path').optional(),
       })
       .prefault({}),
+    /**
+     * What sessions' transcripts are redacted at before they are stored or leave the
+     * session (events, turns), for tenants whose `settings.redaction` does not say.
+     */
+    redaction: z
+      .enum(['none', 'basic', 'strict'], { error: 'expected "none", "basic" or "strict"' })
+      .default('none'),
     /** A checkpoint after this many new records of a tenant. */
     checkpoint_every: integerIn(1, 1_000_000).default(100),
     /** And at least this often for a tenant with records since its last checkpoint, ms. */
