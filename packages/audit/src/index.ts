@@ -18,3 +18,10 @@ export {
 export type { Checkpoint, CheckpointSigner, NoteCheck } from './checkpoint.js';
 export { auditOrigin, createAuditLog } from './audit-log.js';
 export type { AuditLog, AuditLogOptions, AuditVerification, BadCheckpoint } from './audit-log.js';
+export { DEFAULT_RETENTION, createRetentionSweeper, retentionOf } from './retention.js';
+export type {
+  RetentionPeriods,
+  RetentionSweeper,
+  RetentionSweeperOptions,
+  TenantSweep,
+} from './retention.js';

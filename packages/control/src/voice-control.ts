@@ -29,6 +29,7 @@ import {
   createVoiceMetrics,
 } from '@prx-voice/observe';
 import type { DegradationSignals, VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
+import { createRetentionSweeper } from '@prx-voice/audit';
 import type { AuditLog } from '@prx-voice/audit';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
@@ -329,6 +330,14 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
   });
   const audit = auditLogFromConfig({ config, repos, clock, logger });
+  const retention = createRetentionSweeper({
+    repos,
+    clock,
+    audit,
+    defaults: config.audit.retention,
+    intervalMs: config.audit.retention.sweep_interval_ms,
+    onError: (err, context) => logger.warn({ error: message(err) }, context),
+  });
   const control = createControlApp({
     config,
     clock,
@@ -375,6 +384,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     audit,
     async start() {
       audit.start();
+      retention.start();
       await manager.start();
       manager.providerHealth.start();
       await recovery.start();
@@ -399,6 +409,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
     async shutdown() {
       sampler?.stop();
+      retention.stop();
       const result = await manager.drain(config.server.shutdown_timeout_ms);
       await recovery.stop();
       control.closeSockets(1001, 'server shutting down');

@@ -92,6 +92,7 @@ export type {
   PriceBookScope,
 } from './db/repositories/price-books.js';
 export type { NewRecording, RecordingRepository } from './db/repositories/recordings.js';
+export type { BillingDeleted, RetentionRepository } from './db/repositories/retention.js';
 export type {
   NewSession,
   SessionListOptions,

@@ -46,6 +46,22 @@ export const auditSchema = z
     redaction: z
       .enum(['none', 'basic', 'strict'], { error: 'expected "none", "basic" or "strict"' })
       .default('none'),
+    /**
+     * How long a tenant's data is kept (a tenant's `settings.retention.<key>` overrides
+     * each), days; the sweeper deletes what is older and records it in the audit log.
+     */
+    retention: z
+      .strictObject({
+        /** Sessions that ended longer ago, with their turns and events. */
+        sessions_days: integerIn(1, 36_500).default(90),
+        /** Debug-severity events (partials, token streams, audio chunks). */
+        debug_events_days: integerIn(1, 36_500).default(7),
+        /** Meter events, ledger entries and invoices. */
+        billing_days: integerIn(1, 36_500).default(1_095),
+        /** How often the sweeper runs, ms. */
+        sweep_interval_ms: integerIn(60_000, 86_400_000).default(3_600_000),
+      })
+      .prefault({}),
     /** A checkpoint after this many new records of a tenant. */
     checkpoint_every: integerIn(1, 1_000_000).default(100),
     /** And at least this often for a tenant with records since its last checkpoint, ms. */

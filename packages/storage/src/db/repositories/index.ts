@@ -23,6 +23,8 @@ import { recordingRepository } from './recordings.js';
 import { sessionRecoveryRepository } from './recovery.js';
 import type { SessionRecoveryRepository } from './recovery.js';
 import type { RecordingRepository } from './recordings.js';
+import { retentionRepository } from './retention.js';
+import type { RetentionRepository } from './retention.js';
 import { sessionRepository } from './sessions.js';
 import type { SessionRepository } from './sessions.js';
 import { tenantRepository } from './tenants.js';
@@ -45,6 +47,8 @@ export interface TenantRepositories {
   readonly recordings: RecordingRepository;
   readonly incidents: IncidentRepository;
   readonly invoices: InvoiceRepository;
+  /** Deleting the tenant's data past its retention periods. */
+  readonly retention: RetentionRepository;
 }
 
 /** The entry to the database's repositories. */
@@ -101,6 +105,7 @@ export function createRepositories(opts: {
         recordings: recordingRepository(t),
         incidents: incidentRepository(ctx, t.tenantId),
         invoices: invoiceRepository(t),
+        retention: retentionRepository(t),
       };
     },
     async purgeExpiredIdempotency() {
