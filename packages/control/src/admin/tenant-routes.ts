@@ -19,9 +19,22 @@ import { tenantView, tenantViewSchema } from './views.js';
 
 const TAGS = ['tenants'];
 const tenantParams = z.object({ id: idSchema('tenant') });
-/** Free-form settings; `redaction` is the tenant's redaction policy for what its sessions say. */
+const days = z.number().int().min(1).max(36_500);
+/**
+ * Free-form settings, except: `redaction`, the tenant's redaction policy for what its
+ * sessions say; `retention`, its retention periods in days over the server's.
+ */
 const settingsSchema = z
-  .object({ redaction: z.enum(REDACTION_LEVELS).optional() })
+  .object({
+    redaction: z.enum(REDACTION_LEVELS).optional(),
+    retention: z
+      .strictObject({
+        sessions_days: days.optional(),
+        debug_events_days: days.optional(),
+        billing_days: days.optional(),
+      })
+      .optional(),
+  })
   .catchall(z.unknown());
 
 /** Body of `POST /tenants`. */

@@ -102,5 +102,11 @@ describe('a tenant’s redaction policy', () => {
       settings: { redaction: 'everything' },
     });
     expect(bad.status).toBe(400);
+    const retention = await api('/tenants', platform, 'POST', {
+      slug: 'ret-bad',
+      name: 'Bad',
+      settings: { retention: { sessions_days: 0 } },
+    });
+    expect(retention.status).toBe(400);
   });
 });
