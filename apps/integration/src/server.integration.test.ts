@@ -179,7 +179,7 @@ describe('the server over real sockets', () => {
     expect(metrics).toMatch(/^prx_voice_slo_burn_rate\{slo="availability",window="1h"\} 0$/m);
     // The session's usage, recorded durably off the audio path: time, ASR audio, tokens, characters.
     const sessionId = String(created.json.data?.id);
-    let meters: { meter: string; quantity: number }[] = [];
+    let meters: { meter: string; quantity: number; provider?: string | null }[] = [];
     for (let i = 0; i < 100 && meters.length < 5; i++) {
       const usage = await api('GET', `/usage?session_id=${sessionId}`);
       meters = (usage.json.data?.['meters'] ?? []) as typeof meters;
@@ -193,6 +193,10 @@ describe('the server over real sockets', () => {
       'tts_characters',
     ]);
     expect(meters.find((m) => m.meter === 'tts_characters')?.quantity).toBe(15);
+    // Session time by channel (a telephony channel can be priced apart).
+    expect(meters.find((m) => m.meter === 'session_seconds')).toMatchObject({
+      provider: 'websocket',
+    });
     for (const m of meters) expect(m.quantity, m.meter).toBeGreaterThan(0);
   }, 120_000);
 

@@ -99,7 +99,7 @@ export async function loggedUsage(
 ): Promise<UsageEvent[]> {
   const events = repos.forTenant(tenantId).events;
   const found: UsageEvent[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await events.readAfter(sessionId, after, 500);
     for (const row of page) {
       if (row.type !== USAGE_RECORDED) continue;

@@ -138,6 +138,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       sessionId,
       meter: 'session_seconds',
       quantity: seconds,
+      provider: row.channel,
       // The key its own instance would have closed it with: recorded once, whoever gets there.
       idempotencyKey: `${sessionId}:session_seconds:final`,
       occurredAt: lastActiveAt.getTime(),

@@ -254,6 +254,13 @@ describe('scenario: tools', () => {
       { ok: true, name: 'get_time' },
       { ok: true, name: 'get_weather' },
     ]);
+    // Each call metered once, by tool.
+    expect(
+      dataOf(s, 'prx.voice.governance.usage_recorded').filter((u) => u.meter === 'tool_calls'),
+    ).toMatchObject([
+      { quantity: 1, unit: 'call', provider: 'get_time' },
+      { quantity: 1, unit: 'call', provider: 'get_weather' },
+    ]);
     const runIds = new Set(
       s.events.filter((e) => e.type.startsWith('prx.voice.agent.')).map((e) => e.prxrunid),
     );

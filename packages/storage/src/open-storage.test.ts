@@ -27,6 +27,7 @@ describe('openStorage', () => {
         '0002-idempotency-lease',
         '0003-billing',
         '0004-usage-export',
+        '0005-audit-checkpoints',
       ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);

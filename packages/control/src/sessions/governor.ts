@@ -47,6 +47,8 @@ export interface SessionGovernor {
 export interface SessionGovernorDeps {
   readonly tenant: AdmissionTenant;
   readonly sessionId: SessionId;
+  /** The session's channel (`websocket`, `twilio`, …): its time is metered under it, as the provider. */
+  readonly channel?: string;
   readonly limits: TenantLimits;
   /** The durable meters (billing's recorder); without it only the budgets' counters count. */
   readonly meters?: { record(event: UsageEvent): boolean };
@@ -120,6 +122,7 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
       record({
         meter: 'session_seconds',
         quantity: seconds,
+        ...(deps.channel === undefined ? {} : { provider: deps.channel }),
         idempotencyKey: `${deps.sessionId}:session_seconds:${key}`,
         occurredAt: clock.now(),
       });

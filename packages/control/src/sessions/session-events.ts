@@ -34,6 +34,8 @@ export function createSessionEvents(opts: {
   readonly limits: TenantLimits;
   /** Ends the session because a budget ran out. */
   readonly end: (detail: string) => void;
+  /** The session's channel (its time is metered under it). */
+  readonly channel?: string;
   /** The caller's W3C `traceparent`, parent of the session's span. */
   readonly traceparent?: string | undefined;
 }): SessionEvents {
@@ -82,6 +84,7 @@ export function createSessionEvents(opts: {
   const governor = createSessionGovernor({
     tenant: opts.tenant,
     sessionId,
+    ...(opts.channel === undefined ? {} : { channel: opts.channel }),
     limits: opts.limits,
     ...(deps.meters === undefined ? {} : { meters: deps.meters }),
     admission: deps.admission,

@@ -225,6 +225,7 @@ export async function startSession(
     end: (detail) =>
       live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'quota_exceeded', detail }),
     traceparent: request.traceparent,
+    channel: request.channel,
   });
   fallbacks.emit = reportFallback;
   const session: LiveSession = {

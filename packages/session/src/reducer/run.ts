@@ -159,6 +159,14 @@ export function onAgentEvent(b: StepBuilder, runId: string, event: AgentEvent): 
         name: event.call.name,
         arguments: argumentsRecord(event.call.arguments),
       });
+      // Each call the agent makes is metered, by tool name.
+      b.emit('prx.voice.governance.usage_recorded', {
+        meter: 'tool_calls',
+        quantity: 1,
+        unit: 'call',
+        provider: event.call.name,
+        idempotency_key: `${run.id}:${String(run.toolRound)}:tool:${event.call.id}`,
+      });
       return;
     case 'usage':
       run.usage = {

@@ -32,7 +32,8 @@ function periodOf(at: Date): string {
 /** Creates a tenant's retention repository. */
 export function retentionRepository(ctx: TenantContext): RetentionRepository {
   const { db, tenantId } = ctx;
-  const count = (r: { numDeletedRows: bigint } | undefined): number => Number(r?.numDeletedRows ?? 0n);
+  const count = (r: { numDeletedRows: bigint } | undefined): number =>
+    Number(r?.numDeletedRows ?? 0n);
   return {
     async deleteSessionsEndedBefore(before, limit) {
       const r = await db
