@@ -5,14 +5,9 @@
  * configuration, opens storage, picks providers, and serves what this returns.
  */
 import type { ProviderRegistry } from '@prx-voice/adapter';
-import type { Clock, Config, Logger } from '@prx-voice/core';
+import type { Clock, Config, Logger, TimerHandle } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
-import {
-  createMeterRecorder,
-  durableMonthlyUsage,
-  loggedUsage,
-  unmeteredSessionSeconds,
-} from '@prx-voice/billing';
+import { createMeterRecorder, durableMonthlyUsage } from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
@@ -43,6 +38,7 @@ import { createProviderErrorRate } from './metrics/provider-error-rate.js';
 import { startUsageExport } from './metrics/usage-export.js';
 import type { UsageExportLoop } from './metrics/usage-export.js';
 import type { DegradationSampler } from './metrics/degradation-sampler.js';
+import { createLostSessionMetering } from './sessions/lost-session-metering.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
 import { twilioSettings } from './sessions/twilio.js';
@@ -90,6 +86,9 @@ export interface VoiceControl {
   shutdown(): Promise<{ ended: number; forced: number }>;
 }
 
+/** How often lost sessions whose metering did not finish are metered again, ms. */
+const LOST_METERING_INTERVAL_MS = 5 * 60_000;
+
 /** Composes the control plane of a server. */
 export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const { config, clock, ids, repos, coordinator, logger } = deps;
@@ -116,36 +115,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     clock,
     durableUsage: (tenantId, kind, at) => durableMonthlyUsage(repos, tenantId, kind, at),
   });
-  /**
-   * Meters what a session of a lost instance used and may not have metered: the usage its
-   * durable log reports (meter events still queued in the dead process; those recorded
-   * already are skipped by key), and its time up to its last stored event.
-   */
-  const meterLostSession = async (row: SessionRow, lastActiveAt: Date): Promise<void> => {
-    const tenantId = row.tenant_id as TenantId;
-    const sessionId = row.id as SessionId;
-    for (const usage of await loggedUsage(repos, tenantId, sessionId)) meters.record(usage);
-    const seconds = await unmeteredSessionSeconds(
-      repos,
-      tenantId,
-      sessionId,
-      row.created_at,
-      lastActiveAt,
-    );
-    if (seconds === 0) return;
-    meters.record({
-      tenantId,
-      sessionId,
-      meter: 'session_seconds',
-      quantity: seconds,
-      provider: row.channel,
-      // The key its own instance would have closed it with: recorded once, whoever gets there.
-      idempotencyKey: `${sessionId}:session_seconds:final`,
-      occurredAt: lastActiveAt.getTime(),
-    });
-    const tenant = await repos.tenants.get(tenantId);
-    if (tenant !== undefined) await admission.consume(tenant, 'session_seconds', seconds);
-  };
+  const lostMetering = createLostSessionMetering({ repos, meters, admission, clock });
   const region = config.deploy.region;
   const metrics = createVoiceMetrics({
     ...(region === undefined ? {} : { labels: { region } }),
@@ -304,12 +274,14 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         { tenant_id: row.tenant_id, session_id: row.id, instance: row.instance_id },
         'session ended: its instance was lost',
       );
-      meterLostSession(row, lastActiveAt).catch((err: unknown) =>
-        logger.warn(
-          { tenant_id: row.tenant_id, session_id: row.id, error: message(err) },
-          'metering the last minutes of a lost session failed',
-        ),
-      );
+      lostMetering
+        .meter(row, lastActiveAt)
+        .catch((err: unknown) =>
+          logger.warn(
+            { tenant_id: row.tenant_id, session_id: row.id, error: message(err) },
+            'metering the last minutes of a lost session failed',
+          ),
+        );
     },
     onError: (err, context) => logger.warn({ error: message(err) }, `recovery: ${context}`),
   });
@@ -376,6 +348,23 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     }),
   );
   let sampler: DegradationSampler | undefined;
+  // Lost sessions whose recovering instance died before their meters were written.
+  let reconcileTimer: TimerHandle | undefined;
+  const reconcile = (): void => {
+    reconcileTimer = undefined;
+    void lostMetering
+      .reconcile()
+      .then((n) => {
+        if (n > 0)
+          logger.info({ sessions: n }, 'metered lost sessions whose metering had not finished');
+      })
+      .catch((err: unknown) => logger.warn({ error: message(err) }, 'lost session metering'))
+      .finally(() => {
+        if (reconcileTimer === undefined && !stopping)
+          reconcileTimer = clock.setTimeout(reconcile, LOST_METERING_INTERVAL_MS);
+      });
+  };
+  let stopping = false;
   let usageExport: UsageExportLoop | undefined;
   return {
     control,
@@ -389,6 +378,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       await manager.start();
       manager.providerHealth.start();
       await recovery.start();
+      reconcileTimer ??= clock.setTimeout(reconcile, LOST_METERING_INTERVAL_MS);
       sampler ??= startDegradationSampler({
         clock,
         controller: degradation,
@@ -410,6 +400,9 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
     async shutdown() {
       sampler?.stop();
+      stopping = true;
+      if (reconcileTimer !== undefined) clock.clearTimeout(reconcileTimer);
+      reconcileTimer = undefined;
       retention.stop();
       const result = await manager.drain(config.server.shutdown_timeout_ms);
       await recovery.stop();

@@ -380,6 +380,56 @@ export function describeBillingContract(
       });
     });
 
+    describe('lost sessions not fully metered', () => {
+      it('are the sessions ended with the reason and without their final meter event', async () => {
+        const t = await newTenant();
+        const lost = async (reason: string) => {
+          const s = await t.sessions.create({
+            channel: 'websocket',
+            direction: 'inbound',
+            state: 'Idle',
+            language: 'en-US',
+            providers: {},
+            instanceId: 'gone',
+          });
+          await t.sessions.update(s.id as SessionId, {
+            state: 'Failed',
+            outcome: 'error',
+            closeReason: reason,
+            endedAt: day(20),
+          });
+          return s.id;
+        };
+        const a = await lost('instance_lost');
+        const b = await lost('instance_lost');
+        await lost('caller_hangup');
+        await t.billing.recordUsage({
+          meter: 'session_seconds',
+          quantity: 3,
+          unit: 's',
+          provider: null,
+          sessionId: b as SessionId,
+          idempotencyKey: `${b}:session_seconds:final`,
+          occurredAt: day(20),
+        });
+        const found = await repos.sessionRecovery.endedUnmetered(
+          'instance_lost',
+          'session_seconds:final',
+          day(19),
+          10,
+        );
+        expect(found.map((r) => r.id).filter((id) => id === a || id === b)).toEqual([a]);
+        expect(
+          await repos.sessionRecovery.endedUnmetered(
+            'instance_lost',
+            'session_seconds:final',
+            day(21),
+            10,
+          ),
+        ).toEqual([]);
+      });
+    });
+
     describe('session outcomes', () => {
       it('counts the sessions that ended in a half-open range by outcome', async () => {
         const t = await newTenant();

@@ -3,6 +3,7 @@
  * that have not ended, and ending a session whose instance is gone — once,
  * whoever tries, with its open turns, in one transaction.
  */
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { TERMINAL_SESSION_STATES } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -33,6 +34,17 @@ export interface SessionRecoveryRepository {
   ownersOfUnended(): Promise<{ readonly instanceId: string; readonly sessions: number }[]>;
   /** Up to `limit` unended sessions owned by `instanceId`, oldest first. */
   unendedOf(instanceId: string, limit: number): Promise<SessionRow[]>;
+  /**
+   * Up to `limit` sessions ended with `closeReason` since `since` whose final meter event
+   * (key `{session}:{finalKeySuffix}`) is not recorded: lost sessions whose metering the
+   * recovering instance did not finish (it died too).
+   */
+  endedUnmetered(
+    closeReason: string,
+    finalKeySuffix: string,
+    since: Date,
+    limit: number,
+  ): Promise<SessionRow[]>;
   /**
    * Ends a session that has not ended: state `Failed`, the outcome and reason
    * given, `ended_at` now, its open turns `failed`, and the events `events` builds
@@ -67,6 +79,30 @@ export function sessionRecoveryRepository(ctx: {
         .orderBy('instance_id')
         .execute();
       return rows.map((r) => ({ instanceId: r.instance_id ?? '', sessions: Number(r.n) }));
+    },
+    async endedUnmetered(closeReason, finalKeySuffix, since, limit) {
+      return db
+        .selectFrom('sessions as s')
+        .selectAll('s')
+        .where('s.close_reason', '=', closeReason)
+        .where('s.ended_at', '>=', since)
+        .where(({ not, exists, selectFrom, ref }) =>
+          not(
+            exists(
+              selectFrom('meter_events as m')
+                .select('m.id')
+                .whereRef('m.tenant_id', '=', 's.tenant_id')
+                .where(
+                  'm.idempotency_key',
+                  '=',
+                  sql<string>`${ref('s.id')} || ${`:${finalKeySuffix}`}`,
+                ),
+            ),
+          ),
+        )
+        .orderBy('s.ended_at')
+        .limit(limit)
+        .execute();
     },
     async unendedOf(instanceId, limit) {
       return db
