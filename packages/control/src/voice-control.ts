@@ -10,7 +10,7 @@ import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createMeterRecorder, durableMonthlyUsage } from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
-import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
+import type { Coordinator, Repositories } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { auditLogFromConfig } from './admin/audit-log-config.js';
 import { createControlApp } from './app.js';

@@ -86,16 +86,17 @@ export function sessionRecoveryRepository(ctx: {
         .selectAll('s')
         .where('s.close_reason', '=', closeReason)
         .where('s.ended_at', '>=', since)
-        .where(({ not, exists, selectFrom, ref }) =>
-          not(
-            exists(
-              selectFrom('meter_events as m')
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('meter_events as m')
                 .select('m.id')
                 .whereRef('m.tenant_id', '=', 's.tenant_id')
                 .where(
                   'm.idempotency_key',
                   '=',
-                  sql<string>`${ref('s.id')} || ${`:${finalKeySuffix}`}`,
+                  sql<string>`${eb.ref('s.id')} || ${`:${finalKeySuffix}`}`,
                 ),
             ),
           ),
