@@ -24,6 +24,7 @@ import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { startTalker } from './support/talker.ts';
 import type { Talker } from './support/talker.ts';
+import { answering } from './support/talking.ts';
 import { connectWs } from './support/ws-client.ts';
 import type { WsClient } from './support/ws-client.ts';
 
@@ -92,14 +93,6 @@ async function talkingSession(owner: ServerProcess, watcher: ServerProcess): Pro
   const talker = startTalker(client);
   talkers.push(talker);
   return { id, client, talker, sse };
-}
-
-/** Whether the caller is hearing an answer now: its last playback started after the last turn completed. */
-function answering(client: WsClient): boolean {
-  const types = client.events.map((e) => e.type);
-  return (
-    types.lastIndexOf('prx.voice.playback.started') > types.lastIndexOf('prx.voice.turn.completed')
-  );
 }
 
 /** The recovery's `state_changed` into `Failed`. */

@@ -26,10 +26,9 @@ import { api, loggedEvents, mockServerEnv, until } from './support/cluster.ts';
 import { logDefects } from './support/fault-checks.ts';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
-import { startTalker } from './support/talker.ts';
 import type { Talker } from './support/talker.ts';
-import { connectWs } from './support/ws-client.ts';
-import type { WsClient } from './support/ws-client.ts';
+import { answering, talkingSession } from './support/talking.ts';
+import type { Talking } from './support/talking.ts';
 
 const KEY = 'pk_integration_usage_kill_embedded_0123';
 /** The restarted server ends its previous run's sessions once that run has been missing this long. */
@@ -57,31 +56,6 @@ async function start(): Promise<ServerProcess> {
   );
   running.push(p);
   return p;
-}
-
-interface Talking {
-  readonly id: string;
-  readonly client: WsClient;
-  readonly talker: Talker;
-}
-
-/** A session on `server` whose caller talks. */
-async function talkingSession(server: ServerProcess): Promise<Talking> {
-  const created = await api(server, KEY, 'POST', '/sessions', {});
-  expect(created.status).toBe(201);
-  const id = created.json.data.id;
-  const client = await connectWs(`${String(created.json.data['ws_url'])}?token=${KEY}`);
-  const talker = startTalker(client);
-  talkers.push(talker);
-  return { id, client, talker };
-}
-
-/** Whether the caller is hearing an answer now: its last playback started after the last turn completed. */
-function answering(client: WsClient): boolean {
-  const types = client.events.map((e) => e.type);
-  return (
-    types.lastIndexOf('prx.voice.playback.started') > types.lastIndexOf('prx.voice.turn.completed')
-  );
 }
 
 /** Recorded usage of one meter and provider, as `GET /usage` reports it. */
@@ -173,7 +147,7 @@ describe('kill -9 of the embedded server under load, and usage', () => {
   it('meters, after the restart, every usage its sessions’ durable logs report, once, and their time', async () => {
     const first = await start();
     const talking: Talking[] = [];
-    for (let i = 0; i < SESSIONS; i++) talking.push(await talkingSession(first));
+    for (let i = 0; i < SESSIONS; i++) talking.push(await talkingSession(first, KEY, talkers));
     const ids = talking.map((s) => s.id);
     await Promise.all(talking.map((s) => s.talker.moreTurns(TURNS_BEFORE_KILL, 30_000)));
 

@@ -23,10 +23,9 @@ import { api, freshDatabase, clusterEnv, until } from './support/cluster.ts';
 import { flushRedisDatabase } from './support/private-redis.ts';
 import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
-import { startTalker } from './support/talker.ts';
 import type { Talker } from './support/talker.ts';
-import { connectWs } from './support/ws-client.ts';
-import type { WsClient } from './support/ws-client.ts';
+import { answering, talkingSession } from './support/talking.ts';
+import type { Talking } from './support/talking.ts';
 
 const KEY = 'pk_integration_usage_kill_key_012345678';
 const REDIS_DB = 5;
@@ -85,31 +84,6 @@ async function rows<R extends pg.QueryResultRow>(
 ): Promise<R[]> {
   if (sql === undefined) throw new Error('no database');
   return (await sql.query<R>(text, [...params])).rows;
-}
-
-interface Talking {
-  readonly id: string;
-  readonly client: WsClient;
-  readonly talker: Talker;
-}
-
-/** A session on `owner` whose caller talks. */
-async function talkingSession(owner: ServerProcess): Promise<Talking> {
-  const created = await api(owner, KEY, 'POST', '/sessions', {});
-  expect(created.status).toBe(201);
-  const id = created.json.data.id;
-  const client = await connectWs(`${String(created.json.data['ws_url'])}?token=${KEY}`);
-  const talker = startTalker(client);
-  talkers.push(talker);
-  return { id, client, talker };
-}
-
-/** Whether the caller is hearing an answer now: its last playback started after the last turn completed. */
-function answering(client: WsClient): boolean {
-  const types = client.events.map((e) => e.type);
-  return (
-    types.lastIndexOf('prx.voice.playback.started') > types.lastIndexOf('prx.voice.turn.completed')
-  );
 }
 
 /** Usage reports of `sessions` stored in their logs whose meter event is not written yet. */
@@ -184,7 +158,7 @@ describe.skipIf(!ready)('kill -9 of an instance under load, and usage', () => {
     const a = await start('usage-a');
     const b = await start('usage-b');
     const onA: Talking[] = [];
-    for (let i = 0; i < A_SESSIONS; i++) onA.push(await talkingSession(a));
+    for (let i = 0; i < A_SESSIONS; i++) onA.push(await talkingSession(a, KEY, talkers));
     const ids = onA.map((s) => s.id);
     await Promise.all(onA.map((s) => s.talker.moreTurns(TURNS_BEFORE_KILL, 30_000)));
 

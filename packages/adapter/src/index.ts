@@ -51,7 +51,7 @@ export type {
   VadState,
   VadStream,
 } from './interfaces.js';
-export { createMockAgent, mockAgentReply } from './mock/mock-agent.js';
+export { createMockAgent, mockAgentReply, mockAgentToolCall } from './mock/mock-agent.js';
 export type { MockAgentDeps } from './mock/mock-agent.js';
 export { createMockAsr } from './mock/mock-asr.js';
 export { createMockTts, MOCK_TTS_FREQUENCY_HZ, MOCK_TTS_MS_PER_CHAR } from './mock/mock-tts.js';

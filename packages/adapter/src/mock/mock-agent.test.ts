@@ -2,7 +2,7 @@ import { SimulatedClock } from '@prx-voice/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, ConversationMessage } from '../interfaces.js';
 import { drainOnClock, settle } from '../testing/drive.js';
-import { createMockAgent, mockAgentReply } from './mock-agent.js';
+import { createMockAgent, mockAgentReply, mockAgentToolCall } from './mock-agent.js';
 
 const user = (content: string): ConversationMessage => ({ role: 'user', content });
 
@@ -58,6 +58,30 @@ describe('mock agent', () => {
       'second',
     ]);
     expect(clock.now() - start).toBe(60);
+  });
+
+  it('calls a tool for `call <tool> <JSON object>`, then says its result', async () => {
+    const clock = new SimulatedClock();
+    const agent = createMockAgent({ clock });
+    const conversation = [user('call get_time {"zone": "Europe/Paris"}')];
+    const events = await drainOnClock(
+      agent.run({ conversation, tools: [], signal: new AbortController().signal }),
+      clock,
+    );
+    expect(events).toEqual([
+      {
+        type: 'tool_call',
+        call: { id: 'call_mock_1', name: 'get_time', arguments: { zone: 'Europe/Paris' } },
+      },
+      { type: 'usage', promptTokens: 4, completionTokens: 0 },
+      { type: 'done', finishReason: 'tool_calls' },
+    ]);
+    // Not a call: a bad name, arguments that are not a JSON object, or not the last message.
+    for (const text of ['call get time {}', 'call x [1]', 'call x {oops}', 'please call x {}'])
+      expect(mockAgentToolCall([user(text)]), text).toBeUndefined();
+    expect(
+      mockAgentToolCall([user('call x {}'), { role: 'assistant', content: 'ok' }]),
+    ).toBeUndefined();
   });
 
   it('answers a tool result with a sentence that mentions it', () => {

@@ -12,6 +12,7 @@ import type {
   AgentProvider,
   AgentRunRequest,
   ConversationMessage,
+  ToolCall,
 } from '../interfaces.js';
 
 const PROVIDER = 'mock';
@@ -26,6 +27,36 @@ const mockAgentOptionsSchema = z.object({
 export interface MockAgentDeps {
   /** Paces the tokens. */
   readonly clock: Clock;
+}
+
+/** `call <tool name> <JSON object>`: what makes the mock agent call a tool. */
+const CALL = /^call\s+([A-Za-z0-9_.-]{1,64})\s+(\{[\s\S]*\})\s*$/;
+
+/**
+ * The tool call the mock agent makes for a conversation: when the last message is the
+ * user's `call <tool name> <JSON object>` (the public contract's way to exercise tool
+ * paths without a model); undefined otherwise (also for arguments that are not a JSON
+ * object). The call's id is derived from the conversation's length, so it is stable.
+ */
+export function mockAgentToolCall(
+  conversation: readonly ConversationMessage[],
+): ToolCall | undefined {
+  const last = conversation.at(-1);
+  if (last?.role !== 'user') return undefined;
+  const match = CALL.exec(last.content.trim());
+  if (match === null) return undefined;
+  let args: unknown;
+  try {
+    args = JSON.parse(match[2] ?? '');
+  } catch {
+    return undefined;
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
+  return {
+    id: `call_mock_${String(conversation.length)}`,
+    name: match[1] ?? '',
+    arguments: args,
+  };
 }
 
 /**
@@ -57,6 +88,19 @@ export function createMockAgent(deps: MockAgentDeps): AgentProvider {
   async function* run(request: AgentRunRequest): AsyncGenerator<AgentEvent> {
     const { signal } = request;
     const options = parseProviderOptions(mockAgentOptionsSchema, request.options, PROVIDER);
+    const promptTokens = request.conversation.reduce(
+      (sum, message) => sum + countWords(message.content),
+      0,
+    );
+    const call = mockAgentToolCall(request.conversation);
+    if (call !== undefined) {
+      await clockDelay(clock, options.token_delay_ms, signal);
+      if (isAborted(signal)) return;
+      yield { type: 'tool_call', call };
+      yield { type: 'usage', promptTokens, completionTokens: 0 };
+      yield { type: 'done', finishReason: 'tool_calls' };
+      return;
+    }
     const tokens = wordTokens(mockAgentReply(request.conversation));
     let emitted = 0;
     for (const text of tokens) {
@@ -66,10 +110,6 @@ export function createMockAgent(deps: MockAgentDeps): AgentProvider {
       emitted += 1;
     }
     if (isAborted(signal)) return;
-    const promptTokens = request.conversation.reduce(
-      (sum, message) => sum + countWords(message.content),
-      0,
-    );
     yield { type: 'usage', promptTokens, completionTokens: emitted };
     if (isAborted(signal)) return;
     yield { type: 'done', finishReason: 'stop' };
