@@ -261,6 +261,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     isLive: (row) => manager.live(row.tenant_id as TenantId, row.id as SessionId) !== undefined,
     ttlMs: config.deploy.instance_ttl_ms,
+    soleInstance: coordinator.kind === 'memory',
     intervalMs: config.deploy.recovery_interval_ms,
     onHeartbeatRetaken: () => {
       manager

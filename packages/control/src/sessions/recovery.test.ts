@@ -57,6 +57,7 @@ function recoveryOf(
   coordinator: Coordinator,
   bus: EventBus,
   recovered: string[],
+  soleInstance = false,
 ): SessionRecovery {
   return createSessionRecovery({
     coordinator,
@@ -69,6 +70,7 @@ function recoveryOf(
     isLive: () => false,
     ttlMs: TTL,
     intervalMs: 1_000,
+    soleInstance,
     onRecovered: (row) => recovered.push(row.id),
   });
 }
@@ -149,6 +151,32 @@ describe('session recovery', () => {
     // Ended is ended: nothing more to do, by anyone.
     expect(await b.sweep()).toBe(0);
     expect(await c.recover(tenant.id as TenantId, a.id as SessionId)).toBe(false);
+  });
+
+  it('as the sole instance (in-process coordination), ends every earlier run’s sessions at once, whatever their instance id', async () => {
+    const coordinator = createMemoryCoordinator({ clock });
+    // The default instance id has the pid in it: the earlier run had another.
+    const earlier = await ownedSession('host-4242');
+    clock.advance(1);
+    const recovered: string[] = [];
+    const now = recoveryOf('host-4343', coordinator, createEventBus(), recovered, true);
+    await now.start();
+    expect(recovered).toEqual([earlier.id]);
+    // Not the sole instance: the same session would wait a lease lifetime.
+    const other = await ownedSession('host-4242');
+    clock.advance(1);
+    const waiting: string[] = [];
+    const shared = recoveryOf(
+      'host-4444',
+      createMemoryCoordinator({ clock }),
+      createEventBus(),
+      waiting,
+    );
+    await shared.start();
+    expect(waiting).toEqual([]);
+    await shared.stop();
+    await now.stop();
+    expect(other.id).not.toBe(earlier.id);
   });
 
   it('ends its own sessions from before a restart at once, and keeps its heartbeat', async () => {

@@ -45,6 +45,13 @@ export interface SessionRecoveryDeps {
   readonly isLive: (row: SessionRow) => boolean;
   /** Lifetime of the heartbeat lease and the grace before an instance is declared lost, ms. */
   readonly ttlMs: number;
+  /**
+   * No other instance shares this server's coordination (in-process coordination, as on
+   * the embedded default): every unended session not live here that was created before
+   * this process started is from an earlier run, whatever instance id it had (the default
+   * id has the pid in it), and is recovered at once.
+   */
+  readonly soleInstance?: boolean;
   /** How often the sweeper runs, ms. */
   readonly intervalMs: number;
   /**
@@ -192,7 +199,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
     let ended = 0;
     for (const { instanceId: owner } of await repos.sessionRecovery.ownersOfUnended()) {
       let rows: SessionRow[];
-      if (owner === instanceId) {
+      if (owner === instanceId || deps.soleInstance === true) {
         // Ours from before a restart: not running here, created before this process.
         rows = (await repos.sessionRecovery.unendedOf(owner, BATCH)).filter(
           (r) => !deps.isLive(r) && r.created_at.getTime() < startedAt,
