@@ -242,7 +242,8 @@ describe('kill -9 of the embedded server under load, and usage', () => {
       const lastAlive = log[recoveredAt - 1];
       const ran = Math.ceil((Date.parse(lastAlive?.time ?? '') - createdAt) / 1000);
       expect(ran).toBeGreaterThan(0);
-      const want = { ...expected, 'session_seconds|': { quantity: ran, events: 1 } };
+      // Session time is metered under the session's channel.
+      const want = { ...expected, 'session_seconds|websocket': { quantity: ran, events: 1 } };
       const recorded = await until(
         () => recordedMeters(second, id),
         (m) => JSON.stringify(sorted(m)) === JSON.stringify(sorted(want)),
@@ -261,7 +262,7 @@ describe('kill -9 of the embedded server under load, and usage', () => {
     // Still so once everything queued is written: nothing recorded twice, late.
     const all = await recordedMeters(second);
     expect(eventsIn(usageOnly(all))).toBe(figures.reports);
-    expect(all['session_seconds|']?.events).toBe(SESSIONS);
+    expect(all['session_seconds|websocket']?.events).toBe(SESSIONS);
     expect(figures.turns).toBeGreaterThanOrEqual(SESSIONS * TURNS_BEFORE_KILL);
 
     second.child.kill('SIGTERM');
