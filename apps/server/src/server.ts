@@ -72,6 +72,7 @@ export async function startServer(
     providers,
     autoProviders: auto,
     pingDatabase: () => storage.database.ping(),
+    soleDatabaseUser: storage.database.kind === 'pglite',
     env: process.env,
     logger,
   });

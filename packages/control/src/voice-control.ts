@@ -59,6 +59,12 @@ export interface VoiceControlDeps {
   readonly autoProviders?: AutoProviderChoice;
   /** Checks the database answers (readiness). */
   readonly pingDatabase: () => Promise<void>;
+  /**
+   * No other process can use this database (embedded PGlite holds its data directory
+   * alone): sessions left unended by an earlier run are ended at start-up, whatever
+   * instance id that run had.
+   */
+  readonly soleDatabaseUser?: boolean;
   /** Environment for credentials the config leaves out (`TWILIO_AUTH_TOKEN`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The server's logger (`@prx-voice/observe`'s `createLogger`, configured by `logging.*`). */
@@ -261,7 +267,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     isLive: (row) => manager.live(row.tenant_id as TenantId, row.id as SessionId) !== undefined,
     ttlMs: config.deploy.instance_ttl_ms,
-    soleInstance: coordinator.kind === 'memory',
+    soleInstance: deps.soleDatabaseUser === true,
     intervalMs: config.deploy.recovery_interval_ms,
     onHeartbeatRetaken: () => {
       manager

@@ -153,7 +153,7 @@ describe('session recovery', () => {
     expect(await c.recover(tenant.id as TenantId, a.id as SessionId)).toBe(false);
   });
 
-  it('as the sole instance (in-process coordination), ends every earlier run’s sessions at once, whatever their instance id', async () => {
+  it('as the database’s sole user (embedded PGlite), ends every earlier run’s sessions at once, whatever their instance id', async () => {
     const coordinator = createMemoryCoordinator({ clock });
     // The default instance id has the pid in it: the earlier run had another.
     const earlier = await ownedSession('host-4242');

@@ -46,10 +46,9 @@ export interface SessionRecoveryDeps {
   /** Lifetime of the heartbeat lease and the grace before an instance is declared lost, ms. */
   readonly ttlMs: number;
   /**
-   * No other instance shares this server's coordination (in-process coordination, as on
-   * the embedded default): every unended session not live here that was created before
-   * this process started is from an earlier run, whatever instance id it had (the default
-   * id has the pid in it), and is recovered at once.
+   * No other process can use the database (embedded PGlite): every unended session not
+   * live here that was created before this process started is from an earlier run,
+   * whatever instance id it had (the default id has the pid in it), and is recovered at once.
    */
   readonly soleInstance?: boolean;
   /** How often the sweeper runs, ms. */
