@@ -26,6 +26,7 @@ import { rateLimitMiddleware } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
 import type { AuditLog } from '@prx-voice/audit';
 import { createAuditSink } from './admin/audit-sink.js';
+import { createAuthFailureRecorder } from './admin/auth-failures.js';
 import { addRoute } from './http/routes.js';
 import type { ControlApi, DefineRoute } from './http/routes.js';
 import type { RouteModule, RouteMount } from './http/route-module.js';
@@ -82,6 +83,8 @@ export interface ControlApp {
   closeSockets(code: number, reason: string): void;
   /** The OpenAPI 3.1 document of the routes registered so far. */
   openApi(): Record<string, unknown>;
+  /** Writes the refused-credential counts still aggregated to the audit log (shutdown). */
+  flushAuthFailures(): Promise<void>;
 }
 
 /**
@@ -101,6 +104,14 @@ export function createControlApp(deps: ControlDeps): ControlApp {
   const app = new Hono<ControlEnv>();
   const api = app.basePath(API_BASE_PATH);
   const registry = createRouteRegistry(API_BASE_PATH);
+  const authFailures = createAuthFailureRecorder({
+    audit: deps.audit ?? { record: () => Promise.reject(new Error('no audit log')) },
+    clock,
+    log,
+    count: (reason) => {
+      deps.metrics.authFailure(reason);
+    },
+  });
   const authenticator = createAuthenticator({
     auth: config.auth,
     clock,
@@ -108,6 +119,9 @@ export function createControlApp(deps: ControlDeps): ControlApp {
     apiKeys: deps.apiKeys,
     ...(deps.jwksFetch === undefined ? {} : { fetch: deps.jwksFetch }),
     ...(deps.jwtKey === undefined ? {} : { jwtKey: deps.jwtKey }),
+    onFailure: (failure) => {
+      authFailures.failed(failure);
+    },
   });
 
   app.onError(createErrorHandler(log));
@@ -168,5 +182,6 @@ export function createControlApp(deps: ControlDeps): ControlApp {
     upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
     closeSockets: (code, reason) => sockets.closeAll(code, reason),
     openApi: () => openApiDocument(registry, info),
+    flushAuthFailures: () => authFailures.flush(),
   };
 }

@@ -203,6 +203,39 @@ describe('audit log', () => {
     expect(actions.filter((a) => a === 'audit.list')).toHaveLength(3);
   });
 
+  it('records refused credentials of a known tenant, aggregated per minute, and counts every refusal', async () => {
+    const created = await call('/api-keys', admin, 'POST', {
+      name: 'soon revoked',
+      role: 'workspace_viewer',
+    });
+    const { id: keyId, key } = created.json.data as { id: string; key: string };
+    expect((await call(`/api-keys/${keyId}`, admin, 'DELETE')).status).toBeLessThan(300);
+    const failedRecords = async () =>
+      (await records(tenantId)).filter((r) => r.action === 'auth.failed');
+    for (let i = 0; i < 3; i++) expect((await call('/usage', key)).status).toBe(401);
+    // The first at once; the two after it within the minute wait for the next window.
+    expect(await failedRecords()).toMatchObject([
+      {
+        actor_type: 'api_key',
+        actor_id: keyId,
+        outcome: 'denied',
+        resource_type: 'credential',
+        details: { reason: 'revoked', count: 1 },
+      },
+    ]);
+    h.clock.advance(61_000);
+    expect((await call('/usage', key)).status).toBe(401);
+    await settle();
+    expect((await failedRecords()).map((r) => r.details['count'])).toEqual([1, 2, 1]);
+    // A key nobody has: counted, not audited (it names no tenant).
+    const before = (await failedRecords()).length;
+    expect((await call('/usage', 'pk_abcdefghijklmnop_' + 'x'.repeat(43))).status).toBe(401);
+    expect((await failedRecords()).length).toBe(before);
+    const metrics = await voice.metrics.render();
+    expect(metrics).toMatch(/prx_voice_auth_failures_total\{reason="revoked"\} 4/);
+    expect(metrics).toMatch(/prx_voice_auth_failures_total\{reason="invalid_api_key"\} 1/);
+  });
+
   it('refuses to start with signing enabled and no key, or a key that is not Ed25519', () => {
     expect(() => composeVoiceControl(h, { audit: { signing: { enabled: true } } })).toThrow(
       /audit\.signing\.private_key/,

@@ -21,7 +21,12 @@ export { auditLogFromConfig, auditSignerFromConfig } from './admin/audit-log-con
 export type { VoiceControl, VoiceControlDeps } from './voice-control.js';
 export { API_BASE_PATH, createControlApp } from './app.js';
 export type { ControlApp, ControlDeps } from './app.js';
-export type { Authenticated, Authenticator, Credentials } from './auth/authenticator.js';
+export type {
+  Authenticated,
+  Authenticator,
+  AuthFailure,
+  Credentials,
+} from './auth/authenticator.js';
 export type { ControlApi } from './http/routes.js';
 export type { OpenApiInfo, RouteRegistry } from './http/openapi.js';
 export { routeTable } from './route-table.js';

@@ -416,6 +416,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       control.closeSockets(1001, 'server shutting down');
       await meters.close();
       await usageExport?.stop();
+      await control.flushAuthFailures();
       await audit
         .stop()
         .catch((err: unknown) =>

@@ -136,6 +136,8 @@ export interface VoiceMetrics {
   gauge(name: string, help: string, read: () => number): void;
   /** Counts spans by what became of them: exported, dropped (queue full) or failed (export). */
   traceSpans(outcome: 'exported' | 'dropped' | 'failed', spans: number): void;
+  /** Counts a refused credential by its reason (`missing`, `revoked`, `expired`, …). */
+  authFailure(reason: string): void;
   /** Records an HTTP request. */
   observeHttp(o: HttpObservation): void;
   /** The exposition text. */
@@ -240,6 +242,12 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     help: 'How late the outbound audio pacer woke past the moment audio was due to be sent.',
     buckets: PACING_LATENESS_BUCKETS,
   });
+  const authFailures = new Counter({
+    name: `${METRIC_PREFIX}auth_failures_total`,
+    help: 'Refused credentials, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const spans = new Counter({
     name: `${METRIC_PREFIX}trace_spans_total`,
     help: 'Finished spans by outcome: exported, dropped (export queue full) or failed (export failed or timed out).',
@@ -325,6 +333,9 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     },
     traceSpans: (outcome, n) => {
       if (n > 0) spans.inc({ outcome }, n);
+    },
+    authFailure: (reason) => {
+      authFailures.inc({ reason });
     },
     observeHttp: (o) => {
       httpRequests.inc({ method: o.method, route: o.route, status: String(o.status) });

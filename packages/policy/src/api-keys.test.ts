@@ -87,10 +87,21 @@ describe('API key service', () => {
     const tampered = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
     expect(await keys.verify(tampered)).toEqual({ kind: 'invalid', reason: 'unknown' });
     now += 1000;
-    expect(await keys.verify(key)).toEqual({ kind: 'invalid', reason: 'expired' });
+    // Refused, but known for sure (the secret matched): whose key it is.
+    expect(await keys.verify(key)).toEqual({
+      kind: 'invalid',
+      reason: 'expired',
+      tenantId: t,
+      keyId: row.id,
+    });
     const other = await keys.create({ tenantId: t, name: 'b', role: 'tenant_admin' });
     expect(await keys.revoke(t, other.row.id as never)).toBe(true);
-    expect(await keys.verify(other.key)).toEqual({ kind: 'invalid', reason: 'revoked' });
+    expect(await keys.verify(other.key)).toEqual({
+      kind: 'invalid',
+      reason: 'revoked',
+      tenantId: t,
+      keyId: other.row.id,
+    });
     // A tenant cannot revoke another tenant's key.
     const u = await tenant();
     expect(await keys.revoke(u, row.id as never)).toBe(false);

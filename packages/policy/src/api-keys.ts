@@ -25,7 +25,13 @@ export interface CreatedApiKey {
 /** The result of checking a presented key. */
 export type ApiKeyVerification =
   | { readonly kind: 'valid'; readonly principal: Principal; readonly keyId: ApiKeyId }
-  | { readonly kind: 'invalid'; readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired' };
+  | {
+      readonly kind: 'invalid';
+      readonly reason: 'malformed' | 'unknown' | 'revoked' | 'expired';
+      /** For a revoked or expired key (the secret matched): whose key it is. */
+      readonly tenantId?: TenantId;
+      readonly keyId?: ApiKeyId;
+    };
 
 /**
  * The public lookup id of a key, stored beside its hash so a presented key is
@@ -126,9 +132,10 @@ export function createApiKeyService(opts: {
       const actual = Buffer.from(hashApiKey(presented, row?.salt ?? decoySalt), 'hex');
       const matches = expected.length === actual.length && timingSafeEqual(expected, actual);
       if (row === undefined || !matches) return { kind: 'invalid', reason: 'unknown' };
-      if (row.revoked_at !== null) return { kind: 'invalid', reason: 'revoked' };
+      const owner = { tenantId: row.tenant_id as TenantId, keyId: row.id as ApiKeyId };
+      if (row.revoked_at !== null) return { kind: 'invalid', reason: 'revoked', ...owner };
       if (row.expires_at !== null && row.expires_at.getTime() <= opts.clock.now())
-        return { kind: 'invalid', reason: 'expired' };
+        return { kind: 'invalid', reason: 'expired', ...owner };
       if (!isRole(row.role)) return { kind: 'invalid', reason: 'unknown' };
       await opts.repos.apiKeyLookup.touch(row.id as ApiKeyId);
       return {

@@ -10,6 +10,7 @@ import { API_KEY_PREFIX, isRole } from '@prx-voice/policy';
 import type { ApiKeyService, Principal } from '@prx-voice/policy';
 import type { Repositories, TenantRow } from '@prx-voice/storage';
 import { isId, parseId, VoiceError } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
 import { createJwtVerifier } from './jwt.js';
 import type { JwtVerifier } from './jwt.js';
 
@@ -50,6 +51,28 @@ export interface AuthenticatorDeps {
   readonly fetch?: FetchImplementation;
   /** Replaces the configured JWT keys (tests, custom key stores). */
   readonly jwtKey?: JWTVerifyGetKey;
+  /** Hears every refused credential (before the error is thrown); must not throw. */
+  readonly onFailure?: (failure: AuthFailure) => void;
+}
+
+/**
+ * A refused credential: why (the error's `details.reason`), and whose it is when that is
+ * known for sure — a revoked or expired API key whose secret matched, a valid token of a
+ * suspended tenant — never from what the caller merely claims.
+ */
+export interface AuthFailure {
+  readonly reason: string;
+  readonly tenantId?: TenantId;
+  readonly kind?: 'api_key' | 'jwt';
+  /** The API key id or the token's subject. */
+  readonly subject?: string;
+}
+
+/** Who the credential belongs to, once known for sure. */
+interface Owner {
+  tenantId?: TenantId;
+  kind?: 'api_key' | 'jwt';
+  subject?: string;
 }
 
 function unauthenticated(reason: string, message: string): VoiceError {
@@ -90,9 +113,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
           ...(deps.jwtKey === undefined ? {} : { getKey: deps.jwtKey }),
         });
 
-  async function fromApiKey(token: string): Promise<Principal> {
+  async function fromApiKey(token: string, owner: Owner): Promise<Principal> {
     const result = await deps.apiKeys.verify(token);
     if (result.kind === 'valid') return result.principal;
+    if (result.tenantId !== undefined) {
+      owner.tenantId = result.tenantId;
+      owner.kind = 'api_key';
+      if (result.keyId !== undefined) owner.subject = result.keyId;
+    }
     if (result.reason === 'expired') {
       throw new VoiceError('TOKEN_EXPIRED', {
         message: 'The API key has expired.',
@@ -149,6 +177,25 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
 
   return {
     async authenticate(creds, opts = {}) {
+      const owner: Owner = {};
+      try {
+        return await authenticate(creds, opts, owner);
+      } catch (err) {
+        if (deps.onFailure !== undefined) {
+          const reason = VoiceError.is(err) ? err.details['reason'] : undefined;
+          deps.onFailure({ reason: typeof reason === 'string' ? reason : 'invalid', ...owner });
+        }
+        throw err;
+      }
+    },
+  };
+
+  async function authenticate(
+    creds: Credentials,
+    opts: { readonly allowQueryToken?: boolean },
+    owner: Owner,
+  ): Promise<Authenticated> {
+    {
       let token: string;
       if (creds.authorization != null && creds.authorization !== '') {
         token = bearerToken(creds.authorization);
@@ -164,9 +211,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
         throw unauthenticated('missing', 'Send "Authorization: Bearer <token>".');
       }
       const principal = token.startsWith(API_KEY_PREFIX)
-        ? await fromApiKey(token)
+        ? await fromApiKey(token, owner)
         : await fromJwt(token);
+      // Known for sure from here: a refusal now (a suspended tenant) is this principal's.
+      owner.tenantId = principal.tenantId;
+      owner.kind = principal.kind === 'jwt' ? 'jwt' : 'api_key';
+      owner.subject = principal.subject;
       return { principal, tenant: await tenantOf(principal) };
-    },
-  };
+    }
+  }
 }
