@@ -2,7 +2,8 @@
  * `@prx-voice/audit`: the tamper-evident audit log — each tenant's records in a SHA-256
  * hash chain over canonical JSON, checkpoints of the chains signed with Ed25519 as
  * signed notes (the shape transparency logs publish), and verification that names the
- * first record or checkpoint that does not hold.
+ * first record or checkpoint that does not hold; the retention sweeper, which deletes what is
+ * past a tenant's retention periods and records it.
  *
  * @packageDocumentation
  */
