@@ -20,6 +20,7 @@ export type { DatabaseHandle, DatabaseTarget, MigrationReport } from './db/conne
 export type {
   ApiKeyRow,
   ApiKeysTable,
+  AuditCheckpointsTable,
   AuditRecordsTable,
   AuditCheckpointRow,
   AuditRow,
