@@ -180,19 +180,21 @@ describe('the server over real sockets', () => {
     // The session's usage, recorded durably off the audio path: time, ASR audio, tokens, characters.
     const sessionId = String(created.json.data?.id);
     let meters: { meter: string; quantity: number; provider?: string | null }[] = [];
-    for (let i = 0; i < 100 && meters.length < 5; i++) {
+    for (let i = 0; i < 100 && meters.length < 6; i++) {
       const usage = await api('GET', `/usage?session_id=${sessionId}`);
       meters = (usage.json.data?.['meters'] ?? []) as typeof meters;
-      if (meters.length < 5) await new Promise((r) => setTimeout(r, 100));
+      if (meters.length < 6) await new Promise((r) => setTimeout(r, 100));
     }
     expect(meters.map((m) => m.meter).sort()).toEqual([
       'agent_completion_tokens',
       'agent_prompt_tokens',
       'asr_audio_ms',
       'session_seconds',
+      'tts_audio_ms',
       'tts_characters',
     ]);
     expect(meters.find((m) => m.meter === 'tts_characters')?.quantity).toBe(15);
+    expect(meters.find((m) => m.meter === 'tts_audio_ms')?.quantity).toBe(15 * 50);
     // Session time by channel (a telephony channel can be priced apart).
     expect(meters.find((m) => m.meter === 'session_seconds')).toMatchObject({
       provider: 'websocket',

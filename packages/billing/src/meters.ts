@@ -26,6 +26,8 @@ export const METERS = {
   agent_completion_tokens: { unit: 'token', budget: 'tokens' },
   /** Characters sent to a TTS provider. */
   tts_characters: { unit: 'character', budget: 'characters' },
+  /** Audio a TTS provider synthesized (also what a barge-in cut off). */
+  tts_audio_ms: { unit: 'ms' },
   /** Tool calls an agent made (`provider`: the tool's name). */
   tool_calls: { unit: 'call' },
 } as const satisfies Record<string, MeterSpec>;

@@ -126,6 +126,7 @@ describe('billing', () => {
       'agent_completion_tokens',
       'agent_prompt_tokens',
       'session_seconds',
+      'tts_audio_ms',
       'tts_characters',
     ]);
     expect(meters.find((m) => m.meter === 'tts_characters')?.quantity).toBe(

@@ -61,6 +61,12 @@ describe('governance.usage_recorded', () => {
       segments.reduce((n, g) => n + (g.text as string).length, 0),
     );
     expect(tts.every((u) => u.unit === 'character' && u.provider === 'mock')).toBe(true);
+    // And the audio synthesized for each segment: the mock TTS makes 50 ms a character.
+    const audio = usage.filter((u) => u.meter === 'tts_audio_ms');
+    expect(audio.map((u) => u.quantity)).toEqual(
+      segments.map((g) => (g.text as string).length * 50),
+    );
+    expect(audio.every((u) => u.unit === 'ms' && u.provider === 'mock')).toBe(true);
     const keys = usage.map((u) => u.idempotency_key);
     expect(new Set(keys).size).toBe(keys.length);
   });

@@ -107,8 +107,8 @@ export type SessionInput =
   /** Usage an ASR or TTS provider reported (agent usage comes with its run's events). */
   | {
       readonly type: 'provider_usage';
-      readonly kind: 'asr' | 'tts';
-      /** asr: audio ms; tts: characters. */
+      readonly kind: 'asr' | 'tts' | 'tts_audio';
+      /** asr: audio ms; tts: characters; tts_audio: synthesized audio ms. */
       readonly quantity: number;
       /** A key unique within the session, for idempotent metering. */
       readonly key: string;

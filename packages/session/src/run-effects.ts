@@ -132,6 +132,19 @@ export function createRunEffects(deps: {
     const samplesPerMs = o.audio.outputRate / 1000;
     run.ttsQueue = run.ttsQueue.then(async () => {
       if (aborted()) return;
+      // Audio synthesized for the segment, metered once: as it ends, or when it is cut off.
+      let synthesizedMs = 0;
+      let metered = false;
+      const meterAudio = (): void => {
+        if (metered || Math.round(synthesizedMs) === 0) return;
+        metered = true;
+        dispatch({
+          type: 'provider_usage',
+          kind: 'tts_audio',
+          quantity: synthesizedMs,
+          key: `${segmentId}:tts_audio_ms`,
+        });
+      };
       try {
         let pendingMs = 0;
         let first = true;
@@ -145,6 +158,7 @@ export function createRunEffects(deps: {
           if (aborted()) return;
           if (e.type === 'audio') {
             const chunkMs = e.samples.length / samplesPerMs;
+            synthesizedMs += chunkMs;
             if (first) {
               // The first audio is reported before it plays, so the state is Speaking when it does.
               first = false;
@@ -182,11 +196,14 @@ export function createRunEffects(deps: {
         if (aborted()) return;
         if (pendingMs > 0) dispatch({ type: 'tts_audio', runId, segmentId, durationMs: pendingMs });
         pacer.endSegment(segmentId);
+        meterAudio();
         dispatch({ type: 'tts_done', runId, segmentId });
       } catch (err) {
         if (aborted()) return;
         const e = VoiceError.from(err, 'PROVIDER_ERROR');
         dispatch({ type: 'tts_error', runId, segmentId, code: e.code, message: e.message });
+      } finally {
+        meterAudio();
       }
     });
   }

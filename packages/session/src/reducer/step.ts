@@ -230,10 +230,11 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
       return;
     case 'provider_usage': {
       const asr = input.kind === 'asr';
+      const meter = asr ? 'asr_audio_ms' : input.kind === 'tts' ? 'tts_characters' : 'tts_audio_ms';
       b.emit('prx.voice.governance.usage_recorded', {
-        meter: asr ? 'asr_audio_ms' : 'tts_characters',
+        meter,
         quantity: Math.max(0, Math.round(input.quantity)),
-        unit: asr ? 'ms' : 'character',
+        unit: meter === 'tts_characters' ? 'character' : 'ms',
         provider: asr ? b.m.settings.info.providers.asr : b.m.settings.info.providers.tts,
         idempotency_key: input.key,
       });
