@@ -3,10 +3,11 @@
  * late usage are over, the period's usage is priced into the ledger — at the price
  * book versions in force when each part of the usage happened (the tenant's override
  * over its tier's book over the built-in list) — allowances are credited, a minimum fee is
- * charged up to, and the invoice lists the period's ledger entries with a total that is
- * their sum. Every ledger entry has a deterministic key, so a close that crashed half
- * way, or runs twice, or on two instances, posts each entry once and ends with the
- * same invoice.
+ * charged up to, the SLA is credited, and the invoice lists the period's ledger entries
+ * with a total that is their sum. Usage recorded after an earlier period's close time
+ * (late usage) is priced into this period as an adjustment. Every ledger entry has a
+ * deterministic key, so a close that crashed half way, or runs twice, or on two
+ * instances, posts each entry once and ends with the same invoice.
  */
 import type { InvoiceRow, NewLedgerEntry, PriceBookRow, Repositories } from '@prx-voice/storage';
 import { BILLING_PERIOD } from '@prx-voice/storage';
@@ -28,12 +29,6 @@ export function periodRange(period: string): { readonly from: Date; readonly to:
   }
   const [year = 0, month = 1] = period.split('-').map(Number);
   return { from: new Date(Date.UTC(year, month - 1, 1)), to: new Date(Date.UTC(year, month, 1)) };
-}
-
-/** The period before `period` (`YYYY-MM`). */
-export function previousPeriod(period: string): string {
-  const { from } = periodRange(period);
-  return periodOf(from.getTime() - 1);
 }
 
 /**

@@ -32,7 +32,6 @@ export {
   closePeriod,
   periodOf,
   periodRange,
-  previousPeriod,
   slaCreditPercent,
 } from './close-period.js';
 export type { ClosePeriodOptions, ClosedPeriod } from './close-period.js';
