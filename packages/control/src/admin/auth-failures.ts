@@ -31,7 +31,8 @@ interface Window {
 
 /** Creates the recorder. */
 export function createAuthFailureRecorder(o: {
-  readonly audit: Pick<AuditLog, 'record'>;
+  /** Where refusals of known owners are recorded; without one, refusals are only counted. */
+  readonly audit?: Pick<AuditLog, 'record'>;
   readonly clock: Pick<Clock, 'now'>;
   readonly log: Logger;
   /** Counts a refusal by reason (the metric). */
@@ -42,8 +43,10 @@ export function createAuthFailureRecorder(o: {
   const windows = new Map<string, Window>();
   const pending = new Set<Promise<void>>();
 
+  const { audit } = o;
   const write = (w: Window, count: number, from: number, to: number): void => {
-    const done = o.audit
+    if (audit === undefined) return;
+    const done = audit
       .record(w.tenantId as never, {
         actorType: w.failure.kind ?? 'unknown',
         actorId: w.failure.subject ?? null,
@@ -78,7 +81,7 @@ export function createAuthFailureRecorder(o: {
   return {
     failed(failure) {
       o.count?.(failure.reason);
-      if (failure.tenantId === undefined) return;
+      if (failure.tenantId === undefined || audit === undefined) return;
       const now = o.clock.now();
       const key = `${failure.tenantId}|${failure.kind ?? ''}|${failure.subject ?? ''}|${failure.reason}`;
       const open = windows.get(key);
