@@ -5,26 +5,23 @@
  * configuration, opens storage, picks providers, and serves what this returns.
  */
 import type { ProviderRegistry } from '@prx-voice/adapter';
-import type { Clock, Config, Logger, TimerHandle } from '@prx-voice/core';
+import type { Clock, Config, Logger } from '@prx-voice/core';
 import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createMeterRecorder, durableMonthlyUsage } from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
 import type { Coordinator, Repositories } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
-import { auditLogFromConfig } from './admin/audit-log-config.js';
+import { auditLogFromConfig, retentionSweeperFromConfig } from './admin/audit-log-config.js';
 import { createControlApp } from './app.js';
 import type { ControlApp } from './app.js';
 import {
-  DEFAULT_SLOS,
   DEGRADATION_ACTIONS,
   createDegradationController,
   createIncidentTracker,
-  createSloTracker,
   createVoiceMetrics,
 } from '@prx-voice/observe';
 import type { DegradationSignals, VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
-import { createRetentionSweeper } from '@prx-voice/audit';
 import type { AuditLog } from '@prx-voice/audit';
 import { createReadiness } from './metrics/readiness.js';
 import { routeTable } from './route-table.js';
@@ -33,6 +30,7 @@ import type { SessionManager } from './sessions/session-manager-types.js';
 import { checkEconomyProviders } from './sessions/session-providers.js';
 import type { AutoProviderChoice } from './sessions/session-providers.js';
 import { startDegradationSampler } from './metrics/degradation-sampler.js';
+import { sloTrackerFromConfig } from './metrics/slo-config.js';
 import { tracingFromConfig } from './metrics/tracing.js';
 import { createProviderErrorRate } from './metrics/provider-error-rate.js';
 import { startUsageExport } from './metrics/usage-export.js';
@@ -92,9 +90,6 @@ export interface VoiceControl {
   shutdown(): Promise<{ ended: number; forced: number }>;
 }
 
-/** How often lost sessions whose metering did not finish are metered again, ms. */
-const LOST_METERING_INTERVAL_MS = 5 * 60_000;
-
 /** Composes the control plane of a server. */
 export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const { config, clock, ids, repos, coordinator, logger } = deps;
@@ -121,7 +116,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     clock,
     durableUsage: (tenantId, kind, at) => durableMonthlyUsage(repos, tenantId, kind, at),
   });
-  const lostMetering = createLostSessionMetering({ repos, meters, admission, clock });
+  const lostMetering = createLostSessionMetering({ repos, meters, admission, clock, logger });
   const region = config.deploy.region;
   const metrics = createVoiceMetrics({
     ...(region === undefined ? {} : { labels: { region } }),
@@ -153,20 +148,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   });
   const actions = () => DEGRADATION_ACTIONS[degradation.level];
   // Objectives with burn rates: sessions' outcomes, API answers, turn latencies.
-  const slo = createSloTracker({
-    clock,
-    registry: metrics.registry,
-    slos: DEFAULT_SLOS.map((d) => {
-      const o = config.observe.slos[d.name as keyof typeof config.observe.slos];
-      return {
-        ...d,
-        ...(o?.objective === undefined ? {} : { objective: o.objective }),
-        ...(o?.threshold_ms === undefined || d.thresholdMs === undefined
-          ? {}
-          : { thresholdMs: o.threshold_ms }),
-      };
-    }),
-  });
+  const slo = sloTrackerFromConfig(config, clock, metrics.registry);
   const appMetrics: VoiceMetrics = {
     ...metrics,
     observeHttp: (o) => {
@@ -310,14 +292,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
   });
   const audit = auditLogFromConfig({ config, repos, clock, logger });
-  const retention = createRetentionSweeper({
-    repos,
-    clock,
-    audit,
-    defaults: config.audit.retention,
-    intervalMs: config.audit.retention.sweep_interval_ms,
-    onError: (err, context) => logger.warn({ error: message(err) }, context),
-  });
+  const retention = retentionSweeperFromConfig({ config, repos, clock, audit, logger });
   const control = createControlApp({
     config,
     clock,
@@ -355,23 +330,6 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     }),
   );
   let sampler: DegradationSampler | undefined;
-  // Lost sessions whose recovering instance died before their meters were written.
-  let reconcileTimer: TimerHandle | undefined;
-  const reconcile = (): void => {
-    reconcileTimer = undefined;
-    void lostMetering
-      .reconcile()
-      .then((n) => {
-        if (n > 0)
-          logger.info({ sessions: n }, 'metered lost sessions whose metering had not finished');
-      })
-      .catch((err: unknown) => logger.warn({ error: message(err) }, 'lost session metering'))
-      .finally(() => {
-        if (reconcileTimer === undefined && !stopping)
-          reconcileTimer = clock.setTimeout(reconcile, LOST_METERING_INTERVAL_MS);
-      });
-  };
-  let stopping = false;
   let usageExport: UsageExportLoop | undefined;
   return {
     control,
@@ -385,7 +343,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       await manager.start();
       manager.providerHealth.start();
       await recovery.start();
-      reconcileTimer ??= clock.setTimeout(reconcile, LOST_METERING_INTERVAL_MS);
+      lostMetering.start();
       sampler ??= startDegradationSampler({
         clock,
         controller: degradation,
@@ -407,9 +365,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
     async shutdown() {
       sampler?.stop();
-      stopping = true;
-      if (reconcileTimer !== undefined) clock.clearTimeout(reconcileTimer);
-      reconcileTimer = undefined;
+      lostMetering.stop();
       retention.stop();
       const result = await manager.drain(config.server.shutdown_timeout_ms);
       await recovery.stop();

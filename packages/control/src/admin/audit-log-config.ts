@@ -1,11 +1,16 @@
 /**
- * The server's audit log from `audit.*`: checkpoints signed with the configured Ed25519
+ * The server's audit log and retention sweeper from `audit.*`: checkpoints signed with the configured Ed25519
  * key when `audit.signing.enabled` (a key that is missing, unreadable or not Ed25519
  * stops start-up naming the key), none otherwise.
  */
 import { readFileSync } from 'node:fs';
-import { createAuditLog, createCheckpointSigner, parsePrivateKey } from '@prx-voice/audit';
-import type { AuditLog, CheckpointSigner } from '@prx-voice/audit';
+import {
+  createAuditLog,
+  createCheckpointSigner,
+  createRetentionSweeper,
+  parsePrivateKey,
+} from '@prx-voice/audit';
+import type { AuditLog, CheckpointSigner, RetentionSweeper } from '@prx-voice/audit';
 import type { Clock, Config, Logger } from '@prx-voice/core';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
@@ -57,6 +62,25 @@ export function auditLogFromConfig(o: {
     ...(signer === undefined ? {} : { signer }),
     checkpointEvery: o.config.audit.checkpoint_every,
     checkpointIntervalMs: o.config.audit.checkpoint_interval_ms,
+    onError: (err, context) =>
+      o.logger.warn({ error: err instanceof Error ? err.message : String(err) }, context),
+  });
+}
+
+/** The retention sweeper `audit.retention` describes, recording its sweeps in `audit`. */
+export function retentionSweeperFromConfig(o: {
+  readonly config: Config;
+  readonly repos: Repositories;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+}): RetentionSweeper {
+  return createRetentionSweeper({
+    repos: o.repos,
+    clock: o.clock,
+    audit: o.audit,
+    defaults: o.config.audit.retention,
+    intervalMs: o.config.audit.retention.sweep_interval_ms,
     onError: (err, context) =>
       o.logger.warn({ error: err instanceof Error ? err.message : String(err) }, context),
   });
