@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
-import { openTestDatabase, testDatabaseKinds } from '@prx-voice/storage/testing';
+import { openTestDatabase, testDatabaseKinds, testSession } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { TenantRepositories } from '@prx-voice/storage';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -32,14 +32,7 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
 
   /** A session that ended `days` ago (undefined: still live), with one turn and two events. */
   async function session(t: TenantRepositories, days: number | undefined): Promise<SessionId> {
-    const s = await t.sessions.create({
-      channel: 'websocket',
-      direction: 'inbound',
-      state: 'Idle',
-      language: 'en-US',
-      providers: {},
-      instanceId: 'i-1',
-    });
+    const s = await testSession(t, days === undefined ? {} : { end: { at: ago(days) } });
     const id = s.id as SessionId;
     await t.turns.create({
       id: `turn_${id.slice(5)}` as never,
@@ -48,8 +41,6 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
       inputKind: 'text',
       userText: 'hi',
     });
-    if (days !== undefined)
-      await t.sessions.update(id, { state: 'Closed', outcome: 'completed', endedAt: ago(days) });
     return id;
   }
 

@@ -4,10 +4,10 @@
  * the price in force when it happened; SLA credits from the sessions' outcomes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, testDatabaseKinds } from '@prx-voice/storage/testing';
+import { openTestDatabase, testDatabaseKinds, testSession } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { TenantRepositories } from '@prx-voice/storage';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
 import { closePeriod, slaCreditPercent } from './close-period.js';
 
 const DAY = 86_400_000;
@@ -122,21 +122,10 @@ describe.each(testDatabaseKinds())('closing periods on %s', (kind) => {
     const { id, t } = await tenant();
     await use(t, 'use', 1_000, at(4, 10), at(4, 10));
     // 97 sessions that ended well and 3 that failed in April: 97 % available → 25 %.
-    for (let i = 0; i < 100; i++) {
-      const s = await t.sessions.create({
-        channel: 'websocket',
-        direction: 'inbound',
-        state: 'Idle',
-        language: 'en-US',
-        providers: {},
-        instanceId: 'i-1',
+    for (let i = 0; i < 100; i++)
+      await testSession(t, {
+        end: { at: new Date(at(4, 12)), outcome: i < 3 ? 'error' : 'completed' },
       });
-      await t.sessions.update(s.id as SessionId, {
-        state: i < 3 ? 'Failed' : 'Closed',
-        outcome: i < 3 ? 'error' : 'completed',
-        endedAt: new Date(at(4, 12)),
-      });
-    }
     const april = await close(id, '2026-04', at(5, 3));
     const credit = april.lines.find((l) => String(l['description']).startsWith('SLA credit'));
     expect(credit).toMatchObject({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
-import { openTestDatabase } from '@prx-voice/storage/testing';
+import { openTestDatabase, testSession } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { Repositories } from '@prx-voice/storage';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -150,14 +150,7 @@ describe('meter recorder', () => {
   it('finds again the usage a session reported in its durable log, under the keys it was recorded with', async () => {
     const tenantId = await tenant('logged');
     const t = db.repos.forTenant(tenantId);
-    const session = await t.sessions.create({
-      channel: 'websocket',
-      direction: 'inbound',
-      state: 'Idle',
-      language: 'en-US',
-      providers: {},
-      instanceId: 'i-1',
-    });
+    const session = await testSession(t);
     const sessionId = session.id as SessionId;
     const report = (
       seq: number,

@@ -4,6 +4,7 @@
  * the usage its durable log reports and its time — once, however often it looks again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSession } from '@prx-voice/storage/testing';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
@@ -27,14 +28,7 @@ describe('lost sessions whose metering did not finish', () => {
     const tenantId = tenant.id as TenantId;
     const t = h.db.repos.forTenant(tenantId);
     const started = h.clock.now();
-    const row = await t.sessions.create({
-      channel: 'twilio',
-      direction: 'inbound',
-      state: 'Idle',
-      language: 'en-US',
-      providers: {},
-      instanceId: 'gone-1',
-    });
+    const row = await testSession(t, { channel: 'twilio', instanceId: 'gone-1' });
     const id = row.id as SessionId;
     const event = (seq: number, type: string, atMs: number, data: Record<string, unknown>) => ({
       sessionId: id,

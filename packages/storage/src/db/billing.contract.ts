@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
+import { testSession } from '../testing/test-sessions.js';
 import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
 import { rejectsWith } from './database.contract.js';
@@ -383,23 +384,8 @@ export function describeBillingContract(
     describe('lost sessions not fully metered', () => {
       it('are the sessions ended with the reason and without their final meter event', async () => {
         const t = await newTenant();
-        const lost = async (reason: string) => {
-          const s = await t.sessions.create({
-            channel: 'websocket',
-            direction: 'inbound',
-            state: 'Idle',
-            language: 'en-US',
-            providers: {},
-            instanceId: 'gone',
-          });
-          await t.sessions.update(s.id as SessionId, {
-            state: 'Failed',
-            outcome: 'error',
-            closeReason: reason,
-            endedAt: day(20),
-          });
-          return s.id;
-        };
+        const lost = async (closeReason: string) =>
+          (await testSession(t, { end: { at: day(20), outcome: 'error', closeReason } })).id;
         const a = await lost('instance_lost');
         const b = await lost('instance_lost');
         await lost('caller_hangup');
@@ -433,34 +419,13 @@ export function describeBillingContract(
     describe('session outcomes', () => {
       it('counts the sessions that ended in a half-open range by outcome', async () => {
         const t = await newTenant();
-        const end = async (outcome: string, at: Date) => {
-          const s = await t.sessions.create({
-            channel: 'websocket',
-            direction: 'inbound',
-            state: 'Idle',
-            language: 'en-US',
-            providers: {},
-            instanceId: 'i-1',
-          });
-          await t.sessions.update(s.id as SessionId, {
-            state: outcome === 'error' ? 'Failed' : 'Closed',
-            outcome,
-            endedAt: at,
-          });
-        };
+        const end = (outcome: string, at: Date) => testSession(t, { end: { at, outcome } });
         await end('completed', day(2));
         await end('completed', day(3));
         await end('error', day(4));
         await end('completed', day(1));
         await end('error', day(30));
-        await t.sessions.create({
-          channel: 'websocket',
-          direction: 'inbound',
-          state: 'Idle',
-          language: 'en-US',
-          providers: {},
-          instanceId: 'i-1',
-        });
+        await testSession(t);
         expect(await t.sessions.outcomeCounts({ from: day(1), to: day(30) })).toEqual([
           { outcome: 'completed', count: 3 },
           { outcome: 'error', count: 1 },

@@ -1,5 +1,7 @@
 export { openTestDatabase, testDatabaseKinds } from './test-database.js';
 export type { TestDatabase, TestDatabaseKind } from './test-database.js';
+export { testSession } from './test-sessions.js';
+export type { TestSessionEnd } from './test-sessions.js';
 export {
   deleteKeysWithPrefix,
   randomKeyPrefix,
