@@ -33,6 +33,7 @@ export type {
   MeterEventsTable,
   PriceBooksTable,
   RecordingsTable,
+  SubjectKeysTable,
   SessionEventsTable,
   SessionsTable,
   TenantsTable,
@@ -44,6 +45,7 @@ export type {
   MeterEventRow,
   PriceBookRow,
   RecordingRow,
+  SubjectKeyRow,
   SessionEventRow,
   SessionRow,
   TenantRow,
@@ -94,6 +96,7 @@ export type {
 } from './db/repositories/price-books.js';
 export type { NewRecording, RecordingRepository } from './db/repositories/recordings.js';
 export type { BillingDeleted, RetentionRepository } from './db/repositories/retention.js';
+export type { SubjectKeyRepository } from './db/repositories/subjects.js';
 export type {
   NewSession,
   SessionListOptions,

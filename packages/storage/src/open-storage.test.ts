@@ -28,6 +28,7 @@ describe('openStorage', () => {
         '0003-billing',
         '0004-usage-export',
         '0005-audit-checkpoints',
+        '0006-subjects',
       ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);

@@ -1,6 +1,7 @@
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
 
 const inMemory = async () => {
@@ -11,3 +12,4 @@ const inMemory = async () => {
 describeDatabaseContract('PGlite (embedded, in memory)', inMemory);
 describeBillingContract('PGlite (embedded, in memory)', inMemory);
 describeUsageExportContract('PGlite (embedded, in memory)', inMemory);
+describeSubjectsContract('PGlite (embedded, in memory)', inMemory);

@@ -4,6 +4,7 @@ import { describe, it } from 'vitest';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
 
 const url = process.env.DATABASE_URL;
@@ -30,4 +31,5 @@ if (url === undefined || url === '') {
   describeDatabaseContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeBillingContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
 }

@@ -45,6 +45,8 @@ export interface SessionsTable {
   providers: Json<Record<string, unknown>>;
   metadata: Json<Record<string, unknown>>;
   instance_id: string | null;
+  /** The data subject the session belongs to (pseudonymous; see `subject_keys`), if any. */
+  subject_ref: Generated<string | null>;
   turn_count: Generated<number>;
   outcome: string | null;
   close_reason: string | null;
@@ -131,6 +133,14 @@ export interface AuditCheckpointsTable {
   created_at: Timestamp;
 }
 
+/** `subject_keys`: a tenant's per-subject data keys, wrapped under the master key; erasure deletes the row. */
+export interface SubjectKeysTable {
+  tenant_id: string;
+  subject_ref: string;
+  wrapped_key: string;
+  created_at: Timestamp;
+}
+
 /** `meter_events`: usage as it happened, idempotent per (tenant, idempotency key). */
 export interface MeterEventsTable {
   id: string;
@@ -171,6 +181,8 @@ export interface RecordingsTable {
   channels: number;
   duration_ms: number;
   size_bytes: number;
+  /** The data subject whose key seals the object (`null`: stored in the clear). */
+  subject_ref: Generated<string | null>;
   created_at: Timestamp;
   deleted_at: Timestamp | null;
 }
@@ -263,6 +275,7 @@ export interface Database {
   meter_events: MeterEventsTable;
   ledger_entries: LedgerEntriesTable;
   recordings: RecordingsTable;
+  subject_keys: SubjectKeysTable;
   incidents: IncidentsTable;
   price_books: PriceBooksTable;
   invoices: InvoicesTable;
@@ -295,6 +308,8 @@ export type MeterEventRow = Selectable<MeterEventsTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 /** A recording row as read. */
 export type RecordingRow = Selectable<RecordingsTable>;
+/** A row of `subject_keys`. */
+export type SubjectKeyRow = Selectable<SubjectKeysTable>;
 /** An incident row as read. */
 export type IncidentRow = Selectable<IncidentsTable>;
 /** A price book row as read. */

@@ -4,6 +4,7 @@ import * as idempotencyLease from './0002-idempotency-lease.js';
 import * as billing from './0003-billing.js';
 import * as usageExport from './0004-usage-export.js';
 import * as auditCheckpoints from './0005-audit-checkpoints.js';
+import * as subjects from './0006-subjects.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-billing': billing,
   '0004-usage-export': usageExport,
   '0005-audit-checkpoints': auditCheckpoints,
+  '0006-subjects': subjects,
 };

@@ -27,6 +27,8 @@ import { retentionRepository } from './retention.js';
 import type { RetentionRepository } from './retention.js';
 import { sessionRepository } from './sessions.js';
 import type { SessionRepository } from './sessions.js';
+import { subjectKeyRepository } from './subjects.js';
+import type { SubjectKeyRepository } from './subjects.js';
 import { tenantRepository } from './tenants.js';
 import type { TenantRepository } from './tenants.js';
 import { turnRepository } from './turns.js';
@@ -49,6 +51,8 @@ export interface TenantRepositories {
   readonly invoices: InvoiceRepository;
   /** Deleting the tenant's data past its retention periods. */
   readonly retention: RetentionRepository;
+  /** Per-data-subject keys (GDPR erasure by crypto-shredding). */
+  readonly subjects: SubjectKeyRepository;
 }
 
 /** The entry to the database's repositories. */
@@ -106,6 +110,7 @@ export function createRepositories(opts: {
         incidents: incidentRepository(ctx, t.tenantId),
         invoices: invoiceRepository(t),
         retention: retentionRepository(t),
+        subjects: subjectKeyRepository(t),
       };
     },
     async purgeExpiredIdempotency() {

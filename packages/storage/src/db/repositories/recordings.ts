@@ -15,6 +15,8 @@ export interface NewRecording {
   readonly channels: number;
   readonly durationMs: number;
   readonly sizeBytes: number;
+  /** The data subject whose key seals the object; absent: stored in the clear. */
+  readonly subjectRef?: string;
 }
 
 /** A tenant's recordings. */
@@ -52,6 +54,7 @@ export function recordingRepository(ctx: TenantContext): RecordingRepository {
             channels: r.channels,
             duration_ms: r.durationMs,
             size_bytes: r.sizeBytes,
+            subject_ref: r.subjectRef ?? null,
             created_at: nowDate(ctx),
           })
           .returningAll()

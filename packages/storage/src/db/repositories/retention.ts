@@ -1,3 +1,4 @@
+import type { RecordingRow } from '../schema.js';
 import type { TenantContext } from './context.js';
 
 /** What one call of {@link RetentionRepository.deleteBillingBefore} deleted. */
@@ -22,6 +23,17 @@ export interface RetentionRepository {
    * entries and invoices of periods (`YYYY-MM`) that ended by then.
    */
   deleteBillingBefore(before: Date, limit: number): Promise<BillingDeleted>;
+  /**
+   * Up to `limit` recordings (deleted ones included: their objects may remain) made
+   * before `createdBefore`, or of sessions that ended before `sessionEndedBefore` (whose
+   * rows are about to go); the caller deletes each object, then {@link deleteRecording}.
+   */
+  expiredRecordings(
+    cutoffs: { readonly createdBefore: Date; readonly sessionEndedBefore: Date },
+    limit: number,
+  ): Promise<RecordingRow[]>;
+  /** Deletes a recording's row (after its object); whether there was one. */
+  deleteRecording(id: string): Promise<boolean>;
 }
 
 /** The period (`YYYY-MM`) holding `at`: periods before it ended by `at`. */
@@ -49,6 +61,37 @@ export function retentionRepository(ctx: TenantContext): RetentionRepository {
         )
         .executeTakeFirst();
       return count(r);
+    },
+    async expiredRecordings(cutoffs, limit) {
+      return db
+        .selectFrom('recordings')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where((eb) =>
+          eb.or([
+            eb('created_at', '<', cutoffs.createdBefore),
+            eb(
+              'session_id',
+              'in',
+              eb
+                .selectFrom('sessions')
+                .select('id')
+                .where('tenant_id', '=', tenantId)
+                .where('ended_at', '<', cutoffs.sessionEndedBefore),
+            ),
+          ]),
+        )
+        .orderBy('id', 'asc')
+        .limit(limit)
+        .execute();
+    },
+    async deleteRecording(id) {
+      const r = await db
+        .deleteFrom('recordings')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return count(r) > 0;
     },
     async deleteDebugEventsBefore(before, limit) {
       const r = await db

@@ -16,6 +16,8 @@ export interface NewSession {
   readonly providers?: Record<string, unknown>;
   readonly metadata?: Record<string, unknown>;
   readonly instanceId?: string;
+  /** The data subject the session belongs to (a pseudonymous reference), if any. */
+  readonly subjectRef?: string;
 }
 
 /** Changes to a session. */
@@ -42,6 +44,8 @@ export interface SessionRepository {
   require(id: SessionId): Promise<SessionRow>;
   /** Newest first. */
   list(opts?: SessionListOptions): Promise<Page<SessionRow>>;
+  /** Every session of a data subject, oldest first. */
+  listBySubject(subjectRef: string): Promise<SessionRow[]>;
   update(id: SessionId, patch: SessionPatch): Promise<SessionRow | undefined>;
   /**
    * Like `update`, for a session that has not ended: undefined when it has (or is
@@ -98,6 +102,7 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
             providers: s.providers ?? {},
             metadata: s.metadata ?? {},
             instance_id: s.instanceId ?? null,
+            subject_ref: s.subjectRef ?? null,
             created_at: at,
             updated_at: at,
           })
@@ -119,6 +124,15 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
       const row = await repo.get(id);
       if (row === undefined) throw notFound(id);
       return row;
+    },
+    async listBySubject(subjectRef) {
+      return db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('subject_ref', '=', subjectRef)
+        .orderBy('id', 'asc')
+        .execute();
     },
     async list(opts) {
       const limit = pageSize(opts);

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSequentialIdGenerator } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { migrateToLatest } from './connect.js';
+import type { DatabaseHandle } from './connect.js';
+import { createRepositories } from './repositories/index.js';
+import type { Repositories, TenantRepositories } from './repositories/index.js';
+
+const START = Date.UTC(2026, 11, 6, 12, 0, 0);
+const DAY = 86_400_000;
+
+/**
+ * The data-subject and recording storage contract (subject keys, sessions by subject,
+ * recordings past retention), run identically against each database implementation.
+ */
+export function describeSubjectsContract(
+  name: string,
+  setup: () => Promise<{ handle: DatabaseHandle; cleanup(): Promise<void> }>,
+): void {
+  describe(`subjects and recordings storage contract: ${name}`, () => {
+    let cleanup: () => Promise<void>;
+    let repos: Repositories;
+    let now = START;
+    const clock = { now: () => now };
+    const ids = createSequentialIdGenerator(START);
+    let counter = 0;
+
+    async function newTenant(): Promise<TenantRepositories> {
+      const row = await repos.tenants.create({
+        slug: `subj-${++counter}`,
+        name: `Subjects tenant ${counter}`,
+        tier: 'starter',
+      });
+      return repos.forTenant(row.id as TenantId);
+    }
+    async function session(t: TenantRepositories, subjectRef?: string): Promise<SessionId> {
+      const row = await t.sessions.create({
+        state: 'Idle',
+        channel: 'websocket',
+        direction: 'inbound',
+        language: 'en-US',
+        ...(subjectRef === undefined ? {} : { subjectRef }),
+      });
+      return row.id as SessionId;
+    }
+    async function recording(t: TenantRepositories, sessionId: SessionId, key: string) {
+      return t.recordings.create({
+        sessionId,
+        objectKey: key,
+        contentType: 'audio/wav',
+        sampleRate: 24_000,
+        channels: 2,
+        durationMs: 1_000,
+        sizeBytes: 96_044,
+      });
+    }
+
+    beforeAll(async () => {
+      const ready = await setup();
+      cleanup = () => ready.cleanup();
+      await migrateToLatest(ready.handle.db);
+      repos = createRepositories({ db: ready.handle.db, clock, ids });
+    }, 120_000);
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    it('keeps one key per subject: the first writer wins, erasure deletes it', async () => {
+      const t = await newTenant();
+      const other = await newTenant();
+      expect(await t.subjects.get('subj_a')).toBeUndefined();
+      const first = await t.subjects.ensure('subj_a', 'v1.first');
+      const second = await t.subjects.ensure('subj_a', 'v1.second');
+      expect(first.wrapped_key).toBe('v1.first');
+      expect(second.wrapped_key).toBe('v1.first');
+      expect(await other.subjects.get('subj_a')).toBeUndefined();
+      expect(await t.subjects.erase('subj_a')).toBe(true);
+      expect(await t.subjects.erase('subj_a')).toBe(false);
+      expect(await t.subjects.get('subj_a')).toBeUndefined();
+      // A later session of the same subject gets a new key.
+      expect((await t.subjects.ensure('subj_a', 'v1.third')).wrapped_key).toBe('v1.third');
+    });
+
+    it("lists a subject's sessions and nothing of another subject or tenant", async () => {
+      const t = await newTenant();
+      const other = await newTenant();
+      const a1 = await session(t, 'subj_x');
+      await session(t, 'subj_y');
+      await session(t);
+      const a2 = await session(t, 'subj_x');
+      await session(other, 'subj_x');
+      const rows = await t.sessions.listBySubject('subj_x');
+      expect(rows.map((r) => r.id)).toEqual([a1, a2]);
+      expect(rows.every((r) => r.subject_ref === 'subj_x')).toBe(true);
+      expect(await t.sessions.listBySubject('subj_none')).toEqual([]);
+    });
+
+    it('stores the subject of a recording', async () => {
+      const t = await newTenant();
+      const s = await session(t, 'subj_r');
+      const sealed = await t.recordings.create({
+        sessionId: s,
+        objectKey: `k-${counter}-sealed`,
+        contentType: 'application/vnd.prx-voice.sealed',
+        sampleRate: 24_000,
+        channels: 2,
+        durationMs: 10,
+        sizeBytes: 10,
+        subjectRef: 'subj_r',
+      });
+      expect(sealed.subject_ref).toBe('subj_r');
+      expect((await recording(t, s, `k-${counter}-plain`)).subject_ref).toBeNull();
+    });
+
+    it('finds recordings past retention, by age or by their session ending, then deletes them', async () => {
+      const t = await newTenant();
+      now = START;
+      const oldSession = await session(t);
+      const old = await recording(t, oldSession, `k-${counter}-old`);
+      const endsSoon = await session(t);
+      now = START + 20 * DAY;
+      const young = await recording(t, endsSoon, `k-${counter}-young`);
+      await t.sessions.update(endsSoon, { endedAt: new Date(START + 20 * DAY) });
+      const fresh = await recording(t, await session(t), `k-${counter}-fresh`);
+      now = START + 40 * DAY;
+      const cutoffs = (createdBefore: number, sessionEndedBefore: number) => ({
+        createdBefore: new Date(createdBefore),
+        sessionEndedBefore: new Date(sessionEndedBefore),
+      });
+      const byAge = await t.retention.expiredRecordings(
+        cutoffs(START + 10 * DAY, START + 10 * DAY),
+        10,
+      );
+      expect(byAge.map((r) => r.id)).toEqual([old.id]);
+      const withEnded = await t.retention.expiredRecordings(
+        cutoffs(START + 10 * DAY, START + 30 * DAY),
+        10,
+      );
+      expect(withEnded.map((r) => r.id).sort()).toEqual([old.id, young.id].sort());
+      expect(await t.retention.expiredRecordings(cutoffs(START + 30 * DAY, START), 1)).toHaveLength(
+        1,
+      );
+      expect(await t.retention.deleteRecording(old.id)).toBe(true);
+      expect(await t.retention.deleteRecording(old.id)).toBe(false);
+      expect(await t.recordings.get(old.id as never)).toBeUndefined();
+      expect(await t.recordings.get(fresh.id as never)).toBeDefined();
+    });
+  });
+}
