@@ -46,5 +46,5 @@ export {
 export type { SampleRate } from './sample-rate.js';
 export { generateTone } from './tone.js';
 export type { Tone, ToneOptions } from './tone.js';
-export { readWav, writeWav } from './wav.js';
-export type { ReadWavOptions, WavAudio, WavInput } from './wav.js';
+export { readWav, wavHeader, writeWav } from './wav.js';
+export type { ReadWavOptions, WavAudio, WavHeaderInput, WavInput } from './wav.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VoiceError } from '@prx-voice/types';
-import { readWav, writeWav } from './wav.js';
+import { readWav, wavHeader, writeWav } from './wav.js';
 
 interface Chunk {
   readonly id: string;
@@ -230,5 +230,92 @@ describe('readWav errors', () => {
     );
     expect(message).toMatch(/^UNSUPPORTED_AUDIO_FORMAT: /);
     expect(message).toMatch(pattern);
+  });
+});
+
+describe('wavHeader', () => {
+  it('is the canonical 44-byte PCM16 header, the one writeWav writes', () => {
+    const samples = Int16Array.from(SAMPLES);
+    const header = wavHeader({ sampleRate: 24000, channels: 1, dataBytes: samples.byteLength });
+    expect(header).toBeInstanceOf(Uint8Array);
+    expect(header.length).toBe(44);
+    expect(Array.from(header)).toEqual(
+      Array.from(writeWav({ sampleRate: 24000, samples }).subarray(0, 44)),
+    );
+  });
+
+  it('describes stereo: channels, byte rate and block align', () => {
+    const header = Buffer.from(wavHeader({ sampleRate: 16000, channels: 2, dataBytes: 400 }));
+    expect(header.toString('latin1', 0, 4)).toBe('RIFF');
+    expect(header.readUInt32LE(4)).toBe(36 + 400);
+    expect(header.toString('latin1', 8, 16)).toBe('WAVEfmt ');
+    expect(header.readUInt32LE(16)).toBe(16);
+    expect(header.readUInt16LE(20)).toBe(1);
+    expect(header.readUInt16LE(22)).toBe(2);
+    expect(header.readUInt32LE(24)).toBe(16000);
+    expect(header.readUInt32LE(28)).toBe(64000);
+    expect(header.readUInt16LE(32)).toBe(4);
+    expect(header.readUInt16LE(34)).toBe(16);
+    expect(header.toString('latin1', 36, 40)).toBe('data');
+    expect(header.readUInt32LE(40)).toBe(400);
+  });
+
+  it('heads a stereo file that readWav down-mixes (and refuses without downmix)', () => {
+    const interleaved = pcm([100, 300, -32768, -32768, 32767, 32767, 1, -2]);
+    const file = Buffer.concat([
+      wavHeader({ sampleRate: 48000, channels: 2, dataBytes: interleaved.length }),
+      interleaved,
+    ]);
+    const mixed = readWav(file, { downmix: true });
+    expect(mixed.sampleRate).toBe(48000);
+    expect(mixed.channels).toBe(2);
+    expect(Array.from(mixed.samples)).toEqual([200, -32768, 32767, -1]);
+    expect(codeOf(() => readWav(file))).toMatch(/^UNSUPPORTED_AUDIO_FORMAT: .*2 channel\(s\)/);
+  });
+
+  it('accepts an empty data chunk', () => {
+    const header = wavHeader({ sampleRate: 8000, channels: 2, dataBytes: 0 });
+    expect(readWav(header, { downmix: true }).samples).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'an unsupported rate',
+      { sampleRate: 11025, channels: 1, dataBytes: 0 },
+      /^UNSUPPORTED_AUDIO_FORMAT: .*11025/,
+    ],
+    [
+      '0 channels',
+      { sampleRate: 16000, channels: 0, dataBytes: 0 },
+      /^VALIDATION_FAILED: .*0 channel/,
+    ],
+    [
+      '3 channels',
+      { sampleRate: 16000, channels: 3, dataBytes: 0 },
+      /^VALIDATION_FAILED: .*3 channel/,
+    ],
+    [
+      'a partial stereo frame',
+      { sampleRate: 16000, channels: 2, dataBytes: 6 },
+      /^VALIDATION_FAILED: .*frames of 4 bytes/,
+    ],
+    [
+      'an odd mono size',
+      { sampleRate: 16000, channels: 1, dataBytes: 3 },
+      /^VALIDATION_FAILED: .*frames of 2 bytes/,
+    ],
+    ['a negative size', { sampleRate: 16000, channels: 1, dataBytes: -2 }, /^VALIDATION_FAILED: /],
+    [
+      'a fractional size',
+      { sampleRate: 16000, channels: 1, dataBytes: 2.5 },
+      /^VALIDATION_FAILED: /,
+    ],
+    [
+      'a size past 4 GiB',
+      { sampleRate: 16000, channels: 2, dataBytes: 0x100000000 },
+      /^VALIDATION_FAILED: .*does not fit/,
+    ],
+  ])('refuses %s', (_name, input, pattern) => {
+    expect(codeOf(() => wavHeader(input))).toMatch(pattern);
   });
 });

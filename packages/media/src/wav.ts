@@ -1,6 +1,7 @@
 /**
  * Reading and writing RIFF/WAVE files of 16-bit PCM: mono, or stereo down-mixed
  * on request. Other encodings are refused with an error naming what the file is.
+ * `wavHeader` gives the 44-byte header alone, for mono or stereo data written in pieces.
  */
 import { VoiceError } from '@prx-voice/types';
 import { pcm16View } from './frame.js';
@@ -197,36 +198,88 @@ export function readWav(bytes: Uint8Array, options: ReadWavOptions = {}): WavAud
   return { sampleRate, channels: 2, samples: mono };
 }
 
-/** Encodes mono PCM16 as a WAV file with the canonical 44-byte header. */
-export function writeWav(input: WavInput): Buffer {
-  if (!isSampleRate(input.sampleRate)) {
+/** Input of {@link wavHeader}. */
+export interface WavHeaderInput {
+  /** Sample rate to record in the header (one of the supported rates). */
+  readonly sampleRate: number;
+  /** 1 (mono) or 2 (stereo, interleaved left/right). */
+  readonly channels: number;
+  /** Bytes of PCM16 data that follow the header: whole sample frames of `2 × channels` bytes. */
+  readonly dataBytes: number;
+}
+
+/** Largest data chunk a RIFF file can declare: its size field also counts the 36 header bytes after it. */
+const MAX_DATA_BYTES = 0xffffffff - 36;
+
+/**
+ * The canonical 44-byte RIFF/WAVE header of 16-bit PCM (`fmt ` of 16 bytes, then
+ * the `data` chunk header); write `dataBytes` of little-endian PCM16 after it.
+ * Throws `UNSUPPORTED_AUDIO_FORMAT` for other rates and `VALIDATION_FAILED` for a
+ * channel count other than 1 or 2, or a data size that is not whole sample frames
+ * or does not fit in a RIFF file.
+ *
+ * @example
+ * // A stereo recording written as chunks: the header goes first, once the total is known.
+ * const header = wavHeader({ sampleRate: 24000, channels: 2, dataBytes: totalSamples * 4 });
+ */
+export function wavHeader(input: WavHeaderInput): Uint8Array {
+  const { sampleRate, channels, dataBytes } = input;
+  if (!isSampleRate(sampleRate)) {
     throw unsupported(
-      `Sample rate ${input.sampleRate} Hz is not supported; expected one of ${SAMPLE_RATES.join(', ')} Hz.`,
-      {
-        sampleRate: input.sampleRate,
-      },
+      `Sample rate ${sampleRate} Hz is not supported; expected one of ${SAMPLE_RATES.join(', ')} Hz.`,
+      { sampleRate },
     );
   }
-  const dataBytes = input.samples.byteLength;
-  if (dataBytes > 0xffffffff - 36) {
+  if (channels !== 1 && channels !== 2) {
     throw new VoiceError('VALIDATION_FAILED', {
-      message: `${input.samples.length} samples do not fit in a WAV file; expected at most ${(0xffffffff - 36) / 2}.`,
+      message: `A WAV header for ${channels} channel(s) was asked for; expected 1 or 2.`,
+      details: { channels },
+    });
+  }
+  const blockAlign = 2 * channels;
+  if (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes % blockAlign !== 0) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `WAV data size ${dataBytes} bytes is invalid; expected whole sample frames of ${blockAlign} bytes.`,
+      details: { dataBytes, blockAlign },
+    });
+  }
+  if (dataBytes > MAX_DATA_BYTES) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `WAV data size ${dataBytes} bytes does not fit in a RIFF file; expected at most ${MAX_DATA_BYTES}.`,
+      details: { dataBytes },
+    });
+  }
+  const header = new Uint8Array(44);
+  const view = new DataView(header.buffer);
+  const ascii = (text: string, at: number): void => {
+    for (let i = 0; i < text.length; i++) header[at + i] = text.charCodeAt(i);
+  };
+  ascii('RIFF', 0);
+  view.setUint32(4, 36 + dataBytes, true);
+  ascii('WAVE', 8);
+  ascii('fmt ', 12);
+  view.setUint32(16, 16, true);
+  view.setUint16(20, WAVE_FORMAT_PCM, true);
+  view.setUint16(22, channels, true);
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * blockAlign, true);
+  view.setUint16(32, blockAlign, true);
+  view.setUint16(34, 16, true);
+  ascii('data', 36);
+  view.setUint32(40, dataBytes, true);
+  return header;
+}
+
+/** Encodes mono PCM16 as a WAV file with the canonical 44-byte header (see {@link wavHeader}). */
+export function writeWav(input: WavInput): Buffer {
+  const dataBytes = input.samples.byteLength;
+  if (isSampleRate(input.sampleRate) && dataBytes > MAX_DATA_BYTES) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `${input.samples.length} samples do not fit in a WAV file; expected at most ${MAX_DATA_BYTES / 2}.`,
     });
   }
   const out = Buffer.alloc(44 + dataBytes);
-  out.write('RIFF', 0, 'latin1');
-  out.writeUInt32LE(36 + dataBytes, 4);
-  out.write('WAVE', 8, 'latin1');
-  out.write('fmt ', 12, 'latin1');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(WAVE_FORMAT_PCM, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(input.sampleRate, 24);
-  out.writeUInt32LE(input.sampleRate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'latin1');
-  out.writeUInt32LE(dataBytes, 40);
+  out.set(wavHeader({ sampleRate: input.sampleRate, channels: 1, dataBytes }), 0);
   out.set(new Uint8Array(input.samples.buffer, input.samples.byteOffset, dataBytes), 44);
   return out;
 }

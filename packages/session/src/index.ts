@@ -63,6 +63,13 @@ export type {
 } from './pacer.js';
 export { repositoryPersistence } from './persistence.js';
 export type { RepositoryPersistenceOptions } from './persistence.js';
+export { createStereoRecorder } from './recording/stereo-recorder.js';
+export type {
+  RecordingChunk,
+  StereoRecorder,
+  StereoRecorderOptions,
+  StereoRecordingTotals,
+} from './recording/stereo-recorder.js';
 export { initialModel, step } from './reducer/step.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';
