@@ -3,7 +3,8 @@
  * hash chain over canonical JSON, checkpoints of the chains signed with Ed25519 as
  * signed notes (the shape transparency logs publish), and verification that names the
  * first record or checkpoint that does not hold; the retention sweeper, which deletes what is
- * past a tenant's retention periods and records it.
+ * past a tenant's retention periods and records it; crypto-shredding primitives for erasure —
+ * per-subject data keys wrapped under a master key, sealed texts and sealed streams.
  *
  * @packageDocumentation
  */
@@ -26,3 +27,23 @@ export type {
   RetentionSweeperOptions,
   TenantSweep,
 } from './retention.js';
+export {
+  isSealedText,
+  newDataKey,
+  openText,
+  parseMasterKey,
+  sealText,
+  subjectRef,
+  unwrapKey,
+  wrapKey,
+} from './sealing.js';
+export type { DataKey, OpenFailure } from './sealing.js';
+export {
+  DEFAULT_CHUNK_BYTES,
+  MAX_CHUNK_BYTES,
+  SEALED_CONTENT_TYPE,
+  openStream,
+  sealStream,
+  sealedSize,
+} from './sealing-stream.js';
+export type { SealStreamOptions } from './sealing-stream.js';
