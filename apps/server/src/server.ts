@@ -68,6 +68,7 @@ export async function startServer(
     ids,
     repos,
     coordinator: storage.coordinator,
+    objectStore: storage.objectStore,
     apiKeys: rt.apiKeys,
     providers,
     autoProviders: auto,

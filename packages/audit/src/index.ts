@@ -47,3 +47,13 @@ export {
   sealedSize,
 } from './sealing-stream.js';
 export type { SealStreamOptions } from './sealing-stream.js';
+export { createSubjectKeys } from './subject-keys.js';
+export type { SessionSubject, SubjectKeys, SubjectKeysOptions } from './subject-keys.js';
+export { transcriptOpener, transcriptSealer } from './transcript-sealing.js';
+export { recordingAad, recordingStream } from './recording-objects.js';
+export { tarHeader, tarStream } from './tar-writer.js';
+export type { TarEntry } from './tar-writer.js';
+export { SUBJECT_EXPORT_FORMAT, exportSubject } from './subject-export.js';
+export type { ExportedFile, SubjectExport, SubjectExportDeps } from './subject-export.js';
+export { eraseSubject } from './subject-erasure.js';
+export type { SubjectErasure, SubjectErasureDeps } from './subject-erasure.js';

@@ -1,14 +1,15 @@
 /**
  * The retention sweeper on a simulated clock, on each database: it deletes exactly what
- * is past its period — sessions (with their turns and events), debug events, billing
- * records — per tenant with its own overrides, and records what it deleted.
+ * is past its period — recordings (files, then rows), sessions (with their turns and
+ * events), debug events, billing records — per tenant with its own overrides, and
+ * records what it deleted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { openTestDatabase, testDatabaseKinds, testSession } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { TenantRepositories } from '@prx-voice/storage';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { Id, SessionId, TenantId } from '@prx-voice/types';
 import { createAuditLog } from './audit-log.js';
 import { createRetentionSweeper } from './retention.js';
 
@@ -44,6 +45,27 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
     return id;
   }
 
+  /** A recording of `id` made `days` ago, its file in `files`. */
+  async function recording(t: TenantRepositories, id: SessionId, days: number, files: Set<string>) {
+    const key = `${id}-${String(days)}.wav`;
+    const row = await t.recordings.create({
+      sessionId: id,
+      objectKey: key,
+      contentType: 'audio/wav',
+      sampleRate: 24_000,
+      channels: 2,
+      durationMs: 1_000,
+      sizeBytes: 96_044,
+    });
+    await db.handle.db
+      .updateTable('recordings')
+      .set({ created_at: ago(days) })
+      .where('id', '=', row.id)
+      .execute();
+    files.add(key);
+    return row.id as Id<'recording'>;
+  }
+
   async function events(t: TenantRepositories, id: SessionId, list: [string, number][]) {
     await t.events.append(
       list.map(([severity, days], i) => ({
@@ -66,6 +88,12 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
     const liveA = await session(a.t, undefined);
     const oldB = await session(b.t, 31);
     const keptB = await session(b.t, 29);
+    // Recordings: 30 days, and never beyond their session's retention.
+    const files = new Set<string>();
+    const store = { delete: (key: string) => Promise.resolve(files.delete(key)) };
+    const oldRecA = await recording(a.t, keptA, 31, files);
+    const keptRecA = await recording(a.t, keptA, 29, files);
+    const recOfOldB = await recording(b.t, oldB, 20, files);
     // Debug events older than 7 days go; newer ones, and older ones that are not debug, stay.
     await events(a.t, keptA, [
       ['info', 20],
@@ -107,12 +135,13 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
     }
 
     const audit = createAuditLog({ repos: db.repos, clock });
-    const sweeper = createRetentionSweeper({ repos: db.repos, clock, audit });
+    const sweeper = createRetentionSweeper({ repos: db.repos, clock, audit, store });
     const swept = await sweeper.sweep();
     expect(swept).toEqual([
       {
         tenantId: a.id,
         sessions: 1,
+        recordings: 1,
         debugEvents: 1,
         meterEvents: 1,
         ledgerEntries: 1,
@@ -121,12 +150,17 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
       {
         tenantId: b.id,
         sessions: 1,
+        recordings: 1,
         debugEvents: 0,
         meterEvents: 0,
         ledgerEntries: 0,
         invoices: 0,
       },
     ]);
+    expect([...files]).toEqual([`${keptA}-29.wav`]);
+    expect(await a.t.recordings.get(oldRecA)).toBeUndefined();
+    expect(await a.t.recordings.get(keptRecA)).toBeDefined();
+    expect(await b.t.recordings.get(recOfOldB)).toBeUndefined();
     expect(await a.t.sessions.get(oldA)).toBeUndefined();
     expect(await a.t.turns.listBySession(oldA)).toMatchObject({ items: [] });
     for (const id of [keptA, liveA]) expect(await a.t.sessions.get(id)).toBeDefined();
@@ -151,12 +185,18 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
         details: {
           deleted: {
             sessions: 1,
+            recordings: 1,
             debug_events: 1,
             meter_events: 1,
             ledger_entries: 1,
             invoices: 1,
           },
-          periods_days: { sessions_days: 90, debug_events_days: 7, billing_days: 1_095 },
+          periods_days: {
+            sessions_days: 90,
+            recordings_days: 30,
+            debug_events_days: 7,
+            billing_days: 1_095,
+          },
         },
       },
     ]);

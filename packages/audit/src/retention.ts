@@ -1,11 +1,12 @@
 /**
  * The retention sweeper: for each tenant, deletes what is older than its retention
- * periods — sessions (with their turns and events), debug events, billing records —
- * in bounded batches, and records what it deleted in the tenant's audit log. A tenant's
- * `settings.retention` overrides the defaults key by key.
+ * periods — recordings (their files from the object store, then their rows), sessions
+ * (with their turns and events), debug events, billing records — in bounded batches, and
+ * records what it deleted in the tenant's audit log. A tenant's `settings.retention`
+ * overrides the defaults key by key. A session's recordings go before the session does.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import type { Repositories } from '@prx-voice/storage';
+import type { ObjectStore, Repositories } from '@prx-voice/storage';
 import type { TenantId } from '@prx-voice/types';
 import type { AuditLog } from './audit-log.js';
 
@@ -15,13 +16,15 @@ const BATCH = 500;
 /** Retention periods, days. */
 export interface RetentionPeriods {
   readonly sessions_days: number;
+  readonly recordings_days: number;
   readonly debug_events_days: number;
   readonly billing_days: number;
 }
 
-/** The original PRX Voice's defaults: sessions 90 days, debug events 7, billing 3 years. */
+/** The original PRX Voice's defaults: sessions 90 days, recordings 30, debug events 7, billing 3 years. */
 export const DEFAULT_RETENTION: RetentionPeriods = {
   sessions_days: 90,
+  recordings_days: 30,
   debug_events_days: 7,
   billing_days: 1_095,
 };
@@ -30,6 +33,7 @@ export const DEFAULT_RETENTION: RetentionPeriods = {
 export interface TenantSweep {
   readonly tenantId: TenantId;
   readonly sessions: number;
+  readonly recordings: number;
   readonly debugEvents: number;
   readonly meterEvents: number;
   readonly ledgerEntries: number;
@@ -51,9 +55,16 @@ export interface RetentionSweeperOptions {
   readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   /** Where each sweep that deleted something is recorded. */
   readonly audit: Pick<AuditLog, 'record'>;
+  /** Where recordings' files are; without it, recordings' rows are deleted and their files left. */
+  readonly store?: Pick<ObjectStore, 'delete'>;
   readonly defaults?: RetentionPeriods;
   readonly intervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** Everything one tenant's sweep deleted. */
+function total(s: TenantSweep): number {
+  return s.sessions + s.recordings + s.debugEvents + s.meterEvents + s.ledgerEntries + s.invoices;
 }
 
 /** A tenant's periods: its `settings.retention` (positive whole days) over the defaults. */
@@ -69,6 +80,7 @@ export function retentionOf(
   };
   return {
     sessions_days: pick('sessions_days'),
+    recordings_days: pick('recordings_days'),
     debug_events_days: pick('debug_events_days'),
     billing_days: pick('billing_days'),
   };
@@ -105,6 +117,20 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
     const now = o.clock.now();
     const before = (days: number): Date => new Date(now - days * DAY_MS);
     const r = o.repos.forTenant(id).retention;
+    const recordings = await drain(async () => {
+      const rows = await r.expiredRecordings(
+        {
+          createdBefore: before(periods.recordings_days),
+          sessionEndedBefore: before(periods.sessions_days),
+        },
+        BATCH,
+      );
+      for (const row of rows) {
+        await o.store?.delete(row.object_key); // the file first: a crash leaves the row to retry
+        await r.deleteRecording(row.id);
+      }
+      return rows.length;
+    });
     const sessions = await drain(() =>
       r.deleteSessionsEndedBefore(before(periods.sessions_days), BATCH),
     );
@@ -121,8 +147,16 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
       invoices += d.invoices;
       return d.meterEvents + d.ledgerEntries + d.invoices;
     });
-    const swept = { tenantId: id, sessions, debugEvents, meterEvents, ledgerEntries, invoices };
-    if (sessions + debugEvents + meterEvents + ledgerEntries + invoices > 0) {
+    const swept = {
+      tenantId: id,
+      sessions,
+      recordings,
+      debugEvents,
+      meterEvents,
+      ledgerEntries,
+      invoices,
+    };
+    if (total(swept) > 0) {
       await o.audit.record(id, {
         actorType: 'system',
         actorId: 'retention',
@@ -133,6 +167,7 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
         details: {
           deleted: {
             sessions,
+            recordings,
             debug_events: debugEvents,
             meter_events: meterEvents,
             ledger_entries: ledgerEntries,
@@ -153,8 +188,7 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
       for (const t of page.items) {
         try {
           const s = await sweepTenant(t.id as TenantId, t.settings);
-          if (s.sessions + s.debugEvents + s.meterEvents + s.ledgerEntries + s.invoices > 0)
-            done.push(s);
+          if (total(s) > 0) done.push(s);
         } catch (err) {
           o.onError?.(err, `retention sweep of ${t.id}`);
         }

@@ -2,7 +2,8 @@
  * The one list of route modules the server mounts. Adding a surface is a
  * module file and a line here; the server wires nothing route by route.
  */
-import type { Clock } from '@prx-voice/core';
+import type { Clock, Config } from '@prx-voice/core';
+import type { IdGenerator } from '@prx-voice/types';
 import type { EventBus, EventLog } from '@prx-voice/event';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { AdmissionService, ApiKeyService } from '@prx-voice/policy';
@@ -12,6 +13,9 @@ import { tenantRoutes } from './admin/tenant-routes.js';
 import { billingRoutes } from './admin/billing-routes.js';
 import type { AuditLog } from '@prx-voice/audit';
 import { auditRoutes } from './admin/audit-routes.js';
+import { recordingRoutes } from './compliance/recording-routes.js';
+import { subjectRoutes } from './compliance/subject-routes.js';
+import type { Compliance } from './compliance/subjects-config.js';
 import { incidentRoutes } from './admin/incident-routes.js';
 import { sloRoutes } from './admin/slo-routes.js';
 import { usageRoutes } from './admin/usage-routes.js';
@@ -35,6 +39,13 @@ export interface RouteTableDeps {
   /** Backs `GET /health/ready`; see `createReadiness`. */
   readonly readiness: () => Promise<ReadinessReport>;
   readonly instanceId: string;
+  /**
+   * Data subjects' keys, export links and the object store: with a store, the recording
+   * routes, and with `config` and `ids` too, the GDPR routes.
+   */
+  readonly compliance?: Compliance;
+  readonly config?: Config;
+  readonly ids?: IdGenerator;
   /** The audit log `GET /audit` and `/audit/verify` read (absent: no such routes). */
   readonly audit?: AuditLog;
   /** The objectives `GET /slo` reports (absent: no such route). */
@@ -57,6 +68,20 @@ export interface RouteTableDeps {
   readonly twilio?: TwilioSettings | undefined;
   /** Errors of connections (logged by the caller). */
   readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** Recordings, and GDPR export and erasure, when the server has an object store. */
+function complianceRoutes(deps: RouteTableDeps): RouteModule[] {
+  const { compliance, config, ids, repos, clock } = deps;
+  const store = compliance?.store;
+  if (compliance === undefined || store === undefined) return [];
+  const { subjects, links } = compliance;
+  return [
+    recordingRoutes({ repos, store, subjects }),
+    ...(config === undefined || ids === undefined
+      ? []
+      : [subjectRoutes({ config, repos, store, subjects, clock, ids }, links)]),
+  ];
 }
 
 /** The route modules of `control`, in mounting order. */
@@ -82,6 +107,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
     incidentRoutes({ repos }),
     ...(deps.audit === undefined ? [] : [auditRoutes({ repos, audit: deps.audit })]),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
+    ...complianceRoutes(deps),
     ...(sessions === undefined
       ? []
       : [
@@ -91,6 +117,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             bus: sessions.bus,
             log: sessions.log,
             publicUrl: sessions.publicUrl,
+            subjects: deps.compliance?.subjects,
             socket: {
               authenticator: control.authenticator,
               clock,

@@ -10,7 +10,7 @@ import { createEventBus, createEventLog } from '@prx-voice/event';
 import { createMeterRecorder, durableMonthlyUsage } from '@prx-voice/billing';
 import { createAdmissionService } from '@prx-voice/policy';
 import type { ApiKeyService } from '@prx-voice/policy';
-import type { Coordinator, Repositories } from '@prx-voice/storage';
+import type { Coordinator, ObjectStore, Repositories } from '@prx-voice/storage';
 import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { auditLogFromConfig, retentionSweeperFromConfig } from './admin/audit-log-config.js';
 import { createControlApp } from './app.js';
@@ -39,6 +39,7 @@ import type { DegradationSampler } from './metrics/degradation-sampler.js';
 import { createLostSessionMetering } from './sessions/lost-session-metering.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
+import { complianceFromConfig } from './compliance/subjects-config.js';
 import { twilioSettings } from './sessions/twilio.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
@@ -55,6 +56,8 @@ export interface VoiceControlDeps {
   /** The configured providers, and what `auto` stands for on this machine. */
   readonly providers: ProviderRegistry;
   readonly autoProviders?: AutoProviderChoice;
+  /** Where recordings and exports go (absent: nothing is recorded). */
+  readonly objectStore?: ObjectStore;
   /** Checks the database answers (readiness). */
   readonly pingDatabase: () => Promise<void>;
   /**
@@ -199,6 +202,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     onFenced: (tenantId, id) => manager.fence(tenantId, id),
   });
   const instanceId = config.deploy.instance_id;
+  const compliance = complianceFromConfig(config, repos, deps.objectStore);
   const manager = createSessionManager({
     config,
     clock,
@@ -213,6 +217,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: eventLog,
     instanceId,
     meters,
+    subjects: compliance.subjects,
+    objectStore: compliance.store,
     degradation: actions,
     onEvent: (event) => {
       feedMetrics(event);
@@ -292,7 +298,8 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     },
   });
   const audit = auditLogFromConfig({ config, repos, clock, logger });
-  const retention = retentionSweeperFromConfig({ config, repos, clock, audit, logger });
+  const { store } = compliance;
+  const retention = retentionSweeperFromConfig({ config, repos, clock, audit, logger, store });
   const control = createControlApp({
     config,
     clock,
@@ -317,6 +324,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       admission,
       slo,
       audit,
+      ...{ compliance, config, ids },
       closeGraceMs: config.billing.close_grace_ms,
       sessions: {
         manager,

@@ -11,6 +11,7 @@ import { GOVERNANCE_DATA_SCHEMAS } from './schemas/governance.js';
 import { INTERRUPT_DATA_SCHEMAS } from './schemas/interrupt.js';
 import { MEDIA_DATA_SCHEMAS } from './schemas/media.js';
 import { PLAYBACK_DATA_SCHEMAS } from './schemas/playback.js';
+import { RECORDING_DATA_SCHEMAS } from './schemas/recording.js';
 import { SESSION_DATA_SCHEMAS } from './schemas/session.js';
 import { TTS_DATA_SCHEMAS } from './schemas/tts.js';
 import { TURN_DATA_SCHEMAS } from './schemas/turn.js';
@@ -27,6 +28,7 @@ export const EVENT_DATA_SCHEMAS = {
   ...TURN_DATA_SCHEMAS,
   ...ADAPTER_DATA_SCHEMAS,
   ...GOVERNANCE_DATA_SCHEMAS,
+  ...RECORDING_DATA_SCHEMAS,
 } as const satisfies { readonly [K in EventType]: z.ZodType };
 
 // Fails to compile if a family map carries a type that is not in EVENT_TYPES.

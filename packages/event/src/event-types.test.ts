@@ -15,6 +15,7 @@ const PROTOCOL_LIST = [
   'prx.voice.turn.completed',
   'prx.voice.adapter.{state_changed,health_check,fallback}',
   'prx.voice.governance.{quota_consumed,quota_exceeded,usage_recorded,degradation_changed}',
+  'prx.voice.recording.{started,stopped,failed}',
 ];
 
 function expand(pattern: string): string[] {
@@ -25,7 +26,7 @@ function expand(pattern: string): string[] {
 describe('EVENT_TYPES', () => {
   it('is exactly the protocol list, in its order', () => {
     expect([...EVENT_TYPES]).toEqual(PROTOCOL_LIST.flatMap(expand));
-    expect(EVENT_TYPES).toHaveLength(38);
+    expect(EVENT_TYPES).toHaveLength(41);
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
   });
 

@@ -43,6 +43,9 @@ export const EVENT_TYPES = [
   'prx.voice.governance.quota_exceeded',
   'prx.voice.governance.usage_recorded',
   'prx.voice.governance.degradation_changed',
+  'prx.voice.recording.started',
+  'prx.voice.recording.stopped',
+  'prx.voice.recording.failed',
 ] as const;
 
 /** A protocol event type. */
@@ -60,6 +63,7 @@ export const EVENT_FAMILIES = [
   'turn',
   'adapter',
   'governance',
+  'recording',
 ] as const;
 
 /** An event family. */

@@ -46,6 +46,9 @@ export const DEFAULT_SEVERITIES = {
   'prx.voice.governance.quota_exceeded': 'warn',
   'prx.voice.governance.usage_recorded': 'debug',
   'prx.voice.governance.degradation_changed': 'warn',
+  'prx.voice.recording.started': 'info',
+  'prx.voice.recording.stopped': 'info',
+  'prx.voice.recording.failed': 'error',
 } as const satisfies Readonly<Record<EventType, Severity>>;
 
 /** The default severity of a type. */

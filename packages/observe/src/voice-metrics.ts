@@ -127,6 +127,14 @@ export interface VoiceMetrics {
    * out); allocation-free, for the audio path.
    */
   pacingLateness(lateMs: number): void;
+  /**
+   * Counts a recording's lifecycle: started, stopped, or a failed write (`chunk` or
+   * `finalize`) and the audio it left silent, ms in (seconds out).
+   */
+  recording(
+    outcome: 'started' | 'stopped' | 'chunk_failed' | 'finalize_failed',
+    gapMs?: number,
+  ): void;
   /** Records a write of the durable event log: events in the batch, seconds it took. */
   eventLogWrite(events: number, seconds: number): void;
   /**
@@ -248,6 +256,17 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     labelNames: ['reason'] as const,
     registers,
   });
+  const recordings = new Counter({
+    name: `${METRIC_PREFIX}recordings_total`,
+    help: 'Recordings by outcome: started, stopped, or a write that failed (chunk_failed: the session goes on with a gap; finalize_failed: the file was not assembled).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const recordingGaps = new Counter({
+    name: `${METRIC_PREFIX}recording_gap_seconds_total`,
+    help: 'Audio left silent in recordings because a chunk could not be written.',
+    registers,
+  });
   const spans = new Counter({
     name: `${METRIC_PREFIX}trace_spans_total`,
     help: 'Finished spans by outcome: exported, dropped (export queue full) or failed (export failed or timed out).',
@@ -312,6 +331,10 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     },
     pacingLateness: (lateMs) => {
       pacing.observe(lateMs / 1000);
+    },
+    recording: (outcome, gapMs) => {
+      recordings.inc({ outcome });
+      if (gapMs !== undefined && gapMs > 0) recordingGaps.inc(gapMs / 1000);
     },
     eventLogWrite: (events, seconds) => {
       eventLogWrites.observe(seconds);

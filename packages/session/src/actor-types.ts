@@ -36,6 +36,14 @@ export interface SessionOutput {
   segmentSent?(info: { readonly runId: string; readonly segmentId: string }): boolean;
 }
 
+/** Receives a session's audio as the transport exchanges it (must not throw; must not keep the arrays). */
+export interface SessionAudioTap {
+  /** Inbound PCM16 mono at the input rate, just received. */
+  caller(samples: Int16Array): void;
+  /** Outbound PCM16 mono at the output rate, being sent. */
+  bot(frame: Int16Array): void;
+}
+
 /** An emitted event as the actor hands it to its sink (the event package stamps the envelope). */
 export interface EmittedEvent {
   readonly type: string;
@@ -90,6 +98,11 @@ export interface SessionActorOptions {
    */
   readonly agentContextLimit?: () => number | undefined;
   readonly output: SessionOutput;
+  /**
+   * Where the conversation is recorded: every inbound frame as `pushAudio` gets it
+   * (paused or not) and every outbound frame as it is sent (see `createStereoRecorder`).
+   */
+  readonly recorder?: SessionAudioTap;
   /** How far ahead of the listener audio may be sent, ms (default 200). */
   readonly outputLeadMs?: number;
   /** How late the output pacer woke past its due time, ms, at each wake (a metric's feed; must not throw). */

@@ -59,6 +59,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         dispatch({ type: 'playback_started', runId: info.runId, segmentId: info.segmentId });
       }
       o.output.sendAudio(frame, info);
+      o.recorder?.bot(frame);
     },
     onSegmentSent: (info) => o.output.segmentSent?.(info) ?? false,
     onProgress: (p) => {
@@ -307,6 +308,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     dispatch,
     pushAudio(samples) {
       if (closed) return;
+      o.recorder?.caller(samples);
       // Paused: the caller is not listened to; the audio is counted, not processed.
       if (model.machine.value === 'Paused') drops.add('inbound', 'paused', samples.length);
       else audioIn.push(samples);

@@ -15,6 +15,7 @@ export type {
   EmittedEvent,
   SessionActor,
   SessionActorOptions,
+  SessionAudioTap,
   SessionOutput,
   SessionPersistence,
   StepRecord,

@@ -24,6 +24,11 @@ export interface RepositoryPersistenceOptions {
    * redaction policy); default: stored as said.
    */
   readonly redactText?: (text: string) => string;
+  /**
+   * Applied after redaction: encrypts what is stored with the data subject's key (so
+   * erasing the key makes it unreadable); default: stored in the clear.
+   */
+  readonly sealText?: (text: string) => string;
 }
 
 /**
@@ -50,7 +55,9 @@ export function repositoryPersistence(
   readonly fenced: boolean;
 } {
   const { clock } = options;
-  const text = options.redactText ?? ((t: string) => t);
+  const redact = options.redactText ?? ((t: string) => t);
+  const seal = options.sealText;
+  const text = seal === undefined ? redact : (t: string) => seal(redact(t));
   const first = options.retryDelayMs ?? 100;
   const max = options.maxRetryDelayMs ?? 5_000;
   let fenced = false;

@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   invoice: 'inv',
   priceBook: 'pb',
   lease: 'lse',
+  export: 'exp',
 } as const;
 
 /** A kind of identifier. */

@@ -12,7 +12,7 @@ import {
 } from '@prx-voice/audit';
 import type { AuditLog, CheckpointSigner, RetentionSweeper } from '@prx-voice/audit';
 import type { Clock, Config, Logger } from '@prx-voice/core';
-import type { Repositories } from '@prx-voice/storage';
+import type { ObjectStore, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 
 function invalid(key: string, expected: string): VoiceError {
@@ -74,11 +74,14 @@ export function retentionSweeperFromConfig(o: {
   readonly clock: Clock;
   readonly audit: AuditLog;
   readonly logger: Logger;
+  /** Where recordings' files are deleted from. */
+  readonly store?: ObjectStore | undefined;
 }): RetentionSweeper {
   return createRetentionSweeper({
     repos: o.repos,
     clock: o.clock,
     audit: o.audit,
+    ...(o.store === undefined ? {} : { store: o.store }),
     defaults: o.config.audit.retention,
     intervalMs: o.config.audit.retention.sweep_interval_ms,
     onError: (err, context) =>

@@ -22,14 +22,17 @@ const tenantParams = z.object({ id: idSchema('tenant') });
 const days = z.number().int().min(1).max(36_500);
 /**
  * Free-form settings, except: `redaction`, the tenant's redaction policy for what its
- * sessions say; `retention`, its retention periods in days over the server's.
+ * sessions say; `retention`, its retention periods in days over the server's;
+ * `recording`, whether its sessions are recorded (over `audit.recording.enabled`).
  */
 const settingsSchema = z
   .object({
     redaction: z.enum(REDACTION_LEVELS).optional(),
+    recording: z.boolean().optional(),
     retention: z
       .strictObject({
         sessions_days: days.optional(),
+        recordings_days: days.optional(),
         debug_events_days: days.optional(),
         billing_days: days.optional(),
       })

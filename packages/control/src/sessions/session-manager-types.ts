@@ -1,4 +1,5 @@
 /** The session manager's contract: what it is given, what it offers, and a live session. */
+import type { SubjectKeys } from '@prx-voice/audit';
 import type { MeterRecorder } from '@prx-voice/billing';
 import type { ProviderOptions, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config } from '@prx-voice/core';
@@ -6,7 +7,7 @@ import type { AnyVoiceEvent, EventBus, EventLog, SessionEmitter } from '@prx-voi
 import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
 import type { SessionActor, SessionOutput } from '@prx-voice/session';
-import type { Coordinator, Repositories, SessionRow } from '@prx-voice/storage';
+import type { Coordinator, ObjectStore, Repositories, SessionRow } from '@prx-voice/storage';
 import type { DegradationActions, DegradationChange, VoiceTracing } from '@prx-voice/observe';
 import type {
   Channel,
@@ -36,6 +37,8 @@ export interface CreateSessionRequest {
   };
   readonly metadata?: Record<string, unknown>;
   readonly systemPrompt?: string;
+  /** Record the conversation (overrides the tenant's `settings.recording` and `audit.recording.enabled`). */
+  readonly record?: boolean;
   /** The caller's W3C `traceparent` (validated): the session's trace continues it. */
   readonly traceparent?: string | undefined;
 }
@@ -98,6 +101,10 @@ export interface SessionManagerDeps {
   readonly degradation?: () => DegradationActions;
   /** Sees every event of every session (the server feeds its metrics from them). */
   readonly onEvent?: (event: AnyVoiceEvent) => void;
+  /** Where recordings go (sessions are recorded only with one). */
+  readonly objectStore?: ObjectStore | undefined;
+  /** Data subjects: which one a session belongs to, and the key sealing its recordings and transcripts. */
+  readonly subjects?: SubjectKeys;
   /** The durable meters every session's usage goes to (billing's recorder). */
   readonly meters?: MeterRecorder;
   /** How late a session's output pacer woke past its due time, ms (allocation-free metric feed). */

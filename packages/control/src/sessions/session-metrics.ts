@@ -2,7 +2,7 @@
  * Feeds the server's metrics from what sessions emit: each session's events pass
  * through this sink (beside the bus and the durable log), so a metric counts exactly
  * what the events report — a turn's latency breakdown, barge-ins, provider errors and
- * fallbacks, dropped audio.
+ * fallbacks, dropped audio, recordings and their gaps.
  */
 import type { AnyVoiceEvent } from '@prx-voice/event';
 import type { SloTracker, VoiceMetrics } from '@prx-voice/observe';
@@ -65,6 +65,18 @@ export function sessionMetricsSink(
         return;
       case 'prx.voice.adapter.fallback':
         metrics.fallback({ kind: event.data.kind, from: event.data.from, to: event.data.to });
+        return;
+      case 'prx.voice.recording.started':
+        metrics.recording('started');
+        return;
+      case 'prx.voice.recording.stopped':
+        metrics.recording('stopped');
+        return;
+      case 'prx.voice.recording.failed':
+        metrics.recording(
+          event.data.stage === 'chunk' ? 'chunk_failed' : 'finalize_failed',
+          event.data.gap_ms,
+        );
         return;
       case 'prx.voice.media.audio_dropped':
         metrics.audioDropped(event.data.direction, event.data.reason, event.data.frames);

@@ -5,6 +5,8 @@
  */
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { transcriptOpener } from '@prx-voice/audit';
+import type { SubjectKeys } from '@prx-voice/audit';
 import { isTraceparent } from '@prx-voice/event';
 import type { EventBus, EventLog } from '@prx-voice/event';
 import type { Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
@@ -56,7 +58,18 @@ export const createSessionBody = z
       .partial()
       .optional(),
     system_prompt: z.string().max(20_000).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'Free-form; a key of `audit.subjects.metadata_keys` (e.g. `caller_number`) names the data subject the session belongs to (GDPR export and erasure).',
+      ),
+    record: z
+      .boolean()
+      .optional()
+      .describe(
+        "Record the conversation (stereo WAV: caller left, bot right); default: the tenant's `settings.recording`, else the server's `audit.recording.enabled`.",
+      ),
   })
   .prefault({});
 
@@ -116,6 +129,8 @@ export interface SessionRouteDeps {
   readonly bus: EventBus;
   readonly log: EventLog;
   readonly publicUrl?: string | undefined;
+  /** Data subjects' keys: a subject's stored transcripts are opened with them. */
+  readonly subjects?: SubjectKeys | undefined;
   /** The session WebSocket: authentication after the upgrade, the frame limit, errors. */
   readonly socket: Omit<WsAttachDeps, 'manager' | 'clock'> & { readonly clock: Clock };
 }
@@ -174,14 +189,14 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
       ws_url: wsUrl(c, deps.publicUrl, row.id),
     };
   };
-  const turn = (t: TurnRow) => ({
+  const turn = (open: (text: string | null) => string | null) => (t: TurnRow) => ({
     id: t.id,
     seq: t.seq,
     status: t.status,
     input: t.input_kind,
-    user_text: t.user_text,
-    assistant_text: t.assistant_text,
-    assistant_text_generated: t.assistant_text_generated,
+    user_text: open(t.user_text),
+    assistant_text: open(t.assistant_text),
+    assistant_text_generated: open(t.assistant_text_generated),
     interrupted: t.interrupted,
     latency: {
       asr_ms: t.latency_asr_ms,
@@ -229,6 +244,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
             : { providerOptions: body.provider_options }),
           ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
           ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+          ...(body.record === undefined ? {} : { record: body.record }),
           traceparent: incomingTraceparent(c.req.header('traceparent')),
         });
         return { status: 201, data: view(c, row) };
@@ -298,10 +314,12 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['SESSION_NOT_FOUND'],
     handler: async (c, { params: p, query }) => {
       const repo = repos.forTenant(tenant(c));
-      await repo.sessions.require(p.session_id);
+      const row = await repo.sessions.require(p.session_id);
+      // A data subject's transcripts are stored sealed with its key.
+      const open = await transcriptOpener(deps.subjects, tenant(c), row);
       return ok(
         c,
-        pageData(await repo.turns.listBySession(p.session_id, pageOptions(query)), turn),
+        pageData(await repo.turns.listBySession(p.session_id, pageOptions(query)), turn(open)),
       );
     },
   });

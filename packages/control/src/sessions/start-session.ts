@@ -18,7 +18,10 @@ import type { EventType } from '@prx-voice/event';
 import type { DegradationActions } from '@prx-voice/observe';
 import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
-import type { TenantId } from '@prx-voice/types';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import { transcriptSealer } from '@prx-voice/audit';
+import type { DataKey } from '@prx-voice/audit';
+import type { SessionEmitter } from '@prx-voice/event';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
@@ -31,6 +34,8 @@ import type {
   SessionManagerDeps,
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
+import { startSessionRecording } from './session-recording.js';
+import type { SessionRecording } from './session-recording.js';
 import type { BreakerPool } from './session-providers.js';
 
 /** Events the server itself needs whatever the level: usage goes to billing, a pong answers a client. */
@@ -107,6 +112,41 @@ function economyChoice(
   return chosen;
 }
 
+/**
+ * The session's recording, when it is to be recorded: the request's `record`, else the
+ * tenant's `settings.recording`, else `audit.recording.enabled` — and an object store.
+ */
+function recordingOf(
+  deps: SessionManagerDeps,
+  o: {
+    readonly tenant: { readonly settings: Readonly<Record<string, unknown>> };
+    readonly tenantId: TenantId;
+    readonly sessionId: SessionId;
+    readonly request: CreateSessionRequest;
+    readonly rates: StartContext['rates'];
+    readonly emitter: SessionEmitter;
+    readonly subject?: { readonly ref: string; readonly key: DataKey };
+  },
+): SessionRecording | undefined {
+  const own = o.tenant.settings['recording'];
+  const wanted =
+    o.request.record ?? (typeof own === 'boolean' ? own : deps.config.audit.recording.enabled);
+  if (!wanted || deps.objectStore === undefined) return undefined;
+  return startSessionRecording({
+    tenantId: o.tenantId,
+    sessionId: o.sessionId,
+    recordingId: deps.ids.next('recording'),
+    store: deps.objectStore,
+    repos: deps.repos.forTenant(o.tenantId),
+    clock: deps.clock,
+    rates: o.rates,
+    chunkMs: deps.config.audit.recording.chunk_ms,
+    emitter: o.emitter,
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(deps.onError === undefined ? {} : { onError: deps.onError }),
+  });
+}
+
 /** Starts a session (see the module's description). */
 export async function startSession(
   ctx: StartContext,
@@ -158,6 +198,10 @@ export async function startSession(
         ? { location: 'config', path: `adapters.${kind}.options` }
         : { location: 'body', path: `provider_options.${kind}` },
   });
+  // The data subject, and the key sealing its data, before anything is admitted.
+  const subject = deps.subjects?.subjectOf(tenantId, request.metadata);
+  const subjectKey =
+    subject === undefined ? undefined : await deps.subjects?.sealingKey(tenantId, subject.ref);
   const admitted = await deps.admission.admit({
     tenant,
     sessionId,
@@ -183,6 +227,7 @@ export async function startSession(
       language,
       providers,
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      ...(subject === undefined ? {} : { subjectRef: subject.ref }),
       instanceId: deps.instanceId,
     });
   } catch (err) {
@@ -228,6 +273,17 @@ export async function startSession(
     channel: request.channel,
   });
   fallbacks.emit = reportFallback;
+  const recording = recordingOf(deps, {
+    tenant,
+    tenantId,
+    sessionId,
+    request,
+    rates,
+    emitter,
+    ...(subject === undefined || subjectKey === undefined
+      ? {}
+      : { subject: { ref: subject.ref, key: subjectKey } }),
+  });
   const session: LiveSession = {
     id: sessionId,
     tenantId,
@@ -260,6 +316,7 @@ export async function startSession(
         clear: () => session.output.clear(),
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
+      ...(recording === undefined ? {} : { recorder: recording.tap }),
       onEvent: degradableSink(redactingSink(emitterSink(emitter), redaction), deps.degradation),
       ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
       ...(deps.degradation === undefined
@@ -277,6 +334,7 @@ export async function startSession(
           ),
         onFenced: () => fenceSession(live.get(sessionId), deps.onError),
         ...(redactText === undefined ? {} : { redactText }),
+        ...(subjectKey === undefined ? {} : { sealText: transcriptSealer(subjectKey, sessionId) }),
       }),
       onEffectError: (err, kind, ids) =>
         deps.onError?.(err, `session ${sessionId}: ${kind}`, {
@@ -288,8 +346,7 @@ export async function startSession(
         live.delete(sessionId);
         trace?.end();
         // The budgets are updated before the slot is given back.
-        const finished = sessionGovernor
-          .close()
+        const finished = Promise.all([sessionGovernor.close(), recording?.stop()])
           .then(() => admitted.lease.release())
           .catch((err: unknown) => deps.onError?.(err, 'lease release'))
           .finally(() => finishing.delete(finished));

@@ -20,7 +20,7 @@ export async function settle(): Promise<void> {
 export function composeVoiceControl(
   h: ControlHarness,
   config: Record<string, unknown> = {},
-  deps: Partial<Pick<VoiceControlDeps, 'degradationSignals' | 'tracing'>> = {},
+  deps: Partial<Pick<VoiceControlDeps, 'degradationSignals' | 'tracing' | 'objectStore'>> = {},
 ): VoiceControl {
   return createVoiceControl({
     config: parseConfig(

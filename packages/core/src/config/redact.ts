@@ -9,7 +9,7 @@ export const MASK = '***';
 const SECRET_NAME = /key|secret|password|passwd|token/i;
 
 /** Names that match {@link SECRET_NAME} but are not secrets: file paths and on/off switches. */
-const NOT_SECRET = /_file$|^allow_/i;
+const NOT_SECRET = /_file$|^allow_|^metadata_keys$/i;
 
 /**
  * Whether a key name holds a secret: it contains key, secret, password, passwd

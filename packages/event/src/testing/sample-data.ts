@@ -5,6 +5,7 @@ import type { EventDataMap } from '../data-schemas.js';
 const ids = createSequentialIdGenerator(Date.UTC(2026, 0, 1));
 const segmentId = ids.next('segment');
 const turnId = ids.next('turn');
+const recordingId = ids.next('recording');
 
 /** One valid `data` per event type (deterministic IDs), e.g. `SAMPLE_EVENT_DATA['prx.voice.tts.chunk_ready']`. */
 export const SAMPLE_EVENT_DATA: EventDataMap = {
@@ -168,5 +169,25 @@ export const SAMPLE_EVENT_DATA: EventDataMap = {
     to: 2,
     signal: 'eventLoopLagMs',
     value: 312,
+  },
+  'prx.voice.recording.started': {
+    recording_id: recordingId,
+    sample_rate: 24000,
+    channels: 2,
+    content_type: 'audio/wav',
+    chunk_ms: 5000,
+  },
+  'prx.voice.recording.stopped': {
+    recording_id: recordingId,
+    duration_ms: 61250,
+    size_bytes: 5880044,
+    gap_ms: 0,
+  },
+  'prx.voice.recording.failed': {
+    recording_id: recordingId,
+    stage: 'chunk',
+    chunk: 3,
+    gap_ms: 5000,
+    message: 'object store unavailable',
   },
 };

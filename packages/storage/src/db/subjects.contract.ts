@@ -95,6 +95,49 @@ export function describeSubjectsContract(
       expect(await t.sessions.listBySubject('subj_none')).toEqual([]);
     });
 
+    it('scrubs what sessions stored of what was said, and nothing of other sessions', async () => {
+      const t = await newTenant();
+      const ids2 = [await session(t, 'subj_s'), await session(t, 'subj_s')];
+      const other = await session(t);
+      for (const [i, id] of [...ids2, other].entries()) {
+        await t.sessions.update(id, { metadata: { caller_number: `+1555010${String(i)}` } });
+        const turn = await t.turns.create({
+          sessionId: id,
+          seq: 1,
+          inputKind: 'text',
+          userText: 'my number is 555',
+        });
+        await t.turns.complete(turn.id as never, {
+          status: 'completed',
+          assistantText: 'noted',
+          assistantTextGenerated: 'noted',
+          interrupted: false,
+          latency: {},
+        });
+        await t.events.append([
+          {
+            sessionId: id,
+            seq: 1,
+            id: `evt_${id.slice(5)}`,
+            type: 'prx.voice.asr.transcript_final',
+            time: new Date(now),
+            severity: 'info',
+            event: { data: { text: 'my number is 555' } },
+          },
+        ]);
+      }
+      expect(await t.subjects.scrubSessions(ids2)).toEqual({ turns: 2, events: 2 });
+      for (const id of ids2) {
+        const [turn] = (await t.turns.listBySession(id)).items;
+        expect([turn?.user_text, turn?.assistant_text]).toEqual([null, null]);
+        expect(await t.events.readAfter(id, 0)).toEqual([]);
+        expect((await t.sessions.get(id))?.metadata).toEqual({});
+      }
+      expect((await t.turns.listBySession(other)).items[0]?.user_text).toBe('my number is 555');
+      expect(await t.events.readAfter(other, 0)).toHaveLength(1);
+      expect(await t.subjects.scrubSessions([])).toEqual({ turns: 0, events: 0 });
+    });
+
     it('stores the subject of a recording', async () => {
       const t = await newTenant();
       const s = await session(t, 'subj_r');

@@ -1,5 +1,5 @@
 import { VoiceError, idProblem, parseId } from '@prx-voice/types';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { Id, SessionId, TenantId } from '@prx-voice/types';
 import { utf8Length } from './object-key.js';
 
 /** The kinds of object PRX Voice stores, the second segment of every key. */
@@ -19,8 +19,8 @@ export interface ObjectKeyParts {
   readonly kind: ObjectKind;
   /** When it was made (a `Date` or epoch milliseconds); its UTC date becomes `yyyy/mm/dd`. */
   readonly at: Date | number;
-  /** The session it belongs to. */
-  readonly sessionId: SessionId;
+  /** The session it belongs to; for `exports`, the export (`exp_…`), which spans sessions. */
+  readonly sessionId: SessionId | Id<'export'>;
   /** File name: ASCII letters, digits, `.`, `_`, `-`; starts with a letter or digit; no `..`. */
   readonly name: string;
 }
@@ -54,6 +54,13 @@ function nameProblem(name: unknown): string | undefined {
   return undefined;
 }
 
+/** What the key's sixth segment names: a session, or for `exports` an export (`exp_…`) or a session. */
+function ownerKind(kind: ObjectKind, owner: unknown): 'session' | 'export' {
+  return kind === 'exports' && typeof owner === 'string' && owner.startsWith('exp_')
+    ? 'export'
+    : 'session';
+}
+
 function isObjectKind(value: unknown): value is ObjectKind {
   return typeof value === 'string' && KIND_SET.has(value);
 }
@@ -85,13 +92,13 @@ function utcDateParts(at: Date | number): [string, string, string] {
  */
 export function objectKey(parts: ObjectKeyParts): string {
   const tenant = parseId('tenant', parts.tenantId);
-  const session = parseId('session', parts.sessionId);
   if (!isObjectKind(parts.kind)) {
     throw invalid(
       `Invalid object kind "${String(parts.kind)}": expected one of ${OBJECT_KINDS.join(', ')}`,
       { field: 'kind' },
     );
   }
+  const session = parseId(ownerKind(parts.kind, parts.sessionId), parts.sessionId);
   const problem = nameProblem(parts.name);
   if (problem !== undefined) {
     throw invalid(`Invalid object name: ${problem}`, { field: 'name' });
@@ -131,7 +138,8 @@ export function parseObjectKey(key: string): ParsedObjectKey {
   if (!isObjectKind(kind)) throw fail(`unknown kind "${kind.slice(0, 32)}"`);
   const at = parseDate(yyyy, mm, dd);
   if (at === undefined) throw fail(`"${yyyy}/${mm}/${dd}" is not a valid date`);
-  const sessionProblem = idProblem('session', session);
+  const owner = ownerKind(kind, session);
+  const sessionProblem = idProblem(owner, session);
   if (sessionProblem !== undefined) throw fail(sessionProblem);
   const problem = nameProblem(name);
   if (problem !== undefined) throw fail(problem);
@@ -139,7 +147,7 @@ export function parseObjectKey(key: string): ParsedObjectKey {
     tenantId: parseId('tenant', tenant),
     kind,
     at,
-    sessionId: parseId('session', session),
+    sessionId: parseId(owner, session),
     name,
   };
   // Only the canonical (lower-case ID) spelling is a key of the layout.

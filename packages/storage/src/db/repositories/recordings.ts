@@ -8,6 +8,8 @@ import type { TenantContext } from './context.js';
 
 /** A recording's metadata; the audio itself lives in the object store at `objectKey`. */
 export interface NewRecording {
+  /** Minted when absent. */
+  readonly id?: Id<'recording'>;
   readonly sessionId: SessionId;
   readonly objectKey: string;
   readonly contentType: string;
@@ -45,7 +47,7 @@ export function recordingRepository(ctx: TenantContext): RecordingRepository {
         return await db
           .insertInto('recordings')
           .values({
-            id: ctx.ids.next('recording'),
+            id: r.id ?? ctx.ids.next('recording'),
             tenant_id: tenantId,
             session_id: r.sessionId,
             object_key: r.objectKey,

@@ -17,6 +17,12 @@ export interface SubjectKeyRepository {
   ensure(subjectRef: string, wrappedKey: string): Promise<SubjectKeyRow>;
   /** Deletes the subject's key; whether there was one. */
   erase(subjectRef: string): Promise<boolean>;
+  /**
+   * Erases what sessions stored of what was said (a subject's erasure): their turns'
+   * texts are cleared, their events deleted, their metadata emptied. The rows stay, so
+   * counts and billing still add up.
+   */
+  scrubSessions(sessionIds: readonly string[]): Promise<{ turns: number; events: number }>;
 }
 
 /** Creates a tenant's subject-key repository. */
@@ -53,6 +59,29 @@ export function subjectKeyRepository(ctx: TenantContext): SubjectKeyRepository {
         .where('subject_ref', '=', subjectRef)
         .executeTakeFirst();
       return r.numDeletedRows > 0n;
+    },
+    async scrubSessions(sessionIds) {
+      if (sessionIds.length === 0) return { turns: 0, events: 0 };
+      return db.transaction().execute(async (tx) => {
+        const turns = await tx
+          .updateTable('turns')
+          .set({ user_text: null, assistant_text: null, assistant_text_generated: null })
+          .where('tenant_id', '=', tenantId)
+          .where('session_id', 'in', sessionIds)
+          .executeTakeFirst();
+        const events = await tx
+          .deleteFrom('session_events')
+          .where('tenant_id', '=', tenantId)
+          .where('session_id', 'in', sessionIds)
+          .executeTakeFirst();
+        await tx
+          .updateTable('sessions')
+          .set({ metadata: {} })
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', sessionIds)
+          .execute();
+        return { turns: Number(turns.numUpdatedRows), events: Number(events.numDeletedRows) };
+      });
     },
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * The data-subject keys `audit.subjects` describes, and the signer of export links: sealing with the configured master
+ * key (given inline or in a file read at start-up; one that is unreadable or not 32 bytes
+ * stops start-up naming the key), or no sealing without one.
+ */
+import { readFileSync } from 'node:fs';
+import { createSubjectKeys, parseMasterKey } from '@prx-voice/audit';
+import type { SubjectKeys } from '@prx-voice/audit';
+import type { Config } from '@prx-voice/core';
+import type { ObjectStore, Repositories } from '@prx-voice/storage';
+import { VoiceError } from '@prx-voice/types';
+import { exportLinks } from './subject-routes.js';
+import type { ExportLinks } from './subject-routes.js';
+
+function invalid(key: string, expected: string): VoiceError {
+  return new VoiceError('CONFIG_INVALID', {
+    message: `Invalid configuration (1 problem):\n  - ${key}: ${expected}`,
+  });
+}
+
+/** What the compliance features of a server work with. */
+export interface Compliance {
+  readonly subjects: SubjectKeys;
+  readonly links: ExportLinks;
+  /** Where recordings and exports go (none: no recording, no export). */
+  readonly store: ObjectStore | undefined;
+}
+
+/** The subject keys service of a server, and its export links' signer. */
+export function complianceFromConfig(
+  config: Config,
+  repos: Repositories,
+  store: ObjectStore | undefined,
+): Compliance {
+  const s = config.audit.subjects;
+  let masterKey;
+  if (s.master_key !== undefined) {
+    masterKey = parseMasterKey(s.master_key, 'audit.subjects.master_key');
+  } else if (s.master_key_file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(s.master_key_file, 'utf8').trim();
+    } catch (err) {
+      throw invalid(
+        'audit.subjects.master_key_file',
+        `cannot read ${s.master_key_file} (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+    try {
+      masterKey = parseMasterKey(text, 'audit.subjects.master_key_file');
+    } catch {
+      throw invalid(
+        'audit.subjects.master_key_file',
+        'expected a 32-byte key: base64 or 64 hex digits',
+      );
+    }
+  }
+  const subjects = createSubjectKeys({
+    repos,
+    metadataKeys: s.metadata_keys,
+    ...(masterKey === undefined ? {} : { masterKey }),
+  });
+  return { subjects, links: exportLinks(masterKey), store };
+}
