@@ -3,7 +3,11 @@
  * injected signals drive L0 → L4 → L0, and each level's actions are checked where a
  * user meets them — events, rate limits, session creation, readiness, incidents.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFilesystemObjectStore } from '@prx-voice/storage';
 import type { AnyVoiceEvent } from '@prx-voice/event';
 import type { DegradationSignals } from '@prx-voice/observe';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -22,6 +26,7 @@ let signals: DegradationSignals = CALM;
 let token: string;
 let adminToken: string;
 let tenantId: TenantId;
+const dir = mkdtempSync(join(tmpdir(), 'prx-degr-'));
 
 beforeAll(async () => {
   h = await createControlHarness();
@@ -39,7 +44,7 @@ beforeAll(async () => {
       // The tenant's bucket decides (the credential's is wider), as the level tightens it.
       limits: { rate_limit: { per_credential: { requests_per_second: 1000, burst: 2000 } } },
     },
-    { degradationSignals: () => signals },
+    { degradationSignals: () => signals, objectStore: createFilesystemObjectStore({ root: dir }) },
   );
   await voice.start();
   const tenant = await h.tenant('enterprise');
@@ -48,7 +53,29 @@ beforeAll(async () => {
   adminToken = await h.key(tenant.id, 'platform_admin');
 }, 60_000);
 
-afterAll(() => shutdownOnClock(h, voice, SAMPLE_MS));
+afterAll(async () => {
+  await shutdownOnClock(h, voice, SAMPLE_MS);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Whether a session that asks to be recorded is (`prx_voice_recordings_total{outcome="started"}` grows). */
+async function recorded(as: string): Promise<boolean> {
+  const started = async () =>
+    Number(
+      /^prx_voice_recordings_total\{outcome="started"\} (\d+)$/m.exec(
+        await voice.metrics.render(),
+      )?.[1] ?? 0,
+    );
+  const before = await started();
+  const res = await h.request(
+    '/api/v1/sessions',
+    { method: 'POST', token: as, body: { channel: 'websocket', record: true } },
+    voice.control,
+  );
+  expect(res.status).toBe(201);
+  await settle();
+  return (await started()) > before;
+}
 
 /** Moves time by whole samples, letting what the timers start run. */
 async function advance(ms: number): Promise<void> {
@@ -170,6 +197,11 @@ describe('degradation levels, L0 → L4 → L0', () => {
 
     // Calm again: L4 has lasted its dwell, so down to L3 at once; then one level per dwell.
     expect(await levelAfter(CALM)).toBe(3);
+    // L3: only enterprise tenants' new sessions are recorded.
+    const growth = await h.tenant('growth');
+    const growthToken = await h.key(growth.id, 'workspace_developer');
+    expect(await recorded(growthToken)).toBe(false);
+    expect(await recorded(token)).toBe(true);
     expect(await levelAfter(CALM, DWELL_MS - 2 * SAMPLE_MS)).toBe(3);
     expect(await levelAfter(CALM, DWELL_MS)).toBe(2);
     // L2: a new session that leaves TTS to the server starts on the economy provider, the
@@ -190,6 +222,7 @@ describe('degradation levels, L0 → L4 → L0', () => {
     expect(
       ((await named.json()) as { data: { providers: { tts: string } } }).data.providers.tts,
     ).toBe('mock');
+    expect(await recorded(growthToken)).toBe(true);
     for (const level of [1, 0]) expect(await levelAfter(CALM, DWELL_MS)).toBe(level);
     const calm = await createSession();
     expect(calm.status).toBe(201);

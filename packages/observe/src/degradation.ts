@@ -64,6 +64,8 @@ export interface DegradationActions {
   readonly economyProviders: boolean;
   /** Most conversation messages sent to an agent (the system prompt always goes); undefined: all. */
   readonly agentContextMessages: number | undefined;
+  /** New sessions of tenants below the enterprise tier are not recorded (live ones go on). */
+  readonly recordEnterpriseOnly: boolean;
   /** New sessions are refused with 503 `OVERLOADED`; readiness fails. */
   readonly shedNewSessions: boolean;
 }
@@ -75,6 +77,7 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
     tenantRateFactor: 1,
     economyProviders: false,
     agentContextMessages: undefined,
+    recordEnterpriseOnly: false,
     shedNewSessions: false,
   },
   1: {
@@ -82,6 +85,7 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
     tenantRateFactor: 0.5,
     economyProviders: false,
     agentContextMessages: undefined,
+    recordEnterpriseOnly: false,
     shedNewSessions: false,
   },
   2: {
@@ -89,6 +93,7 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
     tenantRateFactor: 0.5,
     economyProviders: true,
     agentContextMessages: 8,
+    recordEnterpriseOnly: false,
     shedNewSessions: false,
   },
   3: {
@@ -96,6 +101,7 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
     tenantRateFactor: 0.25,
     economyProviders: true,
     agentContextMessages: 4,
+    recordEnterpriseOnly: true,
     shedNewSessions: false,
   },
   4: {
@@ -103,6 +109,7 @@ export const DEGRADATION_ACTIONS: Readonly<Record<DegradationLevel, DegradationA
     tenantRateFactor: 0.25,
     economyProviders: true,
     agentContextMessages: 4,
+    recordEnterpriseOnly: true,
     shedNewSessions: true,
   },
 };

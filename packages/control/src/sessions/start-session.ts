@@ -114,12 +114,16 @@ function economyChoice(
 
 /**
  * The session's recording, when it is to be recorded: the request's `record`, else the
- * tenant's `settings.recording`, else `audit.recording.enabled` — and an object store.
+ * tenant's `settings.recording`, else `audit.recording.enabled` — and an object store;
+ * from degradation level L3, only enterprise tenants' sessions are recorded.
  */
 function recordingOf(
   deps: SessionManagerDeps,
   o: {
-    readonly tenant: { readonly settings: Readonly<Record<string, unknown>> };
+    readonly tenant: {
+      readonly settings: Readonly<Record<string, unknown>>;
+      readonly tier: string;
+    };
     readonly tenantId: TenantId;
     readonly sessionId: SessionId;
     readonly request: CreateSessionRequest;
@@ -132,6 +136,8 @@ function recordingOf(
   const wanted =
     o.request.record ?? (typeof own === 'boolean' ? own : deps.config.audit.recording.enabled);
   if (!wanted || deps.objectStore === undefined) return undefined;
+  if (deps.degradation?.().recordEnterpriseOnly === true && o.tenant.tier !== 'enterprise')
+    return undefined;
   return startSessionRecording({
     tenantId: o.tenantId,
     sessionId: o.sessionId,
