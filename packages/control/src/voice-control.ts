@@ -127,8 +127,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       ? { perTenant: { maxTenants: config.observe.metrics.max_tenants } }
       : {}),
   });
-  // Levels L0–L4 from measured signals; L4 sheds new sessions and fails readiness.
-  // Each episode above L0 is a platform incident with its timeline.
+  // Levels L0–L4 from measured signals (L4 sheds, fails readiness); each episode is an incident.
   const incidents = createIncidentTracker({
     incidents: repos.platformIncidents,
     clock,
@@ -202,7 +201,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     onFenced: (tenantId, id) => manager.fence(tenantId, id),
   });
   const instanceId = config.deploy.instance_id;
-  const compliance = complianceFromConfig(config, repos, deps.objectStore);
+  const compliance = complianceFromConfig(config, repos, deps.objectStore, logger);
   const manager = createSessionManager({
     config,
     clock,
@@ -269,6 +268,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         { tenant_id: row.tenant_id, session_id: row.id, instance: row.instance_id },
         'session ended: its instance was lost',
       );
+      void compliance.recoverRecordings(row);
       lostMetering
         .meter(row, lastActiveAt)
         .catch((err: unknown) =>

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createSubjectKeys, parseMasterKey } from '@prx-voice/audit';
 import type { SubjectKeys } from '@prx-voice/audit';
-import type { Config } from '@prx-voice/core';
-import type { ObjectStore, Repositories } from '@prx-voice/storage';
+import type { Config, Logger } from '@prx-voice/core';
+import type { ObjectStore, Repositories, SessionRow } from '@prx-voice/storage';
+import { recoverRecordings } from './recording-join.js';
 import { VoiceError } from '@prx-voice/types';
 import { exportLinks } from './subject-routes.js';
 import type { ExportLinks } from './subject-routes.js';
@@ -24,6 +25,8 @@ export interface Compliance {
   readonly links: ExportLinks;
   /** Where recordings and exports go (none: no recording, no export). */
   readonly store: ObjectStore | undefined;
+  /** Joins the recordings a lost session left in chunks (recovery calls it; never throws). */
+  recoverRecordings(session: SessionRow): Promise<void>;
 }
 
 /** The subject keys service of a server, and its export links' signer. */
@@ -31,6 +34,7 @@ export function complianceFromConfig(
   config: Config,
   repos: Repositories,
   store: ObjectStore | undefined,
+  logger?: Logger,
 ): Compliance {
   const s = config.audit.subjects;
   let masterKey;
@@ -60,5 +64,29 @@ export function complianceFromConfig(
     metadataKeys: s.metadata_keys,
     ...(masterKey === undefined ? {} : { masterKey }),
   });
-  return { subjects, links: exportLinks(masterKey), store };
+  return {
+    subjects,
+    links: exportLinks(masterKey),
+    store,
+    async recoverRecordings(session) {
+      if (store === undefined) return;
+      try {
+        const rows = await recoverRecordings({ store, repos, subjects }, session);
+        for (const row of rows)
+          logger?.info(
+            { tenant_id: session.tenant_id, session_id: session.id, recording_id: row.id },
+            'recording of a lost session joined from its chunks',
+          );
+      } catch (err) {
+        logger?.warn(
+          {
+            tenant_id: session.tenant_id,
+            session_id: session.id,
+            error: err instanceof Error ? err.message : String(err),
+          },
+          'joining the recording of a lost session failed',
+        );
+      }
+    },
+  };
 }
