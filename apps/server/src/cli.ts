@@ -1,7 +1,8 @@
 /**
  * The `prx-voice` command line: `serve` (default), `migrate`, `tenant create`,
- * `apikey create`, `talk`, `billing close|usage`. Output goes to the given streams so tests can read it;
- * the exit code is returned, never `process.exit`ed here.
+ * `apikey create`, `talk`, `billing close|usage`, `audit verify`, `subjects export|erase`.
+ * Output goes to the given streams so tests can read it; the exit code is returned, never
+ * `process.exit`ed here.
  */
 import { parseArgs } from 'node:util';
 import type { LoadConfigOptions } from '@prx-voice/core';
@@ -9,6 +10,7 @@ import { VoiceError } from '@prx-voice/types';
 import { auditVerifyCommand } from './commands/audit.js';
 import { billingCloseCommand, billingUsageCommand } from './commands/billing.js';
 import { migrateCommand } from './commands/migrate.js';
+import { subjectsEraseCommand, subjectsExportCommand } from './commands/subjects.js';
 import { talkCommand } from './commands/talk.js';
 import { apikeyCreateCommand, tenantCreateCommand } from './commands/tenant.js';
 
@@ -37,6 +39,12 @@ const USAGE = `usage: prx-voice [command]
                                 a tenant's recorded meters of a period (default this month)
   audit verify [--tenant SLUG_OR_ID]
                                 recompute audit hash chains, check signed checkpoints (every tenant by default)
+  subjects export --tenant SLUG_OR_ID --key K --value V [--out FILE]
+                                GDPR export of the data subject whose session metadata K is V
+                                (K one of audit.subjects.metadata_keys): the archive goes to the
+                                object store, and with --out to FILE too; prints a JSON summary
+  subjects erase --tenant SLUG_OR_ID --key K --value V
+                                GDPR erasure of that subject (its key first); prints a JSON summary
 
 Configuration: config.yaml or PRX_VOICE_CONFIG, PRX_VOICE_<SECTION>__<KEY>, DATABASE_URL, REDIS_URL.`;
 
@@ -72,6 +80,18 @@ export async function runCli(
       case 'audit':
         if (sub === 'verify')
           return await auditVerifyCommand(io, options(rest, { tenant: 'string' }));
+        break;
+      case 'subjects':
+        if (sub === 'export')
+          return await subjectsExportCommand(
+            io,
+            options(rest, { tenant: 'string', key: 'string', value: 'string', out: 'string' }),
+          );
+        if (sub === 'erase')
+          return await subjectsEraseCommand(
+            io,
+            options(rest, { tenant: 'string', key: 'string', value: 'string' }),
+          );
         break;
       case 'billing':
         if (sub === 'close')

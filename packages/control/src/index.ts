@@ -31,6 +31,7 @@ export type { ControlApi } from './http/routes.js';
 export type { OpenApiInfo, RouteRegistry } from './http/openapi.js';
 export { routeTable } from './route-table.js';
 export type { RouteTableDeps } from './route-table.js';
+export { complianceFromConfig } from './compliance/subjects-config.js';
 export type { Compliance } from './compliance/subjects-config.js';
 export type { ExportLinks } from './compliance/subject-routes.js';
 

@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { tenantOf } from './tenant-ref.js';
 
 /** Records what an operator did from the command line in the tenant's audit log. */
-async function audited(
+export async function audited(
   rt: Runtime,
   tenantId: TenantId,
   action: string,
@@ -33,7 +33,8 @@ async function audited(
   });
 }
 
-function required(value: string | undefined, flag: string): string {
+/** The value of a required flag; `VALIDATION_FAILED` naming the flag when it is missing. */
+export function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '')
     throw new VoiceError('VALIDATION_FAILED', { message: `--${flag} is required` });
   return value;
