@@ -14,6 +14,7 @@ import { billingRoutes } from './admin/billing-routes.js';
 import type { AuditLog } from '@prx-voice/audit';
 import { auditRoutes } from './admin/audit-routes.js';
 import { recordingRoutes } from './compliance/recording-routes.js';
+import { assistantRoutes } from './agents/assistant-routes.js';
 import { subjectRoutes } from './compliance/subject-routes.js';
 import type { Compliance } from './compliance/subjects-config.js';
 import { incidentRoutes } from './admin/incident-routes.js';
@@ -105,6 +106,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
       ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
     }),
     incidentRoutes({ repos }),
+    assistantRoutes({ repos }),
     ...(deps.audit === undefined ? [] : [auditRoutes({ repos, audit: deps.audit })]),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...complianceRoutes(deps),

@@ -37,6 +37,8 @@ const EXPECTED: Record<Role, readonly Permission[]> = {
     'policy:read',
     'quota:read',
     'tenant:read',
+    'assistant:read',
+    'assistant:write',
   ],
   workspace_operator: [
     'session:create',
@@ -53,6 +55,7 @@ const EXPECTED: Record<Role, readonly Permission[]> = {
     'handoff:accept',
     'recording:read',
     'metrics:read',
+    'assistant:read',
   ],
   workspace_developer: [
     'session:create',
@@ -69,6 +72,8 @@ const EXPECTED: Record<Role, readonly Permission[]> = {
     'recording:read',
     'metrics:read',
     'policy:read',
+    'assistant:read',
+    'assistant:write',
   ],
   workspace_qa: [
     'session:create',
@@ -81,6 +86,7 @@ const EXPECTED: Record<Role, readonly Permission[]> = {
     'event:read',
     'recording:read',
     'metrics:read',
+    'assistant:read',
   ],
   workspace_viewer: ['session:read', 'session:list', 'turn:read', 'event:read', 'metrics:read'],
   billing_viewer: ['billing:read', 'quota:read', 'tenant:read'],

@@ -48,6 +48,8 @@ export const PERMISSIONS = [
   'quota:update',
   'data:export',
   'data:erase',
+  'assistant:read',
+  'assistant:write',
 ] as const;
 /** A permission. */
 export type Permission = (typeof PERMISSIONS)[number];
@@ -82,6 +84,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ),
   workspace_admin: new Set<Permission>([
     ...SESSION_CONTROL,
+    'assistant:read',
+    'assistant:write',
     'handoff:request',
     'handoff:accept',
     'recording:read',
@@ -97,6 +101,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ]),
   workspace_operator: new Set<Permission>([
     ...SESSION_CONTROL,
+    'assistant:read',
     'handoff:request',
     'handoff:accept',
     'recording:read',
@@ -104,6 +109,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ]),
   workspace_developer: new Set<Permission>([
     ...SESSION_CONTROL,
+    'assistant:read',
+    'assistant:write',
     'handoff:request',
     'recording:read',
     'metrics:read',
@@ -111,6 +118,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   ]),
   workspace_qa: new Set<Permission>([
     ...OBSERVE,
+    'assistant:read',
     'session:create',
     'session:end',
     'turn:create',

@@ -34,6 +34,8 @@ export type {
   PriceBooksTable,
   RecordingsTable,
   SubjectKeysTable,
+  AssistantsTable,
+  AssistantVersionsTable,
   SessionEventsTable,
   SessionsTable,
   TenantsTable,
@@ -46,6 +48,8 @@ export type {
   PriceBookRow,
   RecordingRow,
   SubjectKeyRow,
+  AssistantRow,
+  AssistantVersionRow,
   SessionEventRow,
   SessionRow,
   TenantRow,
@@ -97,6 +101,7 @@ export type {
 export type { NewRecording, RecordingRepository } from './db/repositories/recordings.js';
 export type { BillingDeleted, RetentionRepository } from './db/repositories/retention.js';
 export type { SubjectKeyRepository } from './db/repositories/subjects.js';
+export type { AssistantDraft, AssistantRepository } from './db/repositories/assistants.js';
 export type {
   NewSession,
   SessionListOptions,

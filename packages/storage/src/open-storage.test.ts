@@ -29,6 +29,7 @@ describe('openStorage', () => {
         '0004-usage-export',
         '0005-audit-checkpoints',
         '0006-subjects',
+        '0007-assistants',
       ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);

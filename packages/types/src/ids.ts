@@ -25,6 +25,7 @@ export const ID_PREFIXES = {
   priceBook: 'pb',
   lease: 'lse',
   export: 'exp',
+  assistant: 'ast',
 } as const;
 
 /** A kind of identifier. */

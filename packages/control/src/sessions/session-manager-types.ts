@@ -2,7 +2,7 @@
 import type { SubjectKeys } from '@prx-voice/audit';
 import type { MeterRecorder } from '@prx-voice/billing';
 import type { ProviderOptions, ProviderRegistry } from '@prx-voice/adapter';
-import type { Clock, Config } from '@prx-voice/core';
+import type { Clock, Config, SessionConfig } from '@prx-voice/core';
 import type { AnyVoiceEvent, EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
 import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
@@ -39,8 +39,29 @@ export interface CreateSessionRequest {
   readonly systemPrompt?: string;
   /** Record the conversation (overrides the tenant's `settings.recording` and `audit.recording.enabled`). */
   readonly record?: boolean;
+  /** The stored assistant the session runs (see `agents/assistant-session.ts`). */
+  readonly assistant?: { readonly id: string; readonly version: number };
+  /** What the assistant says as the session starts. */
+  readonly firstMessage?: string;
+  /** Settings the assistant sets over the server's `session` configuration. */
+  readonly overrides?: SessionOverrides;
+  /** The assistant's tools (their kind-specific fields are checked when the session starts). */
+  readonly tools?: readonly Readonly<Record<string, unknown>>[];
   /** The caller's W3C `traceparent` (validated): the session's trace continues it. */
   readonly traceparent?: string | undefined;
+}
+
+/** Session settings an assistant sets over the server's `session` configuration. */
+export interface SessionOverrides {
+  readonly interruptEnabled?: boolean;
+  readonly interruption?: {
+    [K in keyof SessionConfig['interruption']]?: SessionConfig['interruption'][K] | undefined;
+  };
+  readonly endpointing?: {
+    [K in keyof SessionConfig['endpointing']]?: SessionConfig['endpointing'][K] | undefined;
+  };
+  readonly maxDurationS?: number;
+  readonly maxTurns?: number;
 }
 
 /** A live session on this instance. */

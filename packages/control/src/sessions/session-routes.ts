@@ -22,6 +22,8 @@ import { idSchema } from '../http/schemas.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { DefineRoute } from '../http/routes.js';
 import type { SessionCommandName, SessionManager } from './session-manager.js';
+import type { CreateSessionRequest } from './session-manager-types.js';
+import { requestFromAssistant, requireAssistant } from '../agents/assistant-session.js';
 import { resumePosition, streamSessionEvents } from './sse.js';
 import { transcriptViewFor } from './transcript-redaction.js';
 import { attachWebSocket } from './ws-attach.js';
@@ -64,6 +66,17 @@ export const createSessionBody = z
       .describe(
         'Free-form; a key of `audit.subjects.metadata_keys` (e.g. `caller_number`) names the data subject the session belongs to (GDPR export and erasure).',
       ),
+    assistant_id: idSchema('assistant')
+      .optional()
+      .describe(
+        "Run a stored assistant (its prompt, first message, providers, settings, tools); this request's own fields win over the assistant's.",
+      ),
+    variables: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(1_000))
+      .optional()
+      .describe(
+        "Values of the assistant's `{{placeholders}}` (over its defaults and the session's string metadata).",
+      ),
     record: z
       .boolean()
       .optional()
@@ -85,6 +98,8 @@ const sessionView = z.object({
   outcome: z.string().nullable(),
   close_reason: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  assistant_id: z.string().nullable(),
+  assistant_version: z.number().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   ended_at: z.string().nullable(),
@@ -183,6 +198,8 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
       outcome: row.outcome,
       close_reason: row.close_reason,
       metadata: row.metadata,
+      assistant_id: row.assistant_id,
+      assistant_version: row.assistant_version,
       created_at: row.created_at.toISOString(),
       updated_at: row.updated_at.toISOString(),
       ended_at: row.ended_at?.toISOString() ?? null,
@@ -235,7 +252,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['QUOTA_EXCEEDED', 'OVERLOADED', 'IDEMPOTENCY_CONFLICT'],
     handler: (c, { body }) =>
       withIdempotency(c, { repos, scope: 'POST /sessions' }, async () => {
-        const row = await manager.create(tenant(c), {
+        const asked: CreateSessionRequest = {
           channel: body.channel,
           ...(body.language === undefined ? {} : { language: body.language }),
           ...(body.providers === undefined ? {} : { providers: body.providers }),
@@ -246,7 +263,17 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
           ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
           ...(body.record === undefined ? {} : { record: body.record }),
           traceparent: incomingTraceparent(c.req.header('traceparent')),
-        });
+        };
+        const row = await manager.create(
+          tenant(c),
+          body.assistant_id === undefined
+            ? asked
+            : requestFromAssistant(
+                await requireAssistant(repos, tenant(c), body.assistant_id),
+                asked,
+                body.variables,
+              ),
+        );
         return { status: 201, data: view(c, row) };
       }),
   });

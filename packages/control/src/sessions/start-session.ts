@@ -35,6 +35,7 @@ import type {
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
 import { startSessionRecording } from './session-recording.js';
+import { applyOverrides } from '../agents/assistant-session.js';
 import type { SessionRecording } from './session-recording.js';
 import type { BreakerPool } from './session-providers.js';
 
@@ -204,6 +205,12 @@ export async function startSession(
         ? { location: 'config', path: `adapters.${kind}.options` }
         : { location: 'body', path: `provider_options.${kind}` },
   });
+  // Feature flags decide some settings per tenant (session-features.ts), an assistant others;
+  // settings that contradict each other are a client error before anything is admitted.
+  const sessionConfig = applyOverrides(
+    sessionConfigFor(cfg.session, cfg.features, tenantId),
+    request.overrides,
+  );
   // The data subject, and the key sealing its data, before anything is admitted.
   const subject = deps.subjects?.subjectOf(tenantId, request.metadata);
   const subjectKey =
@@ -234,6 +241,7 @@ export async function startSession(
       providers,
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
       ...(subject === undefined ? {} : { subjectRef: subject.ref }),
+      ...(request.assistant === undefined ? {} : { assistant: request.assistant }),
       instanceId: deps.instanceId,
     });
   } catch (err) {
@@ -244,8 +252,7 @@ export async function startSession(
   const redaction = redactionOf(tenant, cfg.audit.redaction);
   const redactText = textRedactor(redaction);
   const settings = settingsFromConfig(
-    // Feature flags decide some settings per tenant (see session-features.ts).
-    sessionConfigFor(cfg.session, cfg.features, tenantId),
+    sessionConfig,
     {
       channel: request.channel,
       direction: 'inbound',

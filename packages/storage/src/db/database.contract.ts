@@ -78,7 +78,7 @@ export function describeDatabaseContract(
       it('are recorded in the database and a second run applies nothing', async () => {
         const again = await migrateToLatest(handle.db);
         expect(again.applied).toEqual([]);
-        expect(again.current).toContain('0006-subjects');
+        expect(again.current).toContain('0007-assistants');
         const rows = await sql<{
           name: string;
         }>`select name from kysely_migration order by name`.execute(handle.db);
@@ -89,6 +89,7 @@ export function describeDatabaseContract(
           '0004-usage-export',
           '0005-audit-checkpoints',
           '0006-subjects',
+          '0007-assistants',
         ]);
       });
 

@@ -1,3 +1,4 @@
+import { describeAssistantsContract } from './assistants.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
@@ -13,3 +14,4 @@ describeDatabaseContract('PGlite (embedded, in memory)', inMemory);
 describeBillingContract('PGlite (embedded, in memory)', inMemory);
 describeUsageExportContract('PGlite (embedded, in memory)', inMemory);
 describeSubjectsContract('PGlite (embedded, in memory)', inMemory);
+describeAssistantsContract('PGlite (embedded, in memory)', inMemory);

@@ -4,6 +4,7 @@ import { describe, it } from 'vitest';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeAssistantsContract } from './assistants.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
 
@@ -32,4 +33,5 @@ if (url === undefined || url === '') {
   describeBillingContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeAssistantsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
 }

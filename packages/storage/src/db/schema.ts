@@ -47,6 +47,9 @@ export interface SessionsTable {
   instance_id: string | null;
   /** The data subject the session belongs to (pseudonymous; see `subject_keys`), if any. */
   subject_ref: Generated<string | null>;
+  /** The stored assistant the session was created from, and which version of it. */
+  assistant_id: Generated<string | null>;
+  assistant_version: Generated<number | null>;
   turn_count: Generated<number>;
   outcome: string | null;
   close_reason: string | null;
@@ -130,6 +133,28 @@ export interface AuditCheckpointsTable {
   tree_size: number;
   head_hash: string;
   note: string;
+  created_at: Timestamp;
+}
+
+/** `assistants`: a tenant's stored assistants, at their current version. */
+export interface AssistantsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  version: number;
+  definition: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+/** `assistant_versions`: every version of every assistant, immutable. */
+export interface AssistantVersionsTable {
+  tenant_id: string;
+  assistant_id: string;
+  version: number;
+  name: string;
+  definition: Json<Record<string, unknown>>;
   created_at: Timestamp;
 }
 
@@ -276,6 +301,8 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   recordings: RecordingsTable;
   subject_keys: SubjectKeysTable;
+  assistants: AssistantsTable;
+  assistant_versions: AssistantVersionsTable;
   incidents: IncidentsTable;
   price_books: PriceBooksTable;
   invoices: InvoicesTable;
@@ -308,6 +335,10 @@ export type MeterEventRow = Selectable<MeterEventsTable>;
 export type LedgerEntryRow = Selectable<LedgerEntriesTable>;
 /** A recording row as read. */
 export type RecordingRow = Selectable<RecordingsTable>;
+/** A row of `assistants`. */
+export type AssistantRow = Selectable<AssistantsTable>;
+/** A row of `assistant_versions`. */
+export type AssistantVersionRow = Selectable<AssistantVersionsTable>;
 /** A row of `subject_keys`. */
 export type SubjectKeyRow = Selectable<SubjectKeysTable>;
 /** An incident row as read. */

@@ -5,6 +5,7 @@ import * as billing from './0003-billing.js';
 import * as usageExport from './0004-usage-export.js';
 import * as auditCheckpoints from './0005-audit-checkpoints.js';
 import * as subjects from './0006-subjects.js';
+import * as assistants from './0007-assistants.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-usage-export': usageExport,
   '0005-audit-checkpoints': auditCheckpoints,
   '0006-subjects': subjects,
+  '0007-assistants': assistants,
 };

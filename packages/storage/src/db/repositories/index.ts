@@ -5,6 +5,8 @@ import type { Database } from '../schema.js';
 import type { NowSource } from '../support.js';
 import { apiKeyLookup, apiKeyRepository } from './api-keys.js';
 import type { ApiKeyLookup, ApiKeyRepository } from './api-keys.js';
+import { assistantRepository } from './assistants.js';
+import type { AssistantRepository } from './assistants.js';
 import { auditRepository } from './audit.js';
 import type { AuditRepository } from './audit.js';
 import { billingRepository } from './billing.js';
@@ -53,6 +55,8 @@ export interface TenantRepositories {
   readonly retention: RetentionRepository;
   /** Per-data-subject keys (GDPR erasure by crypto-shredding). */
   readonly subjects: SubjectKeyRepository;
+  /** Stored assistants, versioned. */
+  readonly assistants: AssistantRepository;
 }
 
 /** The entry to the database's repositories. */
@@ -111,6 +115,7 @@ export function createRepositories(opts: {
         invoices: invoiceRepository(t),
         retention: retentionRepository(t),
         subjects: subjectKeyRepository(t),
+        assistants: assistantRepository(t),
       };
     },
     async purgeExpiredIdempotency() {

@@ -18,6 +18,8 @@ export interface NewSession {
   readonly instanceId?: string;
   /** The data subject the session belongs to (a pseudonymous reference), if any. */
   readonly subjectRef?: string;
+  /** The stored assistant (and its version) the session runs. */
+  readonly assistant?: { readonly id: string; readonly version: number };
 }
 
 /** Changes to a session. */
@@ -103,6 +105,8 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
             metadata: s.metadata ?? {},
             instance_id: s.instanceId ?? null,
             subject_ref: s.subjectRef ?? null,
+            assistant_id: s.assistant?.id ?? null,
+            assistant_version: s.assistant?.version ?? null,
             created_at: at,
             updated_at: at,
           })
