@@ -155,11 +155,15 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
     errors: ['NOT_FOUND', 'CONFLICT'],
     handler: async (c, { params: p, query, body }) => {
       const current = await find(c, p.assistant_id);
-      const merged: Record<string, unknown> = { name: current.name, ...current.definition };
-      for (const [key, value] of Object.entries(body)) {
-        if (value === null) delete merged[key];
-        else if (value !== undefined) merged[key] = value;
-      }
+      const changes = new Map<string, unknown>(Object.entries(body));
+      const merged = Object.fromEntries(
+        [
+          ...Object.entries({ name: current.name, ...current.definition }).filter(
+            ([key]) => !changes.has(key),
+          ),
+          ...changes,
+        ].filter(([, value]) => value !== null && value !== undefined),
+      );
       const parsed = createAssistantBody.safeParse(merged);
       if (!parsed.success) throw validationError('body', parsed.error);
       const row = await repos

@@ -32,6 +32,7 @@ async function client(
 ) {
   const tenant = await h.tenant('growth');
   const token = await h.key(tenant.id, role);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the data's shape
   const call = async <T>(path: string, method = 'GET', body?: unknown) => {
     const res = await h.request(
       `/api/v1${path}`,
