@@ -73,3 +73,13 @@ export { TWILIO_STREAM_PATH, TWILIO_VOICE_PATH, twilioSettings } from './session
 export type { TwilioSettings } from './sessions/twilio.js';
 export type { ProviderCheck, ProviderHealth } from './sessions/provider-health.js';
 export type { AutoProviderChoice } from './sessions/session-providers.js';
+
+// Agents: HTTP tools.
+export {
+  httpTool,
+  httpToolSpecSchema,
+  TOOL_SIGNATURE_HEADER,
+  verifyToolSignature,
+} from './agents/http-tool.js';
+export type { HttpToolContext, HttpToolSpec } from './agents/http-tool.js';
+export type { HostLookup, ResolvedAddress } from './agents/ssrf.js';

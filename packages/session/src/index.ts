@@ -74,6 +74,8 @@ export type {
 export { initialModel, step } from './reducer/step.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';
+export { compileToolSchema } from './tools-schema.js';
+export type { CompiledSchema, SchemaIssue, SchemaValidator } from './tools-schema.js';
 export type {
   RunToolCallsOptions,
   RunToolCallsWithRegistryOptions,
