@@ -348,7 +348,7 @@ describe('runToolCalls', () => {
     });
   });
 
-  it('turns a throwing handler into TOOL_FAILED, keeping the message but not the stack', async () => {
+  it("turns a throwing handler into TOOL_FAILED (a tool's own TOOL_* error as it is), keeping the message but not the stack", async () => {
     const clock = new SimulatedClock({ start: 0 });
     const tools = createToolRegistry();
     const base = { description: 'd', parameters: { type: 'object' } };
@@ -364,10 +364,19 @@ describe('runToolCalls', () => {
         throw new VoiceError('PROVIDER_UNAVAILABLE', { message: 'upstream 503' });
       },
     });
+    tools.register({
+      ...base,
+      name: 'own',
+      handler: () =>
+        Promise.reject(
+          new VoiceError('TOOL_TIMEOUT', { message: 'no answer', details: { status: 504 } }),
+        ),
+    });
     const results = await tools.runToolCalls({
       calls: [
         { id: '1', name: 'rejects', arguments: {} },
         { id: '2', name: 'throws', arguments: {} },
+        { id: '3', name: 'own', arguments: {} },
       ],
       clock,
       signal: new AbortController().signal,
@@ -396,6 +405,18 @@ describe('runToolCalls', () => {
           message: 'upstream 503',
           retryable: false,
           details: { tool: 'throws', cause_code: 'PROVIDER_UNAVAILABLE' },
+        },
+      },
+      {
+        callId: '3',
+        name: 'own',
+        ok: false,
+        durationMs: 0,
+        error: {
+          code: 'TOOL_TIMEOUT',
+          message: 'no answer',
+          retryable: true,
+          details: { status: 504, tool: 'own' },
         },
       },
     ]);

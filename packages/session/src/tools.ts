@@ -300,6 +300,19 @@ export function createToolRegistry(): ToolRegistry {
           settle(result({ ok: true, result: JSON.parse(JSON.stringify(value)) as unknown }));
         },
         (thrown: unknown) => {
+          // A tool's own TOOL_* error (an HTTP tool's status, an MCP tool's isError) reaches
+          // the agent as it is; anything else is a TOOL_FAILED naming its cause.
+          if (VoiceError.is(thrown) && thrown.code.startsWith('TOOL_')) {
+            settle(
+              failure(
+                new VoiceError(thrown.code, {
+                  message: thrown.message,
+                  details: { ...thrown.details, tool: call.name },
+                }),
+              ),
+            );
+            return;
+          }
           const details: Record<string, unknown> = { tool: call.name };
           if (VoiceError.is(thrown)) details.cause_code = thrown.code;
           settle(failure(new VoiceError('TOOL_FAILED', { message: messageOf(thrown), details })));
