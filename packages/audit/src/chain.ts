@@ -2,7 +2,9 @@
  * The audit hash chain: each record's hash is SHA-256 over the previous record's hash
  * and the record's own canonical JSON (sequence number, time and every field), so
  * altering, deleting, inserting or reordering records breaks the chain at the first
- * record touched. {@link verifyChain} walks a tenant's records in order and names it.
+ * record touched. {@link createChainWalker} walks a tenant's records in order and names
+ * it — from the genesis hash, or, once retention cut the chain's start, from the signed
+ * checkpoint it was cut at (the anchor).
  */
 import { createHash } from 'node:crypto';
 import { AUDIT_GENESIS_HASH } from '@prx-voice/storage';
@@ -76,23 +78,40 @@ export interface FirstBadRecord {
 export interface ChainWalker {
   /** Checks the next records; false once the chain broke (later records are not checked). */
   push(rows: readonly AuditRow[]): boolean;
-  /** Records checked and found good. */
+  /** Records checked and found good (after the anchor, if any). */
   readonly verified: number;
-  /** The hash of the last good record (the genesis hash before any). */
+  /** The `seq` of the last good record (the anchor's tree size before any; 0 without one). */
+  readonly end: number;
+  /** The hash of the last good record (the anchor's, or the genesis hash, before any). */
   readonly head: string;
   /** Hashes of the good records by `seq`, for checkpoints (only those asked for are kept). */
   hashAt(seq: number): string | undefined;
   readonly firstBad: FirstBadRecord | undefined;
 }
 
+/** Where a chain cut by retention starts: the checkpoint of the records deleted. */
+export interface ChainAnchor {
+  /** The records before the first one left. */
+  readonly treeSize: number;
+  /** The hash of the last of them. */
+  readonly headHash: string;
+}
+
 /**
- * A walker over a tenant's chain from its start.
+ * A walker over a tenant's chain from its start, or from `anchor`.
  *
  * @param keep positions whose hashes to keep (the checkpoints' tree sizes).
+ * @param anchor where the chain starts when its first records were deleted: the first
+ *   record expected is then `anchor.treeSize + 1`, linked to `anchor.headHash`.
  */
-export function createChainWalker(keep: ReadonlySet<number> = new Set()): ChainWalker {
-  let expected = 1;
-  let head = AUDIT_GENESIS_HASH;
+export function createChainWalker(
+  keep: ReadonlySet<number> = new Set(),
+  anchor?: ChainAnchor,
+): ChainWalker {
+  const start = anchor?.treeSize ?? 0;
+  const startHash = anchor?.headHash ?? AUDIT_GENESIS_HASH;
+  let expected = start + 1;
+  let head = startHash;
   let firstBad: FirstBadRecord | undefined;
   const kept = new Map<number, string>();
   return {
@@ -115,12 +134,15 @@ export function createChainWalker(keep: ReadonlySet<number> = new Set()): ChainW
       return firstBad === undefined;
     },
     get verified() {
+      return expected - 1 - start;
+    },
+    get end() {
       return expected - 1;
     },
     get head() {
       return head;
     },
-    hashAt: (seq) => (seq === 0 ? AUDIT_GENESIS_HASH : kept.get(seq)),
+    hashAt: (seq) => (seq === start ? startHash : kept.get(seq)),
     get firstBad() {
       return firstBad;
     },

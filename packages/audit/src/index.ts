@@ -3,14 +3,15 @@
  * hash chain over canonical JSON, checkpoints of the chains signed with Ed25519 as
  * signed notes (the shape transparency logs publish), and verification that names the
  * first record or checkpoint that does not hold; the retention sweeper, which deletes what is
- * past a tenant's retention periods and records it; crypto-shredding primitives for erasure —
+ * past a tenant's retention periods (audit records only up to a signed checkpoint, the anchor
+ * verification then starts from) and records it; crypto-shredding primitives for erasure —
  * per-subject data keys wrapped under a master key, sealed texts and sealed streams.
  *
  * @packageDocumentation
  */
 export { canonicalJson } from './canonical-json.js';
 export { auditHash, createChainWalker } from './chain.js';
-export type { ChainBreak, ChainWalker, FirstBadRecord } from './chain.js';
+export type { ChainAnchor, ChainBreak, ChainWalker, FirstBadRecord } from './chain.js';
 export {
   checkpointBody,
   createCheckpointSigner,
@@ -19,7 +20,14 @@ export {
 } from './checkpoint.js';
 export type { Checkpoint, CheckpointSigner, NoteCheck } from './checkpoint.js';
 export { auditOrigin, createAuditLog } from './audit-log.js';
-export type { AuditLog, AuditLogOptions, AuditVerification, BadCheckpoint } from './audit-log.js';
+export type {
+  AuditAnchor,
+  AuditExpiry,
+  AuditLog,
+  AuditLogOptions,
+  AuditVerification,
+  BadCheckpoint,
+} from './audit-log.js';
 export { DEFAULT_RETENTION, createRetentionSweeper, retentionOf } from './retention.js';
 export type {
   RetentionPeriods,

@@ -1,9 +1,12 @@
 /**
  * The retention sweeper on a simulated clock, on each database: it deletes exactly what
  * is past its period — recordings (files, then rows), sessions (with their turns and
- * events), debug events, billing records — per tenant with its own overrides, and
- * records what it deleted.
+ * events), debug events, billing records, audit records up to a signed checkpoint (after
+ * which the chain still verifies) — per tenant with its own overrides, and records what it
+ * deleted.
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { openTestDatabase, testDatabaseKinds, testSession } from '@prx-voice/storage/testing';
@@ -11,11 +14,13 @@ import type { TestDatabase } from '@prx-voice/storage/testing';
 import type { TenantRepositories } from '@prx-voice/storage';
 import type { Id, SessionId, TenantId } from '@prx-voice/types';
 import { createAuditLog } from './audit-log.js';
+import { createCheckpointSigner } from './checkpoint.js';
 import { createRetentionSweeper } from './retention.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2029, 5, 15, 12);
 const ago = (days: number, ms = 0): Date => new Date(NOW - days * DAY + ms);
+const signer = createCheckpointSigner('test-audit', generateKeyPairSync('ed25519').privateKey);
 
 describe.each(testDatabaseKinds())('retention on %s', (kind) => {
   const clock = new SimulatedClock({ start: NOW });
@@ -146,6 +151,7 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
         meterEvents: 1,
         ledgerEntries: 1,
         invoices: 1,
+        auditRecords: 0,
       },
       {
         tenantId: b.id,
@@ -155,6 +161,7 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
         meterEvents: 0,
         ledgerEntries: 0,
         invoices: 0,
+        auditRecords: 0,
       },
     ]);
     expect([...files]).toEqual([`${keptA}-29.wav`]);
@@ -190,12 +197,14 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
             meter_events: 1,
             ledger_entries: 1,
             invoices: 1,
+            audit_records: 0,
           },
           periods_days: {
             sessions_days: 90,
             recordings_days: 30,
             debug_events_days: 7,
             billing_days: 1_095,
+            audit_days: 730,
           },
         },
       },
@@ -211,5 +220,123 @@ describe.each(testDatabaseKinds())('retention on %s', (kind) => {
     const later = createRetentionSweeper({ repos: db.repos, clock, audit });
     expect((await later.sweep()).find((s) => s.tenantId === a.id)?.sessions).toBe(1);
     expect(await a.t.sessions.get(keptA)).toBeUndefined();
+  });
+
+  it('deletes audit records past two years up to a signed checkpoint, and what is left verifies', async () => {
+    const signed = createAuditLog({ repos: db.repos, clock, signer, checkpointEvery: 10 });
+    const unsigned = createAuditLog({ repos: db.repos, clock });
+    const s = await tenant('ret-audit');
+    const o = await tenant('ret-audit-900', { retention: { audit_days: 900 } });
+    const start = clock.now();
+    const day = (d: number) => new Date(start + d * DAY);
+    // Three years: record i on day 10·i (i = 1…110), a signed checkpoint every 10 records.
+    for (let i = 1; i <= 110; i++) {
+      clock.advance(10 * DAY);
+      for (const x of [s, o]) {
+        await signed.record(x.id, {
+          actorType: 'api_key',
+          actorId: 'key_1',
+          action: 'session.create',
+          resourceType: 'session',
+          resourceId: `sess_${String(i)}`,
+          outcome: 'success',
+          details: { i },
+        });
+      }
+    }
+    const seqs = async (t: TenantRepositories) => {
+      const all: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await t.audit.list({ limit: 200, cursor });
+        all.push(...page.items.map((r) => r.seq));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return all;
+    };
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, k) => from + k);
+    const thirtieth = await s.t.audit.at(30);
+
+    // Without signing nothing of the audit log goes: no anchor could be proven.
+    expect(await unsigned.expire(s.id, day(1_000))).toEqual({ kind: 'kept', reason: 'unsigned' });
+    const unsignedSweep = await createRetentionSweeper({
+      repos: db.repos,
+      clock,
+      audit: unsigned,
+    }).sweep();
+    expect(unsignedSweep.filter((x) => x.tenantId === s.id || x.tenantId === o.id)).toEqual([]);
+    expect(await seqs(s.t)).toEqual(range(1, 110));
+    expect(await seqs(o.t)).toEqual(range(1, 110));
+
+    // Signed: 730 days before day 1100 is day 370, so records 1–36 are that old; the newest
+    // checkpoint of them is 30. Records 31–36 stay: only checkpoint 40 covers them, with
+    // younger ones.
+    const sweeper = createRetentionSweeper({ repos: db.repos, clock, audit: signed });
+    const swept = await sweeper.sweep();
+    expect(swept.find((x) => x.tenantId === s.id)).toEqual({
+      tenantId: s.id,
+      sessions: 0,
+      recordings: 0,
+      debugEvents: 0,
+      meterEvents: 0,
+      ledgerEntries: 0,
+      invoices: 0,
+      auditRecords: 30,
+    });
+    // The tenant's own 900 days: before day 200, records 1–19, cut at checkpoint 10.
+    expect(swept.find((x) => x.tenantId === o.id)?.auditRecords).toBe(10);
+    expect(await seqs(s.t)).toEqual(range(31, 111));
+    expect(await seqs(o.t)).toEqual(range(11, 111));
+    expect((await s.t.audit.at(36))?.created_at.getTime()).toBeLessThan(day(370).getTime());
+    expect((await s.t.audit.checkpoints({ limit: 200 })).items.map((c) => c.tree_size)).toEqual(
+      range(3, 11).map((k) => k * 10),
+    );
+    // The sweep is recorded after the cut, as the chain's newest record.
+    const anchor = { tree_size: 30, head: thirtieth?.hash };
+    expect(await s.t.audit.last()).toMatchObject({
+      seq: 111,
+      action: 'retention.sweep',
+      details: {
+        deleted: { audit_records: 30 },
+        audit_anchor: anchor,
+        periods_days: { audit_days: 730 },
+      },
+    });
+    // What is left verifies from the anchor.
+    const result = await signed.verify(s.id);
+    expect(result).toMatchObject({ ok: true, records: 81, anchor, checkpoints: { checked: 9 } });
+    expect(result.head).toBe((await s.t.audit.last())?.hash);
+    expect(await signed.verify(o.id)).toMatchObject({
+      ok: true,
+      records: 101,
+      anchor: { tree_size: 10 },
+    });
+    // Nothing more to cut now.
+    expect((await sweeper.sweep()).find((x) => x.tenantId === s.id)).toBeUndefined();
+    expect(await signed.expire(s.id, day(370))).toEqual({ kind: 'kept', reason: 'no_anchor' });
+
+    // A record altered after the cut is named; retention then keeps it (and what precedes it).
+    const exec = (query: ReturnType<typeof sql>) => query.execute(db.handle.db);
+    await exec(
+      sql`update audit_records set details = ${JSON.stringify({ i: 0 })}::jsonb where tenant_id = ${s.id} and seq = 50`,
+    );
+    expect(await signed.verify(s.id)).toMatchObject({
+      ok: false,
+      records: 19,
+      anchor,
+      first_bad_record: { seq: 50, reason: 'altered' },
+    });
+    expect(await signed.expire(s.id, day(600))).toEqual({ kind: 'kept', reason: 'unverified' });
+    expect((await s.t.audit.first())?.seq).toBe(31);
+    // Without its anchor, the chain's first stored record is one that should not be first.
+    await exec(sql`delete from audit_checkpoints where tenant_id = ${s.id} and tree_size = 30`);
+    const unanchored = await signed.verify(s.id);
+    expect(unanchored.anchor).toBeUndefined();
+    expect(unanchored.first_bad_record).toEqual({
+      seq: 1,
+      id: (await s.t.audit.at(31))?.id,
+      reason: 'missing_record',
+    });
   });
 });

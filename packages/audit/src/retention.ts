@@ -4,6 +4,8 @@
  * (with their turns and events), debug events, billing records — in bounded batches, and
  * records what it deleted in the tenant's audit log. A tenant's `settings.retention`
  * overrides the defaults key by key. A session's recordings go before the session does.
+ * The audit log's own records go only up to a signed checkpoint (see {@link AuditLog.expire}),
+ * so what is left still verifies; the sweep's record is then the first after the cut.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { ObjectStore, Repositories } from '@prx-voice/storage';
@@ -19,14 +21,20 @@ export interface RetentionPeriods {
   readonly recordings_days: number;
   readonly debug_events_days: number;
   readonly billing_days: number;
+  /** Audit records (up to the newest signed checkpoint of records this old). */
+  readonly audit_days: number;
 }
 
-/** The original PRX Voice's defaults: sessions 90 days, recordings 30, debug events 7, billing 3 years. */
+/**
+ * The original PRX Voice's defaults: sessions 90 days, recordings 30, debug events 7,
+ * billing 3 years, audit records 2 years.
+ */
 export const DEFAULT_RETENTION: RetentionPeriods = {
   sessions_days: 90,
   recordings_days: 30,
   debug_events_days: 7,
   billing_days: 1_095,
+  audit_days: 730,
 };
 
 /** What one tenant's sweep deleted. */
@@ -38,6 +46,8 @@ export interface TenantSweep {
   readonly meterEvents: number;
   readonly ledgerEntries: number;
   readonly invoices: number;
+  /** Audit records deleted, up to the anchor the chain now verifies from. */
+  readonly auditRecords: number;
 }
 
 /** The sweeper; see {@link createRetentionSweeper}. */
@@ -53,8 +63,8 @@ export interface RetentionSweeper {
 export interface RetentionSweeperOptions {
   readonly repos: Pick<Repositories, 'tenants' | 'forTenant'>;
   readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
-  /** Where each sweep that deleted something is recorded. */
-  readonly audit: Pick<AuditLog, 'record'>;
+  /** Where each sweep that deleted something is recorded, and whose old records expire. */
+  readonly audit: Pick<AuditLog, 'record' | 'expire'>;
   /** Where recordings' files are; without it, recordings' rows are deleted and their files left. */
   readonly store?: Pick<ObjectStore, 'delete'>;
   readonly defaults?: RetentionPeriods;
@@ -64,7 +74,15 @@ export interface RetentionSweeperOptions {
 
 /** Everything one tenant's sweep deleted. */
 function total(s: TenantSweep): number {
-  return s.sessions + s.recordings + s.debugEvents + s.meterEvents + s.ledgerEntries + s.invoices;
+  return (
+    s.sessions +
+    s.recordings +
+    s.debugEvents +
+    s.meterEvents +
+    s.ledgerEntries +
+    s.invoices +
+    s.auditRecords
+  );
 }
 
 /** A tenant's periods: its `settings.retention` (positive whole days) over the defaults. */
@@ -83,6 +101,7 @@ export function retentionOf(
     recordings_days: pick('recordings_days'),
     debug_events_days: pick('debug_events_days'),
     billing_days: pick('billing_days'),
+    audit_days: pick('audit_days'),
   };
 }
 
@@ -147,6 +166,9 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
       invoices += d.invoices;
       return d.meterEvents + d.ledgerEntries + d.invoices;
     });
+    // One cut, at the newest anchor: a single atomic delete leaves the chain anchored.
+    const expiry = await o.audit.expire(id, before(periods.audit_days));
+    const auditRecords = expiry.kind === 'cut' ? expiry.deleted : 0;
     const swept = {
       tenantId: id,
       sessions,
@@ -155,6 +177,7 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
       meterEvents,
       ledgerEntries,
       invoices,
+      auditRecords,
     };
     if (total(swept) > 0) {
       await o.audit.record(id, {
@@ -172,7 +195,9 @@ export function createRetentionSweeper(o: RetentionSweeperOptions): RetentionSwe
             meter_events: meterEvents,
             ledger_entries: ledgerEntries,
             invoices,
+            audit_records: auditRecords,
           },
+          ...(expiry.kind === 'cut' && auditRecords > 0 ? { audit_anchor: expiry.anchor } : {}),
           periods_days: { ...periods },
         },
       });

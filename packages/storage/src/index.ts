@@ -67,6 +67,7 @@ export type { ApiKeyLookup, ApiKeyRepository, NewApiKey } from './db/repositorie
 export { AUDIT_GENESIS_HASH } from './db/repositories/audit.js';
 export type {
   AuditChainInput,
+  AuditCheckpointListOptions,
   AuditListOptions,
   AuditRepository,
   NewAuditCheckpoint,

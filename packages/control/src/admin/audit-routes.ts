@@ -84,6 +84,8 @@ export const auditVerificationSchema = z.object({
       .optional(),
   }),
   verifier_key: z.string().optional(),
+  /** Where the chain starts once retention deleted its first records. */
+  anchor: z.object({ tree_size: z.number(), head: z.string() }).optional(),
 });
 
 /** The audit routes. */

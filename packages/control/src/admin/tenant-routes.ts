@@ -35,6 +35,7 @@ const settingsSchema = z
         recordings_days: days.optional(),
         debug_events_days: days.optional(),
         billing_days: days.optional(),
+        audit_days: days.optional(),
       })
       .optional(),
   })

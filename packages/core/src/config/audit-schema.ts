@@ -67,6 +67,11 @@ export const auditSchema = z
         debug_events_days: integerIn(1, 36_500).default(7),
         /** Meter events, ledger entries and invoices. */
         billing_days: integerIn(1, 36_500).default(1_095),
+        /**
+         * Audit records, up to the newest signed checkpoint of records this old (the anchor
+         * verification starts from); none without `audit.signing`.
+         */
+        audit_days: integerIn(1, 36_500).default(730),
         /** How often the sweeper runs, ms. */
         sweep_interval_ms: integerIn(60_000, 86_400_000).default(3_600_000),
       })

@@ -1,4 +1,5 @@
 import { describeAssistantsContract } from './assistants.contract.js';
+import { describeAuditRetentionContract } from './audit-retention.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
@@ -15,3 +16,4 @@ describeBillingContract('PGlite (embedded, in memory)', inMemory);
 describeUsageExportContract('PGlite (embedded, in memory)', inMemory);
 describeSubjectsContract('PGlite (embedded, in memory)', inMemory);
 describeAssistantsContract('PGlite (embedded, in memory)', inMemory);
+describeAuditRetentionContract('PGlite (embedded, in memory)', inMemory);

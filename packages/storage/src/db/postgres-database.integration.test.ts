@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, it } from 'vitest';
+import { describeAuditRetentionContract } from './audit-retention.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
@@ -34,4 +35,5 @@ if (url === undefined || url === '') {
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeAssistantsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeAuditRetentionContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
 }

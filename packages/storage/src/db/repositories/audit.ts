@@ -45,10 +45,33 @@ export interface AuditRepository {
   at(seq: number): Promise<AuditRow | undefined>;
   /** Stores a checkpoint; one per tree size (a second of the same size is ignored: false). */
   addCheckpoint(checkpoint: NewAuditCheckpoint): Promise<boolean>;
-  /** Checkpoints, smallest tree first. */
-  checkpoints(opts?: PageOptions): Promise<Page<AuditCheckpointRow>>;
+  /** Checkpoints, smallest tree first (optionally only those of at most `through` records). */
+  checkpoints(opts?: AuditCheckpointListOptions): Promise<Page<AuditCheckpointRow>>;
   /** The checkpoint of the largest tree, if any. */
   lastCheckpoint(): Promise<AuditCheckpointRow | undefined>;
+  /** The oldest record still stored (seq 1 unless retention cut the chain), if any. */
+  first(): Promise<AuditRow | undefined>;
+  /**
+   * Where retention may cut the chain: the newest checkpoint all of whose records were
+   * created before `createdBefore` (its tree size is below the first record created at or
+   * after it), of at most `maxTreeSize` records.
+   */
+  anchorBefore(opts: {
+    readonly createdBefore: Date;
+    readonly maxTreeSize?: number;
+  }): Promise<AuditCheckpointRow | undefined>;
+  /**
+   * Deletes the records up to `seq` and the checkpoints of fewer records, at once — only
+   * when a checkpoint of exactly `seq` records is stored: it stays, the signed anchor the
+   * remaining chain verifies from. The number of records deleted (0 without that checkpoint).
+   */
+  deleteThrough(seq: number): Promise<number>;
+}
+
+/** Options of {@link AuditRepository.checkpoints}. */
+export interface AuditCheckpointListOptions extends PageOptions {
+  /** Only checkpoints of at most this many records. */
+  readonly through?: number;
 }
 
 /** Filters of {@link AuditRepository.list}. */
@@ -165,6 +188,7 @@ export function auditRepository(ctx: TenantContext): AuditRepository {
         .orderBy('tree_size', 'asc')
         .limit(limit + 1);
       if (opts?.cursor != null) q = q.where('tree_size', '>', decodeCursor(opts.cursor, 'number'));
+      if (opts?.through !== undefined) q = q.where('tree_size', '<=', opts.through);
       return toPage(await q.execute(), limit, (r) => r.tree_size);
     },
     lastCheckpoint: () =>
@@ -175,5 +199,54 @@ export function auditRepository(ctx: TenantContext): AuditRepository {
         .orderBy('tree_size', 'desc')
         .limit(1)
         .executeTakeFirst(),
+    first: () =>
+      db
+        .selectFrom('audit_records')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('seq', 'asc')
+        .limit(1)
+        .executeTakeFirst(),
+    async anchorBefore({ createdBefore, maxTreeSize }) {
+      // Walks the oldest records only (seq order), never the whole chain.
+      const young = await db
+        .selectFrom('audit_records')
+        .select('seq')
+        .where('tenant_id', '=', tenantId)
+        .where('created_at', '>=', createdBefore)
+        .orderBy('seq', 'asc')
+        .limit(1)
+        .executeTakeFirst();
+      let q = db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('tree_size', 'desc')
+        .limit(1);
+      if (young !== undefined) q = q.where('tree_size', '<', young.seq);
+      if (maxTreeSize !== undefined) q = q.where('tree_size', '<=', maxTreeSize);
+      return q.executeTakeFirst();
+    },
+    deleteThrough: (seq) =>
+      db.transaction().execute(async (tx) => {
+        const anchor = await tx
+          .selectFrom('audit_checkpoints')
+          .select('tree_size')
+          .where('tenant_id', '=', tenantId)
+          .where('tree_size', '=', seq)
+          .executeTakeFirst();
+        if (anchor === undefined) return 0;
+        const records = await tx
+          .deleteFrom('audit_records')
+          .where('tenant_id', '=', tenantId)
+          .where('seq', '<=', seq)
+          .executeTakeFirst();
+        await tx
+          .deleteFrom('audit_checkpoints')
+          .where('tenant_id', '=', tenantId)
+          .where('tree_size', '<', seq)
+          .execute();
+        return Number(records.numDeletedRows);
+      }),
   };
 }
