@@ -6,18 +6,64 @@
  * `assistant-session.ts`.
  */
 import { z } from 'zod';
+import { httpToolSpecSchema } from './http-tool-spec.js';
+import { createMcpToolSpecSchema } from './mcp-spec.js';
 
 const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, {
   error: 'expected a provider name: lower-case letters, digits, "_" or "-"',
 });
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
-/** A tool of an assistant: its kind, and the kind's own fields (checked when sessions use it). */
-export const assistantToolSchema = z
-  .object({
-    type: z.enum(['http', 'mcp']),
-  })
-  .catchall(z.unknown());
+/** A tool of an assistant: an HTTP endpoint, or an MCP server's tools. */
+export const assistantToolSchema = z.discriminatedUnion('type', [
+  httpToolSpecSchema,
+  // http: URLs are stored; a session reaches one only on a host the operator allows.
+  createMcpToolSpecSchema({ allowHttp: true }),
+]);
+
+/** How a stored secret is shown: never its value. */
+export const SECRET_MASK = '********';
+
+/** An assistant's tools as the API shows them: every `{secret}` header value masked. */
+export function maskedTools(
+  tools: readonly AssistantTool[] | undefined,
+): AssistantTool[] | undefined {
+  return tools?.map((tool) => {
+    if (tool.type !== 'http' || tool.http.headers === undefined) return tool;
+    const headers = Object.fromEntries(
+      Object.entries(tool.http.headers).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : { secret: SECRET_MASK },
+      ]),
+    );
+    return { ...tool, http: { ...tool.http, headers } };
+  });
+}
+
+/**
+ * New tools with masked secrets given back (a client that read, edited and saved
+ * them) take the stored secret of the same tool and header.
+ */
+export function keepSecrets(
+  next: readonly AssistantTool[] | undefined,
+  stored: readonly AssistantTool[] | undefined,
+): AssistantTool[] | undefined {
+  return next?.map((tool) => {
+    if (tool.type !== 'http' || tool.http.headers === undefined) return tool;
+    const before = stored?.find((t) => t.type === 'http' && t.name === tool.name);
+    const old = before?.type === 'http' ? before.http.headers : undefined;
+    const headers = Object.fromEntries(
+      Object.entries(tool.http.headers).map(([k, v]) => {
+        const kept = old?.[k];
+        return [
+          k,
+          typeof v !== 'string' && v.secret === SECRET_MASK && kept !== undefined ? kept : v,
+        ];
+      }),
+    );
+    return { ...tool, http: { ...tool.http, headers } };
+  });
+}
 
 /** An assistant's definition, as the API takes and shows it (`name` aside). */
 export const assistantDefinitionSchema = z.strictObject({
@@ -84,6 +130,8 @@ export const assistantDefinitionSchema = z.strictObject({
 
 /** An assistant's definition. */
 export type AssistantDefinition = z.output<typeof assistantDefinitionSchema>;
+/** One of an assistant's tools. */
+export type AssistantTool = z.output<typeof assistantToolSchema>;
 
 /** Body of `POST /assistants`. */
 export const createAssistantBody = assistantDefinitionSchema.extend({

@@ -4,6 +4,7 @@
  * changes only that version (409 `CONFLICT` otherwise). Reading needs `assistant:read`,
  * changing `assistant:write`; every change is audited.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AssistantRow, AssistantVersionRow, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
@@ -19,8 +20,11 @@ import { validationError } from '../http/validate.js';
 import {
   assistantDefinitionSchema,
   createAssistantBody,
+  keepSecrets,
+  maskedTools,
   patchAssistantBody,
 } from './assistant-definition.js';
+import type { AssistantDefinition } from './assistant-definition.js';
 
 const TAGS = ['assistants'];
 
@@ -33,9 +37,20 @@ export const assistantSchema = assistantDefinitionSchema.extend({
   updated_at: z.string(),
 });
 
+/** What is stored beside the definition: the secret signing the assistant's tool requests. */
+const SIGNING_SECRET = 'signing_secret';
+
+/** The stored definition as the API shows it: no signing secret, tool secrets masked. */
+function shown(stored: Record<string, unknown>): z.infer<typeof assistantDefinitionSchema> {
+  const { [SIGNING_SECRET]: _secret, ...definition } = stored;
+  const d = definition as z.infer<typeof assistantDefinitionSchema>;
+  const tools = maskedTools(d.tools);
+  return tools === undefined ? d : { ...d, tools };
+}
+
 function view(row: AssistantRow): z.infer<typeof assistantSchema> {
   return {
-    ...(row.definition as z.infer<typeof assistantDefinitionSchema>),
+    ...shown(row.definition),
     id: row.id,
     name: row.name,
     version: row.version,
@@ -46,7 +61,7 @@ function view(row: AssistantRow): z.infer<typeof assistantSchema> {
 
 function versionView(row: AssistantVersionRow) {
   return {
-    ...(row.definition as z.infer<typeof assistantDefinitionSchema>),
+    ...shown(row.definition),
     id: row.assistant_id,
     name: row.name,
     version: row.version,
@@ -60,10 +75,16 @@ export function assistantRoutes(deps: { readonly repos: Repositories }): RouteMo
   return { name: 'assistants', mount: ({ route }) => mountAssistantRoutes(route, deps.repos) };
 }
 
-/** `{ name, ...definition }` split for storage. */
-function draftOf(body: z.output<typeof createAssistantBody>) {
+/** `{ name, ...definition }` split for storage, with the tool signing secret beside it. */
+function draftOf(body: z.output<typeof createAssistantBody>, signingSecret: string) {
   const { name, ...definition } = body;
-  return { name, definition: definition as Record<string, unknown> };
+  return { name, definition: { ...definition, [SIGNING_SECRET]: signingSecret } };
+}
+
+/** The secret an assistant's tool requests are signed with (see `tool-signature.ts`). */
+export function toolSigningSecret(row: AssistantRow): string | undefined {
+  const secret = row.definition[SIGNING_SECRET];
+  return typeof secret === 'string' ? secret : undefined;
 }
 
 function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
@@ -89,9 +110,18 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
     audit: { action: 'assistant.create', resource: 'assistant' },
     body: createAssistantBody,
     status: 201,
-    response: assistantSchema,
-    handler: async (c, { body }) =>
-      ok(c, view(await repos.forTenant(tenant(c)).assistants.create(draftOf(body))), 201),
+    response: assistantSchema.extend({
+      tool_signing_secret: z
+        .string()
+        .describe(
+          'Signs every request of its HTTP tools (`x-prx-signature`); shown only here, once.',
+        ),
+    }),
+    handler: async (c, { body }) => {
+      const secret = randomBytes(32).toString('base64url');
+      const row = await repos.forTenant(tenant(c)).assistants.create(draftOf(body, secret));
+      return ok(c, { ...view(row), tool_signing_secret: secret }, 201);
+    },
   });
 
   define({
@@ -156,19 +186,24 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
     handler: async (c, { params: p, query, body }) => {
       const current = await find(c, p.assistant_id);
       const changes = new Map<string, unknown>(Object.entries(body));
+      const { [SIGNING_SECRET]: _secret, ...stored } = current.definition;
       const merged = Object.fromEntries(
         [
-          ...Object.entries({ name: current.name, ...current.definition }).filter(
-            ([key]) => !changes.has(key),
-          ),
+          ...Object.entries({ name: current.name, ...stored }).filter(([key]) => !changes.has(key)),
           ...changes,
         ].filter(([, value]) => value !== null && value !== undefined),
       );
       const parsed = createAssistantBody.safeParse(merged);
       if (!parsed.success) throw validationError('body', parsed.error);
+      const tools = keepSecrets(parsed.data.tools, (stored as AssistantDefinition).tools);
+      const next = tools === undefined ? parsed.data : { ...parsed.data, tools };
       const row = await repos
         .forTenant(tenant(c))
-        .assistants.update(p.assistant_id, draftOf(parsed.data), query.version);
+        .assistants.update(
+          p.assistant_id,
+          draftOf(next, toolSigningSecret(current) ?? randomBytes(32).toString('base64url')),
+          query.version,
+        );
       if (row === undefined) throw notFound(p.assistant_id);
       return ok(c, view(row));
     },

@@ -11,6 +11,7 @@ import { VoiceError } from '@prx-voice/types';
 import type { Id, TenantId } from '@prx-voice/types';
 import type { CreateSessionRequest, SessionOverrides } from '../sessions/session-manager-types.js';
 import { fillTemplate } from './assistant-definition.js';
+import { toolSigningSecret } from './assistant-routes.js';
 import type { AssistantDefinition } from './assistant-definition.js';
 
 /** A tenant's assistant, or `NOT_FOUND` (a 404 naming it). */
@@ -36,6 +37,7 @@ export function requestFromAssistant(
   variables: Readonly<Record<string, string>> = {},
 ): CreateSessionRequest {
   const a = assistant.definition as AssistantDefinition;
+  const signingSecret = toolSigningSecret(assistant);
   const fromMetadata = Object.fromEntries(
     Object.entries(request.metadata ?? {}).filter(
       (e): e is [string, string] => typeof e[1] === 'string',
@@ -67,6 +69,7 @@ export function requestFromAssistant(
     assistant: { id: assistant.id, version: assistant.version },
     overrides,
     ...(a.tools === undefined ? {} : { tools: a.tools }),
+    ...(signingSecret === undefined ? {} : { toolSigningSecret: signingSecret }),
   };
 }
 

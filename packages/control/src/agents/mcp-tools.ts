@@ -34,10 +34,10 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** An operator-configured stdio MCP server: never tenant-supplied. */
 export interface McpStdioServer {
   readonly command: string;
-  readonly args?: readonly string[];
+  readonly args?: readonly string[] | undefined;
   /** Added to the SDK's small default environment (HOME, PATH, SHELL, TERM, USER, LOGNAME). */
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  readonly cwd?: string | undefined;
 }
 
 /** What {@link connectMcpTools} needs from its caller. */

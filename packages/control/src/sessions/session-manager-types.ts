@@ -47,6 +47,8 @@ export interface CreateSessionRequest {
   readonly overrides?: SessionOverrides;
   /** The assistant's tools (their kind-specific fields are checked when the session starts). */
   readonly tools?: readonly Readonly<Record<string, unknown>>[];
+  /** Signs the HTTP tools' requests: the assistant's secret. */
+  readonly toolSigningSecret?: string;
   /** The caller's W3C `traceparent` (validated): the session's trace continues it. */
   readonly traceparent?: string | undefined;
 }

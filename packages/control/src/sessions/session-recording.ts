@@ -17,6 +17,7 @@ import { createStereoRecorder } from '@prx-voice/session';
 import type { RecordingChunk, SessionAudioTap } from '@prx-voice/session';
 import type { ObjectStore, RecordingRow, TenantRepositories } from '@prx-voice/storage';
 import type { Id, SessionId, TenantId } from '@prx-voice/types';
+import type { CreateSessionRequest, SessionManagerDeps } from './session-manager-types.js';
 import {
   joinRecording,
   recordingBytes,
@@ -145,4 +146,45 @@ export function startSessionRecording(o: SessionRecordingOptions): SessionRecord
     tap: { caller: (samples) => recorder.caller(samples), bot: (frame) => recorder.bot(frame) },
     stop: () => (stopping ??= finish()),
   };
+}
+
+/**
+ * The session's recording, when it is to be recorded: the request's `record`, else the
+ * tenant's `settings.recording`, else `audit.recording.enabled` — and an object store;
+ * from degradation level L3, only enterprise tenants' sessions are recorded.
+ */
+export function recordingOf(
+  deps: SessionManagerDeps,
+  o: {
+    readonly tenant: {
+      readonly settings: Readonly<Record<string, unknown>>;
+      readonly tier: string;
+    };
+    readonly tenantId: TenantId;
+    readonly sessionId: SessionId;
+    readonly request: CreateSessionRequest;
+    readonly rates: { readonly input: SampleRate; readonly output: SampleRate };
+    readonly emitter: SessionEmitter;
+    readonly subject?: { readonly ref: string; readonly key: DataKey };
+  },
+): SessionRecording | undefined {
+  const own = o.tenant.settings['recording'];
+  const wanted =
+    o.request.record ?? (typeof own === 'boolean' ? own : deps.config.audit.recording.enabled);
+  if (!wanted || deps.objectStore === undefined) return undefined;
+  if (deps.degradation?.().recordEnterpriseOnly === true && o.tenant.tier !== 'enterprise')
+    return undefined;
+  return startSessionRecording({
+    tenantId: o.tenantId,
+    sessionId: o.sessionId,
+    recordingId: deps.ids.next('recording'),
+    store: deps.objectStore,
+    repos: deps.repos.forTenant(o.tenantId),
+    clock: deps.clock,
+    rates: o.rates,
+    chunkMs: deps.config.audit.recording.chunk_ms,
+    emitter: o.emitter,
+    ...(o.subject === undefined ? {} : { subject: o.subject }),
+    ...(deps.onError === undefined ? {} : { onError: deps.onError }),
+  });
 }

@@ -18,10 +18,8 @@ import type { EventType } from '@prx-voice/event';
 import type { DegradationActions } from '@prx-voice/observe';
 import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
-import type { SessionId, TenantId } from '@prx-voice/types';
+import type { TenantId } from '@prx-voice/types';
 import { transcriptSealer } from '@prx-voice/audit';
-import type { DataKey } from '@prx-voice/audit';
-import type { SessionEmitter } from '@prx-voice/event';
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
@@ -34,9 +32,9 @@ import type {
   SessionManagerDeps,
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
-import { startSessionRecording } from './session-recording.js';
+import { recordingOf } from './session-recording.js';
+import { sessionTools } from '../agents/session-tools.js';
 import { applyOverrides } from '../agents/assistant-session.js';
-import type { SessionRecording } from './session-recording.js';
 import type { BreakerPool } from './session-providers.js';
 
 /** Events the server itself needs whatever the level: usage goes to billing, a pong answers a client. */
@@ -113,47 +111,6 @@ function economyChoice(
   return chosen;
 }
 
-/**
- * The session's recording, when it is to be recorded: the request's `record`, else the
- * tenant's `settings.recording`, else `audit.recording.enabled` — and an object store;
- * from degradation level L3, only enterprise tenants' sessions are recorded.
- */
-function recordingOf(
-  deps: SessionManagerDeps,
-  o: {
-    readonly tenant: {
-      readonly settings: Readonly<Record<string, unknown>>;
-      readonly tier: string;
-    };
-    readonly tenantId: TenantId;
-    readonly sessionId: SessionId;
-    readonly request: CreateSessionRequest;
-    readonly rates: StartContext['rates'];
-    readonly emitter: SessionEmitter;
-    readonly subject?: { readonly ref: string; readonly key: DataKey };
-  },
-): SessionRecording | undefined {
-  const own = o.tenant.settings['recording'];
-  const wanted =
-    o.request.record ?? (typeof own === 'boolean' ? own : deps.config.audit.recording.enabled);
-  if (!wanted || deps.objectStore === undefined) return undefined;
-  if (deps.degradation?.().recordEnterpriseOnly === true && o.tenant.tier !== 'enterprise')
-    return undefined;
-  return startSessionRecording({
-    tenantId: o.tenantId,
-    sessionId: o.sessionId,
-    recordingId: deps.ids.next('recording'),
-    store: deps.objectStore,
-    repos: deps.repos.forTenant(o.tenantId),
-    clock: deps.clock,
-    rates: o.rates,
-    chunkMs: deps.config.audit.recording.chunk_ms,
-    emitter: o.emitter,
-    ...(o.subject === undefined ? {} : { subject: o.subject }),
-    ...(deps.onError === undefined ? {} : { onError: deps.onError }),
-  });
-}
-
 /** Starts a session (see the module's description). */
 export async function startSession(
   ctx: StartContext,
@@ -215,12 +172,31 @@ export async function startSession(
   const subject = deps.subjects?.subjectOf(tenantId, request.metadata);
   const subjectKey =
     subject === undefined ? undefined : await deps.subjects?.sealingKey(tenantId, subject.ref);
+  // The assistant's tools: an MCP server is connected now, before a slot is taken.
+  const tools =
+    request.tools === undefined || request.tools.length === 0
+      ? undefined
+      : await sessionTools({
+          config: cfg,
+          clock: deps.clock,
+          tenantId,
+          sessionId,
+          tools: request.tools,
+          signingSecret: request.toolSigningSecret,
+          turnId: () => live.get(sessionId)?.actor.model.turn?.id,
+          onProblem: (tool, err) =>
+            deps.onError?.(err, `session ${sessionId}: tool ${tool} left out`, {
+              tenant_id: tenantId,
+              session_id: sessionId,
+            }),
+        });
   const admitted = await deps.admission.admit({
     tenant,
     sessionId,
     onLost: () => live.get(sessionId)?.actor.dispatch({ type: 'end', reason: 'error' }),
   });
   if (admitted.kind === 'denied') {
+    await tools?.close();
     throw new VoiceError('QUOTA_EXCEEDED', {
       message: admitted.message,
       details: {
@@ -246,6 +222,7 @@ export async function startSession(
     });
   } catch (err) {
     await admitted.lease.release();
+    await tools?.close();
     throw err;
   }
   const limits = limitsOfTenant(tenant);
@@ -330,6 +307,7 @@ export async function startSession(
         segmentSent: (info) => session.output.segmentSent?.(info) ?? false,
       },
       ...(recording === undefined ? {} : { recorder: recording.tap }),
+      ...(tools === undefined ? {} : { tools: tools.registry }),
       onEvent: degradableSink(redactingSink(emitterSink(emitter), redaction), deps.degradation),
       ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
       ...(deps.degradation === undefined
@@ -359,7 +337,7 @@ export async function startSession(
         live.delete(sessionId);
         trace?.end();
         // The budgets are updated before the slot is given back.
-        const finished = Promise.all([sessionGovernor.close(), recording?.stop()])
+        const finished = Promise.all([sessionGovernor.close(), recording?.stop(), tools?.close()])
           .then(() => admitted.lease.release())
           .catch((err: unknown) => deps.onError?.(err, 'lease release'))
           .finally(() => finishing.delete(finished));

@@ -1,6 +1,7 @@
 /** The whole configuration: every section, each defaulted, so `{}` is a valid config. */
 import { z } from 'zod';
 import { adaptersSchema } from './adapters-schema.js';
+import { agentsSchema } from './agents-schema.js';
 import { auditSchema } from './audit-schema.js';
 import { authSchema } from './auth-schema.js';
 import { billingSchema } from './billing-schema.js';
@@ -27,6 +28,7 @@ export const configSchema = z.strictObject({
   observe: observeSchema.prefault({}),
   billing: billingSchema.prefault({}),
   audit: auditSchema.prefault({}),
+  agents: agentsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   features: featuresSchema,
   deploy: deploySchema.prefault({}),
