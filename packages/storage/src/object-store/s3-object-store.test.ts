@@ -1,79 +1,29 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestS3Server } from '../testing/s3-test-server.js';
+import type { TestS3Server } from '../testing/s3-test-server.js';
 import { describeObjectStoreContract, expectVoiceError } from './object-store.contract.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-/**
- * s3rver encrypts list continuation tokens with single DES, which OpenSSL 3 only
- * offers through its legacy provider. Two-key triple DES with both keys equal is
- * the same cipher, so the test process maps one onto the other while s3rver runs.
- */
-type CipherFactory = (algorithm: string, key: Uint8Array, iv: Uint8Array | null) => unknown;
-const nodeCrypto = createRequire(import.meta.url)('node:crypto') as {
-  createCipheriv: CipherFactory;
-  createDecipheriv: CipherFactory;
-};
-const originalCrypto = {
-  createCipheriv: nodeCrypto.createCipheriv,
-  createDecipheriv: nodeCrypto.createDecipheriv,
-};
-
-function desNeedsShim(): boolean {
-  try {
-    originalCrypto.createCipheriv('des', new Uint8Array(8), new Uint8Array(8));
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-function installDesShim(): void {
-  if (!desNeedsShim()) return;
-  const wrap =
-    (original: CipherFactory): CipherFactory =>
-    (algorithm, key, iv) =>
-      algorithm === 'des'
-        ? original('des-ede-cbc', Buffer.concat([key, key]), iv)
-        : original(algorithm, key, iv);
-  nodeCrypto.createCipheriv = wrap(originalCrypto.createCipheriv);
-  nodeCrypto.createDecipheriv = wrap(originalCrypto.createDecipheriv);
-}
-
-let server: S3rver;
-let directory: string;
+// s3rver, with its DES continuation tokens mapped for OpenSSL 3 (see startTestS3Server).
+let s3: TestS3Server;
 let endpoint: string;
+let credentials: TestS3Server['credentials'];
 let admin: S3Client;
-let buckets = 0;
 
 beforeAll(async () => {
-  installDesShim();
-  directory = await mkdtemp(path.join(os.tmpdir(), 'prx-s3rver-'));
-  server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  s3 = await startTestS3Server();
+  ({ endpoint, credentials } = s3);
   admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
 });
 
 afterAll(async () => {
   admin.destroy();
-  await server.close();
-  await rm(directory, { recursive: true, force: true });
-  Object.assign(nodeCrypto, originalCrypto);
+  await s3.close();
 });
 
-async function freshBucket(): Promise<string> {
-  const bucket = `contract-${++buckets}`;
-  await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  return bucket;
-}
+const freshBucket = (): Promise<string> => s3.bucket('contract');
 
 describeObjectStoreContract('s3 (s3rver)', async () => ({
   // The store makes its own client, so its S3-compatible configuration is what is tested.
