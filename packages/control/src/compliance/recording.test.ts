@@ -147,8 +147,16 @@ describe.each(stores)('recording in the server, on the $kind object store', ({ o
   ): Promise<{ id: string; download_url: string; duration_ms: number; sealed: boolean }> {
     expect((await call.api(`/sessions/${call.id}/end`, 'POST')).status).toBeLessThan(300);
     await settle();
-    // The file is joined from the chunks on the filesystem: real I/O, awaited.
+    // The file is joined from the chunks in the store (real I/O, awaited); `recording.stopped`
+    // says it is done (the row written, the chunks deleted).
     return vi.waitFor(async () => {
+      expect(
+        call.events.some(
+          (e) =>
+            e.type === 'prx.voice.recording.stopped' ||
+            (e.type === 'prx.voice.recording.failed' && e.data['stage'] === 'finalize'),
+        ),
+      ).toBe(true);
       const res = await call.api(`/sessions/${call.id}/recordings`);
       const items = (
         (await res.json()) as {
@@ -163,13 +171,13 @@ describe.each(stores)('recording in the server, on the $kind object store', ({ o
   }
 
   /**
-   * The keys of a tenant's stored objects once the chunks are gone (they are deleted after
-   * the recording's row is written, so a moment after it is listed).
+   * The keys of a tenant's stored objects once the chunks are gone (deleted after the
+   * recording's row is written, before `recording.stopped`).
    */
   function storedObjects(tenantId: TenantId): Promise<string[]> {
     return vi.waitFor(async () => {
       const keys = (await store.list(`${tenantId}/`)).items.map((i) => i.key);
-      expect(keys.filter((k) => k.includes('.part-'))).toEqual([]);
+      expect(keys.filter((k) => /\.pcm(\.sealed)?$/.test(k))).toEqual([]);
       return keys;
     }, WAIT);
   }

@@ -120,21 +120,23 @@ export function startSessionRecording(o: SessionRecordingOptions): SessionRecord
   async function finish(): Promise<RecordingRow | undefined> {
     const totals = recorder.stop();
     await writes;
-    o.emitter.emit('prx.voice.recording.stopped', {
-      recording_id: o.recordingId,
-      duration_ms: totals.durationMs,
-      // The size of the WAV file a download gets (a sealed object is a little larger).
-      size_bytes: recordingBytes(totals.samples),
-      gap_ms: msOf(gapSamples),
-    });
     try {
-      return await joinRecording({
+      const row = await joinRecording({
         store: o.store,
         repos: o.repos,
         keys,
         parts,
         ...(o.subject === undefined ? {} : { subject: o.subject }),
       });
+      // Once the file and its row exist (after `session.closed`: the file is joined after the call).
+      o.emitter.emit('prx.voice.recording.stopped', {
+        recording_id: o.recordingId,
+        duration_ms: totals.durationMs,
+        // The size of the WAV file a download gets (a sealed object is a little larger).
+        size_bytes: recordingBytes(totals.samples),
+        gap_ms: msOf(gapSamples),
+      });
+      return row;
     } catch (err) {
       failed('finalize', totals.durationMs, err);
       return undefined;

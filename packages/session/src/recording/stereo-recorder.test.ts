@@ -147,6 +147,31 @@ describe('createStereoRecorder: gaps and jitter', () => {
     expect(nonZero(right)).toEqual([]);
   });
 
+  it('places the first frame where it belongs, and keeps a stalled stream where it was', () => {
+    const { clock, chunks, recorder } = setup(rates, { chunkMs: 1000 });
+    // The first frame arrives at 70 ms: its audio began at 50 ms, not at 0.
+    clock.advance(70);
+    recorder.caller(numbered(0, 320));
+    // Frames 1–4 in real time, then a 120 ms stall and its burst, then real time again.
+    for (let k = 1; k < 5; k++) {
+      clock.advance(20);
+      recorder.caller(numbered(k * 320, 320));
+    }
+    clock.advance(140);
+    for (let k = 5; k < 12; k++) recorder.caller(numbered(k * 320, 320));
+    for (let k = 12; k < 30; k++) {
+      clock.advance(20);
+      recorder.caller(numbered(k * 320, 320));
+    }
+    recorder.stop();
+    const { left } = decode(chunks, 16000);
+    expect(nonZero(left.subarray(0, 800))).toEqual([]);
+    // Continuous from 50 ms: the stall shifted nothing.
+    expect(Array.from(left.subarray(800, 800 + 30 * 320))).toEqual(
+      Array.from(numbered(0, 30 * 320)),
+    );
+  });
+
   it('keeps frames arriving 10 ms early or late contiguous, losing none', () => {
     const { clock, chunks, recorder } = setup(rates, { chunkMs: 500 });
     const sent: number[] = [];

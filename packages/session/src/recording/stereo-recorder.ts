@@ -6,10 +6,14 @@
  *
  * Placement: each channel has a write head. A frame is expected where the clock
  * says it belongs (a caller frame ends now, a bot frame starts now; both corrected
- * by what the channel's resampler still holds back). When that is more than
- * `gapToleranceMs` past the head, the head jumps there and the skipped span stays
- * silent; otherwise the frame is appended at the head, so jitter or a client
- * streaming faster than real time never loses or overlaps audio.
+ * by what the channel's resampler still holds back). A channel's first frame goes
+ * where it is expected. Later, when a frame is expected more than the channel's gap
+ * tolerance past the head, the head jumps there and the skipped span stays silent;
+ * otherwise the frame is appended at the head, so jitter, a stalled event loop or a
+ * client streaming faster than real time never loses, overlaps or shifts audio. The
+ * tolerance is wide for the caller (1 s by default: a caller streams continuously, so a
+ * late burst is delayed audio, not a pause) and narrower for the bot (250 ms: the
+ * bot's silences between answers are real, but a stalled pacer's catch-up is not).
  *
  * Memory: each channel keeps two chunk windows, preallocated; `caller` and `bot`
  * only copy into them (the resamplers return views of their own buffers). The one
@@ -45,8 +49,13 @@ export interface StereoRecorderOptions {
   readonly chunkMs?: number;
   /** How long after a chunk's time window ends the recorder waits for late frames before handing it out (default 500 ms; at most 600 000). */
   readonly latenessMs?: number;
-  /** A frame that would land more than this far (ms) after its channel's write head is placed at its time, the skipped span left silent; otherwise it is appended at the head (absorbs jitter). Default 60. */
-  readonly gapToleranceMs?: number;
+  /**
+   * A frame that would land more than this far (ms) after its channel's write head is
+   * placed at its time, the skipped span left silent; otherwise it is appended at the
+   * head (absorbs jitter and stalls). One number for both channels, or each its own;
+   * defaults: caller 1000, bot 250.
+   */
+  readonly gapToleranceMs?: number | { readonly caller?: number; readonly bot?: number };
   /** Receives each finished chunk, synchronously, in order. Must not throw (a throw is caught and the recording goes on). */
   readonly onChunk: (chunk: RecordingChunk) => void;
 }
@@ -85,6 +94,12 @@ interface Track {
   readonly buffer: Int16Array;
   /** Absolute position of the next sample written. */
   head: number;
+  /** How far past the head a frame may be expected before the head jumps, samples. */
+  readonly tolerance: number;
+  /** Whether a frame has been placed (the first one goes where it is expected). */
+  anchored: boolean;
+  /** Where the last frame written ended (absolute sample position). */
+  lastEnd: number;
   /** Samples fed to the resampler, and taken from it. */
   fed: number;
   taken: number;
@@ -117,10 +132,11 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
   const rate = assertSampleRate(options.sampleRate);
   const chunkMs = checkMs('chunkMs', options.chunkMs ?? 5000, 0, MAX_WINDOW_MS);
   const latenessMs = checkMs('latenessMs', options.latenessMs ?? 500, 0, MAX_WINDOW_MS);
-  const toleranceMs = options.gapToleranceMs ?? 60;
-  const tolerance = Math.round(
-    (checkMs('gapToleranceMs', toleranceMs, 0, Number.MAX_VALUE) * rate) / 1000,
-  );
+  const given = options.gapToleranceMs;
+  const toleranceOf = (channel: 'caller' | 'bot', fallback: number): number => {
+    const ms = typeof given === 'number' ? given : (given?.[channel] ?? fallback);
+    return Math.round((checkMs('gapToleranceMs', ms, 0, Number.MAX_VALUE) * rate) / 1000);
+  };
   const chunkSamples = Math.round((chunkMs * rate) / 1000);
   if (chunkSamples < 1) {
     throw new VoiceError('VALIDATION_FAILED', {
@@ -129,13 +145,23 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
     });
   }
   const capacity = 2 * chunkSamples;
-  const track = (from: SampleRate): Track => {
+  const track = (from: SampleRate, tolerance: number): Track => {
     const resampler = createResampler({ from, to: rate });
     const buffer = new Int16Array(capacity);
-    return { resampler, ratio: rate / resampler.from, buffer, head: 0, fed: 0, taken: 0 };
+    return {
+      resampler,
+      ratio: rate / resampler.from,
+      buffer,
+      head: 0,
+      fed: 0,
+      taken: 0,
+      tolerance,
+      anchored: false,
+      lastEnd: 0,
+    };
   };
-  const callerTrack = track(options.callerRate);
-  const botTrack = track(options.botRate);
+  const callerTrack = track(options.callerRate, toleranceOf('caller', 1_000));
+  const botTrack = track(options.botRate, toleranceOf('bot', 250));
   const tracks = [callerTrack, botTrack] as const;
 
   const startedAt = clock.now();
@@ -194,7 +220,10 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
    * stop when a chunk's receiver stops the recorder meanwhile.
    */
   const write = (t: Track, src: Int16Array, expected: number, live: boolean): void => {
-    if (expected > t.head + tolerance) t.head = expected;
+    // Judged against the end of the last frame written (the head may have been moved past
+    // it when a window was handed out): a frame that continues the stream is appended.
+    if (!t.anchored || expected > t.lastEnd + t.tolerance) t.head = Math.max(t.head, expected);
+    t.anchored = true;
     const buffer = t.buffer;
     let from = 0;
     while (from < src.length) {
@@ -210,6 +239,7 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
       from += count;
       t.head += count;
     }
+    t.lastEnd = t.head;
   };
 
   /** Resamples `input` for `t`; the result is a view valid until the next call. */
