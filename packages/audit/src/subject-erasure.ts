@@ -54,7 +54,7 @@ export async function eraseSubject(
   const ref = deps.subjects.refOf(tenantId, key, value);
   // The key first: whatever fails after this, nothing sealed can be read again.
   const keyErased = await deps.subjects.erase(tenantId, ref);
-  const sessions = await repos.sessions.listBySubject(ref);
+  const sessions = await repos.sessions.listBySubject(ref, { key, value });
   let recordings = 0;
   for (const session of sessions) {
     const sid = session.id as SessionId;

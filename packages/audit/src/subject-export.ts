@@ -101,7 +101,7 @@ export async function exportSubject(
   const ref = deps.subjects.refOf(tenantId, key, value);
   const now = deps.clock.now();
   const id = deps.ids.next('export');
-  const sessions = await repos.sessions.listBySubject(ref);
+  const sessions = await repos.sessions.listBySubject(ref, { key, value });
   const files: ExportedFile[] = [];
   let recordings = 0;
 

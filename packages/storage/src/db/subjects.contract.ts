@@ -93,6 +93,26 @@ export function describeSubjectsContract(
       expect(rows.map((r) => r.id)).toEqual([a1, a2]);
       expect(rows.every((r) => r.subject_ref === 'subj_x')).toBe(true);
       expect(await t.sessions.listBySubject('subj_none')).toEqual([]);
+      // A session named by another key that also carries this one is found by its metadata.
+      const both = await t.sessions.create({
+        state: 'Idle',
+        channel: 'websocket',
+        direction: 'inbound',
+        language: 'en-US',
+        metadata: { subject_id: 'u-1', caller_number: '+15550100' },
+        subjectRef: 'subj_u1',
+      });
+      const byNumber = await t.sessions.listBySubject('subj_x', {
+        key: 'caller_number',
+        value: '+15550100',
+      });
+      expect(byNumber.map((r) => r.id)).toEqual([a1, a2, both.id]);
+      expect(
+        await other.sessions.listBySubject('subj_none', {
+          key: 'caller_number',
+          value: '+15550100',
+        }),
+      ).toEqual([]);
     });
 
     it('scrubs what sessions stored of what was said, and nothing of other sessions', async () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { VoiceError } from '@prx-voice/types';
 import type { Channel, Direction, SessionId, SessionState } from '@prx-voice/types';
 import type { SessionRow } from '../schema.js';
@@ -46,8 +47,15 @@ export interface SessionRepository {
   require(id: SessionId): Promise<SessionRow>;
   /** Newest first. */
   list(opts?: SessionListOptions): Promise<Page<SessionRow>>;
-  /** Every session of a data subject, oldest first. */
-  listBySubject(subjectRef: string): Promise<SessionRow[]>;
+  /**
+   * Every session of a data subject, oldest first: those whose subject is `subjectRef`,
+   * and with `metadata`, those whose metadata holds that key and value (a session names
+   * its subject by the first key it has; it may carry others too).
+   */
+  listBySubject(
+    subjectRef: string,
+    metadata?: { readonly key: string; readonly value: string },
+  ): Promise<SessionRow[]>;
   update(id: SessionId, patch: SessionPatch): Promise<SessionRow | undefined>;
   /**
    * Like `update`, for a session that has not ended: undefined when it has (or is
@@ -129,12 +137,19 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
       if (row === undefined) throw notFound(id);
       return row;
     },
-    async listBySubject(subjectRef) {
+    async listBySubject(subjectRef, metadata) {
       return db
         .selectFrom('sessions')
         .selectAll()
         .where('tenant_id', '=', tenantId)
-        .where('subject_ref', '=', subjectRef)
+        .where((eb) =>
+          metadata === undefined
+            ? eb('subject_ref', '=', subjectRef)
+            : eb.or([
+                eb('subject_ref', '=', subjectRef),
+                eb(sql<string>`metadata ->> ${metadata.key}`, '=', metadata.value),
+              ]),
+        )
         .orderBy('id', 'asc')
         .execute();
     },
