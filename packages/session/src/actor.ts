@@ -125,7 +125,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         asr?.finalize();
         return;
       case 'start_agent':
-        return runs.startAgent(c.runId, c.conversation);
+        return runs.startAgent(c.runId, c.conversation, c.script);
       case 'cancel_run':
         return runs.cancel(c.runId);
       case 'run_tools':

@@ -24,6 +24,8 @@ export type SessionCommand =
       readonly type: 'start_agent';
       readonly runId: string;
       readonly conversation: readonly ConversationMessage[];
+      /** Say this instead of asking the agent (a first message). */
+      readonly script?: string;
     }
   | { readonly type: 'cancel_run'; readonly runId: string; readonly keepTools: boolean }
   | { readonly type: 'run_tools'; readonly runId: string; readonly calls: readonly ToolCall[] }

@@ -31,6 +31,8 @@ export type SessionInput =
   | { readonly type: 'asr_final'; readonly text: string }
   | { readonly type: 'asr_error'; readonly code: string; readonly message: string }
   | { readonly type: 'text_input'; readonly text: string }
+  /** The bot says `text` as it is (an assistant's first message): a turn without user words. */
+  | { readonly type: 'say'; readonly text: string }
   | { readonly type: 'agent'; readonly runId: string; readonly event: AgentEvent }
   | { readonly type: 'agent_chunk'; readonly runId: string; readonly text: string }
   | {

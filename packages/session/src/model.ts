@@ -112,6 +112,8 @@ export interface SessionSettings {
   readonly maxToolRounds: number;
   /** System prompt put first in the conversation, if any. */
   readonly systemPrompt?: string;
+  /** What the bot says as soon as the session listens (an assistant's first message). */
+  readonly firstMessage?: string;
 }
 
 /** One synthesized segment (a sentence chunk) of a run's answer. */
@@ -253,6 +255,8 @@ export interface CancellingRun {
 export interface PendingTurn {
   readonly input: 'voice' | 'text';
   readonly text: string;
+  /** The bot says this as it is, without the agent (a first message); `text` is then empty. */
+  readonly script?: string;
   readonly speechStartAt: number | null;
   readonly speechEndAt: number | null;
   readonly finalAt: number | null;

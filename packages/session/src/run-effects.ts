@@ -5,6 +5,7 @@
  * tagged with the run. A cancelled run's work is aborted and its late results
  * never dispatched.
  */
+import type { AgentEvent } from '@prx-voice/adapter';
 import { VoiceError } from '@prx-voice/types';
 import type { SessionActorOptions } from './actor-types.js';
 import { createSentenceChunker } from './chunker.js';
@@ -19,9 +20,11 @@ interface RunEffects {
 
 /** The run effects of one session. */
 export interface RunEffectsRunner {
+  /** Runs the agent over `conversation`, or says `script` instead. */
   startAgent(
     runId: string,
     conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
+    script?: string,
   ): void;
   runTools(runId: string, calls: Extract<SessionCommand, { type: 'run_tools' }>['calls']): void;
   synthesize(runId: string, segmentId: string, text: string): void;
@@ -52,19 +55,25 @@ export function createRunEffects(deps: {
   function startAgent(
     runId: string,
     conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
+    script?: string,
   ): void {
     const run = runEffects(runId);
     const chunker = createSentenceChunker();
     const signal = run.abort.signal;
     void (async () => {
       try {
-        const events = o.providers.agent.run({
-          conversation: trimContext(conversation, o.agentContextLimit?.()),
-          tools: o.tools?.definitions() ?? [],
-          signal,
-          uncommittedChars: () => chunker.pendingLength,
-          ...(o.providerOptions?.agent === undefined ? {} : { options: o.providerOptions.agent }),
-        });
+        const events =
+          script === undefined
+            ? o.providers.agent.run({
+                conversation: trimContext(conversation, o.agentContextLimit?.()),
+                tools: o.tools?.definitions() ?? [],
+                signal,
+                uncommittedChars: () => chunker.pendingLength,
+                ...(o.providerOptions?.agent === undefined
+                  ? {}
+                  : { options: o.providerOptions.agent }),
+              })
+            : scripted(script);
         for await (const event of events) {
           if (signal.aborted) return;
           if (event.type === 'done') {
@@ -82,6 +91,13 @@ export function createRunEffects(deps: {
         dispatch({ type: 'agent_error', runId, code: e.code, message: e.message });
       }
     })();
+  }
+
+  /** A scripted answer: its text as one token, then done (no agent, no usage). */
+  async function* scripted(text: string): AsyncIterable<AgentEvent> {
+    await Promise.resolve();
+    yield { type: 'token', text };
+    yield { type: 'done', finishReason: 'stop' };
   }
 
   function runTools(

@@ -14,7 +14,11 @@ export const SESSION_DEFAULTS = {
 export function settingsFromConfig(
   session: SessionConfig,
   info: SessionInfo,
-  opts: { readonly maxSessionDurationS?: number; readonly systemPrompt?: string } = {},
+  opts: {
+    readonly maxSessionDurationS?: number;
+    readonly systemPrompt?: string;
+    readonly firstMessage?: string;
+  } = {},
 ): SessionSettings {
   const t = session.timeouts;
   const s = (seconds: number) => seconds * 1000;
@@ -57,5 +61,6 @@ export function settingsFromConfig(
     },
     maxToolRounds: SESSION_DEFAULTS.maxToolRounds,
     ...(opts.systemPrompt === undefined ? {} : { systemPrompt: opts.systemPrompt }),
+    ...(opts.firstMessage === undefined ? {} : { firstMessage: opts.firstMessage }),
   };
 }

@@ -70,7 +70,10 @@ describe('assistants', () => {
     const id = created.data.id;
     expect(id).toMatch(/^ast_/);
     const got = await call(`/assistants/${id}`);
-    expect(got.data).toEqual(created.data);
+    // The tool signing secret is shown once, on creation.
+    const { tool_signing_secret: secret, ...shown } = created.data as Record<string, unknown>;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(got.data).toEqual(shown);
     const patched = await call<{ version: number }>(`/assistants/${id}?version=1`, 'PATCH', {
       first_message: null,
       system_prompt: 'Be brief.',
@@ -163,6 +166,20 @@ describe('assistants', () => {
     expect(settings?.endpointing).toMatchObject({ minDelayMs: 500, maxDelayMs: 2_000 });
     expect(settings?.interruption.minWords).toBe(2);
     expect(live?.providerOptions.asr).toMatchObject({ transcript: 'a table for two' });
+    // The first message is said as the session starts listening: a turn with no user words.
+    for (let i = 0; i < 60; i++) {
+      h.clock.advance(100);
+      await settle();
+    }
+    const turns = await call<{ items: { user_text: string | null; assistant_text: string }[] }>(
+      `/sessions/${res.data.id}/turns`,
+    );
+    expect(turns.data.items[0]).toMatchObject({
+      user_text: '',
+      assistant_text: 'Hello, Le Fil here.',
+    });
+    const conversation = live?.actor.model.conversation ?? [];
+    expect(conversation.map((m) => m.role)).toEqual(['system', 'assistant']);
     const unknown = await call('/sessions', 'POST', {
       channel: 'websocket',
       assistant_id: 'ast_01kdvdna00e008000000000000',

@@ -243,6 +243,7 @@ export async function startSession(
     {
       maxSessionDurationS: limits.maxSessionDurationS,
       ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
+      ...(request.firstMessage === undefined ? {} : { firstMessage: request.firstMessage }),
     },
   );
   const {

@@ -45,18 +45,24 @@ export function newRun(
   };
 }
 
-/** Asks the agent to run over `conversation`. */
+/** Asks the agent to run over `conversation` (or, with `script`, says that instead). */
 export function startAgent(
   b: StepBuilder,
   run: RunModel,
   conversation: readonly ConversationMessage[],
+  script?: string,
 ): void {
   b.emit(
     'prx.voice.agent.thinking_started',
     { provider: b.m.settings.info.providers.agent, round: run.toolRound },
     { runId: run.id },
   );
-  b.cmd({ type: 'start_agent', runId: run.id, conversation: structuredClone(conversation) });
+  b.cmd({
+    type: 'start_agent',
+    runId: run.id,
+    conversation: structuredClone(conversation),
+    ...(script === undefined ? {} : { script }),
+  });
 }
 
 /** Records a committed turn (persisted, in the conversation); a reopened turn takes the new words. */
@@ -91,7 +97,8 @@ export function commitTurn(b: StepBuilder, id: TurnId, t: PendingTurn): TurnMode
     input: t.input,
     userText: t.text,
   });
-  b.m.conversation.push({ role: 'user', content: t.text });
+  // A scripted turn (a first message) has no user words for the agent to read.
+  if (t.script === undefined) b.m.conversation.push({ role: 'user', content: t.text });
   return turn;
 }
 
@@ -124,7 +131,7 @@ export function requestTurn(b: StepBuilder, t: PendingTurn): void {
   const turn = commitTurn(b, b.m.reopened?.turn.id ?? (b.ctx.newId('turn') as TurnId), t);
   const run = newRun(b, { turnId: turn.id, userText: t.text, speculative: false });
   b.m.run = run;
-  startAgent(b, run, b.m.conversation);
+  startAgent(b, run, b.m.conversation, t.script);
 }
 
 /** Starts the turn that waited for cancelled runs, once none is left. */

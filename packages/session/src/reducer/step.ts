@@ -145,9 +145,13 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
   switch (input.type) {
     case 'start':
       return onStart(b);
-    case 'adapters_ready':
-      b.fire({ type: 'ADAPTERS_READY' });
+    case 'adapters_ready': {
+      const ready = b.fire({ type: 'ADAPTERS_READY' });
+      const first = b.m.settings.firstMessage;
+      // The first message, once, as the session starts listening.
+      if (ready && first !== undefined && b.m.turnCount === 0 && b.m.turn === null) onSay(b, first);
       return;
+    }
     case 'adapters_failed':
       return fail(b, {
         trigger: 'ADAPTER_INIT_FAILED',
@@ -176,6 +180,8 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
       return;
     case 'text_input':
       return onTextInput(b, input.text);
+    case 'say':
+      return onSay(b, input.text);
     case 'agent':
       return onAgentEvent(b, input.runId, input.event);
     case 'agent_chunk':
@@ -261,6 +267,32 @@ function onExplicitInterrupt(b: StepBuilder): void {
 }
 
 /** A typed turn (WebSocket `input.text`, REST `POST /turns`); over the bot it is a barge-in first. */
+/** The bot says a line as it is (a first message), when the floor is free; else it is dropped. */
+function onSay(b: StepBuilder, text: string): void {
+  const script = text.trim();
+  if (script === '') return;
+  if (botBusy(b) || b.m.interruption?.decided != null || b.m.pendingTurn !== null) {
+    b.emit(
+      'prx.voice.session.error',
+      {
+        code: 'SESSION_STATE_CONFLICT',
+        message: 'the bot is busy: the line is not said',
+        retryable: true,
+      },
+      { severity: 'warn' },
+    );
+    return;
+  }
+  requestTurn(b, {
+    input: 'text',
+    text: '',
+    script,
+    speechStartAt: null,
+    speechEndAt: null,
+    finalAt: b.ctx.now,
+  });
+}
+
 function onTextInput(b: StepBuilder, text: string): void {
   const trimmed = text.trim();
   if (trimmed === '') {
