@@ -39,6 +39,7 @@ import type { HttpToolSpec, SecretRef } from './http-tool-spec.js';
 import { isPrivateAllowed, resolveTarget, stripBrackets, systemLookup } from './ssrf.js';
 import type { HostLookup } from './ssrf.js';
 import { signToolRequest, TOOL_SIGNATURE_HEADER } from './tool-signature.js';
+import { abortable } from './abortable.js';
 
 export { httpToolSpecSchema } from './http-tool-spec.js';
 export type { HttpToolSpec } from './http-tool-spec.js';
@@ -316,25 +317,4 @@ function appendQuery(url: URL, args: Record<string, unknown>): void {
     if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, text(item));
     else url.searchParams.append(key, text(value));
   }
-}
-
-/** Races a promise that cannot be cancelled (a DNS lookup) against a signal. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

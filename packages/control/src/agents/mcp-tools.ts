@@ -24,6 +24,7 @@ import { isConnectionLoss, openMcpConnection, REQUEST_TIMEOUT } from './mcp-conn
 import type { McpConnection, McpEndpoint, McpLink } from './mcp-connection.js';
 import { contentText, toolOutput, truncateText } from './mcp-result.js';
 import { fitToolSchema } from './mcp-schema.js';
+import { abortable } from './abortable.js';
 
 export { createMcpToolSpecSchema, mcpToolSpecSchema } from './mcp-spec.js';
 export type { McpToolSpec, McpToolSpecSchemaOptions } from './mcp-spec.js';
@@ -113,27 +114,6 @@ function endpointOf(
   };
 }
 
-/** Rejects with the signal's reason when it aborts first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
 interface CallDeps {
   readonly spec: McpToolSpec;
   readonly connection: McpConnection;
@@ -201,7 +181,7 @@ async function callTool(
     for (let attempt = 0; ; attempt++) {
       let link: McpLink | undefined;
       try {
-        link = await untilAborted(deps.connection.link(), ctx.signal);
+        link = await abortable(deps.connection.link(), ctx.signal);
         const result = (await link.client.callTool({ name, arguments: args }, undefined, {
           signal: local.signal,
           timeout: deps.spec.timeout_ms,

@@ -44,6 +44,9 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api-keys',
       '/api-keys/{id}',
+      '/assistants',
+      '/assistants/{assistant_id}',
+      '/assistants/{assistant_id}/versions',
       '/billing/export/dead-letters',
       '/health/live',
       '/health/ready',
