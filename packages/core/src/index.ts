@@ -43,6 +43,7 @@ export { defaultConfig, parseConfig } from './config/parse-config.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';
 export type {
+  DtmfConfig,
   EndpointingPolicy,
   InterruptionPolicy,
   SessionAudio,

@@ -16,6 +16,7 @@ const PROTOCOL_LIST = [
   'prx.voice.adapter.{state_changed,health_check,fallback}',
   'prx.voice.governance.{quota_consumed,quota_exceeded,usage_recorded,degradation_changed}',
   'prx.voice.recording.{started,stopped,failed}',
+  'prx.voice.media.dtmf',
 ];
 
 function expand(pattern: string): string[] {
@@ -26,7 +27,7 @@ function expand(pattern: string): string[] {
 describe('EVENT_TYPES', () => {
   it('is exactly the protocol list, in its order', () => {
     expect([...EVENT_TYPES]).toEqual(PROTOCOL_LIST.flatMap(expand));
-    expect(EVENT_TYPES).toHaveLength(41);
+    expect(EVENT_TYPES).toHaveLength(42);
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
   });
 

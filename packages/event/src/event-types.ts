@@ -46,6 +46,7 @@ export const EVENT_TYPES = [
   'prx.voice.recording.started',
   'prx.voice.recording.stopped',
   'prx.voice.recording.failed',
+  'prx.voice.media.dtmf',
 ] as const;
 
 /** A protocol event type. */

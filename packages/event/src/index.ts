@@ -27,7 +27,7 @@ export { ADAPTER_STATES } from './schemas/adapter.js';
 export { FINISH_REASONS } from './schemas/agent.js';
 export { QUOTA_ACTIONS } from './schemas/governance.js';
 export { INTERRUPT_REASONS } from './schemas/interrupt.js';
-export { AUDIO_DROP_REASONS } from './schemas/media.js';
+export { AUDIO_DROP_REASONS, DTMF_COMPLETIONS, DTMF_SOURCES } from './schemas/media.js';
 export { TTS_STOP_REASONS } from './schemas/tts.js';
 export { DEFAULT_SEVERITIES, defaultSeverity } from './severity.js';
 export { isTraceparent, traceparentProblem } from './traceparent.js';

@@ -49,6 +49,7 @@ export const DEFAULT_SEVERITIES = {
   'prx.voice.recording.started': 'info',
   'prx.voice.recording.stopped': 'info',
   'prx.voice.recording.failed': 'error',
+  'prx.voice.media.dtmf': 'info',
 } as const satisfies Readonly<Record<EventType, Severity>>;
 
 /** The default severity of a type. */

@@ -19,6 +19,7 @@ import type {
   SessionSettings,
   StepContext,
 } from './model.js';
+import type { DtmfSource } from './dtmf.js';
 import type { ToolRegistry } from './tools.js';
 
 /** Where a session's audio goes and how the far end is told to drop what it buffered. */
@@ -145,6 +146,13 @@ export interface SessionActor {
    * once per report window, never per frame.
    */
   audioDropped(direction: 'inbound' | 'outbound', reason: AudioDropReason, samples: number): void;
+  /**
+   * Keypad keys (`0-9`, `*`, `#`, `A-D`): each emits `media.dtmf` (`complete: false`); a
+   * sequence completed by the terminator, the inter-digit timeout or the maximum length
+   * (`settings.dtmf`) emits `media.dtmf` (`complete: true`) and is dispatched as the text
+   * turn `DTMF: <digits>`. Keys never reach the reducer one by one.
+   */
+  dtmf(digits: string, source: DtmfSource): void;
   /** Corrects the heard position from an external report (Twilio mark, client `playback.position`). */
   playbackPosition(segmentId: string, playedMs: number): void;
   /** The current model (read-only view). */

@@ -8,9 +8,10 @@ import type { AsrStream, ConversationMessage } from '@prx-voice/adapter';
 import type { TimerHandle } from '@prx-voice/core';
 import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
-import type { SessionActor, SessionActorOptions } from './actor-types.js';
+import type { EmittedEvent, SessionActor, SessionActorOptions } from './actor-types.js';
 import { AudioInput } from './audio-input.js';
 import { createDropTally } from './drop-tally.js';
+import { createDtmfCollector, dtmfText } from './dtmf.js';
 import { createRunEffects } from './run-effects.js';
 import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
@@ -46,6 +47,30 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     outputRate: o.audio.outputRate,
     report: (input) => dispatch(input),
   });
+
+  const keypad = createDtmfCollector({
+    clock: o.clock,
+    ...(o.settings.dtmf === undefined ? {} : { settings: o.settings.dtmf }),
+    onKey: (digit, source) => {
+      emitEvent({ type: 'prx.voice.media.dtmf', data: { digits: digit, source, complete: false } });
+    },
+    onComplete: (s) => {
+      emitEvent({
+        type: 'prx.voice.media.dtmf',
+        data: { digits: s.digits, source: s.source, complete: true, reason: s.reason },
+      });
+      dispatch({ type: 'text_input', text: dtmfText(s.digits) });
+    },
+  });
+
+  /** Hands an event the actor makes itself (not the reducer) to the sink. */
+  function emitEvent(event: EmittedEvent): void {
+    try {
+      o.onEvent(event);
+    } catch (err) {
+      o.onEffectError?.(err, 'emit');
+    }
+  }
 
   const pacer: OutputPacer = createOutputPacer({
     clock: o.clock,
@@ -295,6 +320,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
 
   function finish(outcome: SessionOutcome): void {
     drops.close();
+    keypad.close();
     for (const t of timers.values()) o.clock.clearTimeout(t);
     timers.clear();
     pacer.close();
@@ -315,6 +341,9 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     },
     audioDropped(direction, reason, samples) {
       if (!closed) drops.add(direction, reason, samples);
+    },
+    dtmf(digits, source) {
+      if (!closed) keypad.press(digits, source);
     },
     playbackPosition(segmentId, playedMs) {
       pacer.setListenerPosition(segmentId, playedMs);

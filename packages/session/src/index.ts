@@ -22,6 +22,15 @@ export type {
 } from './actor-types.js';
 export { createSentenceChunker } from './chunker.js';
 export type { SentenceChunker, SentenceChunkerOptions } from './chunker.js';
+export { createDtmfCollector, DTMF_DEFAULTS, dtmfText } from './dtmf.js';
+export type {
+  DtmfCollector,
+  DtmfCollectorOptions,
+  DtmfCompletion,
+  DtmfSequence,
+  DtmfSettings,
+  DtmfSource,
+} from './dtmf.js';
 export { emitterSink } from './event-bridge.js';
 export { heardText, heardTextOf, wordCount } from './heard.js';
 export type {

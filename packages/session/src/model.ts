@@ -17,6 +17,7 @@ import type {
 } from '@prx-voice/types';
 
 import type { SessionCommand } from './commands.js';
+import type { DtmfSettings } from './dtmf.js';
 
 export type { RunId, SegmentId, TurnId };
 export type { SessionCommand, TurnLatencyModel } from './commands.js';
@@ -110,6 +111,8 @@ export interface SessionSettings {
     readonly model?: { readonly threshold: number };
   };
   readonly maxToolRounds: number;
+  /** How keypad keys collect into a sequence (absent: `DTMF_DEFAULTS`); the actor's, not the reducer's. */
+  readonly dtmf?: DtmfSettings;
   /** System prompt put first in the conversation, if any. */
   readonly systemPrompt?: string;
   /** What the bot says as soon as the session listens (an assistant's first message). */

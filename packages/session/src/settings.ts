@@ -60,6 +60,11 @@ export function settingsFromConfig(
       speculative: e.speculative,
     },
     maxToolRounds: SESSION_DEFAULTS.maxToolRounds,
+    dtmf: {
+      terminator: session.dtmf.terminator === 'none' ? null : session.dtmf.terminator,
+      interDigitTimeoutMs: session.dtmf.inter_digit_timeout_ms,
+      maxDigits: session.dtmf.max_digits,
+    },
     ...(opts.systemPrompt === undefined ? {} : { systemPrompt: opts.systemPrompt }),
     ...(opts.firstMessage === undefined ? {} : { firstMessage: opts.firstMessage }),
   };

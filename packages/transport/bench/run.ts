@@ -44,6 +44,7 @@ const handlers: SessionSocketHandlers = {
   onAudio: ignore,
   onText: ignore,
   onInterrupt: ignore,
+  onDtmf: ignore,
   onPlaybackPosition: ignore,
   onEnd: ignore,
   onPing: ignore,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_FRAME_TYPES, MAX_INPUT_TEXT_LENGTH, parseClientFrame } from './client-frames.js';
+import {
+  CLIENT_FRAME_TYPES,
+  MAX_DTMF_FRAME_DIGITS,
+  MAX_INPUT_TEXT_LENGTH,
+  parseClientFrame,
+} from './client-frames.js';
 import type { ClientFrameResult } from './client-frames.js';
 
 function frame(value: unknown): ClientFrameResult {
@@ -26,6 +31,10 @@ describe('parseClientFrame — valid frames', () => {
       frame: { type: 'input.text', text: 'hello' },
     });
     expect(frame({ type: 'interrupt' })).toEqual({ ok: true, frame: { type: 'interrupt' } });
+    expect(frame({ type: 'dtmf', digits: '0123456789*#ABCDabcd' })).toEqual({
+      ok: true,
+      frame: { type: 'dtmf', digits: '0123456789*#ABCDABCD' },
+    });
     expect(frame({ type: 'end' })).toEqual({ ok: true, frame: { type: 'end' } });
     expect(frame({ type: 'ping' })).toEqual({ ok: true, frame: { type: 'ping' } });
     expect(frame({ type: 'ping', id: 'p1' })).toEqual({
@@ -96,6 +105,13 @@ describe('parseClientFrame — errors', () => {
       [{ type: 'playback.position', played_ms: 10 }, 'segment_id'],
       [{ type: 'playback.position', segment_id: 'seg', played_ms: '10' }, 'played_ms'],
       [{ type: 'ping', id: 3 }, 'id'],
+      [{ type: 'dtmf' }, 'digits'],
+      [{ type: 'dtmf', digits: '' }, 'digits'],
+      [{ type: 'dtmf', digits: '12E' }, 'digits'],
+      [{ type: 'dtmf', digits: '1 2' }, 'digits'],
+      [{ type: 'dtmf', digits: 12 }, 'digits'],
+      [{ type: 'dtmf', digits: '1'.repeat(MAX_DTMF_FRAME_DIGITS + 1) }, 'digits'],
+      [{ type: 'dtmf', digits: '1', extra: true }, '(root)'],
       [{ type: 'interrupt', now: true }, '(root)'],
       [{ type: 'session.update', language: 'english please' }, 'language'],
       [{ type: 'session.update', providers: 'mock' }, 'providers'],

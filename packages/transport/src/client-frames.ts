@@ -12,11 +12,15 @@ import { frameIssues, frameValidationError } from './validation.js';
 /** Longest `input.text`, in UTF-16 code units. */
 export const MAX_INPUT_TEXT_LENGTH = 4000;
 
+/** Most DTMF keys in one `dtmf` frame. */
+export const MAX_DTMF_FRAME_DIGITS = 32;
+
 /** The `type`s a client may send, in protocol order. */
 export const CLIENT_FRAME_TYPES = Object.freeze([
   'session.update',
   'input.text',
   'interrupt',
+  'dtmf',
   'playback.position',
   'end',
   'ping',
@@ -40,6 +44,8 @@ export type ClientFrame =
   | ({ readonly type: 'session.update' } & SessionUpdate)
   | { readonly type: 'input.text'; readonly text: string }
   | { readonly type: 'interrupt' }
+  /** `digits`: keys `0-9`, `*`, `#`, `A-D`, upper-cased. */
+  | { readonly type: 'dtmf'; readonly digits: string }
   | { readonly type: 'playback.position'; readonly segmentId: string; readonly playedMs: number }
   | { readonly type: 'end' }
   | { readonly type: 'ping'; readonly id?: string };
@@ -71,6 +77,14 @@ const FRAME_SCHEMAS = {
       .refine((text) => text.trim() !== '', { error: 'must not be blank' }),
   }),
   interrupt: z.strictObject({ type: z.literal('interrupt') }),
+  dtmf: z.strictObject({
+    type: z.literal('dtmf'),
+    digits: z
+      .string()
+      .min(1)
+      .max(MAX_DTMF_FRAME_DIGITS)
+      .regex(/^[0-9*#A-Da-d]+$/, { error: 'expected DTMF keys 0-9, *, #, A-D' }),
+  }),
   'playback.position': z.strictObject({
     type: z.literal('playback.position'),
     segment_id: z.string().min(1).max(128),
@@ -142,6 +156,11 @@ function toFrame(type: ClientFrameType, value: unknown): ClientFrameResult {
     case 'input.text': {
       const parsed = FRAME_SCHEMAS[type].safeParse(value);
       return parsed.success ? ok({ type, text: parsed.data.text }) : invalid(type, parsed.error);
+    }
+    case 'dtmf': {
+      const parsed = FRAME_SCHEMAS[type].safeParse(value);
+      if (!parsed.success) return invalid(type, parsed.error);
+      return ok({ type, digits: parsed.data.digits.toUpperCase() });
     }
     case 'playback.position': {
       const parsed = FRAME_SCHEMAS[type].safeParse(value);

@@ -15,6 +15,7 @@
  *     onAudio: (samples) => actor.pushAudio(samples),
  *     onText: (text) => actor.dispatch({ type: 'text_input', text }),
  *     onInterrupt: () => actor.dispatch({ type: 'interrupt' }),
+ *     onDtmf: (digits) => actor.dtmf(digits, 'websocket'),
  *     onPlaybackPosition: (segmentId, playedMs) => actor.playbackPosition(segmentId, playedMs),
  *     onEnd: () => actor.dispatch({ type: 'end' }),
  *     onPing: (id) => emitter.emit('prx.voice.session.pong', id === undefined ? {} : { ping_id: id }),
@@ -47,7 +48,12 @@ export type {
   WireAudioFormatJson,
   WireEncoding,
 } from './audio-format.js';
-export { CLIENT_FRAME_TYPES, MAX_INPUT_TEXT_LENGTH, parseClientFrame } from './client-frames.js';
+export {
+  CLIENT_FRAME_TYPES,
+  MAX_DTMF_FRAME_DIGITS,
+  MAX_INPUT_TEXT_LENGTH,
+  parseClientFrame,
+} from './client-frames.js';
 export type {
   ClientFrame,
   ClientFrameResult,

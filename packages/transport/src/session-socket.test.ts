@@ -18,6 +18,7 @@ type Call =
   | { kind: 'audio'; samples: number[] }
   | { kind: 'text'; text: string }
   | { kind: 'interrupt' }
+  | { kind: 'dtmf'; digits: string }
   | { kind: 'position'; segmentId: string; playedMs: number }
   | { kind: 'end' }
   | { kind: 'ping'; id: string | undefined }
@@ -33,6 +34,7 @@ function setup(overrides: Partial<SessionSocketOptions> = {}) {
     onAudio: (samples) => calls.push({ kind: 'audio', samples: Array.from(samples) }),
     onText: (text) => calls.push({ kind: 'text', text }),
     onInterrupt: () => calls.push({ kind: 'interrupt' }),
+    onDtmf: (digits) => calls.push({ kind: 'dtmf', digits }),
     onPlaybackPosition: (segmentId, playedMs) =>
       calls.push({ kind: 'position', segmentId, playedMs }),
     onEnd: () => calls.push({ kind: 'end' }),
@@ -75,6 +77,7 @@ describe('session socket — client frames', () => {
     const { conn, calls, socket } = setup();
     conn.receive('{"type":"input.text","text":"book a table"}', false);
     conn.receive('{"type":"interrupt"}', false);
+    conn.receive('{"type":"dtmf","digits":"12#a"}', false);
     conn.receive('{"type":"playback.position","segment_id":"seg_9","played_ms":1200}', false);
     conn.receive('{"type":"ping","id":"42"}', false);
     conn.receive('{"type":"ping"}', false);
@@ -82,6 +85,7 @@ describe('session socket — client frames', () => {
     expect(calls).toEqual([
       { kind: 'text', text: 'book a table' },
       { kind: 'interrupt' },
+      { kind: 'dtmf', digits: '12#A' },
       { kind: 'position', segmentId: 'seg_9', playedMs: 1200 },
       { kind: 'ping', id: '42' },
       { kind: 'ping', id: undefined },
@@ -111,7 +115,7 @@ describe('session socket — client frames', () => {
     ]);
     expect(errors()[0]?.message).toContain('not JSON');
     expect(errors()[1]?.message).toContain(
-      'session.update, input.text, interrupt, playback.position, end, ping',
+      'session.update, input.text, interrupt, dtmf, playback.position, end, ping',
     );
     expect(errors()[2]?.details['field']).toBe('played_ms');
     expect(errors()[3]?.message).toContain('UTF-8');

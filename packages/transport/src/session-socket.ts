@@ -47,6 +47,8 @@ export interface SessionSocketHandlers {
   onText(text: string): void;
   /** `interrupt`: the client wants the bot to stop talking. */
   onInterrupt(): void;
+  /** `dtmf`: keypad keys (`0-9`, `*`, `#`, `A-D`, upper-cased), 1 to 32 of them. */
+  onDtmf(digits: string): void;
   /** `playback.position`: how much of a segment the client has played. */
   onPlaybackPosition(segmentId: string, playedMs: number): void;
   /** `end`: the client ends the session. */
@@ -195,6 +197,8 @@ export function createSessionSocket(options: SessionSocketOptions): SessionSocke
         return handlers.onText(frame.text);
       case 'interrupt':
         return handlers.onInterrupt();
+      case 'dtmf':
+        return handlers.onDtmf(frame.digits);
       case 'playback.position':
         return handlers.onPlaybackPosition(frame.segmentId, frame.playedMs);
       case 'end':

@@ -222,7 +222,7 @@ export function attachTwilioStream(
         }
       },
       onAudio: (samples) => session?.actor.pushAudio(samples),
-      onDtmf: () => undefined,
+      onDtmf: (digit) => session?.actor.dtmf(digit, 'twilio'),
       // A mark echo: Twilio has played that segment to the caller (unless a clear dropped it).
       onMarkPlayed: (name, info) => {
         if (!info.cleared) session?.actor.playbackPosition(name, Number.MAX_SAFE_INTEGER);

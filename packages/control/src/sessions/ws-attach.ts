@@ -126,6 +126,7 @@ export async function attachWebSocket(
       onAudio: (samples) => live.actor.pushAudio(samples),
       onText: (text) => live.actor.dispatch({ type: 'text_input', text }),
       onInterrupt: () => live.actor.dispatch({ type: 'interrupt' }),
+      onDtmf: (digits) => live.actor.dtmf(digits, 'websocket'),
       onPlaybackPosition: (segmentId, playedMs) => live.actor.playbackPosition(segmentId, playedMs),
       onEnd: () => live.actor.dispatch({ type: 'end' }),
       onPing: (id) =>

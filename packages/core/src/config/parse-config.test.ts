@@ -51,6 +51,11 @@ describe('defaultConfig', () => {
       speculative: true,
     });
     expect(config.session.audio).toEqual({ input_rate: 16000, output_rate: 24000 });
+    expect(config.session.dtmf).toEqual({
+      terminator: '#',
+      inter_digit_timeout_ms: 3_000,
+      max_digits: 32,
+    });
     expect(config.session).toMatchObject({
       max_duration_s: 3_600,
       max_turns: 200,

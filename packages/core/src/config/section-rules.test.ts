@@ -126,6 +126,19 @@ describe('session', () => {
       'session.endpointing.max_delay_ms',
     ]);
   });
+
+  it('bounds dtmf: one key or none as terminator, timeout and length in range', () => {
+    expect(
+      keysOf({
+        session: { dtmf: { terminator: '##', inter_digit_timeout_ms: 100, max_digits: 65 } },
+      }),
+    ).toEqual([
+      'session.dtmf.terminator',
+      'session.dtmf.inter_digit_timeout_ms',
+      'session.dtmf.max_digits',
+    ]);
+    expect(keysOf({ session: { dtmf: { terminator: 'none' } } })).toEqual([]);
+  });
 });
 
 describe('adapters', () => {

@@ -107,6 +107,23 @@ export const sessionAudioSchema = z.strictObject({
   output_rate: rateIn([8000, 16000, 24000, 48000]).default(24000),
 });
 
+/**
+ * `session.dtmf`: keypad keys (client `dtmf` frames, Twilio) collect into a sequence that
+ * the terminator, the inter-digit timeout or the maximum length completes; the sequence
+ * becomes a user text turn (`DTMF: 1234`).
+ */
+export const dtmfSchema = z.strictObject({
+  /** The key that completes a sequence (not part of it), or `none` (default `#`). */
+  terminator: z
+    .string()
+    .regex(/^(?:[0-9*#A-D]|none)$/, { error: 'expected one key (0-9, *, #, A-D) or none' })
+    .default('#'),
+  /** Silence after the last key that completes a sequence, 500–60000 (default 3000). */
+  inter_digit_timeout_ms: integerIn(500, 60_000).default(3_000),
+  /** Keys after which a sequence is complete, 1–64 (default 32). */
+  max_digits: integerIn(1, 64).default(32),
+});
+
 /** The `session` section. */
 export const sessionSchema = z.strictObject({
   max_duration_s: numberIn(10, 86_400).default(3_600),
@@ -120,6 +137,7 @@ export const sessionSchema = z.strictObject({
   interruption: interruptionSchema.prefault({}),
   endpointing: endpointingSchema.prefault({}),
   audio: sessionAudioSchema.prefault({}),
+  dtmf: dtmfSchema.prefault({}),
 });
 
 /** The validated `session` section. */
@@ -130,5 +148,7 @@ export type SessionTimeouts = z.output<typeof timeoutsSchema>;
 export type InterruptionPolicy = z.output<typeof interruptionSchema>;
 /** The validated `session.audio` block. */
 export type SessionAudio = z.output<typeof sessionAudioSchema>;
+/** The validated `session.dtmf` block. */
+export type DtmfConfig = z.output<typeof dtmfSchema>;
 /** The validated `session.endpointing` block. */
 export type EndpointingPolicy = z.output<typeof endpointingSchema>;

@@ -29,9 +29,32 @@ export const audioDroppedSchema = z.object({
   duration_ms: msSchema,
 });
 
+/** Where DTMF keys came from: a client's `dtmf` frame, Twilio's media stream, a carrier (SIP). */
+export const DTMF_SOURCES = ['websocket', 'twilio', 'carrier'] as const;
+
+/** Why a DTMF sequence completed. */
+export const DTMF_COMPLETIONS = ['terminator', 'timeout', 'max_digits'] as const;
+
+/**
+ * `media.dtmf`: keypad input. One event per key pressed (`complete: false`, `digits` the key,
+ * the terminator included) and one per completed sequence (`complete: true`, `digits` the
+ * sequence without its terminator, `reason` what completed it); the completed sequence is
+ * what the agent receives as the user's turn.
+ */
+export const dtmfSchema = z.object({
+  /** Keys `0-9`, `*`, `#`, `A-D` (upper case). */
+  digits: z.string().regex(/^[0-9*#A-D]{1,64}$/),
+  source: z.enum(DTMF_SOURCES),
+  /** `false` for a single key, `true` for a completed sequence. */
+  complete: z.boolean(),
+  /** What completed the sequence (only when `complete`). */
+  reason: z.enum(DTMF_COMPLETIONS).optional(),
+});
+
 /** The `media` family: type → data schema. */
 export const MEDIA_DATA_SCHEMAS = {
   'prx.voice.media.vad_started': vadStartedSchema,
   'prx.voice.media.vad_ended': vadEndedSchema,
   'prx.voice.media.audio_dropped': audioDroppedSchema,
+  'prx.voice.media.dtmf': dtmfSchema,
 } as const;

@@ -190,4 +190,10 @@ export const SAMPLE_EVENT_DATA: EventDataMap = {
     gap_ms: 5000,
     message: 'object store unavailable',
   },
+  'prx.voice.media.dtmf': {
+    digits: '1234',
+    source: 'websocket',
+    complete: true,
+    reason: 'terminator',
+  },
 };
