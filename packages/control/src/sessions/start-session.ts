@@ -338,8 +338,13 @@ export async function startSession(
         live.delete(sessionId);
         trace?.end();
         // The budgets are updated before the slot is given back.
-        const finished = Promise.all([sessionGovernor.close(), recording?.stop(), tools?.close()])
-          .then(() => admitted.lease.release())
+        // The recording's file is joined and the tools closed meanwhile, not holding the slot.
+        const finished = Promise.all([
+          sessionGovernor.close().then(() => admitted.lease.release()),
+          recording?.stop(),
+          tools?.close(),
+        ])
+          .then(() => undefined)
           .catch((err: unknown) => deps.onError?.(err, 'lease release'))
           .finally(() => finishing.delete(finished));
         finishing.add(finished);
