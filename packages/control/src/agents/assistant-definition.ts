@@ -8,10 +8,8 @@
 import { z } from 'zod';
 import { httpToolSpecSchema } from './http-tool-spec.js';
 import { createMcpToolSpecSchema } from './mcp-spec.js';
+import { providerName } from '../sessions/session-schemas.js';
 
-const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, {
-  error: 'expected a provider name: lower-case letters, digits, "_" or "-"',
-});
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 /** A tool of an assistant: an HTTP endpoint, or an MCP server's tools. */
