@@ -21,6 +21,8 @@ export default tseslint.config(
           allowDefaultProject: [
             '*.js',
             '*.mjs',
+            'apps/*/scripts/*.mjs',
+            'packages/*/scripts/*.mjs',
             'packages/*/vitest.config.ts',
             'apps/*/vitest.config.ts',
             'tools/*/vitest.config.ts',
@@ -64,7 +66,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', '*.mjs'],
+    files: ['*.js', '*.mjs', 'apps/*/scripts/*.mjs', 'packages/*/scripts/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

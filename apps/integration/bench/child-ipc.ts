@@ -1,9 +1,10 @@
 /**
  * The IPC protocol between the load bench and the server it runs in a child
- * process: the child announces its URL, reports its own CPU time and resident
- * memory on request, and stops on request. Kept apart so that the load
+ * process: the child announces its URL, reports its own CPU time, resident
+ * memory and main-thread event-loop delay on request, and stops on request. Kept apart so that the load
  * generator's CPU is never counted as the server's.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** Parent → child. */
 export type ParentMessage =
@@ -11,6 +12,8 @@ export type ParentMessage =
       readonly type: 'stats';
       /** Collect garbage (a full GC) after reading the CPU time and before reading the RSS. */
       readonly gc: boolean;
+      /** Start the event-loop delay figures afresh after reading them. */
+      readonly resetLoop?: boolean;
     }
   | { readonly type: 'stop' };
 
@@ -20,7 +23,17 @@ export interface ChildStats {
   readonly cpuUs: number;
   /** Resident set size, bytes. */
   readonly rssBytes: number;
+  /** Main-thread event-loop delay since the last reset (sampled every {@link LOOP_RESOLUTION_MS} ms), p99, ms. */
+  readonly loopP99Ms: number;
+  /** The longest single event-loop stall since the last reset, ms. */
+  readonly loopMaxMs: number;
 }
+
+/**
+ * The event-loop delay monitor's sampling period, ms: a stall shorter than this
+ * can slip between two samples; the monitor's own timer costs a little CPU.
+ */
+export const LOOP_RESOLUTION_MS = 2;
 
 /** Child → parent. */
 export type ChildMessage =
@@ -46,6 +59,8 @@ function send(message: ChildMessage): void {
   process.send(message);
 }
 
+const NS_PER_MS = 1e6;
+
 /**
  * Child side: announces `url`, then answers `stats` and, on `stop`, runs
  * `stop`, reports `stopped` and disconnects so the process can exit.
@@ -55,15 +70,27 @@ export function serveParent(opts: {
   readonly info?: Readonly<Record<string, string | number>>;
   readonly stop: () => Promise<void>;
 }): void {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'stats': {
         const cpu = process.cpuUsage();
+        const loopP99Ms = loop.percentile(99) / NS_PER_MS;
+        const loopMaxMs = loop.max / NS_PER_MS;
+        if (message.resetLoop === true) loop.reset();
         if (message.gc) collectGarbage();
-        send({ type: 'stats', cpuUs: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() });
+        send({
+          type: 'stats',
+          cpuUs: cpu.user + cpu.system,
+          rssBytes: process.memoryUsage.rss(),
+          loopP99Ms,
+          loopMaxMs,
+        });
         return;
       }
       case 'stop':
+        loop.disable();
         void opts.stop().then(
           () => {
             send({ type: 'stopped' });

@@ -15,11 +15,19 @@ export interface ChildServer {
   readonly url: string;
   /** What the child reported about itself at start (its effective settings). */
   readonly info: Readonly<Record<string, string | number>>;
-  /** Its CPU time now and, after a full GC when `gc`, its resident memory. */
-  stats(opts?: { readonly gc?: boolean }): Promise<ChildStats>;
+  /**
+   * Its CPU time and event-loop delay now (the delay figures then start afresh
+   * when `resetLoop`) and, after a full GC when `gc`, its resident memory.
+   */
+  stats(opts?: { readonly gc?: boolean; readonly resetLoop?: boolean }): Promise<ChildStats>;
+  /** `performance.now()` (of this process) when the child was forked. */
+  readonly forkedAt: number;
   /** Stops it and waits for the process to exit. */
   stop(): Promise<void>;
 }
+
+/** Where the children write CPU profiles (`PRX_BENCH_CPU_PROF`), if anywhere. */
+const cpuProfDir = process.env['PRX_BENCH_CPU_PROF'] || undefined;
 
 /** The package folder: the child resolves `tsx` and the workspace packages from here. */
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -30,10 +38,18 @@ export async function startChild(
   env: Readonly<Record<string, string | undefined>> = {},
   timeoutMs = 120_000,
 ): Promise<ChildServer> {
+  const forkedAt = performance.now();
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, ...env },
-    execArgv: ['--conditions=@prx-voice/source', '--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--conditions=@prx-voice/source',
+      '--import',
+      'tsx',
+      '--expose-gc',
+      // `PRX_BENCH_CPU_PROF=DIR`: each child writes a V8 CPU profile there when it stops.
+      ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
+    ],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -62,7 +78,8 @@ export async function startChild(
     pid: child.pid ?? -1,
     url: ready.url,
     info: ready.info,
-    stats: (opts) => askStats(child, opts?.gc ?? false),
+    forkedAt,
+    stats: (opts) => askStats(child, opts?.gc ?? false, opts?.resetLoop ?? false),
     async stop() {
       if (child.exitCode === null && child.connected) {
         await Promise.race([ask(child, { type: 'stop' }, 'stopped'), exited]);
@@ -98,8 +115,8 @@ function ask(
   });
 }
 
-async function askStats(child: ChildProcess, gc: boolean): Promise<ChildStats> {
-  const m = await ask(child, { type: 'stats', gc }, 'stats');
+async function askStats(child: ChildProcess, gc: boolean, resetLoop: boolean): Promise<ChildStats> {
+  const m = await ask(child, { type: 'stats', gc, resetLoop }, 'stats');
   if (m.type !== 'stats') throw new Error(`bench: expected stats from the child, got ${m.type}`);
-  return { cpuUs: m.cpuUs, rssBytes: m.rssBytes };
+  return { cpuUs: m.cpuUs, rssBytes: m.rssBytes, loopP99Ms: m.loopP99Ms, loopMaxMs: m.loopMaxMs };
 }

@@ -1,28 +1,37 @@
 /**
  * `pnpm --filter @prx-voice/integration bench`: the server under load.
  *
- * For each N of a ramp (1, 5, 10, 20, 40, … up to `--max`), N concurrent
- * WebSocket sessions of real-time audio over loopback against a fresh voice
- * server (child process: embedded PGlite, in-process coordination, mock
- * providers), then the same load against a bare `ws` echo server (child
- * process) — and one row of figures: voice-to-voice overhead p50/p99 (the
- * configured waits subtracted, see `mockDelays`), outbound pacing jitter p99,
- * server CPU and RSS per session, the echo's, and voice/echo ratios. An N whose
- * jitter p99 reaches the threshold (20 ms) or whose sessions fail is run once
- * more; if it misses again the ramp stops. The largest N that held is printed last.
+ * For each N of a ramp (1, 5, 10, 20, 40, … up to `--max`), the same load
+ * against a bare `ws` echo server (child process), then N concurrent WebSocket
+ * sessions of real-time audio over loopback against a fresh voice server (child
+ * process: in-process coordination, mock providers) on each storage — embedded
+ * PGlite in a worker thread, embedded PGlite on the server's thread (how it ran
+ * before), PostgreSQL when `DATABASE_URL` is set — one row each: voice-to-voice
+ * overhead p50/p99 (the configured waits subtracted, see `mockDelays`), outbound
+ * pacing jitter p99, the server's event-loop lag p99 and longest stall, server
+ * CPU and RSS per session, the echo's, voice/echo ratios, and the warm restart
+ * to ready. The load generator is this process; the servers run in their own.
+ * A run whose jitter p99 reaches the threshold (20 ms) or whose sessions fail is
+ * run once more; if it misses again that storage's ramp stops. Last, per
+ * storage: the largest N that held, the worst lag and stall, the warm restart.
  *
  * Options: `--quick` (N = 1, 8; one turn), `--turns T`, `--max N`, `--step K`
- * (1, K, 2K, …), `--list 1,5,10`, `--threshold MS`, `--speech-ms MS`.
+ * (1, K, 2K, …), `--list 1,5,10`, `--threshold MS`, `--speech-ms MS`,
+ * `--storage pglite-worker,pglite-main,postgres`.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.js';
+import { explain, printRow, printSummary } from './load-report.js';
+import type { StorageOutcome } from './load-report.js';
 import { createVoiceTemplate, DEFAULT_LOAD, measureEcho, measureVoice } from './measure.js';
-import type { StepFigures, VoiceFigures } from './measure.js';
+import type { VoiceFigures } from './measure.js';
 import { cell } from './stats.js';
-import { FRAME_MS, MOCK_REPLY, MOCK_TOKEN_DELAY_MS, PACER_LEAD_MS } from './wire.js';
+import { defaultStorages, parseStorages } from './storage-variants.js';
+import type { BenchStorage } from './storage-variants.js';
 
 const USAGE =
-  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS]';
+  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres]';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -49,6 +58,7 @@ function ramp(opts: { quick: boolean; max: number; step?: number; list?: string 
 }
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     quick: { type: 'boolean', default: false },
     turns: { type: 'string' },
@@ -57,6 +67,7 @@ const { values } = parseArgs({
     list: { type: 'string' },
     threshold: { type: 'string' },
     'speech-ms': { type: 'string' },
+    storage: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -80,88 +91,8 @@ const ns = ramp({
   ...(values.list === undefined ? {} : { list: values.list }),
 });
 
-/** Total RSS growth below this is within the noise of two readings: shown as an upper bound. */
-const RSS_FLOOR_MB = 2;
-
-const COLUMNS: [string, number][] = [
-  ['N', 5],
-  ['v2v_ovh_p50_ms', 15],
-  ['v2v_ovh_p99_ms', 15],
-  ['srv_ovh_p50_ms', 15],
-  ['jitter_p99_ms', 14],
-  ['cpu_ms_per_sess_s', 18],
-  ['rss_mb_per_sess', 16],
-  ['echo_jitter_p99_ms', 19],
-  ['echo_cpu_ms_per_sess_s', 23],
-  ['echo_rss_mb_per_sess', 21],
-  ['cpu_ratio', 10],
-  ['rss_ratio', 10],
-  ['gen_cpu_%', 10],
-  ['load1', 7],
-];
-const row = (cells: string[]): string =>
-  cells.map((c, i) => c.padStart(COLUMNS[i]?.[1] ?? 8)).join('');
-
-function explain(voice: VoiceFigures): void {
-  const d = voice.delays;
-  const tokens = MOCK_REPLY.split(/\s+/).length;
-  console.log(
-    `voice-to-voice (v2v) = end of the caller's speech (its last frame due) → first answer audio frame received, minus the configured waits:`,
-  );
-  console.log(
-    `  voice: VAD silence ${d.vadMs} + endpointing ${d.endpointMs} + agent ${tokens} tokens × ${MOCK_TOKEN_DELAY_MS} = ${d.totalMs} ms (mock ASR/TTS add none); echo: ${FRAME_MS} ms (it answers at the first silent frame)`,
-  );
-  console.log(
-    `  srv_ovh: the server's own turn.completed voice_to_voice_ms (from the VAD's speech end) minus endpointing and agent waits`,
-  );
-  console.log(
-    `jitter = lateness of each outbound frame against the ideal schedule of a real-time pacer with a ${PACER_LEAD_MS} ms lead (stats.ts)`,
-  );
-  console.log(
-    `cpu = server process CPU ms per session-second of streaming (10 = 1 % of a core); rss = server RSS growth per open session (at rest after full GCs: before the sessions, then with all open; a growth under ${RSS_FLOOR_MB} MB in all is noise, shown as <${RSS_FLOOR_MB} MB/N)`,
-  );
-  console.log(
-    `ratios = voice / echo; gen_cpu = the load generator (this process), % of a core; load1 = 1-minute load average of the machine after the step\n`,
-  );
-  console.log(row(COLUMNS.map(([name]) => name)));
-}
-
-function rssCell(f: StepFigures): string {
-  return f.rssGrowthMb < RSS_FLOOR_MB
-    ? `<${cell(RSS_FLOOR_MB / f.sessions, 3)}`
-    : cell(f.rssMbPerSession, 3);
-}
-
-function rssRatio(voice: StepFigures, echo: StepFigures): string {
-  if (voice.rssGrowthMb < RSS_FLOOR_MB) return '-';
-  if (echo.rssGrowthMb < RSS_FLOOR_MB) return `>${cell(voice.rssGrowthMb / RSS_FLOOR_MB)}`;
-  return cell(voice.rssMbPerSession / echo.rssMbPerSession);
-}
-
-function printRow(voice: VoiceFigures, echo: StepFigures): void {
-  console.log(
-    row([
-      String(voice.sessions),
-      cell(voice.overheadP50Ms),
-      cell(voice.overheadP99Ms),
-      cell(voice.serverOverheadP50Ms),
-      cell(voice.jitterP99Ms),
-      cell(voice.cpuMsPerSessionSecond, 2),
-      rssCell(voice),
-      cell(echo.jitterP99Ms),
-      cell(echo.cpuMsPerSessionSecond, 2),
-      rssCell(echo),
-      cell(voice.cpuMsPerSessionSecond / echo.cpuMsPerSessionSecond),
-      rssRatio(voice, echo),
-      cell(voice.clientCpuPercent, 0),
-      cell(loadavg()[0] ?? Number.NaN),
-    ]),
-  );
-  for (const f of [...voice.failures, ...echo.failures.map((f) => `echo ${f}`)].slice(0, 5)) {
-    console.log(`      ! ${f}`);
-  }
-}
-
+const storages: BenchStorage[] =
+  values.storage === undefined ? defaultStorages() : parseStorages(values.storage);
 /** Whether a step held: every turn answered and jitter p99 under the threshold; else why not. */
 function verdict(voice: VoiceFigures, sessions: number): string | undefined {
   if (voice.failures.length > 0 || voice.turnsCompleted !== sessions * turns) {
@@ -176,37 +107,53 @@ const machineLoad = loadavg()
   .map((l) => l.toFixed(1))
   .join(' ');
 console.log(
-  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session of ${speechMs} ms speech in 20 ms PCM16 16 kHz frames, real time; stop at jitter p99 ≥ ${threshold} ms`,
+  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session of ${speechMs} ms speech in 20 ms PCM16 16 kHz frames, real time; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}; stop at jitter p99 ≥ ${threshold} ms`,
 );
-let largest: number | undefined;
-let stop = 'the end of the ramp';
 const template = await createVoiceTemplate();
+console.log(
+  `cold start to ready (new data directory, pglite-worker): ${cell(template.coldReadyMs, 0)} ms`,
+);
+const outcomes = new Map<BenchStorage, { runs: VoiceFigures[]; largest?: number; stop?: string }>(
+  storages.map((s) => [s, { runs: [] }]),
+);
 try {
   let first = true;
   for (const sessions of ns) {
+    const live = storages.filter((s) => outcomes.get(s)?.stop === undefined);
+    if (live.length === 0) break;
     const load = { ...DEFAULT_LOAD, sessions, turns, speechMs };
-    let miss: string | undefined;
-    // A step that misses runs once more: on a shared machine one run can be spoiled by a neighbour.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0) console.log(`      ↻ N = ${sessions} missed (${miss ?? ''}); once more`);
-      const voice = await measureVoice(load, template);
-      const echo = await measureEcho(load);
-      if (first) explain(voice);
-      first = false;
-      printRow(voice, echo);
-      miss = verdict(voice, sessions);
-      if (miss === undefined) break;
+    const echo = await measureEcho(load);
+    for (const storage of live) {
+      const outcome = outcomes.get(storage) ?? { runs: [] };
+      let miss: string | undefined;
+      // A run that misses runs once more: on a shared machine one run can be spoiled by a neighbour.
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (attempt > 0) {
+          console.log(`      ↻ N = ${sessions} ${storage} missed (${miss ?? ''}); once more`);
+        }
+        const voice = await measureVoice(load, template, storage);
+        outcome.runs.push(voice);
+        if (first) explain(voice);
+        first = false;
+        printRow(voice, echo);
+        miss = verdict(voice, sessions);
+        if (miss === undefined) break;
+      }
+      if (miss === undefined) outcome.largest = sessions;
+      else outcome.stop = `N = ${sessions}: ${miss}`;
     }
-    if (miss !== undefined) {
-      stop = `N = ${sessions}: ${miss}`;
-      break;
-    }
-    largest = sessions;
   }
 } finally {
   template.dispose();
 }
+const summary: StorageOutcome[] = storages.map((storage) => {
+  const o = outcomes.get(storage) ?? { runs: [] };
+  return { storage, runs: o.runs, largest: o.largest, stop: o.stop ?? 'the end of the ramp' };
+});
+printSummary(summary, threshold);
 console.log(
-  `\nlargest N with jitter p99 < ${threshold} ms: ${largest === undefined ? 'none' : largest} (stopped at ${stop}; ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  `load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 process.exit(0);

@@ -13,6 +13,8 @@ import { runLoad } from './load-client.js';
 import type { LoadOptions } from './caller.js';
 import type { LoadRun, LoadTarget } from './load-client.js';
 import { percentile } from './stats.js';
+import { storageEnv } from './storage-variants.js';
+import type { BenchStorage } from './storage-variants.js';
 import { openVoiceSession, prepareVoiceTarget, voiceServerEnv, warmUp } from './voice-target.js';
 import { delaySettingsOf, FRAME_MS, mockDelays } from './wire.js';
 import type { MockDelays } from './wire.js';
@@ -38,6 +40,10 @@ export interface StepFigures {
   readonly rssIdleMb: number;
   /** Load generator CPU over the streaming, % of one core. */
   readonly clientCpuPercent: number;
+  /** The server's main-thread event-loop delay over the streaming, p99, ms. */
+  readonly loopP99Ms: number;
+  /** The server's longest main-thread stall over the streaming, ms. */
+  readonly loopMaxMs: number;
 }
 
 /** A voice server run: the common figures, the waits subtracted, and the server's own view. */
@@ -45,6 +51,10 @@ export interface VoiceFigures extends StepFigures {
   readonly delays: MockDelays;
   /** The server's `voice_to_voice_ms` (from the VAD's speech end) minus the endpointing and agent waits, p50, ms. */
   readonly serverOverheadP50Ms: number;
+  /** What the server stored in. */
+  readonly storage: BenchStorage;
+  /** From the fork to `/health/ready` answering 200 on an existing data directory (a warm restart), ms. */
+  readonly readyMs: number;
 }
 
 /** Defaults of {@link LoadOptions} other than `sessions`. */
@@ -82,6 +92,8 @@ function figures(opts: {
     rssGrowthMb: (after.rssBytes - idle.rssBytes) / MB,
     rssIdleMb: idle.rssBytes / MB,
     clientCpuPercent: (100 * run.clientCpuMs) / run.wallMs,
+    loopP99Ms: after.loopP99Ms,
+    loopMaxMs: after.loopMaxMs,
   };
 }
 
@@ -114,19 +126,35 @@ async function measureChild(
   let after = idle;
   const run = await runLoad(target, load, {
     beforeStreaming: async () => {
-      before = await child.stats();
+      before = await child.stats({ resetLoop: true });
     },
     afterStreaming: async () => {
-      const cpu = await child.stats();
-      after = { cpuUs: cpu.cpuUs, rssBytes: (await settledStats(child)).rssBytes };
+      const now = await child.stats();
+      after = { ...now, rssBytes: (await settledStats(child)).rssBytes };
     },
   });
   return { run, figures: figures({ run, sessions: load.sessions, waitMs, idle, before, after }) };
 }
 
+/** Polls `GET /health/ready` until it answers 200; resolves with `performance.now()` then. */
+async function readyAt(baseUrl: string, timeoutMs = 60_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${baseUrl}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return performance.now();
+    await res?.body?.cancel();
+    if (performance.now() > deadline) {
+      throw new Error(`bench: ${baseUrl}/health/ready did not answer 200 within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** A voice server data directory made once (its first start creates the database) and copied for each run. */
 export interface VoiceTemplate {
   readonly dataDir: string;
+  /** From the fork to `/health/ready` answering 200 on the new data directory (a cold start), ms. */
+  readonly coldReadyMs: number;
   /** Removes it. */
   dispose(): void;
 }
@@ -139,30 +167,42 @@ export interface VoiceTemplate {
 export async function createVoiceTemplate(): Promise<VoiceTemplate> {
   const dir = mkdtempSync(join(tmpdir(), 'prx-load-template-'));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  let coldReadyMs: number;
   try {
     const child = await startChild('voice-server.ts', voiceServerEnv(join(dir, 'data')));
-    await child.stop();
+    try {
+      coldReadyMs = (await readyAt(child.url)) - child.forkedAt;
+    } finally {
+      await child.stop();
+    }
   } catch (err) {
     dispose();
     throw err;
   }
-  return { dataDir: join(dir, 'data'), dispose };
+  return { dataDir: join(dir, 'data'), coldReadyMs, dispose };
 }
 
 /**
- * N callers against a fresh voice server (child process, its PGlite on a copy
- * of `template` in a temp dir). Voice-to-voice overhead = client-observed voice-to-voice minus the
+ * N callers against a fresh voice server (child process) on `storage`: PGlite on
+ * a copy of `template` in a temp dir, in a worker thread or on the server's
+ * thread, or a fresh PostgreSQL database. Voice-to-voice overhead = client-observed voice-to-voice minus the
  * configured waits of {@link mockDelays}: VAD silence, endpointing, agent token delays.
  */
 export async function measureVoice(
   load: LoadOptions,
   template: VoiceTemplate,
+  storage: BenchStorage = 'pglite-worker',
 ): Promise<VoiceFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'prx-load-'));
   cpSync(template.dataDir, join(dir, 'data'), { recursive: true });
+  const database = await storageEnv(storage);
   let child: ChildServer | undefined;
   try {
-    child = await startChild('voice-server.ts', voiceServerEnv(join(dir, 'data')));
+    child = await startChild('voice-server.ts', {
+      ...voiceServerEnv(join(dir, 'data')),
+      ...database.env,
+    });
+    const readyMs = (await readyAt(child.url)) - child.forkedAt;
     const delays = mockDelays(delaySettingsOf(child.info));
     const target = await prepareVoiceTarget(child.url, load.sessions);
     await warmUp(target);
@@ -176,9 +216,16 @@ export async function measureVoice(
     const serverOverhead = run.turns.flatMap((t) =>
       t.serverV2vMs === null ? [] : [t.serverV2vMs - delays.endpointMs - delays.agentMs],
     );
-    return { ...common, delays, serverOverheadP50Ms: percentile(serverOverhead, 50) };
+    return {
+      ...common,
+      delays,
+      serverOverheadP50Ms: percentile(serverOverhead, 50),
+      storage,
+      readyMs,
+    };
   } finally {
     await child?.stop();
+    await database.release();
     rmSync(dir, { recursive: true, force: true });
   }
 }

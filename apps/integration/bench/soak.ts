@@ -16,6 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.js';
 import { startChild } from './children.js';
 import { runLoad } from './load-client.js';
 import type { LoadTarget } from './load-client.js';
@@ -53,6 +54,7 @@ function numberOption(
 }
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     minutes: { type: 'string' },
     sessions: { type: 'string' },

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { createVoiceTemplate, measureEcho, measureVoice } from '../bench/measure.js';
 import type { StepFigures } from '../bench/measure.js';
+import { benchArgs } from '../bench/cli-args.js';
 import { pacingDeviations, percentile } from '../bench/stats.js';
+import { defaultStorages, parseStorages } from '../bench/storage-variants.js';
 import { FRAME_MS } from '../bench/wire.js';
 
 const LOAD = {
@@ -33,6 +35,8 @@ function expectComplete(f: StepFigures): void {
     f.rssGrowthMb,
     f.rssIdleMb,
     f.clientCpuPercent,
+    f.loopP99Ms,
+    f.loopMaxMs,
   ]) {
     expect(Number.isFinite(value)).toBe(true);
   }
@@ -41,6 +45,7 @@ function expectComplete(f: StepFigures): void {
   expect(f.overheadP99Ms).toBeGreaterThanOrEqual(f.overheadP50Ms);
   expect(f.cpuMsPerSessionSecond).toBeGreaterThan(0);
   expect(f.rssIdleMb).toBeGreaterThan(0);
+  expect(f.loopMaxMs).toBeGreaterThanOrEqual(f.loopP99Ms);
 }
 
 describe('load bench figures', () => {
@@ -49,6 +54,26 @@ describe('load bench figures', () => {
     expect(percentile([5, 1, 4, 2, 3], 99)).toBe(5);
     expect(percentile([7], 1)).toBe(7);
     expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('takes flags after pnpm’s leading --, and only a leading one', () => {
+    expect(benchArgs(['--', '--quick', '--max', '8'])).toEqual(['--quick', '--max', '8']);
+    expect(benchArgs(['--quick'])).toEqual(['--quick']);
+    expect(benchArgs(['--quick', '--', 'x'])).toEqual(['--quick', '--', 'x']);
+    expect(benchArgs([])).toEqual([]);
+  });
+
+  it('names the storages it runs on; PostgreSQL only with DATABASE_URL', () => {
+    expect(parseStorages('pglite-main, postgres')).toEqual(['pglite-main', 'postgres']);
+    expect(() => parseStorages('pglite,postgres')).toThrow(
+      /unknown "pglite"; expected pglite-worker/,
+    );
+    expect(defaultStorages({})).toEqual(['pglite-worker', 'pglite-main']);
+    expect(defaultStorages({ DATABASE_URL: 'postgres://x/y' })).toEqual([
+      'pglite-worker',
+      'pglite-main',
+      'postgres',
+    ]);
   });
 
   it('pacing deviation: a lead burst then one frame per frame length is on time; a stall shows as lateness', () => {
@@ -68,8 +93,11 @@ describe('load bench figures', () => {
   it('measures the voice server and the bare ws echo for N = 2 (one turn each)', async () => {
     const template = await createVoiceTemplate();
     try {
+      expect(template.coldReadyMs).toBeGreaterThan(0);
       const voice = await measureVoice(LOAD, template);
       expectComplete(voice);
+      expect(voice.storage).toBe('pglite-worker');
+      expect(voice.readyMs).toBeGreaterThan(0);
       // Defaults: endpointing min delay 350 ms from the silence start, 3 mock tokens × 20 ms
       // from the VAD's report (the agent starts speculatively): the longer of the two.
       expect(voice.delays).toMatchObject({ endpointMs: 350, agentMs: 60 });

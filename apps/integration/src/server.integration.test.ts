@@ -323,15 +323,15 @@ describe('the server over real sockets', () => {
         .filter((e) => e.type === 'prx.voice.session.error')
         .map((e) => (e.data as { code: string }).code),
     ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO']);
-    // Changing the language of a running session is refused out loud, not ignored.
-    const refused = first.next('prx.voice.session.error');
-    first.ws.send(JSON.stringify({ type: 'session.update', language: 'de-DE' }));
-    expect((await refused).data).toMatchObject({ code: 'NOT_IMPLEMENTED' });
+    // A running session takes a new system prompt at its next turn boundary (it listens now).
+    const updated = first.next('prx.voice.session.updated');
+    first.ws.send(JSON.stringify({ type: 'session.update', system_prompt: 'Be brief.' }));
+    expect((await updated).data).toMatchObject({ changed: ['system_prompt'], asr_reopened: false });
     expect(
       first.events
         .filter((e) => e.type === 'prx.voice.session.error')
         .map((e) => (e.data as { code: string }).code),
-    ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO', 'NOT_IMPLEMENTED']);
+    ).toEqual(['INVALID_FRAME', 'INVALID_AUDIO']);
     first.ws.close();
     await first.closed;
   }, 120_000);

@@ -79,6 +79,14 @@ const SHUTDOWN = { outcome: 'shutdown', reason: 'shutdown' };
 describe('prx-voice serve on signals', () => {
   it('SIGTERM: refuses new work, ends both live sessions with reason shutdown, logs it, exits 0', async () => {
     const server = await start();
+    // The start-up lines point a newcomer at the pages and the key, never the whole key.
+    expect(await server.line(/^playground: /)).toBe(
+      `playground: ${server.url}/ (operators' console: ${server.url}/console)`,
+    );
+    expect(await server.line(/^sign in with/)).toBe(
+      `sign in with the bootstrap key (${KEY.slice(0, 10)}…)`,
+    );
+    expect(server.out.join('\n')).not.toContain(KEY);
     const idle = await liveSession(server);
     const talking = await liveSession(server);
     // Mid-turn: a long answer plays out to the client while the client streams audio in.

@@ -65,7 +65,7 @@ async function webhook(signature: string): Promise<Response> {
 describe('Twilio Media Streams', () => {
   it('refuses a webhook whose signature does not match', async () => {
     const res = await webhook('bm90IGEgc2lnbmF0dXJl');
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(403);
   });
 
   it('answers TwiML, runs a turn over the media stream, and clears Twilio’s buffer on barge-in', async () => {

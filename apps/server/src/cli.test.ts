@@ -45,7 +45,7 @@ describe('prx-voice CLI', () => {
     const m = io();
     expect(await runCli(['migrate'], m)).toBe(0);
     expect(m.lines[0]).toBe(
-      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export, 0005-audit-checkpoints, 0006-subjects, 0007-assistants',
+      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export, 0005-audit-checkpoints, 0006-subjects, 0007-assistants, 0008-assistant-phone-numbers',
     );
     const again = io();
     expect(await runCli(['migrate'], again)).toBe(0);
@@ -103,7 +103,7 @@ describe('prx-voice CLI', () => {
     expect(tampered.lines[0]).toMatch(
       /^acme: FAILED — record 2 \(aud_[0-9a-z]{26}\): altered; 1 records good before it$/,
     );
-  }, 120_000);
+  }, 300_000); // ten CLI runs, each opening the embedded database in its own worker: minutes on a loaded CI machine
 
   it('exports and erases a data subject, audited without its value', async () => {
     const NUMBER = '+15550100';
@@ -250,7 +250,7 @@ describe('prx-voice CLI', () => {
     } finally {
       await rt2.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('explains bad usage with distinct exit codes', async () => {
     const u = io();

@@ -7,12 +7,6 @@
 import { parseArgs } from 'node:util';
 import type { LoadConfigOptions } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
-import { auditVerifyCommand } from './commands/audit.js';
-import { billingCloseCommand, billingUsageCommand } from './commands/billing.js';
-import { migrateCommand } from './commands/migrate.js';
-import { subjectsEraseCommand, subjectsExportCommand } from './commands/subjects.js';
-import { talkCommand } from './commands/talk.js';
-import { apikeyCreateCommand, tenantCreateCommand } from './commands/tenant.js';
 
 /** Where a command writes and what it reads. */
 export interface CliIo {
@@ -64,49 +58,59 @@ export async function runCli(
         }
         return await serve(io, argv.slice(1));
       case 'migrate':
-        return await migrateCommand(io);
+        return await (await import('./commands/migrate.js')).migrateCommand(io);
       case 'tenant':
         if (sub !== 'create') break;
-        return await tenantCreateCommand(
+        return await (
+          await import('./commands/tenant.js')
+        ).tenantCreateCommand(
           io,
           options(rest, { slug: 'string', name: 'string', tier: 'string' }),
         );
       case 'apikey':
         if (sub !== 'create') break;
-        return await apikeyCreateCommand(
+        return await (
+          await import('./commands/tenant.js')
+        ).apikeyCreateCommand(
           io,
           options(rest, { tenant: 'string', name: 'string', role: 'string' }),
         );
       case 'audit':
         if (sub === 'verify')
-          return await auditVerifyCommand(io, options(rest, { tenant: 'string' }));
+          return await (
+            await import('./commands/audit.js')
+          ).auditVerifyCommand(io, options(rest, { tenant: 'string' }));
         break;
       case 'subjects':
         if (sub === 'export')
-          return await subjectsExportCommand(
+          return await (
+            await import('./commands/subjects.js')
+          ).subjectsExportCommand(
             io,
             options(rest, { tenant: 'string', key: 'string', value: 'string', out: 'string' }),
           );
         if (sub === 'erase')
-          return await subjectsEraseCommand(
+          return await (
+            await import('./commands/subjects.js')
+          ).subjectsEraseCommand(
             io,
             options(rest, { tenant: 'string', key: 'string', value: 'string' }),
           );
         break;
       case 'billing':
         if (sub === 'close')
-          return await billingCloseCommand(
-            io,
-            options(rest, { period: 'string', tenant: 'string' }),
-          );
+          return await (
+            await import('./commands/billing.js')
+          ).billingCloseCommand(io, options(rest, { period: 'string', tenant: 'string' }));
         if (sub === 'usage')
-          return await billingUsageCommand(
-            io,
-            options(rest, { period: 'string', tenant: 'string' }),
-          );
+          return await (
+            await import('./commands/billing.js')
+          ).billingUsageCommand(io, options(rest, { period: 'string', tenant: 'string' }));
         break;
       case 'talk':
-        return await talkCommand(
+        return await (
+          await import('./commands/talk.js')
+        ).talkCommand(
           io,
           options(argv.slice(1), {
             url: 'string',

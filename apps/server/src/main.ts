@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `prx-voice` binary. */
 import { runCli } from './cli.js';
-import { serveCommand } from './commands/serve.js';
 
 const code = await runCli(
   process.argv.slice(2),
@@ -9,6 +8,7 @@ const code = await runCli(
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   },
-  serveCommand,
+  // Loaded when asked for: the server's code loads while its storage opens (see startServer).
+  async (io) => (await import('./commands/serve.js')).serveCommand(io),
 );
 process.exitCode = code;

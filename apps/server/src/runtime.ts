@@ -23,15 +23,19 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Loads configuration and opens storage; `migrate: false` leaves the schema as it is. */
+/**
+ * Loads configuration (unless given one already loaded) and opens storage; `migrate: false`
+ * leaves the schema as it is.
+ */
 export async function openRuntime(
   opts: {
     readonly load?: LoadConfigOptions;
+    readonly config?: Config;
     readonly migrate?: boolean;
     readonly clock?: Clock;
   } = {},
 ): Promise<Runtime> {
-  const config = loadConfig(opts.load);
+  const config = opts.config ?? loadConfig(opts.load);
   const clock = opts.clock ?? systemClock;
   const ids = createIdGenerator({ now: () => clock.now() });
   const storage = await openStorage(config.storage, {

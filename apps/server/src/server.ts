@@ -7,17 +7,21 @@
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { configuredProviders, detectAutoProviders } from '@prx-voice/adapter';
-import { createVoiceControl } from '@prx-voice/control';
+import { dirname, join } from 'node:path';
 import type { SessionManager } from '@prx-voice/control';
-import { AUTO_PROVIDER } from '@prx-voice/core';
+import { AUTO_PROVIDER, loadConfig, systemClock } from '@prx-voice/core';
 import type { Clock, LoadConfigOptions } from '@prx-voice/core';
-import { createLogger } from '@prx-voice/observe';
 import { ensureBootstrap } from '@prx-voice/policy';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
+
+/** Where `@prx-voice/playground` built the playground and console (served at `/` and `/console`). */
+export function webAssetsDir(): string {
+  const manifest = createRequire(import.meta.url).resolve('@prx-voice/playground/package.json');
+  return join(dirname(manifest), 'dist', 'web');
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -41,11 +45,37 @@ export async function startServer(
     readonly log?: (line: string) => void;
   } = {},
 ): Promise<RunningServer> {
-  const rt = await openRuntime({
+  const config = loadConfig(opts.load);
+  const clock = opts.clock ?? systemClock;
+  // Most of a start is three independent waits, overlapped: storage opening (the embedded
+  // database in its own worker thread), the rest of the server's code loading on this
+  // thread, and the probe of what this machine offers (local engines, the VAD model).
+  const opening = openRuntime({
+    config,
+    clock,
     ...(opts.load === undefined ? {} : { load: opts.load }),
-    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });
-  const { config, clock, ids, repos, storage } = rt;
+  const detecting = import('@prx-voice/adapter').then(async (adapter) => {
+    const providers = adapter.configuredProviders(config, clock);
+    return { providers, auto: await adapter.detectAutoProviders(providers, config) };
+  });
+  const loading = Promise.all([
+    import('@prx-voice/control'),
+    import('@hono/node-server'),
+    import('@prx-voice/observe'),
+  ]);
+  const [opened, detected, loaded] = await Promise.allSettled([opening, detecting, loading]);
+  if (opened.status === 'rejected') throw opened.reason;
+  const rt = opened.value;
+  if (detected.status === 'rejected' || loaded.status === 'rejected') {
+    await rt.close();
+    throw detected.status === 'rejected'
+      ? detected.reason
+      : (loaded as PromiseRejectedResult).reason;
+  }
+  const { providers, auto } = detected.value;
+  const [{ createVoiceControl }, { serve }, { createLogger }] = loaded.value;
+  const { ids, repos, storage } = rt;
   const sink = opts.log;
   const logger = createLogger(config.logging, {
     ...(sink === undefined ? {} : { destination: { write: (line) => sink(line.trimEnd()) } }),
@@ -54,9 +84,12 @@ export async function startServer(
       ...(config.deploy.region === undefined ? {} : { region: config.deploy.region }),
     },
   });
-  await ensureBootstrap({ repos, keys: rt.apiKeys, bootstrapKey: config.auth.bootstrap_api_key });
-  const providers = configuredProviders(config, clock);
-  const auto = await detectAutoProviders(providers, config);
+  try {
+    await ensureBootstrap({ repos, keys: rt.apiKeys, bootstrapKey: config.auth.bootstrap_api_key });
+  } catch (error) {
+    await rt.close();
+    throw error;
+  }
   const autoKinds = (['asr', 'agent', 'tts', 'vad'] as const).filter(
     (k) => config.adapters[k].provider === AUTO_PROVIDER,
   );
@@ -76,6 +109,7 @@ export async function startServer(
     soleDatabaseUser: storage.database.kind === 'pglite',
     env: process.env,
     logger,
+    webAssetsDir: webAssetsDir(),
   });
   const { control, manager } = voice;
   const tls = config.server.tls;

@@ -72,6 +72,17 @@ describe('the provider auto', () => {
     );
   });
 
+  it('picks the built-in demo assistant when no script is configured, else mock', async () => {
+    const auto = await detectAutoProviders(
+      defaultProviders({ clock: systemClock }),
+      defaultConfig(),
+    );
+    expect(auto.agent).toBe('demo');
+    expect(auto.notes).toContain(
+      'agent: demo (the built-in restaurant booking assistant; scripted is not configured)',
+    );
+  });
+
   it('picks the scripted agent when a script is configured', async () => {
     const registry = createProviderRegistry().registerAgent('scripted', () => ({
       ...createMockAgent({ clock: systemClock }),

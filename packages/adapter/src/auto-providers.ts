@@ -1,10 +1,12 @@
 /**
  * What the provider `auto` stands for on this machine, decided once at
  * start-up: the local engines when they are installed — pocketsphinx for ASR,
- * espeak-ng for TTS, the `scripted` agent when a script is configured — else
- * the deterministic `mock` providers; and the Silero VAD when onnxruntime-node
- * and its model load and run here, else the energy VAD. So the default
- * configuration runs the offline stack wherever it can.
+ * espeak-ng for TTS — else the deterministic `mock` providers; for the agent
+ * the `scripted` one when a script is configured, else the built-in `demo`
+ * assistant (a restaurant's table booking, so a first conversation is not an
+ * echo); and the Silero VAD when onnxruntime-node and its model load and run
+ * here, else the energy VAD. So the default configuration runs the offline
+ * stack wherever it can.
  */
 import type { HealthReport } from './interfaces.js';
 import type { ProviderRegistry } from './registry.js';
@@ -21,6 +23,8 @@ export interface AutoProviders {
 }
 
 const LOCAL = { asr: 'pocketsphinx', tts: 'espeak', agent: 'scripted' } as const;
+/** The agent `auto` picks when no script is configured (before `mock`). */
+const BUILT_IN_AGENT = 'demo';
 
 /** The longest the Silero probe (loading the model, one inference) may take. */
 export const VAD_PROBE_TIMEOUT_MS = 15_000;
@@ -35,6 +39,12 @@ export async function detectAutoProviders(
   const choose = async (kind: 'asr' | 'tts' | 'agent'): Promise<string> => {
     const id = LOCAL[kind];
     if (!registry.has(kind, id)) {
+      if (kind === 'agent' && registry.has('agent', BUILT_IN_AGENT)) {
+        notes.push(
+          `agent: ${BUILT_IN_AGENT} (the built-in restaurant booking assistant; ${id} is not configured)`,
+        );
+        return BUILT_IN_AGENT;
+      }
       notes.push(`${kind}: mock (${id} is not configured)`);
       return 'mock';
     }

@@ -4,10 +4,10 @@ import { defaultProviders } from './default-providers.js';
 import { drainOnClock } from './testing/drive.js';
 
 describe('defaultProviders', () => {
-  it('registers the mock providers, the offline engines (pocketsphinx, espeak) and the energy and Silero VADs', () => {
+  it('registers the mock providers, the demo agent, the offline engines (pocketsphinx, espeak) and the energy and Silero VADs', () => {
     const providers = defaultProviders({ clock: new SimulatedClock() });
     expect(providers.ids('asr')).toEqual(['mock', 'pocketsphinx']);
-    expect(providers.ids('agent')).toEqual(['mock']);
+    expect(providers.ids('agent')).toEqual(['demo', 'mock']);
     expect(providers.ids('tts')).toEqual(['espeak', 'mock']);
     expect(providers.ids('vad')).toEqual(['energy', 'silero']);
     expect(providers.vad('silero').id).toBe('silero');

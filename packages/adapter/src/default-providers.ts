@@ -1,6 +1,7 @@
 /** The registry of the providers that are always available. */
 import type { Clock } from '@prx-voice/core';
 import { createMockAgent } from './mock/mock-agent.js';
+import { createDemoAgent, DEMO_AGENT } from './providers/demo/demo-agent.js';
 import { createMockAsr } from './mock/mock-asr.js';
 import { createEspeakTts } from './providers/local/espeak-tts.js';
 import { createPocketsphinxAsr } from './providers/local/pocketsphinx-asr.js';
@@ -13,15 +14,17 @@ import type { SileroVadOptions } from './vad/silero-vad.js';
 
 /** Options of {@link defaultProviders}. */
 export interface DefaultProvidersOptions {
-  /** Paces the mock agent. */
+  /** Paces the mock and demo agents. */
   readonly clock: Clock;
   /** Settings of the `silero` VAD. */
   readonly silero?: SileroVadOptions;
 }
 
 /**
- * A registry with the `mock` ASR, agent and TTS and the `energy` and `silero`
- * VADs; register real providers on it as well. Nothing loads until looked up.
+ * A registry with the `mock` ASR, agent and TTS, the `demo` agent (a
+ * restaurant's table booking, offline), the local engines `pocketsphinx` and
+ * `espeak`, and the `energy` and `silero` VADs; register real providers on it
+ * as well. Nothing loads until looked up.
  *
  * @example
  * const providers = defaultProviders({ clock: systemClock });
@@ -32,6 +35,7 @@ export function defaultProviders(options: DefaultProvidersOptions): ProviderRegi
   return createProviderRegistry()
     .registerAsr('mock', () => createMockAsr())
     .registerAgent('mock', () => createMockAgent({ clock }))
+    .registerAgent(DEMO_AGENT, () => createDemoAgent({ clock }))
     .registerTts('mock', () => createMockTts())
     .registerAsr('pocketsphinx', () => createPocketsphinxAsr({ clock }))
     .registerTts('espeak', () => createEspeakTts({ clock }))

@@ -54,6 +54,30 @@ export type {
 export { createMockAgent, mockAgentReply, mockAgentToolCall } from './mock/mock-agent.js';
 export type { MockAgentDeps } from './mock/mock-agent.js';
 export { createMockAsr } from './mock/mock-asr.js';
+export { createDemoAgent, DEMO_AGENT } from './providers/demo/demo-agent.js';
+export type { DemoAgentDeps } from './providers/demo/demo-agent.js';
+export {
+  DEMO_FLOW,
+  DEMO_FUNCTIONS,
+  DEMO_NODES,
+  DEMO_OPENING_HOURS,
+  DEMO_RESTAURANT,
+  DEMO_TOOL_PARAMETERS,
+  DEMO_TOOLS,
+} from './providers/demo/demo-contract.js';
+export type {
+  DemoAvailability,
+  DemoBooking,
+  DemoCancellation,
+  DemoFlowFunction,
+  DemoUnavailableReason,
+} from './providers/demo/demo-contract.js';
+export { demoNodeOf, demoState, demoTurn } from './providers/demo/demo-dialogue.js';
+export type { DemoNode, DemoState, DemoTurn } from './providers/demo/demo-dialogue.js';
+export { demoGrammar } from './providers/demo/demo-grammar.js';
+export { matchDemoIntent, normaliseUtterance } from './providers/demo/demo-intents.js';
+export type { DemoIntentMatch, DemoSlots } from './providers/demo/demo-intents.js';
+export type { DemoIntentName } from './providers/demo/demo-phrases.js';
 export { createMockTts, MOCK_TTS_FREQUENCY_HZ, MOCK_TTS_MS_PER_CHAR } from './mock/mock-tts.js';
 export { createVadStateMachine } from './vad/vad-state-machine.js';
 export type { VadStateMachine, VadStateMachineOptions } from './vad/vad-state-machine.js';

@@ -5,7 +5,7 @@
  * first record or checkpoint that does not hold; the retention sweeper, which deletes what is
  * past a tenant's retention periods (audit records only up to a signed checkpoint, the anchor
  * verification then starts from) and records it; crypto-shredding primitives for erasure —
- * per-subject data keys wrapped under a master key, sealed texts and sealed streams.
+ * per-subject data keys wrapped under a master key, sealed texts and sealed streams; the secret box sealing operator-held secrets (tool credentials).
  *
  * @packageDocumentation
  */
@@ -55,6 +55,8 @@ export {
   sealedSize,
 } from './sealing-stream.js';
 export type { SealStreamOptions } from './sealing-stream.js';
+export { createSecretBox, isSealedSecret } from './secret-box.js';
+export type { SecretBox, SecretBoxOptions } from './secret-box.js';
 export { createSubjectKeys } from './subject-keys.js';
 export type { SessionSubject, SubjectKeys, SubjectKeysOptions } from './subject-keys.js';
 export { transcriptOpener, transcriptSealer } from './transcript-sealing.js';
@@ -64,4 +66,17 @@ export type { TarEntry } from './tar-writer.js';
 export { SUBJECT_EXPORT_FORMAT, exportSubject } from './subject-export.js';
 export type { ExportedFile, SubjectExport, SubjectExportDeps } from './subject-export.js';
 export { eraseSubject } from './subject-erasure.js';
+export {
+  ERASED_ATTRIBUTE,
+  SEALED_ATTRIBUTE,
+  SEALED_FIELDS_ATTRIBUTE,
+  erasedEvent,
+  eventAad,
+  isSealedEvent,
+  openEventContent,
+  sealEventContent,
+} from './event-content.js';
+export type { EventJson } from './event-content.js';
+export { createEventSealing } from './event-sealing.js';
+export type { EventSealing, EventSealingOptions } from './event-sealing.js';
 export type { SubjectErasure, SubjectErasureDeps } from './subject-erasure.js';

@@ -23,7 +23,7 @@ export type DataKey = Uint8Array;
 
 /** Why a sealed value did not open (`details.reason` of the error). */
 export type OpenFailure =
-  'malformed' | 'unsupported_version' | 'authentication_failed' | 'truncated';
+  'malformed' | 'unsupported_version' | 'authentication_failed' | 'truncated' | 'unknown_key';
 
 /** Bytes of an AES-256 key. */
 export const KEY_BYTES = 32;
@@ -47,6 +47,7 @@ export function openFailed(what: string, reason: OpenFailure): VoiceError {
     unsupported_version: 'has an unsupported format version',
     authentication_failed: 'does not authenticate (wrong key or aad, or tampered)',
     truncated: 'is truncated',
+    unknown_key: 'names a master key that is not configured',
   };
   return new VoiceError('INTERNAL', {
     message: `Cannot decrypt ${what}: it ${messages[reason]}.`,

@@ -3,13 +3,17 @@
  * of its recordings and transcripts — backups of the object store included — can never
  * be opened again (crypto-shredding); then what can be deleted is: the recordings'
  * files (with any chunks a crash left), the sessions' transcripts, events and metadata,
- * and the subject's exports. The sessions' rows stay, pseudonymous (their subject
- * reference, outcome and times), so usage, billing and the audit chain still add up —
- * the chain never held the subject's value, only its reference.
+ * and the subject's exports. When the event log seals subjects' content (`events`), the
+ * sessions' events are kept — their content is shredded with the key, the log's order,
+ * ids, usage and times stay — and any event still holding content in the clear (stored
+ * before sealing) is rewritten into the erased shape. The sessions' rows stay,
+ * pseudonymous (their subject reference, outcome and times), so usage, billing and the
+ * audit chain still add up — the chain never held the subject's value, only its reference.
  */
 import type { ObjectStore, Repositories } from '@prx-voice/storage';
 import { objectKey, parseObjectKey, tenantPrefix } from '@prx-voice/storage';
 import type { Id, SessionId, TenantId } from '@prx-voice/types';
+import type { EventSealing } from './event-sealing.js';
 import type { SubjectKeys } from './subject-keys.js';
 
 /** What an erasure did. */
@@ -29,6 +33,8 @@ export interface SubjectErasureDeps {
   readonly repos: Pick<Repositories, 'forTenant'>;
   readonly store: Pick<ObjectStore, 'delete' | 'deletePrefix' | 'list'>;
   readonly subjects: SubjectKeys;
+  /** The event log's sealing: events are kept (shredded) instead of deleted while it seals. */
+  readonly events?: Pick<EventSealing, 'sealing' | 'scrubClear'>;
 }
 
 /** The prefix of a session's recording objects made on the day of `at`. */
@@ -68,7 +74,10 @@ export async function eraseSubject(
     // Chunks a crash left behind, and anything else recorded of the session.
     for (const prefix of prefixes) await deps.store.deletePrefix(prefix);
   }
-  const scrubbed = await repos.subjects.scrubSessions(sessions.map((s) => s.id));
+  const ids = sessions.map((s) => s.id);
+  const sealed = deps.events?.sealing === true ? deps.events : undefined;
+  const scrubbed = await repos.subjects.scrubSessions(ids, { keepEvents: sealed !== undefined });
+  const events = sealed === undefined ? scrubbed.events : await sealed.scrubClear(tenantId, ids);
   let exports = 0;
   const exportsPrefix = `${tenantPrefix(tenantId)}exports/`;
   const ours: string[] = [];
@@ -85,7 +94,7 @@ export async function eraseSubject(
     sessions: sessions.length,
     recordings,
     turns: scrubbed.turns,
-    events: scrubbed.events,
+    events,
     exports,
   };
 }

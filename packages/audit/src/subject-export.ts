@@ -13,6 +13,7 @@ import { objectKey } from '@prx-voice/storage';
 import type { ObjectStore, Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
 import type { Id, IdGenerator, SessionId, TenantId } from '@prx-voice/types';
 import { recordingStream } from './recording-objects.js';
+import type { EventSealing } from './event-sealing.js';
 import type { SubjectKeys } from './subject-keys.js';
 import { tarStream } from './tar-writer.js';
 import type { TarEntry } from './tar-writer.js';
@@ -28,6 +29,8 @@ export interface SubjectExportDeps {
   readonly subjects: SubjectKeys;
   readonly clock: Pick<Clock, 'now'>;
   readonly ids: IdGenerator;
+  /** The event log's sealing: sealed events are exported opened. */
+  readonly events?: Pick<EventSealing, 'decode'>;
 }
 
 /** One file of an export, as its manifest lists it. */
@@ -155,7 +158,10 @@ export async function exportSubject(
       for (let after = 0; ;) {
         const batch = await repos.events.readAfter(sid, after, 500);
         if (batch.length === 0) break;
-        events.push(...batch.map((e) => e.event));
+        const stored = batch.map((e) => e.event);
+        events.push(
+          ...(deps.events === undefined ? stored : await deps.events.decode(tenantId, sid, stored)),
+        );
         after = batch[batch.length - 1]?.seq ?? after;
       }
       yield jsonEntry(`${dir}/events.json`, events);

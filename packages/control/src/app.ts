@@ -16,7 +16,7 @@ import type { IdGenerator } from '@prx-voice/types';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { authMiddleware } from './auth/middleware.js';
-import { bodyLimitMiddleware } from './http/body-limit.js';
+import { bodyLimitMiddleware, declaredLengthMiddleware } from './http/body-limit.js';
 import type { ControlEnv } from './http/context.js';
 import { corsMiddleware } from './http/cors.js';
 import { createErrorHandler, createNotFoundHandler } from './http/errors.js';
@@ -130,6 +130,7 @@ export function createControlApp(deps: ControlDeps): ControlApp {
   app.use('*', httpMetricsMiddleware({ metrics: deps.metrics, clock }));
   const cors = corsMiddleware(config.server.cors);
   if (cors !== undefined) app.use('*', cors);
+  app.use('*', declaredLengthMiddleware(config.limits.max_body_bytes));
   app.use(`${API_BASE_PATH}/*`, authMiddleware({ authenticator, registry }));
   app.use(
     `${API_BASE_PATH}/*`,

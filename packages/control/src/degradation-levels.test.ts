@@ -144,7 +144,7 @@ describe('economy providers', () => {
         observe: { degradation: { economy_providers: { agent: 'tiny-llm' } } },
       }),
     ).toThrow(
-      /observe\.degradation\.economy_providers\.agent = tiny-llm: expected a registered agent provider \(known: mock\)/,
+      /observe\.degradation\.economy_providers\.agent = tiny-llm: expected a registered agent provider \(known: demo, mock\)/,
     );
   });
 });

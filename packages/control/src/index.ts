@@ -62,16 +62,29 @@ export type { ReadinessCheck, ReadinessProbe, ReadinessReport } from './metrics/
 // Sessions.
 export { createSessionManager } from './sessions/session-manager.js';
 export type {
+  AssistantSwitchOptions,
   CreateSessionRequest,
   LiveSession,
   SessionCommandName,
   SessionLogFields,
   SessionManager,
   SessionManagerDeps,
+  SessionTarget,
+  TransferSettings,
 } from './sessions/session-manager-types.js';
+export type { ChangeLocation, SessionSettingsChange } from './sessions/session-update.js';
 export { TWILIO_STREAM_PATH, TWILIO_VOICE_PATH, twilioSettings } from './sessions/twilio.js';
 export type { TwilioSettings } from './sessions/twilio.js';
-export type { ProviderCheck, ProviderHealth } from './sessions/provider-health.js';
+export { TELNYX_STREAM_PATH, TELNYX_VOICE_PATH, telnyxSettings } from './sessions/telnyx.js';
+export type { TelnyxSettings } from './sessions/telnyx.js';
+export { PLIVO_ANSWER_PATH, PLIVO_STREAM_PATH, plivoSettings } from './sessions/plivo.js';
+export type { PlivoSettings } from './sessions/plivo.js';
+export { VONAGE_ANSWER_PATH, VONAGE_STREAM_PATH, vonageSettings } from './sessions/vonage.js';
+export type { VonageSettings } from './sessions/vonage.js';
+export { EXOTEL_STREAM_PATH, EXOTEL_STREAM_URL_PATH, exotelSettings } from './sessions/exotel.js';
+export type { ExotelSettings } from './sessions/exotel.js';
+export type { ProviderCheck, ProviderHealth, ProviderStatus } from './sessions/provider-health.js';
+export type { CallStats } from './sessions/breaker-stats.js';
 export type { AutoProviderChoice } from './sessions/session-providers.js';
 
 // Agents: HTTP tools.
@@ -83,3 +96,4 @@ export {
 } from './agents/http-tool.js';
 export type { HttpToolContext, HttpToolSpec } from './agents/http-tool.js';
 export type { HostLookup, ResolvedAddress } from './agents/ssrf.js';
+export type { SessionTools } from './agents/session-tools.js';

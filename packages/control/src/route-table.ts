@@ -24,10 +24,27 @@ import type { ControlApp } from './app.js';
 import type { RouteModule } from './http/route-module.js';
 import type { SloTracker, VoiceMetrics } from '@prx-voice/observe';
 import { metaRoutes } from './metrics/health-routes.js';
+import { providerHealthRoutes } from './metrics/provider-health-routes.js';
 import type { ReadinessReport } from './metrics/readiness.js';
 import type { SessionManager } from './sessions/session-manager-types.js';
 import { sessionRoutes } from './sessions/session-routes.js';
+import { telnyxRoutes } from './sessions/telnyx.js';
+import { exotelRoutes } from './sessions/exotel.js';
+import { callRoutes } from './sessions/call-routes.js';
+import { telnyxOutbound, twilioOutbound } from './sessions/outbound-calls.js';
+import type { OutboundCarrier } from './sessions/outbound-calls.js';
+import type { ExotelSettings } from './sessions/exotel.js';
+import type { TelnyxSettings } from './sessions/telnyx.js';
+import { plivoRoutes } from './sessions/plivo.js';
+import type { PlivoSettings } from './sessions/plivo.js';
+import { vonageRoutes } from './sessions/vonage.js';
+import type { VonageSettings } from './sessions/vonage.js';
+import { openAiRealtimeRoutes } from './sessions/openai-realtime.js';
 import { twilioRoutes } from './sessions/twilio.js';
+import { rtviRoutes } from './sessions/rtvi.js';
+import { createRtviTickets } from './sessions/rtvi-tickets.js';
+import { webrtcRoutes } from './sessions/webrtc.js';
+import { webRoutes } from './web/web-routes.js';
 import type { TwilioSettings } from './sessions/twilio.js';
 
 /** What the routes work with; sessions and Twilio are mounted when given. */
@@ -65,8 +82,18 @@ export interface RouteTableDeps {
     /** The largest WebSocket frame a client may send, bytes. */
     readonly maxFrameBytes: number;
   };
+  /** The playground (`/`, `/playground`) and console (`/console`), from this built directory. */
+  readonly web?: { readonly assetsDir: string } | undefined;
   /** Twilio's webhook and media stream (needs `sessions`). */
   readonly twilio?: TwilioSettings | undefined;
+  /** Telnyx's webhook and media stream (needs `sessions`). */
+  readonly telnyx?: TelnyxSettings | undefined;
+  /** Plivo's answer webhook and audio stream (needs `sessions`). */
+  readonly plivo?: PlivoSettings | undefined;
+  /** Vonage's answer webhook and WebSocket (needs `sessions`). */
+  readonly vonage?: VonageSettings | undefined;
+  /** Exotel's dynamic stream URL and media stream (needs `sessions`). */
+  readonly exotel?: ExotelSettings | undefined;
   /** Errors of connections (logged by the caller). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -77,17 +104,27 @@ function complianceRoutes(deps: RouteTableDeps): RouteModule[] {
   const store = compliance?.store;
   if (compliance === undefined || store === undefined) return [];
   const { subjects, links } = compliance;
+  const manager = deps.sessions?.manager;
   return [
     recordingRoutes({ repos, store, subjects }),
     ...(config === undefined || ids === undefined
       ? []
-      : [subjectRoutes({ config, repos, store, subjects, clock, ids }, links)]),
+      : [
+          subjectRoutes(
+            {
+              ...{ config, repos, store, subjects, clock, ids, audit: deps.audit },
+              events: compliance.events,
+              endSession: manager && ((tenantId, id) => manager.command(tenantId, id, 'end')),
+            },
+            links,
+          ),
+        ]),
   ];
 }
 
 /** The route modules of `control`, in mounting order. */
 export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly RouteModule[] {
-  const { clock, repos, sessions, twilio } = deps;
+  const { clock, repos, sessions, twilio, telnyx } = deps;
   const admission =
     deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
   return [
@@ -106,7 +143,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
       ...(deps.closeGraceMs === undefined ? {} : { closeGraceMs: deps.closeGraceMs }),
     }),
     incidentRoutes({ repos }),
-    assistantRoutes({ repos }),
+    assistantRoutes({ repos, secrets: deps.compliance?.assistantSecrets }),
     ...(deps.audit === undefined ? [] : [auditRoutes({ repos, audit: deps.audit })]),
     ...(deps.slo === undefined ? [] : [sloRoutes({ slo: deps.slo })]),
     ...complianceRoutes(deps),
@@ -127,7 +164,40 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
               onError: (err) => deps.onError?.(err, 'websocket'),
             },
           }),
+          providerHealthRoutes({
+            instanceId: deps.instanceId,
+            status: () => sessions.manager.providerHealth.status(),
+          }),
         ]),
+    ...(sessions === undefined
+      ? []
+      : [
+          rtviRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            tickets: createRtviTickets({ clock }),
+            publicUrl: sessions.publicUrl,
+            maxFrameBytes: sessions.maxFrameBytes,
+            onError: (err) => deps.onError?.(err, 'rtvi'),
+          }),
+          openAiRealtimeRoutes({
+            manager: sessions.manager,
+            repos,
+            authenticator: control.authenticator,
+            clock,
+            config: deps.config,
+            maxAppendBytes: sessions.maxFrameBytes,
+            onError: (err) => deps.onError?.(err, 'openai-realtime'),
+          }),
+          webrtcRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            onError: (err) => deps.onError?.(err, 'webrtc'),
+          }),
+        ]),
+    ...(deps.web === undefined ? [] : [webRoutes(deps.web)]),
     ...(sessions === undefined || twilio === undefined
       ? []
       : [
@@ -137,6 +207,66 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             clock,
             twilio,
             onError: (err) => deps.onError?.(err, 'twilio'),
+          }),
+        ]),
+    ...(sessions === undefined || telnyx === undefined
+      ? []
+      : [
+          telnyxRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            telnyx,
+            onError: (err) => deps.onError?.(err, 'telnyx'),
+          }),
+        ]),
+    ...(sessions === undefined || deps.plivo === undefined
+      ? []
+      : [
+          plivoRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            plivo: deps.plivo,
+            onError: (err) => deps.onError?.(err, 'plivo'),
+          }),
+        ]),
+    ...(sessions === undefined || deps.vonage === undefined
+      ? []
+      : [
+          vonageRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            vonage: deps.vonage,
+            onError: (err) => deps.onError?.(err, 'vonage'),
+          }),
+        ]),
+    ...(sessions === undefined
+      ? []
+      : [
+          callRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            carriers: [twilioOutbound(twilio), telnyxOutbound(telnyx)].filter(
+              (carrier): carrier is OutboundCarrier => carrier !== undefined,
+            ),
+            twilio,
+            telnyx,
+            registry: deps.metrics.registry,
+            onError: (err) => deps.onError?.(err, 'calls'),
+          }),
+        ]),
+    ...(sessions === undefined || deps.exotel === undefined
+      ? []
+      : [
+          exotelRoutes({
+            manager: sessions.manager,
+            repos,
+            clock,
+            exotel: deps.exotel,
+            onError: (err) => deps.onError?.(err, 'exotel'),
           }),
         ]),
   ];

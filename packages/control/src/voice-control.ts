@@ -40,6 +40,10 @@ import { createLostSessionMetering } from './sessions/lost-session-metering.js';
 import { createSessionRecovery } from './sessions/recovery.js';
 import { sessionMetricsSink } from './sessions/session-metrics.js';
 import { complianceFromConfig } from './compliance/subjects-config.js';
+import { telnyxSettings } from './sessions/telnyx.js';
+import { plivoSettings } from './sessions/plivo.js';
+import { vonageSettings } from './sessions/vonage.js';
+import { exotelSettings } from './sessions/exotel.js';
 import { twilioSettings } from './sessions/twilio.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
@@ -72,6 +76,8 @@ export interface VoiceControlDeps {
   readonly logger: Logger;
   /** Replaces the tracer `observe.tracing` describes (tests: an in-memory exporter). */
   readonly tracing?: VoiceTracing;
+  /** Where the playground and console were built (`/`, `/console`); absent: no pages. */
+  readonly webAssetsDir?: string;
   /** Replaces the measured degradation signals (tests drive the levels with them). */
   readonly degradationSignals?: () => DegradationSignals;
 }
@@ -183,6 +189,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const feedMetrics = sessionMetricsSink(metrics, slo);
   const providerErrors = createProviderErrorRate();
   const bus = createEventBus();
+  const compliance = complianceFromConfig(config, repos, deps.objectStore, logger);
   const eventLog = createEventLog({
     repos,
     clock,
@@ -199,9 +206,10 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     onWritten: (events, ms) => metrics.eventLogWrite(events, ms / 1000),
     // Another instance continued the log: the session was recovered elsewhere, stop it here.
     onFenced: (tenantId, id) => manager.fence(tenantId, id),
+    // A data subject's content is sealed with its key a batch at a time (see README, Compliance).
+    ...(compliance.events.sealing ? { codec: compliance.events } : {}),
   });
   const instanceId = config.deploy.instance_id;
-  const compliance = complianceFromConfig(config, repos, deps.objectStore, logger);
   const manager = createSessionManager({
     config,
     clock,
@@ -217,6 +225,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     instanceId,
     meters,
     subjects: compliance.subjects,
+    assistantSecrets: compliance.assistantSecrets,
     objectStore: compliance.store,
     degradation: actions,
     onEvent: (event) => {
@@ -333,7 +342,14 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
         publicUrl: config.server.public_url,
         maxFrameBytes: config.limits.max_ws_frame_bytes,
       },
-      twilio: twilioSettings(config, deps.env ?? {}),
+      twilio: twilioSettings(config, deps.env ?? {}, (m) =>
+        logger.warn({ setting: 'adapters.providers.twilio' }, m),
+      ),
+      telnyx: telnyxSettings(config),
+      plivo: plivoSettings(config),
+      vonage: vonageSettings(config),
+      exotel: exotelSettings(config),
+      web: deps.webAssetsDir === undefined ? undefined : { assetsDir: deps.webAssetsDir },
       onError: (err, context) => logger.warn({ error: message(err) }, context),
     }),
   );

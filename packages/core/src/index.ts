@@ -40,11 +40,21 @@ export type { BillingConfig } from './config/billing-schema.js';
 export type { AuditConfig } from './config/audit-schema.js';
 export { isEd25519PrivateKey } from './config/audit-schema.js';
 export { defaultConfig, parseConfig } from './config/parse-config.js';
+export { TELNYX_CONFIG_CODECS, isEd25519PublicKey } from './config/telephony-schema.js';
+export type { TelephonyConfig, TelnyxConfig } from './config/telephony-schema.js';
+export {
+  PLIVO_CONFIG_CONTENT_TYPES,
+  VONAGE_CONFIG_CONTENT_TYPES,
+} from './config/telephony-schema.js';
+export type { PlivoConfig, VonageConfig } from './config/telephony-schema.js';
+export type { ExotelConfig, TwilioConfig } from './config/telephony-schema.js';
 export type { ParseConfigOptions } from './config/parse-config.js';
 export type { CorsConfig, ServerConfig, TlsConfig } from './config/server-schema.js';
+export { DEFAULT_HANDOFF_FAILURE_MESSAGE } from './config/session-schema.js';
 export type {
   DtmfConfig,
   EndpointingPolicy,
+  HandoffConfig,
   InterruptionPolicy,
   SessionAudio,
   SessionConfig,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VoiceError, createSequentialIdGenerator } from '@prx-voice/types';
 import type { EventId } from '@prx-voice/types';
 import { buildEvent } from './build-event.js';
+import { EVENT_TYPES } from './event-types.js';
 import type { BuildEventInput } from './build-event.js';
 import { SAMPLE_EVENT_DATA } from './testing/sample-data.js';
 
@@ -81,6 +82,19 @@ describe('buildEvent', () => {
     expect(ce.prxseq).toBe(3);
     expect(ce.prxturnid).toBe(turnId);
     expect(JSON.parse(JSON.stringify(ce))).toStrictEqual(event);
+  });
+
+  it('builds, for every event type, an event the cloudevents package validates', () => {
+    const types = Object.keys(SAMPLE_EVENT_DATA) as (keyof typeof SAMPLE_EVENT_DATA)[];
+    expect(types.length).toBe(EVENT_TYPES.length);
+    types.forEach((type, i) => {
+      const event = buildEvent({
+        ...input({ turnId, runId, traceparent: TRACEPARENT, seq: i + 1 }),
+        type,
+        data: SAMPLE_EVENT_DATA[type],
+      });
+      expect(new CloudEvent<unknown>({ ...event }).validate()).toBe(true);
+    });
   });
 
   it('applies the default severity of each type, unless overridden', () => {

@@ -6,8 +6,11 @@ import type { z } from 'zod';
 import type { EventType } from './event-types.js';
 import { ADAPTER_DATA_SCHEMAS } from './schemas/adapter.js';
 import { AGENT_DATA_SCHEMAS } from './schemas/agent.js';
+import { FLOW_DATA_SCHEMAS } from './schemas/flow.js';
 import { ASR_DATA_SCHEMAS } from './schemas/asr.js';
+import { CALL_DATA_SCHEMAS } from './schemas/call.js';
 import { GOVERNANCE_DATA_SCHEMAS } from './schemas/governance.js';
+import { HANDOFF_DATA_SCHEMAS } from './schemas/handoff.js';
 import { INTERRUPT_DATA_SCHEMAS } from './schemas/interrupt.js';
 import { MEDIA_DATA_SCHEMAS } from './schemas/media.js';
 import { PLAYBACK_DATA_SCHEMAS } from './schemas/playback.js';
@@ -29,6 +32,9 @@ export const EVENT_DATA_SCHEMAS = {
   ...ADAPTER_DATA_SCHEMAS,
   ...GOVERNANCE_DATA_SCHEMAS,
   ...RECORDING_DATA_SCHEMAS,
+  ...HANDOFF_DATA_SCHEMAS,
+  ...FLOW_DATA_SCHEMAS,
+  ...CALL_DATA_SCHEMAS,
 } as const satisfies { readonly [K in EventType]: z.ZodType };
 
 // Fails to compile if a family map carries a type that is not in EVENT_TYPES.

@@ -24,6 +24,28 @@ export interface EventLogFailure {
   readonly retryInMs: number;
 }
 
+/**
+ * How events are stored and read back: e.g. a data subject's content sealed on the way to
+ * storage and opened on the way out. Called once per written batch and once per read page,
+ * never per event appended; a failing `encode` is a failed write (reported and retried).
+ */
+export interface EventLogCodec {
+  /** The stored JSON of a batch of one session's events (as JSON objects), in the same order. */
+  encode(
+    tenantId: TenantId,
+    sessionId: SessionId,
+    events: readonly Readonly<Record<string, unknown>>[],
+  ): Promise<readonly Record<string, unknown>[]>;
+  /** The events (as JSON, to be validated) of a session's stored JSON, in the same order. */
+  decode(
+    tenantId: TenantId,
+    sessionId: SessionId,
+    stored: readonly Readonly<Record<string, unknown>>[],
+  ): Promise<readonly unknown[]>;
+}
+
+type EventJsonBatch = readonly Readonly<Record<string, unknown>>[];
+
 /** Options of {@link createEventLog}. */
 export interface EventLogOptions {
   readonly repos: EventLogRepositories;
@@ -48,6 +70,8 @@ export interface EventLogOptions {
   readonly onFenced?: (tenantId: TenantId, sessionId: SessionId) => void;
   /** A batch was stored: how many events, and how long the write took (ms, `performance.now`). */
   readonly onWritten?: (events: number, ms: number) => void;
+  /** How events are stored and read back; default: as they are. */
+  readonly codec?: EventLogCodec;
 }
 
 /** Options of {@link EventLog.readAfter}. */
@@ -119,8 +143,11 @@ function positiveInt(name: string, value: number, min: number): number {
   return value;
 }
 
-/** The stored row of an event (what the log writes). */
-export function eventToRow(event: AnyVoiceEvent): NewSessionEvent {
+/** The stored row of an event (what the log writes); `stored`: its stored JSON, default itself. */
+export function eventToRow(
+  event: AnyVoiceEvent,
+  stored: Record<string, unknown> = event as unknown as Record<string, unknown>,
+): NewSessionEvent {
   return {
     sessionId: event.prxsessionid,
     seq: event.prxseq,
@@ -130,7 +157,7 @@ export function eventToRow(event: AnyVoiceEvent): NewSessionEvent {
     turnId: event.prxturnid ?? null,
     runId: event.prxrunid ?? null,
     severity: event.prxseverity,
-    event: event as unknown as Record<string, unknown>,
+    event: stored,
   };
 }
 
@@ -151,7 +178,7 @@ function isTerminal(event: AnyVoiceEvent | undefined): boolean {
  * const events = await log.readAfter(tenantId, sessionId, 0, 100);
  */
 export function createEventLog(options: EventLogOptions): EventLog {
-  const { repos, clock, onError } = options;
+  const { repos, clock, onError, codec } = options;
   const batchSize = positiveInt('batchSize', options.batchSize ?? 64, 1);
   const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 25, 0);
   const retryDelayMs = positiveInt('retryDelayMs', options.retryDelayMs ?? 100, 0);
@@ -245,7 +272,11 @@ export function createEventLog(options: EventLogOptions): EventLog {
       const batch = q.pending.slice(0, batchSize);
       try {
         const started = performance.now();
-        await q.repo.append(batch.map(eventToRow));
+        const stored =
+          codec === undefined
+            ? undefined
+            : await codec.encode(q.tenantId, q.sessionId, batch as unknown as EventJsonBatch);
+        await q.repo.append(batch.map((e, i) => eventToRow(e, stored?.[i])));
         options.onWritten?.(batch.length, performance.now() - started);
         markWritten(q, batch.length);
         attempt = 0;
@@ -342,7 +373,15 @@ export function createEventLog(options: EventLogOptions): EventLog {
     },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);
-      const events = rows.map((row) => parseEvent(row.event));
+      const json =
+        codec === undefined
+          ? rows.map((row) => row.event)
+          : await codec.decode(
+              tenantId,
+              sessionId,
+              rows.map((row) => row.event),
+            );
+      const events = json.map((e) => parseEvent(e));
       if (readOptions.includePending !== true) return events;
       const q = queues.get(keyOf(tenantId, sessionId));
       if (q === undefined) return events;

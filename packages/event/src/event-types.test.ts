@@ -17,6 +17,10 @@ const PROTOCOL_LIST = [
   'prx.voice.governance.{quota_consumed,quota_exceeded,usage_recorded,degradation_changed}',
   'prx.voice.recording.{started,stopped,failed}',
   'prx.voice.media.dtmf',
+  'prx.voice.session.{handoff_requested,handoff_completed,handoff_failed}',
+  'prx.voice.flow.{node_entered,node_exited}',
+  'prx.voice.session.updated',
+  'prx.voice.session.call_status',
 ];
 
 function expand(pattern: string): string[] {
@@ -27,7 +31,7 @@ function expand(pattern: string): string[] {
 describe('EVENT_TYPES', () => {
   it('is exactly the protocol list, in its order', () => {
     expect([...EVENT_TYPES]).toEqual(PROTOCOL_LIST.flatMap(expand));
-    expect(EVENT_TYPES).toHaveLength(42);
+    expect(EVENT_TYPES).toHaveLength(49);
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
   });
 

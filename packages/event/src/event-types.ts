@@ -47,6 +47,13 @@ export const EVENT_TYPES = [
   'prx.voice.recording.stopped',
   'prx.voice.recording.failed',
   'prx.voice.media.dtmf',
+  'prx.voice.session.handoff_requested',
+  'prx.voice.session.handoff_completed',
+  'prx.voice.session.handoff_failed',
+  'prx.voice.flow.node_entered',
+  'prx.voice.flow.node_exited',
+  'prx.voice.session.updated',
+  'prx.voice.session.call_status',
 ] as const;
 
 /** A protocol event type. */
@@ -65,6 +72,7 @@ export const EVENT_FAMILIES = [
   'adapter',
   'governance',
   'recording',
+  'flow',
 ] as const;
 
 /** An event family. */

@@ -26,8 +26,19 @@ export type { EventData, EventDataMap } from './data-schemas.js';
 export { ADAPTER_STATES } from './schemas/adapter.js';
 export { FINISH_REASONS } from './schemas/agent.js';
 export { QUOTA_ACTIONS } from './schemas/governance.js';
+export {
+  E164_PATTERN,
+  HANDOFF_FAILURE_REASONS,
+  HANDOFF_TRIGGERS,
+  SIP_URI_PATTERN,
+  handoffTargetSchema,
+  phoneHandoffTargetSchema,
+  sipHandoffTargetSchema,
+} from './schemas/handoff.js';
+export { ANSWERED_BY, callStatusSchema } from './schemas/call.js';
 export { INTERRUPT_REASONS } from './schemas/interrupt.js';
 export { AUDIO_DROP_REASONS, DTMF_COMPLETIONS, DTMF_SOURCES } from './schemas/media.js';
+export { FLOW_TRANSITION_REASONS } from './schemas/flow.js';
 export { TTS_STOP_REASONS } from './schemas/tts.js';
 export { DEFAULT_SEVERITIES, defaultSeverity } from './severity.js';
 export { isTraceparent, traceparentProblem } from './traceparent.js';
@@ -54,8 +65,15 @@ export type {
 export { isGapMarker } from './subscription.js';
 export type { BusItem, GapMarker, Subscription, SubscriptionFilter } from './subscription.js';
 export { createEventLog, eventToRow } from './event-log.js';
+export {
+  ERASED_ATTRIBUTE,
+  SUBJECT_CONTENT_FIELDS,
+  erasedFields,
+  subjectContentFields,
+} from './subject-content.js';
 export type {
   EventLog,
+  EventLogCodec,
   EventLogFailure,
   EventLogOptions,
   EventLogRepositories,

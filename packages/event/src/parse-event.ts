@@ -5,6 +5,7 @@ import { SEVERITIES } from '@prx-voice/types';
 import { cloudEventsMessage } from './build-event.js';
 import { EVENT_DATA_SCHEMAS } from './data-schemas.js';
 import { parseEventSource } from './event-source.js';
+import { erasedFields, subjectContentFields } from './subject-content.js';
 import { isEventType } from './event-types.js';
 import { idSchema } from './schemas/common.js';
 import { traceparentProblem } from './traceparent.js';
@@ -100,7 +101,20 @@ function checkData(envelope: VoiceEventEnvelope): ValidationIssue[] {
   if (!isEventType(envelope.type)) return [];
   const schema: z.ZodType = EVENT_DATA_SCHEMAS[envelope.type];
   const parsed = schema.safeParse(envelope.data);
-  return parsed.success ? [] : zodIssues(parsed.error, 'data');
+  if (parsed.success) return [];
+  // A subject's content erased with its key is served as null, named in `prxerased`.
+  const content = subjectContentFields(envelope.type);
+  const erased = erasedFields(envelope as unknown as Record<string, unknown>).filter((f) =>
+    content.includes(f),
+  );
+  const issues =
+    erased.length === 0
+      ? parsed.error.issues
+      : parsed.error.issues.filter((issue) => {
+          const path = issue.path.map(String).join('.');
+          return !erased.some((f) => path === f || path.startsWith(`${f}.`));
+        });
+  return issues.length === 0 ? [] : zodIssues({ issues }, 'data');
 }
 
 /**

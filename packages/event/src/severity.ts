@@ -50,6 +50,13 @@ export const DEFAULT_SEVERITIES = {
   'prx.voice.recording.stopped': 'info',
   'prx.voice.recording.failed': 'error',
   'prx.voice.media.dtmf': 'info',
+  'prx.voice.session.handoff_requested': 'info',
+  'prx.voice.session.handoff_completed': 'info',
+  'prx.voice.session.handoff_failed': 'warn',
+  'prx.voice.flow.node_entered': 'info',
+  'prx.voice.flow.node_exited': 'info',
+  'prx.voice.session.updated': 'info',
+  'prx.voice.session.call_status': 'info',
 } as const satisfies Readonly<Record<EventType, Severity>>;
 
 /** The default severity of a type. */

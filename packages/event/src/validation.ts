@@ -4,7 +4,7 @@ import { VoiceError } from '@prx-voice/types';
 import type { ValidationIssue } from '@prx-voice/types';
 
 /** The issues of a zod error, their paths prefixed by `prefix` (e.g. `data`). */
-export function zodIssues(error: z.ZodError, prefix?: string): ValidationIssue[] {
+export function zodIssues(error: Pick<z.ZodError, 'issues'>, prefix?: string): ValidationIssue[] {
   return error.issues.map((issue) => {
     const inner = issue.path.map(String).join('.');
     const path = prefix === undefined ? inner : inner === '' ? prefix : `${prefix}.${inner}`;

@@ -46,5 +46,7 @@ export {
 export type { SampleRate } from './sample-rate.js';
 export { generateTone } from './tone.js';
 export type { Tone, ToneOptions } from './tone.js';
+export { createOggOpusMuxer, oggCrc } from './ogg-opus.js';
+export type { OggOpusMuxer, OggOpusOptions } from './ogg-opus.js';
 export { readWav, wavHeader, writeWav } from './wav.js';
 export type { ReadWavOptions, WavAudio, WavHeaderInput, WavInput } from './wav.js';

@@ -10,7 +10,6 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import type { Attributes, Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -22,6 +21,7 @@ import {
 import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TRACE_EXPORTER_KINDS } from '@prx-voice/core';
 import type { Clock } from '@prx-voice/core';
+import { LazyOtlpTraceExporter } from './lazy-otlp-exporter.js';
 import { createSpanQueue } from './span-queue.js';
 import type { SpanOutcome } from './span-queue.js';
 
@@ -125,7 +125,7 @@ function exporterOf(options: VoiceTracingOptions): SpanExporter | undefined {
     case 'console':
       return new ConsoleSpanExporter();
     case 'otlp':
-      return new OTLPTraceExporter({
+      return new LazyOtlpTraceExporter({
         ...(options.endpoint === undefined ? {} : { url: options.endpoint }),
         ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
         timeoutMillis: options.exportTimeoutMs ?? 10_000,

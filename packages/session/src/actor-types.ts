@@ -20,7 +20,9 @@ import type {
   StepContext,
 } from './model.js';
 import type { DtmfSource } from './dtmf.js';
+import type { HandoffPerformer } from './handoff.js';
 import type { ToolRegistry } from './tools.js';
+import type { ApplySettings } from './settings-update.js';
 
 /** Where a session's audio goes and how the far end is told to drop what it buffered. */
 export interface SessionOutput {
@@ -59,6 +61,20 @@ export interface SessionPersistence {
   sessionState(c: Extract<SessionCommand, { type: 'persist_session' }>): Promise<void>;
   turnStarted(c: Extract<SessionCommand, { type: 'persist_turn_started' }>): Promise<void>;
   turnCompleted(c: Extract<SessionCommand, { type: 'persist_turn_completed' }>): Promise<void>;
+  /** The session's language, providers (and assistant) changed at a turn boundary. */
+  settingsChanged?(c: Extract<SessionCommand, { type: 'persist_settings' }>): Promise<void>;
+}
+
+/** What the owner of a session gives for a settings change the reducer applied (see {@link SessionActorOptions.applySettings}). */
+export interface AppliedSettings {
+  /** The providers (with their failover chains) of the kinds whose provider changed. */
+  readonly providers?: {
+    readonly asr?: AsrProvider;
+    readonly agent?: AgentProvider;
+    readonly tts?: TtsProvider;
+  };
+  /** The tools from now on (null: none), when the change replaced them. */
+  readonly tools?: ToolRegistry | null;
 }
 
 /** Everything a session actor runs with. */
@@ -92,7 +108,18 @@ export interface SessionActorOptions {
    */
   readonly endOfTurn?: EndOfTurnModel;
   readonly tools?: ToolRegistry;
+  /**
+   * A settings change reached a turn boundary (`apply_settings`): returns the providers of
+   * the kinds whose provider changed and the staged tools of its `toolset`. Language and
+   * options the actor applies itself; without this hook providers and tools stay.
+   */
+  readonly applySettings?: (change: ApplySettings) => AppliedSettings;
   readonly toolTimeoutMs?: number;
+  /**
+   * Carries handoffs out on the session's transport (see {@link HandoffPerformer});
+   * without one a handoff fails with `NOT_IMPLEMENTED` and the conversation carries on.
+   */
+  readonly handoff?: HandoffPerformer;
   /**
    * Most conversation messages sent to the agent, asked at each request (the server
    * trims context under load); the system prompt always goes. Undefined: all.

@@ -4,7 +4,7 @@
  * adapters, timers, output, events, persistence — turning what adapters
  * produce back into inputs tagged with the run that asked for them.
  */
-import type { AsrStream, ConversationMessage } from '@prx-voice/adapter';
+import type { ConversationMessage } from '@prx-voice/adapter';
 import type { TimerHandle } from '@prx-voice/core';
 import type { SessionOutcome } from '@prx-voice/types';
 import { VoiceError } from '@prx-voice/types';
@@ -12,7 +12,10 @@ import type { EmittedEvent, SessionActor, SessionActorOptions } from './actor-ty
 import { AudioInput } from './audio-input.js';
 import { createDropTally } from './drop-tally.js';
 import { createDtmfCollector, dtmfText } from './dtmf.js';
+import { createRecognition } from './recognition.js';
 import { createRunEffects } from './run-effects.js';
+import type { SessionRuntime } from './run-effects.js';
+import type { ApplySettings } from './settings-update.js';
 import type { SessionCommand, SessionInput, StepContext } from './model.js';
 import { createOutputPacer } from './pacer.js';
 import type { OutputPacer } from './pacer.js';
@@ -32,15 +35,14 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   let draining = false;
   const timers = new Map<string, TimerHandle>();
   const audioIn = new AudioInput(o.audio.inputRate, 500);
-  let asr: AsrStream | null = null;
   let closed = false;
   let resolveClosed!: (outcome: SessionOutcome) => void;
   const closedPromise = new Promise<SessionOutcome>((resolve) => {
     resolveClosed = resolve;
   });
   const startedSegments = new Set<string>();
-  let asrUsageReports = 0;
   let eotAbort: AbortController | undefined;
+  let handoff: { readonly id: number; readonly abort: AbortController } | undefined;
   const drops = createDropTally({
     clock: o.clock,
     inputRate: o.audio.inputRate,
@@ -98,7 +100,26 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     },
   });
 
-  const runs = createRunEffects({ options: o, pacer, dispatch: (input) => dispatch(input) });
+  // What the session runs with now; a settings update changes it at a turn boundary.
+  const runtime: SessionRuntime = {
+    providers: o.providers,
+    providerOptions: { ...o.providerOptions },
+    language: o.audio.language,
+    tools: o.tools,
+  };
+  const recognition = createRecognition({
+    sessionId: o.sessionId,
+    sampleRate: o.audio.inputRate,
+    runtime,
+    audioIn,
+    dispatch: (input) => dispatch(input),
+  });
+  const runs = createRunEffects({
+    options: o,
+    runtime,
+    pacer,
+    dispatch: (input) => dispatch(input),
+  });
 
   /** Effects that must wait until the inbox is empty (the events they cause come in order). */
   const afterDrain: (() => void)[] = [];
@@ -146,13 +167,11 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       case 'close_adapters':
         return closeAdapters();
       case 'asr_finalize':
-        audioIn.stopStreaming();
-        asr?.finalize();
-        return;
+        return recognition.finalize();
       case 'start_agent':
-        return runs.startAgent(c.runId, c.conversation, c.script);
+        return runs.startAgent(c.runId, c.conversation, c.script, c.tools);
       case 'cancel_run':
-        return runs.cancel(c.runId);
+        return runs.cancel(c.runId, c.keepTools);
       case 'run_tools':
         return runs.runTools(c.runId, c.calls);
       case 'synthesize':
@@ -219,8 +238,18 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       case 'persist_turn_completed':
         persist(c.type, () => o.persistence?.turnCompleted(c), c);
         return;
+      case 'persist_settings':
+        persist(c.type, () => o.persistence?.settingsChanged?.(c));
+        return;
+      case 'apply_settings':
+        return applySettings(c);
       case 'predict_end_of_turn':
         return predictEndOfTurn(c.text, c.context);
+      case 'perform_handoff':
+        return performHandoff(c.handoffId, c.request);
+      case 'cancel_handoff':
+        if (handoff?.id === c.handoffId) handoff.abort.abort();
+        return;
       case 'close':
         return finish(c.outcome);
     }
@@ -250,13 +279,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
         },
         (err) => dispatch({ type: 'asr_error', code: err.code, message: `VAD: ${err.message}` }),
       );
-      asr = o.providers.asr.open({
-        sampleRate: o.audio.inputRate,
-        language: o.audio.language,
-        ...(o.providerOptions?.asr === undefined ? {} : { options: o.providerOptions.asr }),
-      });
-      audioIn.asr = asr;
-      void consumeAsr(asr);
+      recognition.open();
     } catch (err) {
       queueMicrotask(() =>
         dispatch({ type: 'adapters_failed', message: VoiceError.from(err).message }),
@@ -266,29 +289,22 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     queueMicrotask(() => dispatch({ type: 'adapters_ready' }));
   }
 
-  async function consumeAsr(stream: AsrStream): Promise<void> {
-    // Providers report the audio processed so far in the stream: what is new is metered.
-    let meteredMs = 0;
+  /**
+   * A settings change at a turn boundary: the new providers and tools from the owner's
+   * hook, the language and options in force, the recognition stream reopened if asked.
+   */
+  function applySettings(c: ApplySettings): void {
     try {
-      for await (const e of stream) {
-        if (e.type === 'partial') dispatch({ type: 'asr_partial', text: e.text });
-        else if (e.type === 'final') dispatch({ type: 'asr_final', text: e.text });
-        else if (e.type === 'usage' && Math.round(e.audioMs) > meteredMs) {
-          const soFar = Math.round(e.audioMs);
-          asrUsageReports += 1;
-          dispatch({
-            type: 'provider_usage',
-            kind: 'asr',
-            quantity: soFar - meteredMs,
-            key: `${o.sessionId}:asr:${String(asrUsageReports)}`,
-          });
-          meteredMs = soFar;
-        }
-      }
+      const applied = o.applySettings?.(c);
+      const p = applied?.providers;
+      if (p !== undefined) runtime.providers = { ...runtime.providers, ...p };
+      if (applied?.tools !== undefined) runtime.tools = applied.tools ?? undefined;
     } catch (err) {
-      const e = VoiceError.from(err, 'PROVIDER_ERROR');
-      dispatch({ type: 'asr_error', code: e.code, message: e.message });
+      o.onEffectError?.(err, c.type);
     }
+    runtime.language = c.language;
+    runtime.providerOptions = { ...runtime.providerOptions, ...c.providerOptions };
+    if (c.reopenAsr) recognition.reopen();
   }
 
   /** Asks the end-of-turn model; a late or failed answer only leaves the heuristic in charge. */
@@ -299,7 +315,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     const abort = new AbortController();
     eotAbort = abort;
     model
-      .predict({ language: o.audio.language, transcript: text, context, signal: abort.signal })
+      .predict({ language: runtime.language, transcript: text, context, signal: abort.signal })
       .then((probability) => {
         if (!abort.signal.aborted) dispatch({ type: 'end_of_turn', text, probability });
       })
@@ -308,17 +324,49 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
       });
   }
 
+  /** Carries a handoff out; its outcome (unless given up on) comes back as `handoff_result`. */
+  function performHandoff(
+    handoffId: number,
+    request: Extract<SessionCommand, { type: 'perform_handoff' }>['request'],
+  ): void {
+    handoff?.abort.abort();
+    const abort = new AbortController();
+    handoff = { id: handoffId, abort };
+    const performer = o.handoff;
+    const done = performer
+      ? Promise.resolve().then(() => performer.perform(request, abort.signal))
+      : Promise.reject(
+          new VoiceError('NOT_IMPLEMENTED', {
+            message: "this session's transport cannot hand a call off",
+          }),
+        );
+    done.then(
+      () => {
+        if (!abort.signal.aborted) dispatch({ type: 'handoff_result', handoffId, ok: true });
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        const e = VoiceError.from(err, 'PROVIDER_ERROR');
+        dispatch({
+          type: 'handoff_result',
+          handoffId,
+          ok: false,
+          error: { code: e.code, message: e.message },
+        });
+      },
+    );
+  }
+
   function closeAdapters(): void {
     eotAbort?.abort();
-    asr?.abort();
-    asr = null;
-    audioIn.asr = null;
+    recognition.close();
     audioIn.vad?.close();
     audioIn.vad = null;
     runs.cancelAll();
   }
 
   function finish(outcome: SessionOutcome): void {
+    handoff?.abort.abort();
     drops.close();
     keypad.close();
     for (const t of timers.values()) o.clock.clearTimeout(t);

@@ -2,9 +2,11 @@
  * The commands the session reducer asks the effects runner to carry out, and
  * the latency breakdown a completed turn records.
  */
-import type { ConversationMessage, ToolCall } from '@prx-voice/adapter';
+import type { ConversationMessage, ToolCall, ToolDefinition } from '@prx-voice/adapter';
 import type { SessionOutcome, SessionState, Severity } from '@prx-voice/types';
+import type { HandoffRequest } from './handoff.js';
 import type { TimerName, TurnStatus } from './model.js';
+import type { ApplySettings } from './settings-update.js';
 
 /** Latency breakdown of a turn, ms; null where unknown. */
 export interface TurnLatencyModel {
@@ -26,6 +28,8 @@ export type SessionCommand =
       readonly conversation: readonly ConversationMessage[];
       /** Say this instead of asking the agent (a first message). */
       readonly script?: string;
+      /** The tools the agent is offered (absent: every tool of the session's registry). */
+      readonly tools?: readonly ToolDefinition[];
     }
   | { readonly type: 'cancel_run'; readonly runId: string; readonly keepTools: boolean }
   | { readonly type: 'run_tools'; readonly runId: string; readonly calls: readonly ToolCall[] }
@@ -84,5 +88,22 @@ export type SessionCommand =
       readonly type: 'predict_end_of_turn';
       readonly text: string;
       readonly context: readonly ConversationMessage[];
+    }
+  /** Carry a handoff out on the transport; its outcome comes back as `handoff_result`. */
+  | {
+      readonly type: 'perform_handoff';
+      readonly handoffId: number;
+      readonly request: HandoffRequest;
+    }
+  /** Give up on the handoff in progress (timed out or the session ends): abort its work. */
+  | { readonly type: 'cancel_handoff'; readonly handoffId: number }
+  /** A settings change at a turn boundary: providers swapped, the recognition stream reopened. */
+  | ApplySettings
+  /** The session's row follows its language, providers and assistant. */
+  | {
+      readonly type: 'persist_settings';
+      readonly language: string;
+      readonly providers: Readonly<Record<string, string>>;
+      readonly assistant?: { readonly id: string; readonly version: number };
     }
   | { readonly type: 'close'; readonly outcome: SessionOutcome };

@@ -2,7 +2,8 @@
  * `@prx-voice/session` — the session engine: a pure reducer over the session
  * state machine, the effects runner that carries out its commands, the
  * streaming turn (VAD → ASR → endpointing → agent → sentence chunks → TTS →
- * real-time output), barge-in with heard-text truncation, and tools.
+ * real-time output), barge-in with heard-text truncation, tools, and conversation
+ * flows (nodes with their own messages, functions, actions and transitions).
  *
  * @example
  * const actor = createSessionActor({ sessionId, tenantId, settings, clock, newId, providers, audio, vad, output, onEvent });
@@ -12,6 +13,7 @@
  */
 export { createSessionActor } from './actor.js';
 export type {
+  AppliedSettings,
   EmittedEvent,
   SessionActor,
   SessionActorOptions,
@@ -32,10 +34,42 @@ export type {
   DtmfSource,
 } from './dtmf.js';
 export { emitterSink } from './event-bridge.js';
+export type { HandoffPerformer, HandoffRequest, HandoffTarget, HandoffTrigger } from './handoff.js';
+export {
+  chooseTransition,
+  contextOnEntry,
+  conversationSummary,
+  FLOW_HISTORY_LIMIT,
+  nodeTools,
+  SUMMARY_MESSAGES,
+} from './flows/flow-engine.js';
+export type { FlowHistoryEntry, FlowModel, FlowTransitionReason } from './flows/flow-engine.js';
+export {
+  CONTEXT_STRATEGIES,
+  flowActionSchema,
+  flowFunctionSchema,
+  flowIssues,
+  flowNodeSchema,
+  flowSchema,
+  flowShapeSchema,
+  flowToolIssues,
+  parseFlow,
+  transitionTargets,
+} from './flows/flow-schema.js';
+export type {
+  ContextStrategy,
+  FlowAction,
+  FlowDefinition,
+  FlowFunction,
+  FlowInput,
+  FlowIssue,
+  FlowNode,
+} from './flows/flow-schema.js';
 export { heardText, heardTextOf, wordCount } from './heard.js';
 export type {
   AudioDropReason,
   CancellingRun,
+  HandoffModel,
   InterruptionModel,
   PendingTurn,
   RunModel,
@@ -82,6 +116,14 @@ export type {
 } from './recording/stereo-recorder.js';
 export { initialModel, step } from './reducer/step.js';
 export { SESSION_DEFAULTS, settingsFromConfig } from './settings.js';
+export { SWITCH_CONTEXTS, mergeSettingsUpdates } from './settings-update.js';
+export type {
+  ApplySettings,
+  SwitchContext,
+  SettingsUpdate,
+  UpdatableKind,
+} from './settings-update.js';
+export { rewriteConversation, summarise } from './reducer/settings-update.js';
 export { createToolRegistry, runToolCalls, toolResultContent } from './tools.js';
 export { compileToolSchema } from './tools-schema.js';
 export type { CompiledSchema, SchemaIssue, SchemaValidator } from './tools-schema.js';

@@ -4,7 +4,9 @@
  */
 import type { AgentEvent } from '@prx-voice/adapter';
 import type { SessionOutcome } from '@prx-voice/types';
+import type { HandoffTarget, HandoffTrigger } from './handoff.js';
 import type { TimerName } from './model.js';
+import type { SettingsUpdate } from './settings-update.js';
 
 /** Inputs: everything that can happen to a session, at control rate. */
 export type SessionInput =
@@ -84,9 +86,27 @@ export type SessionInput =
     }
   | { readonly type: 'timer'; readonly name: TimerName; readonly token: number }
   | { readonly type: 'interrupt' }
-  /** Transfer to a human or another system was requested (tool, API). */
-  | { readonly type: 'handoff_request'; readonly target: string }
-  | { readonly type: 'handoff_result'; readonly ok: boolean }
+  /** Transfer to a person was requested (the `transfer_call` tool, a flow action, the API). */
+  | {
+      readonly type: 'handoff_request';
+      readonly target: HandoffTarget;
+      readonly reason?: string;
+      readonly trigger: HandoffTrigger;
+      /**
+       * The result of the tool call that asked for it (trigger `tool`): reported
+       * (`agent.tool_result`) and put in the conversation before the run is cancelled.
+       */
+      readonly result?: ToolResultInput;
+    }
+  /** The outcome of `perform_handoff` `handoffId` (a stale one is ignored). */
+  | {
+      readonly type: 'handoff_result';
+      readonly handoffId: number;
+      readonly ok: boolean;
+      readonly error?: { readonly code: string; readonly message: string };
+    }
+  /** Language, providers, prompt or tools change: pending until the next turn boundary. */
+  | { readonly type: 'settings_update'; readonly update: SettingsUpdate }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | {

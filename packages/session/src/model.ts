@@ -18,6 +18,10 @@ import type {
 
 import type { SessionCommand } from './commands.js';
 import type { DtmfSettings } from './dtmf.js';
+import type { HandoffRequest } from './handoff.js';
+import type { FlowModel } from './flows/flow-engine.js';
+import type { FlowDefinition } from './flows/flow-schema.js';
+import type { SettingsUpdate } from './settings-update.js';
 
 export type { RunId, SegmentId, TurnId };
 export type { SessionCommand, TurnLatencyModel } from './commands.js';
@@ -33,7 +37,8 @@ export type TimerName =
   | 'endpoint'
   | 'interrupt_confirm'
   | 'barge_in_sustain'
-  | 'false_interruption';
+  | 'false_interruption'
+  | 'tool_filler';
 
 /** Every timer name, for checks. */
 export const TIMER_NAMES: readonly TimerName[] = [
@@ -43,6 +48,7 @@ export const TIMER_NAMES: readonly TimerName[] = [
   'interrupt_confirm',
   'barge_in_sustain',
   'false_interruption',
+  'tool_filler',
 ];
 
 /** What a session is, as its events describe it. */
@@ -111,12 +117,23 @@ export interface SessionSettings {
     readonly model?: { readonly threshold: number };
   };
   readonly maxToolRounds: number;
+  /**
+   * Lines to say while a tool runs (`speak_while_waiting`), by tool name: said once per
+   * tool round when the round's results are not back within `toolFillerGraceMs`.
+   */
+  readonly toolFillers?: Readonly<Record<string, string>>;
+  /** How long a tool round may take before its filler is said (absent: `TOOL_FILLER_GRACE_MS`). */
+  readonly toolFillerGraceMs?: number;
   /** How keypad keys collect into a sequence (absent: `DTMF_DEFAULTS`); the actor's, not the reducer's. */
   readonly dtmf?: DtmfSettings;
   /** System prompt put first in the conversation, if any. */
   readonly systemPrompt?: string;
   /** What the bot says as soon as the session listens (an assistant's first message). */
   readonly firstMessage?: string;
+  /** What the bot says when a handoff fails or times out (absent or empty: nothing, it listens). */
+  readonly handoffFailureMessage?: string;
+  /** A conversation flow, validated (`parseFlow`): its current node decides the agent's messages and tools. */
+  readonly flow?: FlowDefinition;
 }
 
 /** One synthesized segment (a sentence chunk) of a run's answer. */
@@ -191,7 +208,10 @@ export interface InterruptionModel {
 export interface SessionModel {
   readonly sessionId: string;
   readonly tenantId: string;
-  readonly settings: SessionSettings;
+  /** Replaced (never changed in place) when a settings update applies at a turn boundary. */
+  settings: SessionSettings;
+  /** A settings change waiting for the next turn boundary (newer ones merged over it). */
+  pendingSettings: SettingsUpdate | null;
   machine: MachineState;
   startedAt: number | null;
   turnCount: number;
@@ -243,7 +263,18 @@ export interface SessionModel {
   nextToken: number;
   /** When the session was paused, while it is. */
   pausedAt: number | null;
+  /** The handoff in progress (HandoffPending), with the id its result must carry. */
+  handoff: HandoffModel | null;
   closing: SessionOutcome | null;
+  /** The conversation flow's state (null without `settings.flow`). */
+  flow: FlowModel | null;
+}
+
+/** A handoff waiting for its outcome. */
+export interface HandoffModel {
+  readonly id: number;
+  readonly request: HandoffRequest;
+  readonly requestedAt: number;
 }
 
 /** A run cancelled whose output flush has not been reported yet. */

@@ -152,6 +152,15 @@ export function repositoryPersistence(
           },
         });
       }),
+    settingsChanged: (c) =>
+      enqueue(async () => {
+        const row = await repos.sessions.advance(sessionId, {
+          language: c.language,
+          providers: { ...c.providers },
+          ...(c.assistant === undefined ? {} : { assistant: c.assistant }),
+        });
+        if (row === undefined) fence();
+      }),
     idle: () => chain,
     stop() {
       stopped = true;

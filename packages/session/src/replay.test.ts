@@ -65,6 +65,28 @@ describe('replay', () => {
         await s.settle();
       },
     ],
+    [
+      'a settings update while the bot speaks, applied at the boundary',
+      async (s: Scenario) => {
+        s.actor.dispatch({ type: 'text_input', text: 'one. two. three.' });
+        for (let i = 0; i < 200 && s.actor.model.machine.value !== 'Speaking'; i++)
+          await s.advance(10);
+        s.actor.dispatch({
+          type: 'settings_update',
+          update: {
+            language: 'de-DE',
+            systemPrompt: 'Sie sind hilfsbereit.',
+            providerOptions: { tts: { voice: 'de' } },
+            context: 'summary',
+          },
+        });
+        await s.advance(4000);
+        s.actor.dispatch({ type: 'text_input', text: 'noch einmal' });
+        await s.advance(3000);
+        expect(s.types()).toContain('prx.voice.session.updated');
+        expect(s.actor.model.settings.info.language).toBe('de-DE');
+      },
+    ],
   ])('reproduces the states and commands of %s exactly', async (_name, drive) => {
     const s = await createScenario();
     await drive(s);

@@ -5,16 +5,34 @@
  * tagged with the run. A cancelled run's work is aborted and its late results
  * never dispatched.
  */
-import type { AgentEvent } from '@prx-voice/adapter';
+import type { AgentEvent, ProviderOptions } from '@prx-voice/adapter';
 import { VoiceError } from '@prx-voice/types';
 import type { SessionActorOptions } from './actor-types.js';
 import { createSentenceChunker } from './chunker.js';
 import type { SessionCommand, SessionInput } from './model.js';
 import type { OutputPacer } from './pacer.js';
 import { runToolCalls, toolResultContent } from './tools.js';
+import type { ToolRegistry } from './tools.js';
+
+/**
+ * What a session runs with now: the actor's options at first, changed by a
+ * settings update at a turn boundary (each run reads it as it starts a request).
+ */
+export interface SessionRuntime {
+  providers: SessionActorOptions['providers'];
+  providerOptions: {
+    asr?: ProviderOptions;
+    agent?: ProviderOptions;
+    tts?: ProviderOptions;
+  };
+  language: string;
+  tools: ToolRegistry | undefined;
+}
 
 interface RunEffects {
   readonly abort: AbortController;
+  /** Stops the run's tools that opted out of cancellation too. */
+  readonly stopTools: AbortController;
   ttsQueue: Promise<void>;
 }
 
@@ -25,11 +43,15 @@ export interface RunEffectsRunner {
     runId: string,
     conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
     script?: string,
+    tools?: Extract<SessionCommand, { type: 'start_agent' }>['tools'],
   ): void;
   runTools(runId: string, calls: Extract<SessionCommand, { type: 'run_tools' }>['calls']): void;
   synthesize(runId: string, segmentId: string, text: string): void;
-  /** Aborts a run's work; nothing of it is dispatched afterwards. */
-  cancel(runId: string): void;
+  /**
+   * Aborts a run's work; nothing of it is dispatched afterwards but, with `keepTools`,
+   * the results of its tools that opted out of cancellation (they finish).
+   */
+  cancel(runId: string, keepTools?: boolean): void;
   /** Aborts every run (the adapters close). */
   cancelAll(): void;
 }
@@ -37,16 +59,22 @@ export interface RunEffectsRunner {
 /** Creates the run effects of a session actor. */
 export function createRunEffects(deps: {
   readonly options: SessionActorOptions;
+  /** The providers, options, language and tools in force. */
+  readonly runtime: SessionRuntime;
   readonly pacer: OutputPacer;
   readonly dispatch: (input: SessionInput) => void;
 }): RunEffectsRunner {
-  const { options: o, pacer, dispatch } = deps;
+  const { options: o, runtime: rt, pacer, dispatch } = deps;
   const runs = new Map<string, RunEffects>();
 
   function runEffects(runId: string): RunEffects {
     let run = runs.get(runId);
     if (run === undefined) {
-      run = { abort: new AbortController(), ttsQueue: Promise.resolve() };
+      run = {
+        abort: new AbortController(),
+        stopTools: new AbortController(),
+        ttsQueue: Promise.resolve(),
+      };
       runs.set(runId, run);
     }
     return run;
@@ -56,6 +84,7 @@ export function createRunEffects(deps: {
     runId: string,
     conversation: Extract<SessionCommand, { type: 'start_agent' }>['conversation'],
     script?: string,
+    tools?: Extract<SessionCommand, { type: 'start_agent' }>['tools'],
   ): void {
     const run = runEffects(runId);
     const chunker = createSentenceChunker();
@@ -64,14 +93,14 @@ export function createRunEffects(deps: {
       try {
         const events =
           script === undefined
-            ? o.providers.agent.run({
+            ? rt.providers.agent.run({
                 conversation: trimContext(conversation, o.agentContextLimit?.()),
-                tools: o.tools?.definitions() ?? [],
+                tools: tools ?? rt.tools?.definitions() ?? [],
                 signal,
                 uncommittedChars: () => chunker.pendingLength,
-                ...(o.providerOptions?.agent === undefined
+                ...(rt.providerOptions.agent === undefined
                   ? {}
-                  : { options: o.providerOptions.agent }),
+                  : { options: rt.providerOptions.agent }),
               })
             : scripted(script);
         for await (const event of events) {
@@ -105,7 +134,7 @@ export function createRunEffects(deps: {
     calls: Extract<SessionCommand, { type: 'run_tools' }>['calls'],
   ): void {
     const run = runEffects(runId);
-    const registry = o.tools;
+    const registry = rt.tools;
     void (async () => {
       const results =
         registry === undefined
@@ -121,6 +150,7 @@ export function createRunEffects(deps: {
               calls,
               clock: o.clock,
               signal: run.abort.signal,
+              stopSignal: run.stopTools.signal,
               defaultTimeoutMs: o.toolTimeoutMs ?? 10_000,
             });
       dispatch({
@@ -130,6 +160,8 @@ export function createRunEffects(deps: {
           callId: r.callId,
           name: r.name,
           ok: r.ok,
+          // The JSON result for the `agent.tool_result` event (its schema has `result`).
+          ...(r.ok ? { result: r.result } : {}),
           content: toolResultContent(r),
           durationMs: r.durationMs,
           ...(r.error === undefined
@@ -164,12 +196,12 @@ export function createRunEffects(deps: {
       try {
         let pendingMs = 0;
         let first = true;
-        for await (const e of o.providers.tts.synthesize({
+        for await (const e of rt.providers.tts.synthesize({
           text,
           sampleRate: o.audio.outputRate,
-          language: o.audio.language,
+          language: rt.language,
           signal,
-          ...(o.providerOptions?.tts === undefined ? {} : { options: o.providerOptions.tts }),
+          ...(rt.providerOptions.tts === undefined ? {} : { options: rt.providerOptions.tts }),
         })) {
           if (aborted()) return;
           if (e.type === 'audio') {
@@ -228,12 +260,17 @@ export function createRunEffects(deps: {
     startAgent,
     runTools,
     synthesize,
-    cancel(runId) {
-      runs.get(runId)?.abort.abort();
+    cancel(runId, keepTools = false) {
+      const run = runs.get(runId);
+      run?.abort.abort();
+      if (!keepTools) run?.stopTools.abort();
       runs.delete(runId);
     },
     cancelAll() {
-      for (const run of runs.values()) run.abort.abort();
+      for (const run of runs.values()) {
+        run.abort.abort();
+        run.stopTools.abort();
+      }
       runs.clear();
     },
   };

@@ -407,35 +407,7 @@ describe('scenario: failures, timeouts and limits', () => {
   });
 });
 
-describe('scenario: handoff and endpointing', () => {
-  it('hands off: the answer stops, the session waits, then closes as handed off', async () => {
-    const s = await createScenario();
-    s.actor.dispatch({ type: 'text_input', text: 'put me through to a person' });
-    for (let i = 0; i < 100 && s.actor.model.machine.value !== 'Speaking'; i++) await s.advance(20);
-    s.actor.dispatch({ type: 'handoff_request', target: 'sip:desk@example.com' });
-    await s.advance(100);
-    expect(s.actor.model.machine.value).toBe('HandoffPending');
-    expect(s.output.clears).toBe(1);
-    s.actor.dispatch({ type: 'handoff_result', ok: true });
-    await s.settle();
-    expect(dataOf(s, 'prx.voice.session.closed')).toMatchObject([
-      { outcome: 'handoff', reason: 'handoff_confirmed' },
-    ]);
-    expect(dataOf(s, 'prx.voice.session.state_changed').at(-1)).toMatchObject({
-      from: 'HandoffPending',
-      to: 'Closed',
-      trigger: 'HANDOFF_CONFIRMED',
-    });
-  });
-
-  it('a failed handoff returns to listening', async () => {
-    const s = await createScenario();
-    s.actor.dispatch({ type: 'handoff_request', target: 'queue:support' });
-    s.actor.dispatch({ type: 'handoff_result', ok: false });
-    await s.settle();
-    expect(s.actor.model.machine.value).toBe('Listening');
-  });
-
+describe('scenario: endpointing', () => {
   it('a short pause inside an utterance does not end the turn', async () => {
     const s = await createScenario();
     await s.speak(500);

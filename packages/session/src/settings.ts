@@ -1,4 +1,5 @@
 import type { SessionConfig } from '@prx-voice/core';
+import type { FlowDefinition } from './flows/flow-schema.js';
 import type { SessionInfo, SessionSettings } from './model.js';
 import { backchannelsFor } from './turn-taking/backchannel.js';
 
@@ -18,6 +19,11 @@ export function settingsFromConfig(
     readonly maxSessionDurationS?: number;
     readonly systemPrompt?: string;
     readonly firstMessage?: string;
+    readonly flow?: FlowDefinition;
+    /** Lines said while tools run, by tool name (`speak_while_waiting`). */
+    readonly toolFillers?: Readonly<Record<string, string>>;
+    /** How long a tool round may take before its filler is said. */
+    readonly toolFillerGraceMs?: number;
   } = {},
 ): SessionSettings {
   const t = session.timeouts;
@@ -65,7 +71,13 @@ export function settingsFromConfig(
       interDigitTimeoutMs: session.dtmf.inter_digit_timeout_ms,
       maxDigits: session.dtmf.max_digits,
     },
+    handoffFailureMessage: session.handoff.failure_message,
     ...(opts.systemPrompt === undefined ? {} : { systemPrompt: opts.systemPrompt }),
     ...(opts.firstMessage === undefined ? {} : { firstMessage: opts.firstMessage }),
+    ...(opts.flow === undefined ? {} : { flow: opts.flow }),
+    ...(opts.toolFillers === undefined || Object.keys(opts.toolFillers).length === 0
+      ? {}
+      : { toolFillers: opts.toolFillers }),
+    ...(opts.toolFillerGraceMs === undefined ? {} : { toolFillerGraceMs: opts.toolFillerGraceMs }),
   };
 }

@@ -69,6 +69,8 @@ export interface RunToolCallsOptions {
   readonly clock: Clock;
   /** The run's abort signal: barge-in cancels every call whose tool did not opt out. */
   readonly signal: AbortSignal;
+  /** Cancels every call, opted-out ones too (the session ends, the round is dropped). */
+  readonly stopSignal?: AbortSignal;
   /** Timeout of calls whose tool sets none. */
   readonly defaultTimeoutMs: number;
 }
@@ -191,7 +193,7 @@ export function createToolRegistry(): ToolRegistry {
   }
 
   function runOne(call: ToolCall, options: RunToolCallsOptions): Promise<ToolCallResult> {
-    const { clock, signal: runSignal } = options;
+    const { clock, signal: runSignal, stopSignal } = options;
     const started = clock.now();
     const result = (outcome: Outcome): ToolCallResult => ({
       callId: call.id,
@@ -237,7 +239,8 @@ export function createToolRegistry(): ToolRegistry {
         retryable: false,
         details: { tool: call.name, reason: 'cancelled' },
       });
-    if (cancellable && runSignal.aborted) return Promise.resolve(failure(cancelled()));
+    if ((cancellable && runSignal.aborted) || stopSignal?.aborted === true)
+      return Promise.resolve(failure(cancelled()));
 
     const timeoutMs = tool.timeoutMs ?? options.defaultTimeoutMs;
     return new Promise<ToolCallResult>((resolve) => {
@@ -248,6 +251,7 @@ export function createToolRegistry(): ToolRegistry {
         settled = true;
         clock.clearTimeout(timer);
         runSignal.removeEventListener('abort', onInterrupt);
+        stopSignal?.removeEventListener('abort', onInterrupt);
         resolve(outcome);
       };
       const stop = (error: VoiceError): void => {
@@ -266,6 +270,7 @@ export function createToolRegistry(): ToolRegistry {
         );
       }, timeoutMs);
       if (cancellable) runSignal.addEventListener('abort', onInterrupt, { once: true });
+      stopSignal?.addEventListener('abort', onInterrupt, { once: true });
 
       let pending: Promise<unknown>;
       try {

@@ -1,7 +1,11 @@
 /**
  * PGlite start-up times: the first embedded database of a process (WASM
- * compile included: a cold start), a second one in the same process (warm),
- * and a data directory created then reopened, each with migrations.
+ * compile included: a cold start), a second one in the same process (warm) —
+ * both on this thread —, one in a worker thread (the server's default: each
+ * worker compiles the WASM again), and a data directory created then reopened
+ * in a worker thread, each with migrations. New clusters are made both ways, side by
+ * side: unpacked from the build's template (the default when `dist/` holds one) and by
+ * PGlite's own initdb (`templateDir: false`, how every new cluster was made before).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +13,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { migrateToLatest, openDatabase } from '../src/db/connect.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
+import { pgliteTemplatePath } from '../src/db/pglite-template.js';
 
 async function timeOpen(target: DatabaseTarget): Promise<{ openMs: number; migrateMs: number }> {
   const t0 = performance.now();
@@ -23,21 +28,38 @@ async function timeOpen(target: DatabaseTarget): Promise<{ openMs: number; migra
 
 function line(label: string, r: { openMs: number; migrateMs: number }): void {
   console.log(
-    `pglite ${label.padEnd(34)} open+first query ${r.openMs.toFixed(0).padStart(6)} ms   migrations ${r.migrateMs.toFixed(0).padStart(5)} ms`,
+    `pglite ${label.padEnd(40)} open+first query ${r.openMs.toFixed(0).padStart(6)} ms   migrations ${r.migrateMs.toFixed(0).padStart(5)} ms`,
   );
 }
 
 /** Prints PGlite cold and warm start times. */
 export async function benchPgliteStart(): Promise<void> {
-  line('cold (first in process, memory)', await timeOpen({ kind: 'pglite', dataDir: 'memory' }));
-  line('warm (second in process, memory)', await timeOpen({ kind: 'pglite', dataDir: 'memory' }));
+  const memory = { kind: 'pglite', dataDir: 'memory' } as const;
+  const template = pgliteTemplatePath() !== undefined;
+  if (!template) console.log('pglite: no template in dist/ (build the package first): initdb only');
+  line('cold (first in process, memory)', await timeOpen({ ...memory, thread: 'main' }));
+  line('warm (second in process, memory)', await timeOpen({ ...memory, thread: 'main' }));
+  if (template)
+    line(
+      'warm, memory, initdb (no template)',
+      await timeOpen({ ...memory, thread: 'main', templateDir: false }),
+    );
+  line('worker thread (memory)', await timeOpen({ ...memory, thread: 'worker' }));
   const dir = mkdtempSync(join(tmpdir(), 'prx-pglite-bench-'));
   try {
+    if (template)
+      line(
+        'new data directory (template), worker',
+        await timeOpen({ kind: 'pglite', dataDir: join(dir, 'tpl') }),
+      );
     line(
-      'new data directory (initdb)',
+      'new data directory (initdb), worker',
+      await timeOpen({ kind: 'pglite', dataDir: join(dir, 'db'), templateDir: false }),
+    );
+    line(
+      'reopened data directory, worker',
       await timeOpen({ kind: 'pglite', dataDir: join(dir, 'db') }),
     );
-    line('reopened data directory', await timeOpen({ kind: 'pglite', dataDir: join(dir, 'db') }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

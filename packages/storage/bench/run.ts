@@ -1,9 +1,13 @@
 /**
- * `pnpm --filter @prx-voice/storage bench`: PGlite start-up times and
- * coordination lease throughput (in-process, and Redis when REDIS_URL is set).
+ * `pnpm --filter @prx-voice/storage bench`: PGlite start-up times, the event
+ * loop's lag under a database write load (PGlite in a worker thread, on this
+ * thread, PostgreSQL with DATABASE_URL), and coordination lease throughput
+ * (in-process, and Redis when REDIS_URL is set).
  */
 import { benchAdmissions } from './admissions.js';
+import { benchLoopLag } from './loop-lag.js';
 import { benchPgliteStart } from './pglite-start.js';
 
 await benchPgliteStart();
+await benchLoopLag();
 await benchAdmissions();

@@ -16,7 +16,12 @@
 
 // Database
 export { databaseTarget, migrateToLatest, openDatabase } from './db/connect.js';
-export type { DatabaseHandle, DatabaseTarget, MigrationReport } from './db/connect.js';
+export type {
+  DatabaseHandle,
+  DatabaseTarget,
+  MigrationReport,
+  PGliteThread,
+} from './db/connect.js';
 export type {
   ApiKeyRow,
   ApiKeysTable,
@@ -34,6 +39,7 @@ export type {
   PriceBooksTable,
   RecordingsTable,
   SubjectKeysTable,
+  AssistantPhoneNumbersTable,
   AssistantsTable,
   AssistantVersionsTable,
   SessionEventsTable,

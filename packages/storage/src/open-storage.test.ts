@@ -30,6 +30,7 @@ describe('openStorage', () => {
         '0005-audit-checkpoints',
         '0006-subjects',
         '0007-assistants',
+        '0008-assistant-phone-numbers',
       ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);

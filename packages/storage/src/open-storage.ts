@@ -12,7 +12,7 @@ import { loadDriver } from './optional-driver.js';
 
 /** Everything storage provides to a server, chosen from configuration. */
 export interface StorageServices {
-  /** PostgreSQL when `database_url` is set, else PGlite in `<data_dir>/pglite`. */
+  /** PostgreSQL when `database_url` is set, else PGlite in `<data_dir>/pglite` (in a worker thread unless `embedded_thread` is `main`). */
   readonly database: DatabaseHandle;
   /** Redis when `redis_url` is set, else in-process. */
   readonly coordinator: Coordinator;
@@ -58,7 +58,11 @@ export async function openStorage(
           root: resolve(cwd, store.path ?? `${config.data_dir}/objects`),
         });
   const database = await openDatabase(
-    databaseTarget({ databaseUrl: config.database_url, dataDir }),
+    databaseTarget({
+      databaseUrl: config.database_url,
+      dataDir,
+      pgliteThread: config.embedded_thread,
+    }),
   );
   let migrations: MigrationReport | undefined;
   let coordinator: Coordinator | undefined;

@@ -7,12 +7,25 @@ import { systemClock } from '@prx-voice/core';
 import { encodeMulaw } from '@prx-voice/media';
 import type { SampleRate } from '@prx-voice/media';
 import {
+  PLIVO_CONTENT_TYPES,
+  TELNYX_CODECS,
+  VONAGE_CONTENT_TYPES,
+  createPlivoMediaStream,
   createSessionSocket,
+  createExotelMediaStream,
+  createTelnyxMediaStream,
   createTwilioMediaStream,
+  createVonageMediaStream,
   parseClientFrame,
 } from '@prx-voice/transport';
-import type { SessionSocketHandlers, WireSocket } from '@prx-voice/transport';
-import { createTwilioClientScript } from '@prx-voice/transport/testing';
+import type { CarrierMediaStream, SessionSocketHandlers, WireSocket } from '@prx-voice/transport';
+import {
+  createExotelClientScript,
+  createPlivoClientScript,
+  createTelnyxClientScript,
+  createTwilioClientScript,
+  createVonageClientScript,
+} from '@prx-voice/transport/testing';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -87,29 +100,109 @@ for (const [label, update] of [
   rows.push([label, timeUs(() => conn.sendAudio(frame))]);
 }
 
+const streamHandlers = {
+  onStart: ignore,
+  onAudio: ignore,
+  onDtmf: ignore,
+  onMarkPlayed: ignore,
+  onStop: ignore,
+  onProtocolError: (err: Error) => {
+    throw err;
+  },
+};
+
+/** Each carrier's media in and out through its stream, one 20 ms frame. */
+const carriers: {
+  readonly name: string;
+  readonly stream: CarrierMediaStream<unknown>;
+  readonly start: string;
+  /** One 20 ms frame as the carrier sends it: a JSON message, or binary audio (Vonage). */
+  readonly media: string | Uint8Array;
+}[] = [];
 {
   const script = createTwilioClientScript();
-  const stream = createTwilioMediaStream({
-    socket: nullSocket,
-    clock: systemClock,
-    engine,
-    handlers: {
-      onStart: ignore,
-      onAudio: ignore,
-      onDtmf: ignore,
-      onMarkPlayed: ignore,
-      onStop: ignore,
-      onProtocolError: (err) => {
-        throw err;
-      },
-    },
-    limits: { maxErrors: 1_000_000 },
+  carriers.push({
+    name: 'twilio µ-law',
+    stream: createTwilioMediaStream({
+      socket: nullSocket,
+      clock: systemClock,
+      engine,
+      handlers: streamHandlers,
+      limits: { maxErrors: 1_000_000 },
+    }),
+    start: script.start(),
+    media: script.audio(tone(8000, 160))[0]!,
   });
-  stream.receive(script.start());
-  const media = script.audio(tone(8000, 160))[0]!;
-  rows.push(['twilio in  media → 16 kHz', timeUs(() => stream.receive(media))]);
+}
+for (const codec of TELNYX_CODECS) {
+  const script = createTelnyxClientScript({ codec });
+  carriers.push({
+    name: `telnyx ${codec}`,
+    stream: createTelnyxMediaStream({
+      socket: nullSocket,
+      clock: systemClock,
+      engine,
+      handlers: streamHandlers,
+      limits: { maxErrors: 1_000_000 },
+    }),
+    start: script.start(),
+    media: script.audio(tone(8000, 160))[0]!,
+  });
+}
+for (const contentType of PLIVO_CONTENT_TYPES) {
+  const script = createPlivoClientScript({ contentType });
+  carriers.push({
+    name: `plivo ${contentType.replace('audio/x-', '').replace(';rate=', ' ')}`,
+    stream: createPlivoMediaStream({
+      socket: nullSocket,
+      clock: systemClock,
+      engine,
+      handlers: streamHandlers,
+      limits: { maxErrors: 1_000_000 },
+    }),
+    start: script.start(),
+    media: script.audio(tone(script.sampleRate, script.sampleRate / 50))[0]!,
+  });
+}
+for (const contentType of VONAGE_CONTENT_TYPES) {
+  const script = createVonageClientScript({ contentType });
+  carriers.push({
+    name: `vonage ${contentType.replace('audio/', '').replace(';rate=', ' ')}`,
+    stream: createVonageMediaStream({
+      socket: nullSocket,
+      clock: systemClock,
+      engine,
+      handlers: streamHandlers,
+      limits: { maxErrors: 1_000_000 },
+    }),
+    start: script.connected(),
+    media: script.audio(tone(script.sampleRate, script.sampleRate / 50))[0]!,
+  });
+}
+{
+  // Exotel: PCM16 8 kHz; a 20 ms message in (Exotel sends 100 ms), 20 ms frames out held
+  // into Exotel's 3200-byte payloads (the cost is per frame, amortised).
+  const script = createExotelClientScript();
+  const pcm = tone(8000, 160);
+  carriers.push({
+    name: 'exotel PCM16 8k',
+    stream: createExotelMediaStream({
+      socket: nullSocket,
+      clock: systemClock,
+      engine,
+      handlers: streamHandlers,
+      limits: { maxErrors: 1_000_000 },
+    }),
+    start: script.start(),
+    media: script.media(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)),
+  });
+}
+for (const { name, stream, start, media } of carriers) {
+  stream.receive(start);
+  const binary = typeof media !== 'string';
+  rows.push([`${name} in  → 16 kHz`, timeUs(() => stream.receive(media, binary))]);
   const frame = tone(24000, 480);
-  rows.push(['twilio out 24 kHz → media', timeUs(() => stream.sendAudio(frame))]);
+  rows.push([`${name} out 24 kHz →`, timeUs(() => stream.sendAudio(frame))]);
 }
 
 rows.push([

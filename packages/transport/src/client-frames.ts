@@ -35,9 +35,21 @@ export interface SessionUpdate {
   readonly output?: WireAudioFormat;
   /** BCP 47 language tag, e.g. `en-US`. */
   readonly language?: string;
-  /** Options per provider kind, e.g. `{ "asr": { "transcript": "hi" } }`; checked by the session. */
+  /** The TTS voice (the `voice` option of the session's TTS). */
+  readonly voice?: string;
+  /** The agent's system prompt; empty removes it. */
+  readonly systemPrompt?: string;
+  /**
+   * Provider per kind, e.g. `{ "tts": "espeak" }`; an object instead of a name is that
+   * kind's options (the older form, e.g. `{ "asr": { "transcript": "hi" } }`). Checked by the session.
+   */
   readonly providers?: Readonly<Record<string, unknown>>;
+  /** Options per provider kind, e.g. `{ "tts": { "voice": "en-us" } }`; checked by the session. */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
+
+/** Longest `system_prompt` of a `session.update`, in UTF-16 code units. */
+export const MAX_SYSTEM_PROMPT_LENGTH = 20_000;
 
 /** A validated client frame, fields in camelCase. */
 export type ClientFrame =
@@ -66,7 +78,10 @@ const FRAME_SCHEMAS = {
     input: audioFormatSchema.optional(),
     output: audioFormatSchema.optional(),
     language: languageSchema.optional(),
+    voice: z.string().min(1).max(200).optional(),
+    system_prompt: z.string().max(MAX_SYSTEM_PROMPT_LENGTH).optional(),
     providers: z.record(z.string(), z.unknown()).optional(),
+    provider_options: z.record(z.string(), z.unknown()).optional(),
   }),
   'input.text': z.strictObject({
     type: z.literal('input.text'),
@@ -144,13 +159,16 @@ function toFrame(type: ClientFrameType, value: unknown): ClientFrameResult {
     case 'session.update': {
       const parsed = FRAME_SCHEMAS[type].safeParse(value);
       if (!parsed.success) return invalid(type, parsed.error);
-      const { input, output, language, providers } = parsed.data;
+      const d = parsed.data;
       return ok({
         type,
-        ...(input === undefined ? {} : { input }),
-        ...(output === undefined ? {} : { output }),
-        ...(language === undefined ? {} : { language }),
-        ...(providers === undefined ? {} : { providers }),
+        ...(d.input === undefined ? {} : { input: d.input }),
+        ...(d.output === undefined ? {} : { output: d.output }),
+        ...(d.language === undefined ? {} : { language: d.language }),
+        ...(d.voice === undefined ? {} : { voice: d.voice }),
+        ...(d.system_prompt === undefined ? {} : { systemPrompt: d.system_prompt }),
+        ...(d.providers === undefined ? {} : { providers: d.providers }),
+        ...(d.provider_options === undefined ? {} : { providerOptions: d.provider_options }),
       });
     }
     case 'input.text': {

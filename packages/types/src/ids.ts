@@ -79,7 +79,7 @@ export interface IdGenerator {
 export interface IdGeneratorOptions {
   /** Milliseconds since the epoch; defaults to `Date.now`. Pass a Clock's `now` for simulated time. */
   readonly now?: () => number;
-  /** Fills the array with random bytes; defaults to `crypto.getRandomValues`. */
+  /** Fills the array with random bytes; defaults to `crypto.getRandomValues` (drawn a pool at a time). */
   readonly random?: (bytes: Uint8Array) => void;
 }
 
@@ -94,7 +94,7 @@ export interface IdGeneratorOptions {
  */
 export function createIdGenerator(options: IdGeneratorOptions = {}): IdGenerator {
   const now = options.now ?? Date.now;
-  const random = options.random ?? ((b: Uint8Array) => globalThis.crypto.getRandomValues(b));
+  const random = options.random ?? pooledRandom();
   const bytes = new Uint8Array(16);
   const rnd = new Uint8Array(8);
   let lastMs = -1;
@@ -123,6 +123,20 @@ export function createIdGenerator(options: IdGeneratorOptions = {}): IdGenerator
       writeLayout(bytes, ms, counter, rnd);
       return (ID_PREFIXES[kind] + '_' + encodeBody(bytes)) as Id<K>;
     },
+  };
+}
+
+/** Random bytes drawn a pool at a time: one `getRandomValues` call per 512 IDs instead of one each. */
+function pooledRandom(): (bytes: Uint8Array) => void {
+  const pool = new Uint8Array(4096);
+  let at = pool.length;
+  return (b) => {
+    if (at + b.length > pool.length) {
+      globalThis.crypto.getRandomValues(pool);
+      at = 0;
+    }
+    b.set(pool.subarray(at, at + b.length));
+    at += b.length;
   };
 }
 

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchArgs } from '../cli-args.js';
 import { CLIP_KINDS } from './corpus.js';
 import type { ClipKind } from './corpus.js';
 import { BENCH_VADS, runTurnsBench } from './runner.js';
@@ -20,6 +21,7 @@ const USAGE =
   'usage: bench/turns/main.ts [--quick] [--vad energy|silero] [--kinds k1,k2,…] [--concurrency N] [--json FILE]';
 
 const { values } = parseArgs({
+  args: benchArgs(),
   options: {
     quick: { type: 'boolean', default: false },
     vad: { type: 'string' },

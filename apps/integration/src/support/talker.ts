@@ -15,9 +15,13 @@ const SILENCE = pcmFrame('silence');
 
 /** A talking caller. */
 export interface Talker {
-  /** `turn.completed` events received since the talker started. */
+  /**
+   * Turns answered since the talker started: `turn.completed` events of turns not interrupted
+   * (an answer the caller's next utterance cut off — on a loaded machine, one later than the
+   * talker's patience — is not counted: it is stored as `interrupted`, not `completed`).
+   */
   readonly turns: number;
-  /** Resolves once `count` more turns have completed than when called; rejects after `timeoutMs`. */
+  /** Resolves once `count` more turns have been answered than when called; rejects after `timeoutMs`. */
   moreTurns(count: number, timeoutMs: number): Promise<void>;
   /**
    * Stops starting utterances (silence goes on); resolves once the utterance under way, if any,
@@ -60,7 +64,7 @@ export function startTalker(client: WsClient, opts: TalkerOptions = {}): Talker 
     const events = client.events;
     for (; scanned < events.length; scanned++) {
       const e = events[scanned];
-      if (e?.type === 'prx.voice.turn.completed') turns++;
+      if (e?.type === 'prx.voice.turn.completed' && !e.data.interrupted) turns++;
       else if (e?.type === 'prx.voice.session.state_changed') state = e.data.to;
     }
     for (const w of turnWaiters.splice(0)) {

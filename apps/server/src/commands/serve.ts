@@ -11,8 +11,12 @@ export async function serveCommand(io: CliIo): Promise<number> {
   io.out(
     `prx-voice listening on ${server.url} (${storage.database.kind}, ${storage.coordinator.kind} coordination, ${storage.objectStore.kind} objects)`,
   );
-  if (config.auth.bootstrap_api_key === undefined)
+  io.out(`playground: ${server.url}/ (operators' console: ${server.url}/console)`);
+  const bootstrap = config.auth.bootstrap_api_key;
+  if (bootstrap === undefined)
     io.out('no bootstrap key configured: set PRX_VOICE_AUTH__BOOTSTRAP_API_KEY=pk_… to create one');
+  // Enough of the key to recognise it, never the whole secret.
+  else io.out(`sign in with the bootstrap key (${bootstrap.slice(0, 10)}…)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       io.out(`${signal}: draining (up to ${config.server.shutdown_timeout_ms} ms)`);

@@ -9,7 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { eraseSubject, exportSubject } from '@prx-voice/audit';
-import type { SubjectKeys } from '@prx-voice/audit';
+import type { EventSealing, SubjectKeys } from '@prx-voice/audit';
 import { complianceFromConfig } from '@prx-voice/control';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
@@ -31,6 +31,8 @@ interface SubjectContext {
   readonly rt: Runtime;
   readonly tenantId: TenantId;
   readonly subjects: SubjectKeys;
+  /** The event log's sealing (exports open sealed events; erasure keeps them shredded). */
+  readonly events: EventSealing;
   readonly key: string;
   readonly value: string;
 }
@@ -54,8 +56,8 @@ async function withSubject(
         message: `--key "${key}" is not a subject metadata key: expected one of ${keys.join(', ')} (audit.subjects.metadata_keys)`,
       });
     const tenant = await tenantOf(rt.repos, ref);
-    const { subjects } = complianceFromConfig(rt.config, rt.repos, rt.storage.objectStore);
-    return await run({ rt, tenantId: tenant.id as TenantId, subjects, key, value });
+    const { subjects, events } = complianceFromConfig(rt.config, rt.repos, rt.storage.objectStore);
+    return await run({ rt, tenantId: tenant.id as TenantId, subjects, events, key, value });
   } finally {
     await rt.close();
   }
@@ -66,10 +68,10 @@ export async function subjectsExportCommand(
   io: CliIo,
   o: SubjectOptions & { readonly out?: string },
 ): Promise<number> {
-  return withSubject(io, o, async ({ rt, tenantId, subjects, key, value }) => {
+  return withSubject(io, o, async ({ rt, tenantId, subjects, events, key, value }) => {
     const store = rt.storage.objectStore;
     const done = await exportSubject(
-      { repos: rt.repos, store, subjects, clock: rt.clock, ids: rt.ids },
+      { repos: rt.repos, store, subjects, events, clock: rt.clock, ids: rt.ids },
       tenantId,
       key,
       value,
@@ -112,9 +114,9 @@ export async function subjectsExportCommand(
 
 /** `subjects erase`: the subject's key first, then its recordings, transcripts, events, exports. */
 export async function subjectsEraseCommand(io: CliIo, o: SubjectOptions): Promise<number> {
-  return withSubject(io, o, async ({ rt, tenantId, subjects, key, value }) => {
+  return withSubject(io, o, async ({ rt, tenantId, subjects, events, key, value }) => {
     const done = await eraseSubject(
-      { repos: rt.repos, store: rt.storage.objectStore, subjects },
+      { repos: rt.repos, store: rt.storage.objectStore, subjects, events },
       tenantId,
       key,
       value,

@@ -84,6 +84,67 @@ describe('mock agent', () => {
     ).toBeUndefined();
   });
 
+  it('chains `call A {…} then call B {…}`: B once A has answered, its `{{field}}` from A’s result', () => {
+    const text =
+      'call lookup_order {"order_id": "A1"} then call track_parcel {"carrier": "{{carrier}}", "parcel": "{{parcel}}", "note": "{{missing}}"}';
+    const c: ConversationMessage[] = [user(text)];
+    expect(mockAgentToolCall(c)).toEqual({
+      id: 'call_mock_1',
+      name: 'lookup_order',
+      arguments: { order_id: 'A1' },
+    });
+    const first = '{"carrier":"fjord","parcel":"P9"}';
+    c.push(
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'c1', name: 'lookup_order', arguments: {} }],
+      },
+      { role: 'tool', toolCallId: 'c1', name: 'lookup_order', content: first },
+    );
+    // A field the result has not got stays as written.
+    expect(mockAgentToolCall(c)).toEqual({
+      id: 'call_mock_3',
+      name: 'track_parcel',
+      arguments: { carrier: 'fjord', parcel: 'P9', note: '{{missing}}' },
+    });
+    expect(mockAgentReply(c)).toBe(`The lookup_order tool returned: ${first}`);
+    c.push(
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'c2', name: 'track_parcel', arguments: {} }],
+      },
+      { role: 'tool', toolCallId: 'c2', name: 'track_parcel', content: 'in Oslo' },
+    );
+    // Every step has answered: no more calls, and the answer says both results.
+    expect(mockAgentToolCall(c)).toBeUndefined();
+    expect(mockAgentReply(c)).toBe(
+      `The lookup_order tool returned: ${first} The track_parcel tool returned: in Oslo`,
+    );
+    // A failed step ends the chain: the answer says what came back.
+    const failed: ConversationMessage[] = [
+      user(text),
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'c1', name: 'lookup_order', arguments: {} }],
+      },
+      {
+        role: 'tool',
+        toolCallId: 'c1',
+        name: 'lookup_order',
+        content: '{"error":{"code":"TOOL_FAILED"}}',
+      },
+    ];
+    expect(mockAgentToolCall(failed)).toBeUndefined();
+    expect(mockAgentReply(failed)).toBe(
+      'The lookup_order tool returned: {"error":{"code":"TOOL_FAILED"}}',
+    );
+    // A chain with a step that is not a call is no call at all.
+    expect(mockAgentToolCall([user('call a {} then call b [1]')])).toBeUndefined();
+  });
+
   it('answers a tool result with a sentence that mentions it', () => {
     expect(
       mockAgentReply([

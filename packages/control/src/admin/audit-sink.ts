@@ -16,7 +16,7 @@ import { requestIdOf } from '../http/envelope.js';
 import type { AuditSink, AuditedCall } from '../http/routes.js';
 
 /** The peer address of a request served by the Node server (none in in-process tests). */
-function peerOf(c: ControlContext): string | null {
+export function peerOf(c: ControlContext): string | null {
   const env = c.env as { incoming?: IncomingMessage } | undefined;
   return env?.incoming?.socket.remoteAddress ?? null;
 }
@@ -35,6 +35,11 @@ function resourceIdOf(call: AuditedCall): string | undefined {
     stringIn(params, 'session_id') ??
     stringIn(params, 'invoice_id') ??
     stringIn(params, 'incident_id') ??
+    // Any other `…_id` path parameter (`recording_id`, `assistant_id`, …).
+    Object.entries(typeof params === 'object' && params !== null ? params : {})
+      .filter(([key]) => key.endsWith('_id'))
+      .map(([key]) => stringIn(params, key))
+      .find((v) => v !== undefined) ??
     stringIn(call.data, 'id')
   );
 }

@@ -1,11 +1,14 @@
 /**
  * What a stored assistant is: a name and a definition — system prompt and first
  * message (with `{{variable}}` placeholders filled per session), language, provider
- * chains and options, interruption and endpointing settings, tools, limits — validated
+ * chains and options, interruption and endpointing settings, tools, a conversation flow
+ * (`@prx-voice/session`'s flows; a function's `tool` must be one of these tools), limits — validated
  * here, stored as validated, and turned into a session's request by
  * `assistant-session.ts`.
  */
 import { z } from 'zod';
+import { phoneHandoffTargetSchema, sipHandoffTargetSchema } from '@prx-voice/event';
+import { flowSchema, flowToolIssues } from '@prx-voice/session';
 import { httpToolSpecSchema } from './http-tool-spec.js';
 import { createMcpToolSpecSchema } from './mcp-spec.js';
 import { providerName } from '../sessions/session-schemas.js';
@@ -19,49 +22,40 @@ export const assistantToolSchema = z.discriminatedUnion('type', [
   createMcpToolSpecSchema({ allowHttp: true }),
 ]);
 
-/** How a stored secret is shown: never its value. */
-export const SECRET_MASK = '********';
-
-/** An assistant's tools as the API shows them: every `{secret}` header value masked. */
-export function maskedTools(
-  tools: readonly AssistantTool[] | undefined,
-): AssistantTool[] | undefined {
-  return tools?.map((tool) => {
-    if (tool.type !== 'http' || tool.http.headers === undefined) return tool;
-    const headers = Object.fromEntries(
-      Object.entries(tool.http.headers).map(([k, v]) => [
-        k,
-        typeof v === 'string' ? v : { secret: SECRET_MASK },
-      ]),
-    );
-    return { ...tool, http: { ...tool.http, headers } };
-  });
-}
-
 /**
- * New tools with masked secrets given back (a client that read, edited and saved
- * them) take the stored secret of the same tool and header.
+ * Where an assistant's agent may transfer the call (the built-in `transfer_call` tool):
+ * destinations by name, each a phone number (E.164) or a SIP URI.
  */
-export function keepSecrets(
-  next: readonly AssistantTool[] | undefined,
-  stored: readonly AssistantTool[] | undefined,
-): AssistantTool[] | undefined {
-  return next?.map((tool) => {
-    if (tool.type !== 'http' || tool.http.headers === undefined) return tool;
-    const before = stored?.find((t) => t.type === 'http' && t.name === tool.name);
-    const old = before?.type === 'http' ? before.http.headers : undefined;
-    const headers = Object.fromEntries(
-      Object.entries(tool.http.headers).map(([k, v]) => {
-        const kept = old?.[k];
-        return [
-          k,
-          typeof v !== 'string' && v.secret === SECRET_MASK && kept !== undefined ? kept : v,
-        ];
+export const transferSettingsSchema = z
+  .strictObject({
+    destinations: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+            error: 'expected a name of letters, digits, "_" or "-" (at most 64)',
+          }),
+          description: z.string().min(1).max(500).optional(),
+          target: z.discriminatedUnion('type', [phoneHandoffTargetSchema, sipHandoffTargetSchema]),
+        }),
+      )
+      .min(1)
+      .max(32)
+      .superRefine((destinations, ctx) => {
+        const seen = new Set<string>();
+        destinations.forEach((d, i) => {
+          if (seen.has(d.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `"${d.name}" is listed twice`,
+            });
+          seen.add(d.name);
+        });
       }),
-    );
-    return { ...tool, http: { ...tool.http, headers } };
-  });
-}
+  })
+  .describe(
+    'Offers the agent the built-in tool transfer_call {destination, reason?}: a handoff to one of these destinations (any other name is a tool error the agent sees).',
+  );
 
 /** An assistant's definition, as the API takes and shows it (`name` aside). */
 export const assistantDefinitionSchema = z.strictObject({
@@ -116,10 +110,28 @@ export const assistantDefinitionSchema = z.strictObject({
     .partial()
     .optional(),
   tools: z.array(assistantToolSchema).max(64).optional(),
+  transfer: transferSettingsSchema.optional(),
+  flow: flowSchema
+    .optional()
+    .describe(
+      'A conversation flow: nodes with their messages, functions (a `tool` names one of `tools`), actions and transitions (see docs/flows.md).',
+    ),
   limits: z
     .strictObject({ max_duration_s: int(10, 86_400), max_turns: int(1, 10_000) })
     .partial()
     .optional(),
+  phone_numbers: z
+    .array(
+      z
+        .string()
+        .regex(/^\+[1-9]\d{1,14}$/, { error: 'expected an E.164 number such as +14155550100' }),
+    )
+    .max(100)
+    .refine((n) => new Set(n).size === n.length, 'phone numbers must be unique')
+    .optional()
+    .describe(
+      'Numbers (E.164) whose calls run this assistant (Twilio’s `To`); each belongs to one assistant of the tenant.',
+    ),
   variables: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(1_000))
     .optional()
@@ -131,10 +143,26 @@ export type AssistantDefinition = z.output<typeof assistantDefinitionSchema>;
 /** One of an assistant's tools. */
 export type AssistantTool = z.output<typeof assistantToolSchema>;
 
-/** Body of `POST /assistants`. */
-export const createAssistantBody = assistantDefinitionSchema.extend({
-  name: z.string().trim().min(1).max(200),
-});
+/** The names of the tools an assistant's tools give the agent (an MCP server's: its allow-list). */
+export function toolNames(
+  tools: readonly Readonly<Record<string, unknown>>[] | undefined,
+): string[] {
+  return (tools ?? []).flatMap((t) => {
+    if (typeof t['name'] === 'string') return [t['name']];
+    const allow = t['allow'];
+    return Array.isArray(allow) ? allow.filter((n): n is string => typeof n === 'string') : [];
+  });
+}
+
+/** Body of `POST /assistants`: a flow's functions may only name the assistant's own tools. */
+export const createAssistantBody = assistantDefinitionSchema
+  .extend({ name: z.string().trim().min(1).max(200) })
+  .superRefine((body, ctx) => {
+    if (body.flow === undefined) return;
+    for (const issue of flowToolIssues(body.flow, toolNames(body.tools))) {
+      ctx.addIssue({ code: 'custom', path: ['flow', ...issue.path], message: issue.message });
+    }
+  });
 
 /** Body of `PATCH /assistants/{id}`: fields to replace (`null` removes one). */
 export const patchAssistantBody = z

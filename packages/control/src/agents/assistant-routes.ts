@@ -2,7 +2,8 @@
  * `POST/GET/PATCH/DELETE /assistants[/{id}]`: a tenant's stored assistants, versioned on
  * every change (`GET /assistants/{id}/versions` lists them); `PATCH` with `version`
  * changes only that version (409 `CONFLICT` otherwise). Reading needs `assistant:read`,
- * changing `assistant:write`; every change is audited.
+ * changing `assistant:write`; every change is audited. Secrets — tool header `{secret}`
+ * values and the signing secret — are stored sealed and never shown (`assistant-secrets.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -20,11 +21,11 @@ import { validationError } from '../http/validate.js';
 import {
   assistantDefinitionSchema,
   createAssistantBody,
-  keepSecrets,
-  maskedTools,
   patchAssistantBody,
 } from './assistant-definition.js';
 import type { AssistantDefinition } from './assistant-definition.js';
+import { SIGNING_SECRET, assistantSecrets, maskedTools } from './assistant-secrets.js';
+import type { AssistantSecrets } from './assistant-secrets.js';
 
 const TAGS = ['assistants'];
 
@@ -36,9 +37,6 @@ export const assistantSchema = assistantDefinitionSchema.extend({
   created_at: z.string(),
   updated_at: z.string(),
 });
-
-/** What is stored beside the definition: the secret signing the assistant's tool requests. */
-const SIGNING_SECRET = 'signing_secret';
 
 /** The stored definition as the API shows it: no signing secret, tool secrets masked. */
 function shown(stored: Record<string, unknown>): z.infer<typeof assistantDefinitionSchema> {
@@ -70,24 +68,39 @@ function versionView(row: AssistantVersionRow) {
   };
 }
 
-/** The assistant routes. */
-export function assistantRoutes(deps: { readonly repos: Repositories }): RouteModule {
-  return { name: 'assistants', mount: ({ route }) => mountAssistantRoutes(route, deps.repos) };
+/** The assistant routes; `secrets` seals what they store (default: nothing sealed). */
+export function assistantRoutes(deps: {
+  readonly repos: Repositories;
+  readonly secrets?: AssistantSecrets | undefined;
+}): RouteModule {
+  const secrets = deps.secrets ?? assistantSecrets();
+  return {
+    name: 'assistants',
+    mount: ({ route }) => mountAssistantRoutes(route, deps.repos, secrets),
+  };
 }
 
-/** `{ name, ...definition }` split for storage, with the tool signing secret beside it. */
+/** `{ name, ...definition }` split for storage, with the tool signing secret (stored form) beside it. */
 function draftOf(body: z.output<typeof createAssistantBody>, signingSecret: string) {
   const { name, ...definition } = body;
-  return { name, definition: { ...definition, [SIGNING_SECRET]: signingSecret } };
+  return {
+    name,
+    definition: { ...definition, [SIGNING_SECRET]: signingSecret },
+    phoneNumbers: body.phone_numbers ?? [],
+  };
 }
 
-/** The secret an assistant's tool requests are signed with (see `tool-signature.ts`). */
+/** The stored form of the secret an assistant's tool requests are signed with (see `tool-signature.ts`). */
 export function toolSigningSecret(row: AssistantRow): string | undefined {
   const secret = row.definition[SIGNING_SECRET];
   return typeof secret === 'string' ? secret : undefined;
 }
 
-function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
+function mountAssistantRoutes(
+  define: DefineRoute,
+  repos: Repositories,
+  secrets: AssistantSecrets,
+): void {
   const params = z.strictObject({ assistant_id: idSchema('assistant') });
   const tenant = (c: ControlContext): TenantId => principalOf(c).tenantId;
   const notFound = (id: string) =>
@@ -110,6 +123,7 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
     audit: { action: 'assistant.create', resource: 'assistant' },
     body: createAssistantBody,
     status: 201,
+    errors: ['CONFLICT'],
     response: assistantSchema.extend({
       tool_signing_secret: z
         .string()
@@ -118,8 +132,14 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
         ),
     }),
     handler: async (c, { body }) => {
+      const tenantId = tenant(c);
       const secret = randomBytes(32).toString('base64url');
-      const row = await repos.forTenant(tenant(c)).assistants.create(draftOf(body, secret));
+      const tools = secrets.storedTools(tenantId, body.tools, undefined);
+      const row = await repos
+        .forTenant(tenantId)
+        .assistants.create(
+          draftOf(tools === undefined ? body : { ...body, tools }, secrets.seal(tenantId, secret)),
+        );
       return ok(c, { ...view(row), tool_signing_secret: secret }, 201);
     },
   });
@@ -189,19 +209,33 @@ function mountAssistantRoutes(define: DefineRoute, repos: Repositories): void {
       const { [SIGNING_SECRET]: _secret, ...stored } = current.definition;
       const merged = Object.fromEntries(
         [
-          ...Object.entries({ name: current.name, ...stored }).filter(([key]) => !changes.has(key)),
+          // Stored secrets enter as masks (they are kept below), as a client would give them back.
+          ...Object.entries({ name: current.name, ...shown(stored) }).filter(
+            ([key]) => !changes.has(key),
+          ),
           ...changes,
         ].filter(([, value]) => value !== null && value !== undefined),
       );
       const parsed = createAssistantBody.safeParse(merged);
       if (!parsed.success) throw validationError('body', parsed.error);
-      const tools = keepSecrets(parsed.data.tools, (stored as AssistantDefinition).tools);
+      const tenantId = tenant(c);
+      const tools = secrets.storedTools(
+        tenantId,
+        parsed.data.tools,
+        (stored as AssistantDefinition).tools,
+      );
       const next = tools === undefined ? parsed.data : { ...parsed.data, tools };
+      const signing = toolSigningSecret(current);
       const row = await repos
-        .forTenant(tenant(c))
+        .forTenant(tenantId)
         .assistants.update(
           p.assistant_id,
-          draftOf(next, toolSigningSecret(current) ?? randomBytes(32).toString('base64url')),
+          draftOf(
+            next,
+            signing === undefined
+              ? secrets.seal(tenantId, randomBytes(32).toString('base64url'))
+              : secrets.keep(tenantId, signing),
+          ),
           query.version,
         );
       if (row === undefined) throw notFound(p.assistant_id);

@@ -3,14 +3,17 @@
  * assistant's, then the server's defaults; provider options merge per kind; the
  * prompt's and first message's `{{placeholders}}` are filled from the assistant's
  * default variables, the session's string metadata (e.g. `{{caller_number}}`) and the
- * request's `variables`, in that order. The session records the assistant's id and version.
+ * request's `variables`, in that order — and so are its flow's messages and lines. The
+ * session records the assistant's id and version.
  */
 import type { SessionConfig } from '@prx-voice/core';
+import { flowToolIssues } from '@prx-voice/session';
+import type { FlowAction, FlowDefinition } from '@prx-voice/session';
 import type { AssistantRow, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { Id, TenantId } from '@prx-voice/types';
 import type { CreateSessionRequest, SessionOverrides } from '../sessions/session-manager-types.js';
-import { fillTemplate } from './assistant-definition.js';
+import { fillTemplate, toolNames } from './assistant-definition.js';
 import { toolSigningSecret } from './assistant-routes.js';
 import type { AssistantDefinition } from './assistant-definition.js';
 
@@ -69,8 +72,55 @@ export function requestFromAssistant(
     assistant: { id: assistant.id, version: assistant.version },
     overrides,
     ...(a.tools === undefined ? {} : { tools: a.tools }),
+    ...(a.transfer === undefined ? {} : { transfer: a.transfer }),
+    ...(request.flow === undefined && a.flow === undefined
+      ? {}
+      : { flow: request.flow ?? fillFlow(a.flow as FlowDefinition, vars) }),
     ...(signingSecret === undefined ? {} : { toolSigningSecret: signingSecret }),
   };
+}
+
+/** A flow with the `{{placeholders}}` of its messages and spoken lines filled. */
+export function fillFlow(
+  flow: FlowDefinition,
+  variables: Readonly<Record<string, string>>,
+): FlowDefinition {
+  const fill = (text: string) => fillTemplate(text, variables);
+  const action = (a: FlowAction): FlowAction =>
+    a.type === 'say' ? { ...a, text: fill(a.text) } : a;
+  return {
+    ...flow,
+    nodes: Object.fromEntries(
+      Object.entries(flow.nodes).map(([name, node]) => [
+        name,
+        {
+          ...node,
+          role_messages: node.role_messages.map(fill),
+          task_messages: node.task_messages.map(fill),
+          pre_actions: node.pre_actions.map(action),
+          post_actions: node.post_actions.map(action),
+        },
+      ]),
+    ),
+  };
+}
+
+/**
+ * `VALIDATION_FAILED` (naming the node and field) when a session's flow has a function
+ * whose `tool` is not one of the session's tools (none without an assistant).
+ */
+export function checkFlowTools(request: CreateSessionRequest): void {
+  if (request.flow === undefined) return;
+  const issues = flowToolIssues(request.flow, toolNames(request.tools)).map((i) => ({
+    path: ['flow', ...i.path].join('.'),
+    message: i.message,
+  }));
+  const first = issues[0];
+  if (first === undefined) return;
+  throw new VoiceError('VALIDATION_FAILED', {
+    message: `Invalid body.${first.path}: ${first.message}`,
+    details: { location: 'body', issues },
+  });
 }
 
 /** `base` with the defined values of `over`. */

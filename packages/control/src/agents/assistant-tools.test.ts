@@ -10,7 +10,13 @@ import type { AnyVoiceEvent } from '@prx-voice/event';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
-import { composeVoiceControl, settle, shutdownOnClock } from '../testing/composed.js';
+import {
+  composeVoiceControl,
+  jsonApi,
+  settle,
+  shutdownOnClock,
+  shutdownVoice,
+} from '../testing/composed.js';
 import type { VoiceControl } from '../voice-control.js';
 import { TOOL_SIGNATURE_HEADER, verifyToolSignature } from './tool-signature.js';
 import { sendJson, startToolServer } from './testing/tool-server.js';
@@ -31,27 +37,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await endpoint.close();
   // The strict server first (the harness stays open), then the other with the harness.
-  const state = { done: false };
-  const stopping = strict.shutdown().finally(() => (state.done = true));
-  for (let i = 0; i < 1_000 && !state.done; i++) {
-    h.clock.advance(100);
-    await settle();
-  }
-  await stopping;
+  await shutdownVoice(h, strict);
   await shutdownOnClock(h, voice);
 });
 
 async function start(app: VoiceControl, withSecretHeader = true) {
   const tenant = await h.tenant('growth');
   const token = await h.key(tenant.id, 'tenant_admin');
-  const api = async (path: string, method = 'GET', body?: unknown) => {
-    const res = await h.request(
-      `/api/v1${path}`,
-      { method, token, ...(body === undefined ? {} : { body }) },
-      app.control,
-    );
-    return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
-  };
+  const api = jsonApi(h, app, token);
   const assistant = await api('/assistants', 'POST', {
     name: 'Orders',
     tools: [

@@ -23,7 +23,7 @@ function context(overrides: Partial<HttpToolContext> = {}): HttpToolContext {
   return {
     tenantId: 'ten_1',
     sessionId: 'ses_1',
-    signingSecret: 'signing-secret',
+    signingSecret: () => 'signing-secret',
     secret: () => 'unused',
     allowPrivate: false,
     now: () => Date.now(),

@@ -118,8 +118,11 @@ export const httpToolSpecSchema = z.strictObject({
     retries: z.number().int().min(0).max(3).default(0),
   }),
   continue_on_interrupt: z.boolean().default(false),
-  /** A filler line the session may speak while the call runs. */
-  speak_while_waiting: z.string().min(1).max(200).optional(),
+  /**
+   * A filler line the session says while the call runs, once per tool round, when the
+   * result is not back within `agents.tools.filler_grace_ms`.
+   */
+  speak_while_waiting: z.string().min(1).max(200).regex(/\S/, 'must not be blank').optional(),
 });
 
 /** An HTTP tool definition, parsed (defaults applied). */

@@ -33,7 +33,7 @@ function context(overrides: Partial<HttpToolContext> = {}): HttpToolContext {
     tenantId: 'ten_1',
     sessionId: 'ses_1',
     turnId: () => 'turn_1',
-    signingSecret: SECRET,
+    signingSecret: () => SECRET,
     secret: () => 'unused',
     allowPrivate: ['127.0.0.1'],
     now: () => NOW,

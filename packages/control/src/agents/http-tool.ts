@@ -51,8 +51,8 @@ export interface HttpToolContext {
   readonly sessionId: string;
   /** The id of the turn in progress when the call starts, if known. */
   readonly turnId?: () => string | undefined;
-  /** HMAC-SHA256 key signing every request (the tenant's tool signing secret). */
-  readonly signingSecret: string;
+  /** Reads the HMAC-SHA256 key signing every request (the assistant's signing secret), per attempt. */
+  readonly signingSecret: () => string;
   /** Resolves a `{secret}` header value to its plaintext. */
   readonly secret: (value: { secret: string }) => string;
   /** Hosts allowed even though they resolve to private/loopback/link-local addresses (operator config); `true`: allow all. */
@@ -93,7 +93,8 @@ type Attempt =
  * @example
  * const spec = httpToolSpecSchema.parse(stored);
  * registry.register(httpTool(spec, { tenantId, sessionId, turnId: () => turn?.id,
- *   signingSecret, secret: (ref) => vault.open(ref.secret), allowPrivate: false, now: Date.now }));
+ *   signingSecret: () => signing, secret: (ref) => vault.open(ref.secret), allowPrivate: false,
+ *   now: Date.now }));
  */
 export function httpTool(spec: HttpToolSpec, ctx: HttpToolContext): ToolRegistration {
   const { name, http } = spec;
@@ -186,7 +187,16 @@ export function httpTool(spec: HttpToolSpec, ctx: HttpToolContext): ToolRegistra
     if (target.kind === 'unresolved') {
       return failed(fail('the host name could not be resolved.', { reason: 'dns_failed' }), true);
     }
-    const signature = signToolRequest(ctx.signingSecret, body ?? '', ctx.now());
+    let signingSecret: string;
+    try {
+      signingSecret = ctx.signingSecret();
+    } catch {
+      return failed(
+        fail('the signing secret could not be read.', { reason: 'secret_unavailable' }),
+        false,
+      );
+    }
+    const signature = signToolRequest(signingSecret, body ?? '', ctx.now());
     let response: PinnedResponse;
     try {
       response = await sendPinned({

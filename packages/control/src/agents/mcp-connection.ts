@@ -3,16 +3,12 @@
  * (an operator's command, spawned) or streamable HTTP, opened with `initialize` and
  * `tools/list`, and opened again — once per caller — when it was found broken.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { VoiceError } from '@prx-voice/types';
+import { isMcpError, isStreamableHttpError, loadMcpSdk } from './mcp-sdk.js';
 
 /** Where the server is: a resolved HTTP endpoint or an operator's command. */
 export type McpEndpoint =
@@ -61,11 +57,6 @@ export interface McpConnection {
   close(): Promise<void>;
 }
 
-/** The SDK's code for a connection that closed under a request. */
-const CONNECTION_CLOSED: number = ErrorCode.ConnectionClosed;
-/** The SDK's code for a request that timed out. */
-export const REQUEST_TIMEOUT: number = ErrorCode.RequestTimeout;
-
 const CLIENT_INFO = { name: 'prx-voice', version: '0.1.0' };
 const MAX_LIST_PAGES = 20;
 const STDERR_TAIL_CHARS = 2_000;
@@ -73,8 +64,8 @@ const TERMINATE_WAIT_MS = 1_000;
 
 /** Whether an error means the connection is gone rather than the request refused. */
 export function isConnectionLoss(error: unknown): boolean {
-  if (error instanceof McpError) return error.code === CONNECTION_CLOSED;
-  if (error instanceof StreamableHTTPError) return true;
+  if (isMcpError(error)) return isMcpError(error, 'ConnectionClosed');
+  if (isStreamableHttpError(error)) return true;
   return (
     error instanceof Error &&
     (error.message === 'Not connected' ||
@@ -87,13 +78,13 @@ function connectError(error: unknown, label: string): VoiceError {
   if (VoiceError.is(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   const details = { server: label, reason: 'connect_failed' };
-  if (error instanceof StreamableHTTPError && (error.code === 401 || error.code === 403))
+  if (isStreamableHttpError(error, 401, 403))
     return new VoiceError('PROVIDER_AUTH_FAILED', {
       message: `MCP server ${label} refused the credentials: ${message}`,
       details,
       cause: error,
     });
-  if (error instanceof McpError && !isConnectionLoss(error) && error.code !== REQUEST_TIMEOUT)
+  if (isMcpError(error) && !isConnectionLoss(error) && !isMcpError(error, 'RequestTimeout'))
     return new VoiceError('PROVIDER_ERROR', {
       message: `MCP server ${label} refused to start a session: ${message}`,
       details,
@@ -125,16 +116,19 @@ async function openLink(
   onLost: (client: Client) => void,
 ): Promise<McpLink> {
   const { endpoint, label, connectTimeoutMs, onError } = options;
+  const sdk = await loadMcpSdk();
   let transport: Transport;
+  let http: StreamableHTTPClientTransport | undefined;
   let stderrTail = '';
   if (endpoint.kind === 'http') {
     await endpoint.check(endpoint.url);
-    transport = new StreamableHTTPClientTransport(endpoint.url, {
+    http = new sdk.StreamableHTTPClientTransport(endpoint.url, {
       requestInit: { headers: endpoint.headers() },
       redirectPolicy: 'same-origin',
     });
+    transport = http;
   } else {
-    const stdio = new StdioClientTransport({
+    const stdio = new sdk.StdioClientTransport({
       command: endpoint.command,
       args: [...endpoint.args],
       ...(endpoint.env === undefined ? {} : { env: { ...endpoint.env } }),
@@ -146,7 +140,7 @@ async function openLink(
     });
     transport = stdio;
   }
-  const client = new Client(CLIENT_INFO);
+  const client = new sdk.Client(CLIENT_INFO);
   let closing = false;
   client.onerror = (error) => {
     onError(error, `mcp ${label}`);
@@ -164,9 +158,9 @@ async function openLink(
   };
   const close = async (): Promise<void> => {
     closing = true;
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined)
+    if (http?.sessionId !== undefined)
       await withTimeout(
-        transport.terminateSession().catch(() => undefined),
+        http.terminateSession().catch(() => undefined),
         TERMINATE_WAIT_MS,
       );
     await client.close();

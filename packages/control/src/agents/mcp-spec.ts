@@ -70,6 +70,8 @@ export function createMcpToolSpecSchema(options: McpToolSpecSchemaOptions = {}) 
     timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
     max_output_chars: z.number().int().min(100).max(100_000).default(8_000),
     continue_on_interrupt: z.boolean().default(false),
+    /** A filler line the session says while one of these tools runs (after a short grace). */
+    speak_while_waiting: z.string().min(1).max(200).regex(/\S/, 'must not be blank').optional(),
   });
 }
 

@@ -12,15 +12,14 @@
  *   reported (in `skipped` and through `onError`), never offered with a guessed schema.
  * - Tool list: read once at connect; `notifications/tools/list_changed` is ignored.
  */
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolContext, ToolRegistration } from '@prx-voice/session';
 import { VoiceError } from '@prx-voice/types';
 import { z } from 'zod';
 import { createMcpToolSpecSchema } from './mcp-spec.js';
 import type { McpToolSpec } from './mcp-spec.js';
-import { isConnectionLoss, openMcpConnection, REQUEST_TIMEOUT } from './mcp-connection.js';
+import { isConnectionLoss, openMcpConnection } from './mcp-connection.js';
+import { isMcpError, isStreamableHttpError } from './mcp-sdk.js';
 import type { McpConnection, McpEndpoint, McpLink } from './mcp-connection.js';
 import { contentText, toolOutput, truncateText } from './mcp-result.js';
 import { fitToolSchema } from './mcp-schema.js';
@@ -134,7 +133,7 @@ function callError(error: unknown, name: string, deps: CallDeps, signal: AbortSi
         });
   }
   if (VoiceError.is(error)) return error;
-  if (error instanceof McpError && error.code === REQUEST_TIMEOUT)
+  if (isMcpError(error, 'RequestTimeout'))
     return new VoiceError('TOOL_TIMEOUT', {
       message: `Tool "${name}" did not finish within ${deps.spec.timeout_ms} ms.`,
       details: { ...details, timeout_ms: deps.spec.timeout_ms },
@@ -149,7 +148,7 @@ function callError(error: unknown, name: string, deps: CallDeps, signal: AbortSi
     });
   return new VoiceError('TOOL_FAILED', {
     message: `Tool "${name}" failed: ${message}`,
-    details: error instanceof McpError ? { ...details, mcp_code: error.code } : details,
+    details: isMcpError(error) ? { ...details, mcp_code: error.code } : details,
     cause: error,
   });
 }
@@ -190,7 +189,7 @@ async function callTool(
       } catch (error) {
         if (link !== undefined && !ctx.signal.aborted && isConnectionLoss(error)) {
           deps.connection.invalidate(link);
-          const expired = error instanceof StreamableHTTPError && error.code === 404;
+          const expired = isStreamableHttpError(error, 404);
           if (expired && attempt === 0) continue; // the request never ran: a new session
         }
         throw callError(error, name, deps, ctx.signal);

@@ -1,6 +1,6 @@
 /**
  * Recordings: `GET /sessions/{id}/recordings` lists a session's, `GET /recordings/{id}`
- * downloads one as a stereo WAV file (caller left, bot right), opened with its data
+ * downloads one as a stereo WAV file (caller left, bot right) or Ogg Opus, opened with its data
  * subject's key when sealed, and `DELETE /recordings/{id}` removes it. Downloads and
  * deletions are audited; a recording whose subject was erased is gone (404).
  */
@@ -15,6 +15,7 @@ import { ok } from '../http/envelope.js';
 import type { DefineRoute } from '../http/routes.js';
 import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
+import { OGG_OPUS_CONTENT_TYPE, wavToOggOpus } from './recording-opus.js';
 import { webStream } from './web-stream.js';
 
 const TAGS = ['recordings'];
@@ -94,14 +95,21 @@ function mountRecordingRoutes(define: DefineRoute, deps: RecordingRouteDeps): vo
   define({
     method: 'get',
     path: '/recordings/{recording_id}',
-    summary: 'Download a recording: a stereo WAV file (caller left, bot right).',
+    summary:
+      'Download a recording: a stereo WAV file (caller left, bot right), or with `format=opus` the same as Ogg Opus (encoded as it streams).',
     tags: TAGS,
     permission: 'recording:read',
     audit: { action: 'recording.download', resource: 'recording' },
     params: recordingParams,
+    query: z.object({
+      format: z
+        .enum(['wav', 'opus'])
+        .default('wav')
+        .describe('`wav` (as stored) or `opus` (Ogg Opus, about a tenth of the size).'),
+    }),
     contentType: 'audio/wav',
     errors: ['NOT_FOUND'],
-    handler: async (c, { params }) => {
+    handler: async (c, { params, query }) => {
       const tenantId = principalOf(c).tenantId;
       const row = await find(tenantId, params.recording_id);
       let key;
@@ -110,6 +118,11 @@ function mountRecordingRoutes(define: DefineRoute, deps: RecordingRouteDeps): vo
         if (key === undefined) throw notFound(row.id); // its subject was erased
       }
       const body = await recordingStream(store, row, key);
+      if (query.format === 'opus')
+        return c.body(webStream(wavToOggOpus(body)), 200, {
+          'Content-Type': OGG_OPUS_CONTENT_TYPE,
+          'Content-Disposition': `attachment; filename="${row.id}.opus"`,
+        });
       return c.body(webStream(body), 200, {
         'Content-Type': row.content_type,
         'Content-Length': String(row.size_bytes),

@@ -2,22 +2,26 @@
  * GDPR: `POST /subjects/export` gathers a data subject's sessions, transcripts, events and
  * recordings into one archive in the object store and answers a signed download link
  * (`GET /exports/{id}?key=…&expires=…&signature=…`, no credential: the signature is the
- * credential, for `audit.subjects.export_link_ttl_ms`); `POST /subjects/erase` erases the
- * subject (its key first: crypto-shredding). A subject is named by one of
+ * credential, for `audit.subjects.export_link_ttl_ms`; each download through a link that
+ * verifies is audited as `export.download`, and refused if its record cannot be written);
+ * `POST /subjects/erase` first ends the subject's live sessions (they hold its key), then
+ * erases the subject (its key first: crypto-shredding). A subject is named by one of
  * `audit.subjects.metadata_keys` and its value; both calls are audited with the subject's
  * pseudonymous reference, never its value.
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { eraseSubject, exportSubject } from '@prx-voice/audit';
-import type { SubjectKeys } from '@prx-voice/audit';
+import type { AuditLog, EventSealing, SubjectKeys } from '@prx-voice/audit';
 import type { Clock, Config } from '@prx-voice/core';
 import { parseObjectKey } from '@prx-voice/storage';
 import type { ObjectStore, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
-import type { IdGenerator } from '@prx-voice/types';
+import type { IdGenerator, SessionId, TenantId } from '@prx-voice/types';
+import { auditOutcome, peerOf } from '../admin/audit-sink.js';
 import { principalOf } from '../http/context.js';
-import { ok } from '../http/envelope.js';
+import type { ControlContext } from '../http/context.js';
+import { ok, requestIdOf } from '../http/envelope.js';
 import type { DefineRoute } from '../http/routes.js';
 import type { RouteModule } from '../http/route-module.js';
 import { idSchema } from '../http/schemas.js';
@@ -31,8 +35,14 @@ export interface SubjectRouteDeps {
   readonly repos: Repositories;
   readonly store: ObjectStore;
   readonly subjects: SubjectKeys;
+  /** The event log's sealing: exports open sealed events, erasure keeps them shredded. */
+  readonly events?: EventSealing;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Where downloads through export links are recorded (the server's audit log). */
+  readonly audit?: AuditLog | undefined;
+  /** Ends a live session on whichever instance runs it (`SESSION_STATE_CONFLICT` once it has ended). */
+  readonly endSession?: ((tenantId: TenantId, id: SessionId) => Promise<void>) | undefined;
 }
 
 /** Signs and checks export download links. */
@@ -155,13 +165,27 @@ function mountSubjectRoutes(define: DefineRoute, deps: SubjectRouteDeps, links: 
       const denied = new VoiceError('FORBIDDEN', {
         message: 'The download link is invalid or has expired.',
       });
+      // A forged link names no tenant for sure: it is refused, not recorded.
       if (!links.verify(query.key, query.expires, query.signature)) throw denied;
-      if (query.expires * 1000 < deps.clock.now()) throw denied;
       const parsed = parseObjectKey(query.key);
       if (parsed.kind !== 'exports' || parsed.sessionId !== params.export_id) throw denied;
+      const record = (status: number) =>
+        recordDownload(c, deps.audit, {
+          tenantId: parsed.tenantId,
+          exportId: params.export_id,
+          status,
+          expiresAtS: query.expires,
+        });
+      if (query.expires * 1000 < deps.clock.now()) {
+        await record(403);
+        throw denied;
+      }
       const info = await deps.store.head(query.key);
-      if (info === undefined)
+      if (info === undefined) {
+        await record(404);
         throw new VoiceError('NOT_FOUND', { message: 'The export no longer exists.' });
+      }
+      await record(200);
       return c.body(webStream(await deps.store.getStream(query.key)), 200, {
         'Content-Type': 'application/x-tar',
         'Content-Length': String(info.size),
@@ -174,7 +198,7 @@ function mountSubjectRoutes(define: DefineRoute, deps: SubjectRouteDeps, links: 
     method: 'post',
     path: '/subjects/erase',
     summary:
-      "Erase a data subject: its key (sealed recordings and transcripts become unreadable everywhere), its recordings' files, its sessions' transcripts, events and metadata, its exports.",
+      "Erase a data subject: its live sessions are ended first (they hold its key), then its key (sealed recordings and transcripts become unreadable everywhere), its recordings' files, its sessions' transcripts, events and metadata, its exports.",
     tags: TAGS,
     permission: 'data:erase',
     audit: { action: 'subject.erase', resource: 'subject' },
@@ -188,9 +212,14 @@ function mountSubjectRoutes(define: DefineRoute, deps: SubjectRouteDeps, links: 
       turns: z.number(),
       events: z.number(),
       exports: z.number(),
+      sessions_ended: z
+        .array(z.string())
+        .describe('Live sessions of the subject, ended (as by an operator) before the erasure.'),
     }),
     handler: async (c, { body }) => {
-      const done = await eraseSubject(deps, principalOf(c).tenantId, body.key, body.value);
+      const tenantId = principalOf(c).tenantId;
+      const ended = await endLiveSessions(deps, tenantId, body.key, body.value);
+      const done = await eraseSubject(deps, tenantId, body.key, body.value);
       return ok(c, {
         id: done.subjectRef,
         subject_ref: done.subjectRef,
@@ -200,7 +229,66 @@ function mountSubjectRoutes(define: DefineRoute, deps: SubjectRouteDeps, links: 
         turns: done.turns,
         events: done.events,
         exports: done.exports,
+        sessions_ended: ended,
       });
     },
   });
+}
+
+/**
+ * Records a download through an export link in the tenant's audit chain: the link is the
+ * actor (the export's id; `subject.export` names who made it), with the outcome, request
+ * id and caller's address. Throws when the record cannot be written (the download is
+ * then refused: an export is not handed out unrecorded).
+ */
+async function recordDownload(
+  c: ControlContext,
+  audit: AuditLog | undefined,
+  o: { tenantId: string; exportId: string; status: number; expiresAtS: number },
+): Promise<void> {
+  if (audit === undefined) return;
+  await audit.record(o.tenantId as TenantId, {
+    actorType: 'export_link',
+    actorId: o.exportId,
+    action: 'export.download',
+    resourceType: 'export',
+    resourceId: o.exportId,
+    outcome: auditOutcome(o.status),
+    requestId: requestIdOf(c),
+    ip: peerOf(c),
+    details: {
+      status: o.status,
+      method: c.req.method,
+      path: c.req.path,
+      link_expires_at: new Date(o.expiresAtS * 1000).toISOString(),
+    },
+  });
+}
+
+/**
+ * Ends the subject's sessions that have not ended (wherever they run), so none goes on
+ * sealing with its key or writing its data once it is erased; the ids of those ended.
+ */
+async function endLiveSessions(
+  deps: SubjectRouteDeps,
+  tenantId: TenantId,
+  key: string,
+  value: string,
+): Promise<string[]> {
+  if (deps.endSession === undefined) return [];
+  const ref = deps.subjects.refOf(tenantId, key, value);
+  const sessions = await deps.repos.forTenant(tenantId).sessions.listBySubject(ref, { key, value });
+  const ended: string[] = [];
+  for (const session of sessions) {
+    if (session.ended_at !== null) continue;
+    try {
+      await deps.endSession(tenantId, session.id as SessionId);
+      ended.push(session.id);
+    } catch (err) {
+      // Ended meanwhile, or never started here: nothing holds its key.
+      const code = VoiceError.is(err) ? err.code : undefined;
+      if (code !== 'SESSION_STATE_CONFLICT' && code !== 'SESSION_NOT_FOUND') throw err;
+    }
+  }
+  return ended;
 }

@@ -1,13 +1,22 @@
 /**
- * The data-subject keys `audit.subjects` describes, and the signer of export links: sealing with the configured master
- * key (given inline or in a file read at start-up; one that is unreadable or not 32 bytes
- * stops start-up naming the key), or no sealing without one.
+ * The data-subject keys `audit.subjects` describes, the signer of export links and the
+ * sealing of assistants' secrets: sealing with the configured master key (given inline or
+ * in a file read at start-up; one that is unreadable or not 32 bytes stops start-up naming
+ * the key), or no sealing without one — which the server warns about as it starts.
  */
 import { readFileSync } from 'node:fs';
-import { createSubjectKeys, parseMasterKey } from '@prx-voice/audit';
-import type { SubjectKeys } from '@prx-voice/audit';
+import {
+  createEventSealing,
+  createSecretBox,
+  createSubjectKeys,
+  parseMasterKey,
+} from '@prx-voice/audit';
+import type { EventSealing, SubjectKeys } from '@prx-voice/audit';
+import { subjectContentFields } from '@prx-voice/event';
 import type { Config, Logger } from '@prx-voice/core';
 import type { ObjectStore, Repositories, SessionRow } from '@prx-voice/storage';
+import { assistantSecrets } from '../agents/assistant-secrets.js';
+import type { AssistantSecrets } from '../agents/assistant-secrets.js';
 import { recoverRecordings } from './recording-join.js';
 import { VoiceError } from '@prx-voice/types';
 import { exportLinks } from './subject-routes.js';
@@ -22,7 +31,11 @@ function invalid(key: string, expected: string): VoiceError {
 /** What the compliance features of a server work with. */
 export interface Compliance {
   readonly subjects: SubjectKeys;
+  /** Seals subjects' content in the session event log (the log's codec while `sealing`). */
+  readonly events: EventSealing;
   readonly links: ExportLinks;
+  /** Seals assistants' tool secrets and signing secrets at rest (with the master key). */
+  readonly assistantSecrets: AssistantSecrets;
   /** Where recordings and exports go (none: no recording, no export). */
   readonly store: ObjectStore | undefined;
   /** Joins the recordings a lost session left in chunks (recovery calls it; never throws). */
@@ -59,14 +72,38 @@ export function complianceFromConfig(
       );
     }
   }
+  if (masterKey === undefined)
+    logger?.warn(
+      { setting: 'audit.subjects.master_key' },
+      "no master key: assistants' tool secrets and signing secrets are stored unencrypted, data subjects' recordings, transcripts and event payloads are not sealed, and export links stop working on a restart",
+    );
   const subjects = createSubjectKeys({
     repos,
     metadataKeys: s.metadata_keys,
     ...(masterKey === undefined ? {} : { masterKey }),
   });
+  const events = createEventSealing({
+    subjects,
+    repos,
+    fieldsOf: subjectContentFields,
+    onOpenFailed: (err, where) =>
+      logger?.warn(
+        {
+          tenant_id: where.tenantId,
+          session_id: where.sessionId,
+          seq: where.seq,
+          error: err instanceof Error ? err.message : String(err),
+        },
+        'a sealed event did not open: served erased',
+      ),
+  });
   return {
     subjects,
+    events,
     links: exportLinks(masterKey),
+    assistantSecrets: assistantSecrets(
+      createSecretBox(masterKey === undefined ? {} : { masterKey }),
+    ),
     store,
     async recoverRecordings(session) {
       if (store === undefined) return;

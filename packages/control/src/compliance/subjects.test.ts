@@ -4,12 +4,16 @@
  * and a manifest whose SHA-256s match), behind a signed link; an erasure deletes the
  * subject's key first, so what was sealed with it — a backup copy of a recording, a
  * stored transcript — can never be opened again, and the audit chain still verifies
- * without ever holding the subject's value.
+ * without ever holding the subject's value. Every download through an export link (and of
+ * a recording) over a real socket leaves an audit record: the actor, the target, the
+ * outcome, the request id and the caller's address.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { transcriptOpener } from '@prx-voice/audit';
 import { createFilesystemObjectStore } from '@prx-voice/storage';
@@ -88,11 +92,15 @@ async function session(
   }
   expect((await api(`/sessions/${id}/end`, 'POST')).status).toBeLessThan(300);
   await settle();
-  await vi.waitFor(async () => {
-    expect(
-      (await data<{ items: unknown[] }>(await api(`/sessions/${id}/recordings`))).items,
-    ).toHaveLength(1);
-  });
+  // The file is joined from its chunks after the end (real file I/O: a loaded machine is slow).
+  await vi.waitFor(
+    async () => {
+      expect(
+        (await data<{ items: unknown[] }>(await api(`/sessions/${id}/recordings`))).items,
+      ).toHaveLength(1);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
   return id;
 }
 
@@ -184,8 +192,17 @@ describe('GDPR export and erasure in the server', () => {
     expect(Buffer.from(wav?.subarray(0, 4) ?? '').toString()).toBe('RIFF');
     // The link is the credential: tampered or expired, refused.
     expect(
-      (await a.api(ex.download_url.replace(/signature=./, 'signature=A'), 'GET', undefined, ''))
-        .status,
+      (
+        await a.api(
+          ex.download_url.replace(
+            /signature=(.)/,
+            (_m, c: string) => `signature=${c === 'A' ? 'B' : 'A'}`,
+          ),
+          'GET',
+          undefined,
+          '',
+        )
+      ).status,
     ).toBe(403);
 
     // An unknown subject: an empty archive, not an error.
@@ -241,5 +258,116 @@ describe('GDPR export and erasure in the server', () => {
     );
     h.clock.advance(601_000);
     expect((await a.api(again.download_url, 'GET', undefined, '')).status).toBe(403);
+  });
+
+  it('records each download through an export link, and of a recording, with its caller', async () => {
+    const a = await tenantApi();
+    const number = '+15550123';
+    const id = await session(a.api, { caller_number: number }, 'hello there');
+    const [recording] = await h.db.repos.forTenant(a.tenantId).recordings.listBySession(id);
+    const ex = await data<{ id: string; download_url: string }>(
+      await a.api('/subjects/export', 'POST', { key: 'caller_number', value: number }),
+    );
+    const token = await h.key(a.tenantId, 'tenant_admin');
+    let server: ServerType | undefined;
+    const port = await new Promise<number>((resolve) => {
+      server = serve({ fetch: voice.control.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+        resolve(info.port),
+      );
+    });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${String(port)}${path}`, { headers });
+    let okId: string | null;
+    let expiredId: string | null;
+    let recordingId: string | null;
+    try {
+      const ok = await get(ex.download_url);
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+      okId = ok.headers.get('x-request-id');
+      const forged = await get(
+        ex.download_url.replace(
+          /signature=(.)/,
+          (_m, c: string) => `signature=${c === 'A' ? 'B' : 'A'}`,
+        ),
+      );
+      expect(forged.status).toBe(403);
+      const wav = await get(`/api/v1/recordings/${recording?.id ?? ''}`, {
+        authorization: `Bearer ${token}`,
+      });
+      expect(wav.status).toBe(200);
+      await wav.arrayBuffer();
+      recordingId = wav.headers.get('x-request-id');
+      h.clock.advance(601_000);
+      const expired = await get(ex.download_url);
+      expect(expired.status).toBe(403);
+      expiredId = expired.headers.get('x-request-id');
+    } finally {
+      await new Promise<void>((resolve) => server?.close(() => resolve()));
+    }
+    type Row = Record<string, unknown>;
+    const rows = async (action: string) =>
+      (await data<{ items: Row[] }>(await a.api(`/audit?action=${action}&limit=50`))).items;
+    // The forged link names no tenant for sure: refused, not recorded.
+    const downloads = await rows('export.download');
+    expect(downloads).toHaveLength(2);
+    const link = { actor_type: 'export_link', actor_id: ex.id, resource_type: 'export' };
+    expect(downloads[0]).toMatchObject({
+      ...link,
+      resource_id: ex.id,
+      outcome: 'success',
+      request_id: okId,
+    });
+    expect(downloads[1]).toMatchObject({
+      ...link,
+      resource_id: ex.id,
+      outcome: 'denied',
+      request_id: expiredId,
+    });
+    const [fetched] = await rows('recording.download');
+    expect(fetched).toMatchObject({
+      actor_type: 'api_key',
+      resource_type: 'recording',
+      resource_id: recording?.id,
+      outcome: 'success',
+      request_id: recordingId,
+    });
+    for (const row of [...downloads, fetched]) expect(String(row?.['ip'])).toMatch(/127\.0\.0\.1/);
+    expect(JSON.stringify(downloads)).not.toContain(number);
+    expect(await data(await a.api('/audit/verify'))).toMatchObject({ ok: true });
+  });
+
+  it('ends the live sessions of a subject being erased, and leaves the others running', async () => {
+    const a = await tenantApi();
+    const number = '+15550177';
+    const start = async (caller: string) =>
+      (
+        await data<{ id: SessionId }>(
+          await a.api('/sessions', 'POST', {
+            channel: 'websocket',
+            metadata: { caller_number: caller },
+          }),
+        )
+      ).id;
+    const live = await start(number);
+    const other = await start('+15550178');
+    await settle();
+    expect(voice.manager.live(a.tenantId, live)).toBeDefined();
+    const erased = await a.api('/subjects/erase', 'POST', { key: 'caller_number', value: number });
+    expect(erased.status).toBe(200);
+    expect(await data(erased)).toMatchObject({ key_erased: true, sessions_ended: [live] });
+    await vi.waitFor(async () => {
+      h.clock.advance(100);
+      await settle();
+      expect(voice.manager.live(a.tenantId, live)).toBeUndefined();
+    });
+    const row = await h.db.repos.forTenant(a.tenantId).sessions.require(live);
+    expect(row.ended_at).not.toBeNull();
+    expect(voice.manager.live(a.tenantId, other)).toBeDefined();
+    // Erasing again finds nothing live.
+    const again = await a.api('/subjects/erase', 'POST', { key: 'caller_number', value: number });
+    expect(await data(again)).toMatchObject({ key_erased: false, sessions_ended: [] });
+    expect(await data(await a.api('/audit/verify'))).toMatchObject({ ok: true });
+    expect((await a.api(`/sessions/${other}/end`, 'POST')).status).toBeLessThan(300);
   });
 });

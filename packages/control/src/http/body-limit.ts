@@ -43,6 +43,24 @@ export async function readLimited(
   return out;
 }
 
+/** Whether a request's `Content-Length` claims more than `maxBytes`. */
+function declaresTooMuch(declared: string | undefined, maxBytes: number): boolean {
+  return declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes;
+}
+
+/**
+ * Middleware refusing at once a request whose `Content-Length` claims more than
+ * `maxBytes` (`PAYLOAD_TOO_LARGE`) — mounted before authentication, so the answer
+ * never waits on a credential lookup while the client is still sending (or has
+ * stopped sending) a body that will be refused anyway.
+ */
+export function declaredLengthMiddleware(maxBytes: number): MiddlewareHandler<ControlEnv> {
+  return internalMiddleware<MiddlewareHandler<ControlEnv>>(async (c, next) => {
+    if (declaresTooMuch(c.req.header('content-length'), maxBytes)) throw tooLarge(maxBytes);
+    await next();
+  });
+}
+
 /** Middleware enforcing `maxBytes` on every request body (`PAYLOAD_TOO_LARGE`). */
 export function bodyLimitMiddleware(maxBytes: number): MiddlewareHandler<ControlEnv> {
   return internalMiddleware<MiddlewareHandler<ControlEnv>>(async (c, next) => {
@@ -51,10 +69,7 @@ export function bodyLimitMiddleware(maxBytes: number): MiddlewareHandler<Control
       await next();
       return;
     }
-    const declared = c.req.header('content-length');
-    if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
-      throw tooLarge(maxBytes);
-    }
+    if (declaresTooMuch(c.req.header('content-length'), maxBytes)) throw tooLarge(maxBytes);
     const bytes = await readLimited(raw.body, maxBytes);
     // A new Request from the parts: the original's body stream is consumed now.
     c.req.raw = new Request(raw.url, {

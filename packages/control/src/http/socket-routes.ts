@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import { selectProtocol } from '../auth/ws-protocol-token.js';
 import type { RouteDoc, RouteRegistry } from './openapi.js';
 
 /** The upgrade request a socket route's handler gets. */
@@ -15,12 +16,14 @@ export interface SocketRequest {
   readonly headers: IncomingHttpHeaders;
   /** The path's `{name}` parameters, URI-decoded. */
   readonly params: Readonly<Record<string, string>>;
+  /** The peer's address as the socket sees it (for carriers that authenticate by source address). */
+  readonly remoteAddress?: string | undefined;
 }
 
 /**
  * A WebSocket route: its documentation and the handler of each upgraded
- * connection. The handler authenticates (`auth: 'query'` documents a header or
- * `?token=`) and refuses with the protocol's close codes.
+ * connection. The handler authenticates (`auth: 'query'` documents a header,
+ * a `prx-voice.auth.*` subprotocol or `?token=`) and refuses with the protocol's close codes.
  */
 export interface SocketRouteDefinition extends Omit<
   RouteDoc,
@@ -71,7 +74,11 @@ export function createSocketRouter(opts: {
   readonly onError?: (error: unknown) => void;
 }): SocketRouter {
   const routes: Compiled[] = [];
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayload,
+    handleProtocols: selectProtocol,
+  });
   return {
     add(def) {
       const { connect: _connect, ...doc } = def;
@@ -97,9 +104,13 @@ export function createSocketRouter(opts: {
             ws.close(1011, 'internal error');
           };
           try {
-            Promise.resolve(route.def.connect(ws, { url, headers: req.headers, params })).catch(
-              fail,
-            );
+            const request = {
+              url,
+              headers: req.headers,
+              params,
+              remoteAddress: req.socket.remoteAddress,
+            };
+            Promise.resolve(route.def.connect(ws, request)).catch(fail);
           } catch (err) {
             fail(err);
           }

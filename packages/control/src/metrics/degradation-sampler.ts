@@ -2,7 +2,9 @@
  * Samples what the degradation controller decides on — the event loop's delay (p99
  * since the last sample), live sessions against the instance's capacity, heap use, the
  * provider error rate and the confirmed error-budget burn — every `everyMs` on the
- * clock, and feeds the controller.
+ * clock, and feeds the controller. The event loop's delay counts only when sustained
+ * (see {@link sustainedLag}): one stall — start-up loading modules and probing engines, a
+ * long GC — must not put a healthy instance at L4.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -12,11 +14,28 @@ import type { DegradationController, DegradationSignals } from '@prx-voice/obser
 /** How often the signals are sampled (default). */
 export const DEGRADATION_SAMPLE_MS = 5_000;
 
+/**
+ * A filter of the event loop's p99 delay per sample: what the controller is told is
+ * the lower of this sample's and the previous one's, so lag counts when it lasts two
+ * samples (10 s by default), and the first sample after start-up counts as 0.
+ *
+ * @example
+ * const lagOf = sustainedLag(); lagOf(900) === 0; lagOf(150) === 150; lagOf(20) === 20;
+ */
+export function sustainedLag(): (p99Ms: number) => number {
+  let previous: number | undefined;
+  return (p99Ms) => {
+    const sustained = previous === undefined ? 0 : Math.min(previous, p99Ms);
+    previous = p99Ms;
+    return sustained;
+  };
+}
+
 /** A running sampler. */
 export interface DegradationSampler {
   /** Takes one sample now (also what the timer does). */
   sample(): void;
-  /** The signals of the last sample (zeros before the first). */
+  /** The signals of the last sample, the event loop's delay as measured (zeros before the first). */
   readonly last: DegradationSignals;
   stop(): void;
 }
@@ -54,9 +73,11 @@ export function startDegradationSampler(opts: {
     };
   };
   let last: DegradationSignals = { eventLoopLagMs: 0, load: 0, heap: 0 };
+  const lagOf = sustainedLag();
   const sample = (): void => {
-    last = opts.signals?.() ?? measured();
-    opts.controller.update(last);
+    const injected = opts.signals?.();
+    last = injected ?? measured();
+    opts.controller.update(injected ?? { ...last, eventLoopLagMs: lagOf(last.eventLoopLagMs) });
   };
   const schedule = (): void => {
     if (stopped) return;

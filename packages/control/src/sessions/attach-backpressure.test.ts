@@ -3,18 +3,14 @@
  * with a stand-in for the `ws` socket whose `bufferedAmount` the test sets; the Twilio stream's
  * start deadline on the simulated clock.
  */
-import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { defaultProviders } from '@prx-voice/adapter';
-import { createEventBus, createEventLog } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import { createAdmissionService } from '@prx-voice/policy';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createTwilioClientScript } from '@prx-voice/transport/testing';
-import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
-import { createSessionManager } from './session-manager.js';
+import { FakeSocket, startManagerBench } from '../testing/manager-bench.js';
+import type { ManagerBench } from '../testing/manager-bench.js';
 import type { SessionManager } from './session-manager.js';
 import {
   TWILIO_MAX_BACKLOG_BYTES,
@@ -24,59 +20,15 @@ import {
 } from './twilio.js';
 import { MAX_OUTBOUND_BACKLOG_MS, attachWebSocket } from './ws-attach.js';
 
-/** Just what attachWebSocket uses of a `ws` socket. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: (string | Uint8Array)[] = [];
-  closed: { code: number; reason: string } | undefined;
-  send(data: string | Uint8Array): void {
-    this.sent.push(data);
-  }
-  close(code: number, reason: string): void {
-    this.closed = { code, reason };
-    this.readyState = 3;
-  }
-}
-
 let h: ControlHarness;
 let manager: SessionManager;
-const bus = createEventBus();
-const events: AnyVoiceEvent[] = [];
-bus.listen(
-  (e) => {
-    if ('type' in e) events.push(e);
-  },
-  {
-    onError: (err) => {
-      throw err;
-    },
-  },
-);
+let events: AnyVoiceEvent[];
+let settle: ManagerBench['settle'];
 
 beforeAll(async () => {
-  h = await createControlHarness();
-  manager = createSessionManager({
-    config: { ...h.config, adapters: { ...h.config.adapters } },
-    clock: h.clock,
-    ids: h.ids,
-    repos: h.db.repos,
-    admission: createAdmissionService({ coordinator: h.coordinator, clock: h.clock }),
-    providers: defaultProviders({ clock: h.clock }),
-    bus,
-    log: createEventLog({ repos: h.db.repos, clock: h.clock, onError: () => undefined }),
-    instanceId: 'ws-test',
-  });
+  ({ h, manager, events, settle } = await startManagerBench('ws-test'));
 });
 afterAll(() => h.close());
-
-async function settle(ms = 0): Promise<void> {
-  for (let t = 0; t <= ms; t += 10) {
-    if (t > 0) h.clock.advance(10);
-    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 describe('the session WebSocket under backpressure', () => {
   it('drops outbound audio while the socket holds more than a second of it, and reports the drops', async () => {

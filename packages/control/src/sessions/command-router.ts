@@ -7,14 +7,24 @@
  * its outcome — success or the owner's error — comes back as if local.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
+import type { HandoffTarget } from '@prx-voice/session';
 import type { Coordinator, Unsubscribe } from '@prx-voice/storage';
 import { VoiceError, isErrorCode } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
+import type { AssistantSwitchOptions } from './session-manager-types.js';
+import type { SessionSettingsChange } from './session-update.js';
 
 /** What can be forwarded. */
 export type RoutedCommand =
   | { readonly kind: 'command'; readonly command: 'interrupt' | 'pause' | 'resume' | 'end' }
-  | { readonly kind: 'text'; readonly text: string };
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'handoff'; readonly target: HandoffTarget; readonly reason?: string }
+  | { readonly kind: 'update'; readonly change: SessionSettingsChange }
+  | {
+      readonly kind: 'assistant';
+      readonly assistantId: string;
+      readonly options: AssistantSwitchOptions;
+    };
 
 /** How long a forwarded command waits for its answer (default 5 s). */
 export const ROUTED_COMMAND_TIMEOUT_MS = 5_000;

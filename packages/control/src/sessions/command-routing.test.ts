@@ -136,6 +136,32 @@ describe.each(kinds)('command routing across instances ($name)', ({ make }) => {
     });
   });
 
+  it('forwards a handoff to the owning instance, and its refusal back', async () => {
+    const t = (
+      await createTenant(db.repos, { slug: `r-${String(++n)}`, name: 'R', tier: 'growth' })
+    ).id as TenantId;
+    const sid = (await a.create(t, { channel: 'twilio' })).id as SessionId;
+    await settle();
+    const desk = { type: 'phone', number: '+14155550100' } as const;
+    const types: string[] = [];
+    a.live(t, sid)?.emitter.addSink((e) => types.push(e.type));
+    await b.command(t, sid, 'pause');
+    const paused = await failure(b.handoff(t, sid, { target: desk }));
+    expect(paused).toMatchObject({
+      code: 'SESSION_STATE_CONFLICT',
+      message: 'cannot hand off a session in Paused',
+    });
+    await b.command(t, sid, 'resume');
+    await b.handoff(t, sid, { target: desk, reason: 'wants a person' });
+    // Forwarded and taken by the owner: no media stream started, so the transfer fails
+    // there and the call goes on.
+    await settle();
+    expect(types).toContain('prx.voice.session.handoff_requested');
+    expect(types).toContain('prx.voice.session.handoff_failed');
+    expect(a.live(t, sid)?.actor.model.machine.value).not.toBe('HandoffPending');
+    await b.command(t, sid, 'end');
+  });
+
   it('says so when the owning instance is gone', async () => {
     const t = (
       await createTenant(db.repos, { slug: `r-${String(++n)}`, name: 'G', tier: 'growth' })

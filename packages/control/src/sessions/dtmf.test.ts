@@ -3,82 +3,27 @@
  * messages become `prx.voice.media.dtmf` events and, once a sequence completes (terminator or
  * inter-digit timeout, on the simulated clock), a text turn the mock agent answers.
  */
-import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { defaultProviders } from '@prx-voice/adapter';
-import { createEventBus, createEventLog } from '@prx-voice/event';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import { createAdmissionService } from '@prx-voice/policy';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { createTwilioClientScript } from '@prx-voice/transport/testing';
-import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
-import { createSessionManager } from './session-manager.js';
+import { FakeSocket, startManagerBench } from '../testing/manager-bench.js';
+import type { ManagerBench } from '../testing/manager-bench.js';
 import type { SessionManager } from './session-manager.js';
 import { attachTwilioStream, streamToken } from './twilio.js';
 import { attachWebSocket } from './ws-attach.js';
 
-/** Just what attachWebSocket and attachTwilioStream use of a `ws` socket. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: (string | Uint8Array)[] = [];
-  closed: { code: number; reason: string } | undefined;
-  send(data: string | Uint8Array): void {
-    this.sent.push(data);
-  }
-  close(code: number, reason: string): void {
-    this.closed = { code, reason };
-    this.readyState = 3;
-  }
-  /** The CloudEvents sent as text frames. */
-  events(type?: string): { type: string; data: Record<string, unknown> }[] {
-    return this.sent
-      .filter((d): d is string => typeof d === 'string')
-      .map((d) => JSON.parse(d) as { type: string; data: Record<string, unknown> })
-      .filter((e) => type === undefined || e.type === type);
-  }
-}
-
 let h: ControlHarness;
 let manager: SessionManager;
-const bus = createEventBus();
-const events: AnyVoiceEvent[] = [];
-bus.listen(
-  (e) => {
-    if ('type' in e) events.push(e);
-  },
-  {
-    onError: (err) => {
-      throw err;
-    },
-  },
-);
+let events: AnyVoiceEvent[];
+let settle: ManagerBench['settle'];
 
 beforeAll(async () => {
-  h = await createControlHarness();
-  manager = createSessionManager({
-    config: { ...h.config, adapters: { ...h.config.adapters } },
-    clock: h.clock,
-    ids: h.ids,
-    repos: h.db.repos,
-    admission: createAdmissionService({ coordinator: h.coordinator, clock: h.clock }),
-    providers: defaultProviders({ clock: h.clock }),
-    bus,
-    log: createEventLog({ repos: h.db.repos, clock: h.clock, onError: () => undefined }),
-    instanceId: 'dtmf-test',
-  });
+  ({ h, manager, events, settle } = await startManagerBench('dtmf-test'));
 });
 afterAll(() => h.close());
-
-async function settle(ms = 0): Promise<void> {
-  for (let t = 0; t <= ms; t += 10) {
-    if (t > 0) h.clock.advance(10);
-    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
-  }
-}
 
 async function attached(): Promise<{ ws: FakeSocket; sid: string }> {
   const tenant = await h.tenant('growth');

@@ -7,6 +7,7 @@
  */
 import type { BreakerState, HealthCheck, HealthReport, ProviderRegistry } from '@prx-voice/adapter';
 import type { Clock, Config, TimerHandle } from '@prx-voice/core';
+import type { CallStats } from './breaker-stats.js';
 import type { BreakerPool } from './session-providers.js';
 
 /** The provider kinds behind a breaker and a health probe. */
@@ -29,6 +30,19 @@ export interface ProviderCheck {
   readonly detail?: string;
 }
 
+/** One provider as the instance knows it: its place in the configured chain, breaker and probe. */
+export interface ProviderStatus {
+  readonly kind: ProbedKind;
+  readonly provider: string;
+  /** Its index in `adapters.<kind>` (0: the primary); null when only a session chose it. */
+  readonly position: number | null;
+  readonly breaker: BreakerState;
+  /** Its recent calls through the breaker. */
+  readonly calls: CallStats;
+  /** The last active probe; null when it has none or was not probed yet. */
+  readonly probe: ProviderCheck | null;
+}
+
 /** The providers' health. */
 export interface ProviderHealth {
   /** Probes every configured provider that has a health check, now. */
@@ -44,7 +58,18 @@ export interface ProviderHealth {
   ready(): Promise<string>;
   /** The last probe of each provider. */
   readonly checks: readonly ProviderCheck[];
+  /**
+   * Every provider of each kind: the configured chain in order, then those only
+   * sessions chose, with breaker state, recent calls and last probe.
+   */
+  status(): readonly ProviderStatus[];
 }
+
+/** Where `id` stands in `chain` (those outside it last). */
+const rank = (chain: readonly string[], id: string): number => {
+  const i = chain.indexOf(id);
+  return i < 0 ? chain.length : i;
+};
 
 /** Creates the health monitor of the configured providers. */
 export function createProviderHealth(opts: {
@@ -172,6 +197,32 @@ export function createProviderHealth(opts: {
     },
     get checks() {
       return [...last.values()];
+    },
+    status() {
+      const out: ProviderStatus[] = [];
+      for (const kind of KINDS) {
+        const configured = chain(kind);
+        // Breakers of the configured chain exist from here on, as readiness makes them.
+        for (const id of configured) opts.breakers.get(kind, id);
+        const pooled = opts.breakers.list().filter((b) => b.kind === kind);
+        pooled.sort(
+          (a, b) =>
+            rank(configured, a.provider) - rank(configured, b.provider) ||
+            a.provider.localeCompare(b.provider),
+        );
+        for (const b of pooled) {
+          const position = configured.indexOf(b.provider);
+          out.push({
+            kind,
+            provider: b.provider,
+            position: position < 0 ? null : position,
+            breaker: b.breaker.state,
+            calls: b.breaker.stats(),
+            probe: last.get(`${kind}:${b.provider}`) ?? null,
+          });
+        }
+      }
+      return out;
     },
   };
 }

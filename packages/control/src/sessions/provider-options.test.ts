@@ -150,10 +150,13 @@ describe('provider options', () => {
     update({ vad: { threshold: 2 } });
     await new Promise<void>((r) => setImmediate(r));
     expect(errors()[1]).toMatchObject({ code: 'VALIDATION_FAILED', message: /providers\.vad/ });
-    // Valid options pass validation; applying them mid-session is not supported yet.
+    // Valid options are taken: applied at the session's next turn boundary (it is listening now).
     update({ agent: { token_delay_ms: 5 } });
     await new Promise<void>((r) => setImmediate(r));
-    expect(errors()[2]?.code).toBe('NOT_IMPLEMENTED');
+    expect(errors()).toHaveLength(2);
+    expect(manager.live(tenant.id as TenantId, row.id as SessionId)?.providerOptions.agent).toEqual(
+      { token_delay_ms: 5 },
+    );
     expect(ws.readyState).toBe(1);
     expect(manager.live(tenant.id as TenantId, row.id as SessionId)).toBeDefined();
   });

@@ -170,7 +170,7 @@ export function createSessionRecovery(deps: SessionRecoveryDeps): SessionRecover
           },
           { severity: 'error' },
         );
-        return built.map(eventToRow);
+        return built.map((e) => eventToRow(e));
       },
     );
     if (ended === undefined) return false;

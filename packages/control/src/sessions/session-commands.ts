@@ -14,7 +14,10 @@ const COMMAND_TRIGGERS: Readonly<Record<SessionCommandName, TriggerType | null>>
 };
 
 /** Runs a command on a session live here (forwarded ones arrive through this too). */
-export function runCommand(s: LiveSession, command: RoutedCommand): void {
+export function runCommand(
+  s: LiveSession,
+  command: Extract<RoutedCommand, { kind: 'command' | 'text' | 'handoff' }>,
+): void {
   const state = s.actor.model.machine.value;
   if (command.kind === 'text') {
     if (!['Listening', 'Thinking', 'Speaking'].includes(state)) {
@@ -24,6 +27,24 @@ export function runCommand(s: LiveSession, command: RoutedCommand): void {
       });
     }
     s.actor.dispatch({ type: 'text_input', text: command.text });
+    return;
+  }
+  if (command.kind === 'handoff') {
+    if (!accepts(state, 'HANDOFF_REQUEST')) {
+      throw new VoiceError('SESSION_STATE_CONFLICT', {
+        message:
+          state === 'HandoffPending'
+            ? 'a handoff of this session is already under way'
+            : `cannot hand off a session in ${state}`,
+        details: { state },
+      });
+    }
+    s.actor.dispatch({
+      type: 'handoff_request',
+      target: command.target,
+      trigger: 'api',
+      ...(command.reason === undefined ? {} : { reason: command.reason }),
+    });
     return;
   }
   const trigger = COMMAND_TRIGGERS[command.command];

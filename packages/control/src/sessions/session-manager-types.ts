@@ -6,7 +6,13 @@ import type { Clock, Config, SessionConfig } from '@prx-voice/core';
 import type { AnyVoiceEvent, EventBus, EventLog, SessionEmitter } from '@prx-voice/event';
 import type { SampleRate } from '@prx-voice/media';
 import type { AdmissionLease, AdmissionService } from '@prx-voice/policy';
-import type { SessionActor, SessionOutput } from '@prx-voice/session';
+import type {
+  HandoffPerformer,
+  FlowDefinition,
+  HandoffTarget,
+  SessionActor,
+  SessionOutput,
+} from '@prx-voice/session';
 import type { Coordinator, ObjectStore, Repositories, SessionRow } from '@prx-voice/storage';
 import type { DegradationActions, DegradationChange, VoiceTracing } from '@prx-voice/observe';
 import type {
@@ -18,7 +24,11 @@ import type {
   TenantId,
 } from '@prx-voice/types';
 import type { ProviderHealth } from './provider-health.js';
+import type { SessionTools } from '../agents/session-tools.js';
 import type { AutoProviderChoice, SessionProviders } from './session-providers.js';
+import type { SessionSettingsChange } from './session-update.js';
+import type { AssistantSecrets } from '../agents/assistant-secrets.js';
+import type { SwitchContext } from '@prx-voice/session';
 
 /** What a new session asks for. */
 export interface CreateSessionRequest {
@@ -47,10 +57,23 @@ export interface CreateSessionRequest {
   readonly overrides?: SessionOverrides;
   /** The assistant's tools (their kind-specific fields are checked when the session starts). */
   readonly tools?: readonly Readonly<Record<string, unknown>>[];
+  /** A conversation flow (its functions' `tool`s are checked against `tools` when the session starts). */
+  readonly flow?: FlowDefinition;
   /** Signs the HTTP tools' requests: the assistant's secret. */
   readonly toolSigningSecret?: string;
+  /** Where the assistant's `transfer_call` tool may transfer the call (the tool is offered with these). */
+  readonly transfer?: TransferSettings;
   /** The caller's W3C `traceparent` (validated): the session's trace continues it. */
   readonly traceparent?: string | undefined;
+}
+
+/** An assistant's transfer destinations, by the names its agent uses. */
+export interface TransferSettings {
+  readonly destinations: readonly {
+    readonly name: string;
+    readonly description?: string | undefined;
+    readonly target: HandoffTarget;
+  }[];
 }
 
 /** Session settings an assistant sets over the server's `session` configuration. */
@@ -76,19 +99,53 @@ export interface LiveSession {
   readonly lease: AdmissionLease;
   /** The session's event emitter (for events outside the reducer: pong, protocol errors, fallbacks). */
   readonly emitter: SessionEmitter;
-  /** The provider ids of each kind's chain (for health and breaker reports). */
-  readonly chains: SessionProviders['chains'];
-  /** The options its providers run with, per kind (configured ones under the request's). */
+  /** The provider ids of each kind's chain in force (for health and breaker reports). */
+  chains: SessionProviders['chains'];
+  /** The options its providers run with now, per kind (configured ones under the request's). */
+  providerOptions: {
+    readonly asr: ProviderOptions;
+    readonly agent: ProviderOptions;
+    readonly tts: ProviderOptions;
+  };
+  /** What the session was last told (applied or pending at the next turn boundary): changes merge over it. */
+  target: SessionTarget;
+  /** Builds the failover chains of a choice of providers as at the start (fallbacks reported as the session's). */
+  readonly resolveProviders: (chosen: {
+    readonly asr: string;
+    readonly agent: string;
+    readonly tts: string;
+  }) => Omit<SessionProviders, 'vad'>;
+  /** Its tools now (closed when replaced or when the session ends). */
+  tools: SessionTools | undefined;
+  /** Tool sets built for a pending assistant switch, by the key its update names. */
+  readonly stagedTools: Map<string, SessionTools | null>;
+  /** Where outbound audio goes; replaced when a client attaches. */
+  output: SessionOutput;
+  /** Carries handoffs out; by channel at first, replaced when a carrier's stream starts. */
+  handoff: HandoffPerformer;
+  attached: boolean;
+  /** The ids its log lines carry. */
+  readonly logFields: SessionLogFields;
+}
+
+/** A live session's settings as last asked for (the base a change is resolved over). */
+export interface SessionTarget {
+  readonly language: string;
+  readonly providers: { readonly asr: string; readonly agent: string; readonly tts: string };
   readonly providerOptions: {
     readonly asr: ProviderOptions;
     readonly agent: ProviderOptions;
     readonly tts: ProviderOptions;
   };
-  /** Where outbound audio goes; replaced when a client attaches. */
-  output: SessionOutput;
-  attached: boolean;
-  /** The ids its log lines carry. */
-  readonly logFields: SessionLogFields;
+  readonly systemPrompt: string | undefined;
+}
+
+/** How a session switches to a stored assistant (see {@link SessionManager.switchAssistant}). */
+export interface AssistantSwitchOptions {
+  /** What becomes of the conversation: kept, summarised into the new prompt, or reset. */
+  readonly context: SwitchContext;
+  /** Values of the assistant's `{{placeholders}}` (over its defaults and the session's metadata). */
+  readonly variables?: Readonly<Record<string, string>>;
 }
 
 /** Commands the API can send to a live session, with the FSM trigger that must be accepted. */
@@ -128,6 +185,8 @@ export interface SessionManagerDeps {
   readonly objectStore?: ObjectStore | undefined;
   /** Data subjects: which one a session belongs to, and the key sealing its recordings and transcripts. */
   readonly subjects?: SubjectKeys;
+  /** Opens the stored secrets of assistants' tools when a call needs them (default: plaintext only). */
+  readonly assistantSecrets?: AssistantSecrets;
   /** The durable meters every session's usage goes to (billing's recorder). */
   readonly meters?: MeterRecorder;
   /** How late a session's output pacer woke past its due time, ms (allocation-free metric feed). */
@@ -183,12 +242,40 @@ export interface SessionManager {
   /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
   command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
   /**
-   * Checks the provider options of a WebSocket `session.update` (`{ asr: {…}, … }`) on top of
-   * the session's own, against its providers: throws `VALIDATION_FAILED` naming the option.
+   * Changes a session's language, voice, providers and options, or system prompt
+   * (`PATCH /sessions/{id}`), on the instance that runs it; applied at the next turn
+   * boundary. `VALIDATION_FAILED` naming the field, provider or option (nothing
+   * changes); `SESSION_STATE_CONFLICT` for a session that has ended.
    */
-  validateUpdate(session: LiveSession, providers: Readonly<Record<string, unknown>>): void;
+  update(tenantId: TenantId, id: SessionId, change: SessionSettingsChange): Promise<void>;
+  /**
+   * The same for a session live here, from its WebSocket's `session.update` (errors name
+   * `frame.…`); synchronous, so it takes effect before the socket's next frame.
+   */
+  updateLive(session: LiveSession, change: SessionSettingsChange): { pending: boolean };
+  /**
+   * Switches a live session, on the instance that runs it, to a stored assistant at the
+   * next turn boundary: its system prompt, language, providers and voice, tools (the old
+   * ones closed) and first message (said once it applies), the conversation kept,
+   * summarised or reset. `NOT_FOUND` for an unknown assistant; otherwise as {@link update}.
+   */
+  switchAssistant(
+    tenantId: TenantId,
+    id: SessionId,
+    assistantId: string,
+    options: AssistantSwitchOptions,
+  ): Promise<void>;
   /** A text turn (skips ASR). */
   textTurn(tenantId: TenantId, id: SessionId, text: string): Promise<void>;
+  /**
+   * Hands the session to a person (`handoff_requested`, trigger `api`), on whichever
+   * instance runs it; `SESSION_STATE_CONFLICT` when it cannot hand off now.
+   */
+  handoff(
+    tenantId: TenantId,
+    id: SessionId,
+    request: { readonly target: HandoffTarget; readonly reason?: string },
+  ): Promise<void>;
   /** Attaches a client's output; `SESSION_ALREADY_ATTACHED` for a second one. */
   attach(tenantId: TenantId, id: SessionId, output: SessionOutput): LiveSession;
   detach(session: LiveSession): void;

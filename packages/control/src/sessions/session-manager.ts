@@ -11,10 +11,13 @@ import { createCommandRouter } from './command-router.js';
 import type { CommandRouter, RoutedCommand } from './command-router.js';
 import { createProviderMonitoring } from './provider-events.js';
 import type { ProbedKind } from './provider-health.js';
+import { switchToAssistant } from './assistant-switch.js';
+import type { SwitchContext } from './assistant-switch.js';
 import { runCommand } from './session-commands.js';
+import { resolveSettingsChange, submitChange } from './session-update.js';
 import { DISCARD, fenceSession, startSession } from './start-session.js';
 import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
-import { resolveAutoProviders, validateProviderOptions } from './session-providers.js';
+import { resolveAutoProviders } from './session-providers.js';
 
 export type {
   CreateSessionRequest,
@@ -135,7 +138,34 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
         details: { session_id: id, state: 'Failed' },
       });
     }
-    runCommand(found, command);
+    await execute(found, command);
+  }
+
+  const switching: SwitchContext = {
+    config: deps.config,
+    registry: deps.providers,
+    repos: deps.repos,
+    clock: deps.clock,
+    newKey: () => deps.ids.next('request'),
+    secrets: deps.assistantSecrets,
+    onProblem: (s, tool, err) =>
+      deps.onError?.(err, `session ${s.id}: tool ${tool} left out`, s.logFields),
+  };
+
+  /** Runs a command on a session live here (forwarded ones arrive through this too). */
+  async function execute(s: LiveSession, command: RoutedCommand): Promise<void> {
+    switch (command.kind) {
+      case 'update': {
+        const resolved = resolveSettingsChange(switching, s, command.change, 'body');
+        if (resolved !== undefined) submitChange(s, resolved);
+        return;
+      }
+      case 'assistant':
+        await switchToAssistant(switching, s, command.assistantId, command.options);
+        return;
+      default:
+        runCommand(s, command);
+    }
   }
 
   const router: CommandRouter | undefined =
@@ -157,12 +187,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
                 }),
               );
             }
-            try {
-              runCommand(s, command);
-              return Promise.resolve();
-            } catch (err) {
-              return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-            }
+            return execute(s, command);
           },
           onError: (err) => deps.onError?.(err, 'command routing'),
         });
@@ -215,37 +240,21 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       }
     },
     live: find,
-    validateUpdate(session, providers) {
-      const kinds = ['asr', 'agent', 'tts'] as const;
-      const unknown = Object.keys(providers).find((k) => !(kinds as readonly string[]).includes(k));
-      if (unknown !== undefined) {
-        throw new VoiceError('VALIDATION_FAILED', {
-          message: `Invalid providers.${unknown}: expected options of asr, agent or tts`,
-          details: {
-            location: 'frame',
-            issues: [{ path: `providers.${unknown}`, message: 'unknown kind' }],
-          },
-        });
-      }
-      const merged: Record<string, unknown> = {};
-      for (const kind of kinds) {
-        const update = providers[kind];
-        if (update === undefined) continue;
-        // Options a session.update gives are added to the session's, as the session would apply them.
-        merged[kind] =
-          typeof update === 'object' && update !== null && !Array.isArray(update)
-            ? { ...session.providerOptions[kind], ...update }
-            : update;
-      }
-      validateProviderOptions({
-        registry: deps.providers,
-        chains: session.chains,
-        options: merged,
-        origin: (kind) => ({ location: 'frame', path: `providers.${kind}` }),
-      });
+    update: (tenantId, id, change) => route(tenantId, id, { kind: 'update', change }),
+    updateLive(session, change) {
+      const resolved = resolveSettingsChange(switching, session, change, 'frame');
+      return resolved === undefined ? { pending: false } : submitChange(session, resolved);
     },
+    switchAssistant: (tenantId, id, assistantId, options) =>
+      route(tenantId, id, { kind: 'assistant', assistantId, options }),
     command: (tenantId, id, command) => route(tenantId, id, { kind: 'command', command }),
     textTurn: (tenantId, id, text) => route(tenantId, id, { kind: 'text', text }),
+    handoff: (tenantId, id, request) =>
+      route(tenantId, id, {
+        kind: 'handoff',
+        target: request.target,
+        ...(request.reason === undefined ? {} : { reason: request.reason }),
+      }),
     attach(tenantId, id, output) {
       const s = find(tenantId, id);
       if (s === undefined)

@@ -23,10 +23,21 @@ import type {
 import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { Clock, Config } from '@prx-voice/core';
 import { VoiceError } from '@prx-voice/types';
+import { recordCalls } from './breaker-stats.js';
+import type { RecordedBreaker } from './breaker-stats.js';
+
+/** A breaker of the pool with what it knows of its provider's recent calls. */
+export interface PooledBreaker {
+  readonly kind: 'asr' | 'agent' | 'tts';
+  readonly provider: string;
+  readonly breaker: RecordedBreaker;
+}
 
 /** Circuit breakers by provider, for the whole process. */
 export interface BreakerPool {
   get(kind: 'asr' | 'agent' | 'tts', id: string): CircuitBreaker;
+  /** Every breaker made so far (each provider a session used or readiness looked at). */
+  list(): readonly PooledBreaker[];
 }
 
 /** A pool of breakers on a clock; `onStateChange` hears every breaker's transitions. */
@@ -39,20 +50,22 @@ export function createBreakerPool(
     to: BreakerState,
   ) => void,
 ): BreakerPool {
-  const breakers = new Map<string, CircuitBreaker>();
+  const breakers = new Map<string, PooledBreaker>();
   return {
     get(kind, id) {
       const key = `${kind}:${id}`;
       let b = breakers.get(key);
       if (b === undefined) {
-        b = createCircuitBreaker({
+        const breaker = createCircuitBreaker({
           clock,
           onStateChange: (from, to) => onStateChange?.(kind, id, from, to),
         });
+        b = { kind, provider: id, breaker: recordCalls(breaker, clock) };
         breakers.set(key, b);
       }
-      return b;
+      return b.breaker;
     },
+    list: () => [...breakers.values()],
   };
 }
 

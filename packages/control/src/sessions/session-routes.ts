@@ -1,7 +1,7 @@
 /**
  * The session routes of the protocol: create (idempotent), list, read, text
- * turns, recorded turns, interrupt / pause / resume / end, and the session's
- * Server-Sent Events.
+ * turns, recorded turns, interrupt / pause / resume / end, handoff
+ * (`handoff-route.ts`), and the session's Server-Sent Events.
  */
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import type { Repositories, SessionRow, TurnRow } from '@prx-voice/storage';
 import { SESSION_STATES, VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import type { Clock } from '@prx-voice/core';
+import { checkPermission } from '../auth/middleware.js';
 import type { ControlContext } from '../http/context.js';
 import { principalOf } from '../http/context.js';
 import { ok } from '../http/envelope.js';
@@ -24,7 +25,8 @@ import type { DefineRoute } from '../http/routes.js';
 import type { SessionCommandName, SessionManager } from './session-manager.js';
 import type { CreateSessionRequest } from './session-manager-types.js';
 import { requestFromAssistant, requireAssistant } from '../agents/assistant-session.js';
-import { createSessionBody, sessionView, turnView } from './session-schemas.js';
+import { defineHandoffRoute } from './handoff-route.js';
+import { createSessionBody, sessionView, turnView, updateSessionBody } from './session-schemas.js';
 import { resumePosition, streamSessionEvents } from './sse.js';
 import { transcriptViewFor } from './transcript-redaction.js';
 import { attachWebSocket } from './ws-attach.js';
@@ -35,13 +37,18 @@ const TAGS = ['sessions'];
 export const SSE_TAIL_INTERVAL_MS = 250;
 const params = z.strictObject({ session_id: idSchema('session') });
 
-function wsUrl(c: ControlContext, publicUrl: string | undefined, id: string): string {
+/** The WebSocket URL of `path` (from the server root) as the client reaches the server. */
+export function socketUrl(c: ControlContext, publicUrl: string | undefined, path: string): string {
   const base =
     publicUrl ?? `${new URL(c.req.url).protocol}//${c.req.header('host') ?? 'localhost'}`;
   const u = new URL(base);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  u.pathname = `${u.pathname.replace(/\/$/, '')}/api/v1/ws/${id}`;
+  u.pathname = `${u.pathname.replace(/\/$/, '')}${path}`;
   return u.toString();
+}
+
+function wsUrl(c: ControlContext, publicUrl: string | undefined, id: string): string {
+  return socketUrl(c, publicUrl, `/api/v1/ws/${id}`);
 }
 
 /** What the session routes work with. */
@@ -62,9 +69,39 @@ export interface SessionRouteDeps {
  * WebSocket `GET /ws/{session_id}`.
  */
 /** A request's `traceparent` header if it is a valid one (W3C: an invalid one starts a new trace). */
-function incomingTraceparent(value: string | undefined): string | undefined {
+export function incomingTraceparent(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed !== undefined && isTraceparent(trimmed) ? trimmed : undefined;
+}
+
+/**
+ * What a `POST /sessions`-shaped body asks for: its own fields over the assistant it
+ * names (`NOT_FOUND` for an unknown one), the caller's `traceparent` continued.
+ */
+export async function requestedSession(
+  c: ControlContext,
+  repos: Repositories,
+  body: z.output<typeof createSessionBody>,
+): Promise<CreateSessionRequest> {
+  const tenantId = principalOf(c).tenantId;
+  const asked: CreateSessionRequest = {
+    channel: body.channel,
+    ...(body.language === undefined ? {} : { language: body.language }),
+    ...(body.providers === undefined ? {} : { providers: body.providers }),
+    ...(body.provider_options === undefined ? {} : { providerOptions: body.provider_options }),
+    ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
+    ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+    ...(body.record === undefined ? {} : { record: body.record }),
+    ...(body.flow === undefined ? {} : { flow: body.flow }),
+    traceparent: incomingTraceparent(c.req.header('traceparent')),
+  };
+  return body.assistant_id === undefined
+    ? asked
+    : requestFromAssistant(
+        await requireAssistant(repos, tenantId, body.assistant_id),
+        asked,
+        body.variables,
+      );
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): RouteModule {
@@ -77,7 +114,7 @@ export function sessionRoutes(deps: SessionRouteDeps): RouteModule {
         summary:
           'The session WebSocket: audio both ways (binary frames), control messages and the session events (text frames).',
         description:
-          'Authenticates with the Authorization header or ?token=; refusals close with the protocol close codes (4401, 4403, 4404, 4409, 4429).',
+          'Authenticates with the Authorization header, or (browsers) by offering the subprotocols `prx-voice` and `prx-voice.auth.<base64url token>` (the server selects `prx-voice`), or ?token=; refusals close with the protocol close codes (4401, 4403, 4404, 4409, 4429).',
         tags: TAGS,
         permission: 'turn:create',
         auth: 'query',
@@ -93,20 +130,26 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   const { manager, repos } = deps;
   const view = (c: ControlContext, row: SessionRow) => {
     const live = manager.live(row.tenant_id as TenantId, row.id as SessionId);
+    const model = live?.actor.model;
+    const voice = live?.providerOptions.tts['voice'];
     return {
       id: row.id,
       tenant_id: row.tenant_id,
-      state: live?.actor.model.machine.value ?? (row.state as (typeof SESSION_STATES)[number]),
+      state: model?.machine.value ?? (row.state as (typeof SESSION_STATES)[number]),
       channel: row.channel,
       direction: row.direction,
-      language: row.language,
-      providers: row.providers,
+      // Live here: what is in force now (the row follows when a change applies).
+      language: model?.settings.info.language ?? row.language,
+      providers: model === undefined ? row.providers : { ...model.settings.info.providers },
       turn_count: row.turn_count,
       outcome: row.outcome,
       close_reason: row.close_reason,
       metadata: row.metadata,
       assistant_id: row.assistant_id,
       assistant_version: row.assistant_version,
+      system_prompt: model?.settings.systemPrompt ?? null,
+      voice: typeof voice === 'string' ? voice : null,
+      update_pending: model !== undefined && model.pendingSettings !== null,
       created_at: row.created_at.toISOString(),
       updated_at: row.updated_at.toISOString(),
       ended_at: row.ended_at?.toISOString() ?? null,
@@ -159,28 +202,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['QUOTA_EXCEEDED', 'OVERLOADED', 'IDEMPOTENCY_CONFLICT'],
     handler: (c, { body }) =>
       withIdempotency(c, { repos, scope: 'POST /sessions' }, async () => {
-        const asked: CreateSessionRequest = {
-          channel: body.channel,
-          ...(body.language === undefined ? {} : { language: body.language }),
-          ...(body.providers === undefined ? {} : { providers: body.providers }),
-          ...(body.provider_options === undefined
-            ? {}
-            : { providerOptions: body.provider_options }),
-          ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
-          ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
-          ...(body.record === undefined ? {} : { record: body.record }),
-          traceparent: incomingTraceparent(c.req.header('traceparent')),
-        };
-        const row = await manager.create(
-          tenant(c),
-          body.assistant_id === undefined
-            ? asked
-            : requestFromAssistant(
-                await requireAssistant(repos, tenant(c), body.assistant_id),
-                asked,
-                body.variables,
-              ),
-        );
+        const row = await manager.create(tenant(c), await requestedSession(c, repos, body));
         return { status: 201, data: view(c, row) };
       }),
   });
@@ -188,13 +210,20 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
   define({
     method: 'get',
     path: '/sessions',
-    summary: "List the caller's tenant's sessions, newest first.",
+    summary: "List the caller's tenant's sessions (a platform admin: any tenant's), newest first.",
     tags: TAGS,
     permission: 'session:list',
-    query: paginationQuerySchema.extend({ state: z.enum(SESSION_STATES).optional() }),
+    query: paginationQuerySchema.extend({
+      state: z.enum(SESSION_STATES).optional(),
+      tenant_id: idSchema('tenant')
+        .optional()
+        .describe("Another tenant's sessions (platform admins only; FORBIDDEN for anyone else)."),
+    }),
     response: pageSchema(sessionView),
     handler: async (c, { query }) => {
-      const page = await repos.forTenant(tenant(c)).sessions.list({
+      const target = query.tenant_id ?? tenant(c);
+      checkPermission(c, 'session:list', target);
+      const page = await repos.forTenant(target).sessions.list({
         ...pageOptions(query),
         ...(query.state === undefined ? {} : { state: query.state }),
       });
@@ -216,6 +245,34 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['SESSION_NOT_FOUND'],
     handler: async (c, { params: p }) =>
       ok(c, view(c, await repos.forTenant(tenant(c)).sessions.require(p.session_id))),
+  });
+
+  define({
+    method: 'patch',
+    path: '/sessions/{session_id}',
+    audit: { action: 'session.update', resource: 'session' },
+    summary:
+      "Change a live session's language, voice, providers and options, or system prompt; 202: applied at its next turn boundary.",
+    description:
+      'Checked as POST /sessions checks a new session: an unknown provider or an invalid option is VALIDATION_FAILED naming it, and nothing changes. Pending while a turn is in flight (update_pending); prx.voice.session.updated says when it applied.',
+    tags: TAGS,
+    permission: 'session:interrupt',
+    params,
+    body: updateSessionBody,
+    response: sessionView,
+    status: 202,
+    errors: ['SESSION_NOT_FOUND', 'SESSION_STATE_CONFLICT'],
+    handler: async (c, { params: p, body }) => {
+      await manager.update(tenant(c), p.session_id, {
+        ...(body.language === undefined ? {} : { language: body.language }),
+        ...(body.voice === undefined ? {} : { voice: body.voice }),
+        ...(body.system_prompt === undefined ? {} : { systemPrompt: body.system_prompt }),
+        ...(body.providers === undefined ? {} : { providers: body.providers }),
+        ...(body.provider_options === undefined ? {} : { providerOptions: body.provider_options }),
+      });
+      const row = await repos.forTenant(tenant(c)).sessions.require(p.session_id);
+      return ok(c, view(c, row), 202);
+    },
   });
 
   define({
@@ -289,13 +346,15 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     });
   }
 
+  defineHandoffRoute(define, { manager, repos });
+
   define({
     method: 'get',
     path: '/sessions/{session_id}/events',
     summary:
       'Server-Sent Events: one CloudEvent per message, id = prxseq; resumes after Last-Event-ID or ?after_seq=.',
     description:
-      'Without transcript:read every event is still sent, with its transcript fields (ASR text, agent text, TTS segment text, heard text, turn texts) replaced by "[redacted]".',
+      'Without transcript:read every event is still sent, with its transcript fields (ASR text, agent text, TTS segment text, heard text, turn texts) replaced by "[redacted]". Once the session\'s data subject is erased, the fields that carried its content are null and the extension attribute prxerased names them (comma-separated data paths).',
     tags: TAGS,
     permission: 'event:read',
     params,

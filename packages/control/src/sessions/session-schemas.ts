@@ -3,6 +3,7 @@
  * the API shows them, and the provider names both sessions and assistants take.
  */
 import { z } from 'zod';
+import { flowSchema } from '@prx-voice/session';
 import { CHANNELS, SESSION_STATES } from '@prx-voice/types';
 import { idSchema } from '../http/schemas.js';
 
@@ -11,14 +12,25 @@ export const providerName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, {
   error: 'expected a provider name: lower-case letters, digits, "_" or "-"',
 });
 
+/** A BCP 47 language tag. */
+const languageTag = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
+  error: 'expected a BCP 47 tag such as en-US',
+});
+
+/** Options per provider kind, as sessions take them. */
+const providerOptionsSchema = z
+  .strictObject({
+    asr: z.record(z.string(), z.unknown()),
+    agent: z.record(z.string(), z.unknown()),
+    tts: z.record(z.string(), z.unknown()),
+  })
+  .partial();
+
 /** Body of `POST /sessions`. */
 export const createSessionBody = z
   .strictObject({
     channel: z.enum(CHANNELS).default('websocket'),
-    language: z
-      .string()
-      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)
-      .optional(),
+    language: languageTag.optional(),
     providers: z
       .strictObject({
         asr: providerName,
@@ -28,14 +40,7 @@ export const createSessionBody = z
       })
       .partial()
       .optional(),
-    provider_options: z
-      .strictObject({
-        asr: z.record(z.string(), z.unknown()),
-        agent: z.record(z.string(), z.unknown()),
-        tts: z.record(z.string(), z.unknown()),
-      })
-      .partial()
-      .optional(),
+    provider_options: providerOptionsSchema.optional(),
     system_prompt: z.string().max(20_000).optional(),
     metadata: z
       .record(z.string(), z.unknown())
@@ -54,6 +59,11 @@ export const createSessionBody = z
       .describe(
         "Values of the assistant's `{{placeholders}}` (over its defaults and the session's string metadata).",
       ),
+    flow: flowSchema
+      .optional()
+      .describe(
+        "A conversation flow for this session (over the assistant's); a function's `tool` must be one of the assistant's tools.",
+      ),
     record: z
       .boolean()
       .optional()
@@ -62,6 +72,38 @@ export const createSessionBody = z
       ),
   })
   .prefault({});
+
+/** Body of `PATCH /sessions/{id}`: what changes at the session's next turn boundary. */
+export const updateSessionBody = z
+  .strictObject({
+    language: languageTag.optional(),
+    voice: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        "The TTS voice: shorthand for `provider_options.tts.voice`, checked by the session's TTS.",
+      ),
+    system_prompt: z
+      .string()
+      .max(20_000)
+      .optional()
+      .describe("The agent's system prompt; empty removes it."),
+    providers: z
+      .strictObject({ asr: providerName, agent: providerName, tts: providerName })
+      .partial()
+      .optional()
+      .describe(
+        "A kind's provider (its chain: it, then `adapters.<kind>.fallbacks`); its options start from the configured ones. The VAD is fixed.",
+      ),
+    provider_options: providerOptionsSchema
+      .optional()
+      .describe("Options per kind, merged over the session's."),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    error: 'expected at least one of language, voice, system_prompt, providers, provider_options',
+  });
 
 /** A session as the API shows it. */
 export const sessionView = z.object({
@@ -78,6 +120,18 @@ export const sessionView = z.object({
   metadata: z.record(z.string(), z.unknown()),
   assistant_id: z.string().nullable(),
   assistant_version: z.number().nullable(),
+  system_prompt: z
+    .string()
+    .nullable()
+    .describe(
+      'The system prompt in force (null: none, or the session does not run on this instance).',
+    ),
+  voice: z.string().nullable().describe('The TTS `voice` option in force, if any.'),
+  update_pending: z
+    .boolean()
+    .describe(
+      'A change (PATCH, session.update, an assistant switch) waits for the next turn boundary.',
+    ),
   created_at: z.string(),
   updated_at: z.string(),
   ended_at: z.string().nullable(),

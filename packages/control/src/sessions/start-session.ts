@@ -33,8 +33,11 @@ import type {
 } from './session-manager-types.js';
 import { sessionProviders, validateProviderOptions } from './session-providers.js';
 import { recordingOf } from './session-recording.js';
+import { settingsApplier } from './session-update.js';
 import { sessionTools } from '../agents/session-tools.js';
-import { applyOverrides } from '../agents/assistant-session.js';
+import { withDemoFlow, withDemoGrammar, withDemoTools } from '../agents/demo-session.js';
+import { initialHandoff, requestHandoff } from './handoff.js';
+import { applyOverrides, checkFlowTools } from '../agents/assistant-session.js';
 import type { BreakerPool } from './session-providers.js';
 
 /** Events the server itself needs whatever the level: usage goes to billing, a pong answers a client. */
@@ -147,8 +150,12 @@ export async function startSession(
     onFallback: (notice) => fallbacks.emit?.(notice),
   });
   // Options every provider of each chain gets: the configured ones under the request's.
+  // The built-in demo on pocketsphinx also gets the grammar derived from its phrases.
   const providerOptions = {
-    asr: { ...cfg.adapters.asr.options, ...request.providerOptions?.asr },
+    asr: withDemoGrammar(resolved.chains, {
+      ...cfg.adapters.asr.options,
+      ...request.providerOptions?.asr,
+    }),
     agent: { ...cfg.adapters.agent.options, ...request.providerOptions?.agent },
     tts: { ...cfg.adapters.tts.options, ...request.providerOptions?.tts },
   };
@@ -168,21 +175,26 @@ export async function startSession(
     sessionConfigFor(cfg.session, cfg.features, tenantId),
     request.overrides,
   );
+  checkFlowTools(request);
   // The data subject, and the key sealing its data, before anything is admitted.
   const subject = deps.subjects?.subjectOf(tenantId, request.metadata);
   const subjectKey =
     subject === undefined ? undefined : await deps.subjects?.sealingKey(tenantId, subject.ref);
-  // The assistant's tools: an MCP server is connected now, before a slot is taken.
-  const tools =
-    request.tools === undefined || request.tools.length === 0
+  // The assistant's tools: an MCP server is connected now, before a slot is taken. The
+  // built-in demo's tools join them when the demo is among the session's agents.
+  const assistantTools =
+    (request.tools === undefined || request.tools.length === 0) && request.transfer === undefined
       ? undefined
       : await sessionTools({
           config: cfg,
           clock: deps.clock,
           tenantId,
           sessionId,
-          tools: request.tools,
+          tools: request.tools ?? [],
+          transfer: request.transfer,
+          requestHandoff: (r) => requestHandoff(live.get(sessionId), r),
           signingSecret: request.toolSigningSecret,
+          secrets: deps.assistantSecrets,
           turnId: () => live.get(sessionId)?.actor.model.turn?.id,
           onProblem: (tool, err) =>
             deps.onError?.(err, `session ${sessionId}: tool ${tool} left out`, {
@@ -190,6 +202,9 @@ export async function startSession(
               session_id: sessionId,
             }),
         });
+  const tools = withDemoTools(resolved.chains, assistantTools, deps.clock);
+  // The demo's flow when the demo is the agent and the session brought no flow.
+  const flow = withDemoFlow(resolved.chains, request.flow);
   const admitted = await deps.admission.admit({
     tenant,
     sessionId,
@@ -244,6 +259,10 @@ export async function startSession(
       maxSessionDurationS: limits.maxSessionDurationS,
       ...(request.systemPrompt === undefined ? {} : { systemPrompt: request.systemPrompt }),
       ...(request.firstMessage === undefined ? {} : { firstMessage: request.firstMessage }),
+      ...(flow === undefined ? {} : { flow }),
+      ...(tools === undefined
+        ? {}
+        : { toolFillers: tools.fillers, toolFillerGraceMs: cfg.agents.tools.filler_grace_ms }),
     },
   );
   const {
@@ -283,7 +302,25 @@ export async function startSession(
     emitter,
     chains: resolved.chains,
     providerOptions,
+    target: {
+      language,
+      providers: { asr: providers.asr, agent: providers.agent, tts: providers.tts },
+      providerOptions,
+      systemPrompt: request.systemPrompt,
+    },
+    resolveProviders: (chosen) =>
+      sessionProviders({
+        config: cfg,
+        registry: deps.providers,
+        clock: deps.clock,
+        breakers,
+        chosen: { ...chosen, vad: providers.vad },
+        onFallback: reportFallback,
+      }),
+    tools,
+    stagedTools: new Map(),
     output: DISCARD,
+    handoff: initialHandoff(request.channel),
     attached: false,
     logFields,
     actor: createSessionActor({
@@ -309,6 +346,11 @@ export async function startSession(
       },
       ...(recording === undefined ? {} : { recorder: recording.tap }),
       ...(tools === undefined ? {} : { tools: tools.registry }),
+      handoff: { perform: (r, signal) => session.handoff.perform(r, signal) },
+      applySettings: (change) =>
+        settingsApplier(session, (err) =>
+          deps.onError?.(err, `session ${sessionId}: closing replaced tools`, logFields),
+        )(change),
       onEvent: degradableSink(redactingSink(emitterSink(emitter), redaction), deps.degradation),
       ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
       ...(deps.degradation === undefined
@@ -342,7 +384,8 @@ export async function startSession(
         const finished = Promise.all([
           sessionGovernor.close().then(() => admitted.lease.release()),
           recording?.stop(),
-          tools?.close(),
+          session.tools?.close(),
+          ...[...session.stagedTools.values()].map((t) => t?.close()),
         ])
           .then(() => undefined)
           .catch((err: unknown) => deps.onError?.(err, 'lease release'))

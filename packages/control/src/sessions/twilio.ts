@@ -1,46 +1,93 @@
 /**
  * Twilio Media Streams on the server: the voice webhook (signature checked
  * with the account's auth token) answers TwiML that connects the call to the
- * media-stream WebSocket; the stream carries µ-law 8 kHz both ways, a `mark`
- * after every spoken segment, the last one included (its echo moves the playback
- * position: the session counts a segment heard, and goes past it, only once Twilio
- * has played it), and a `clear` on barge-in.
+ * media-stream WebSocket; the stream (`carrier-stream.ts`, shared by every carrier)
+ * carries µ-law 8 kHz both ways, a `mark` after every spoken segment whose echo moves
+ * the playback position, and a `clear` on barge-in; once attached, the call can be
+ * transferred through Twilio's REST API.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { Clock, Config, TimerHandle } from '@prx-voice/core';
+import { z } from 'zod';
+import { E164_PATTERN } from '@prx-voice/event';
+import type { Clock, Config } from '@prx-voice/core';
 import {
+  TWILIO_API_BASE_URL,
   createTwilioMediaStream,
   twimlConnectStream,
   verifyTwilioSignature,
 } from '@prx-voice/transport';
-import type { WireSocket } from '@prx-voice/transport';
+import type { TwilioStartInfo } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
-import { VoiceError, isId } from '@prx-voice/types';
-import type { TenantId } from '@prx-voice/types';
+import { VoiceError } from '@prx-voice/types';
+import type { Id } from '@prx-voice/types';
 import type { ControlContext } from '../http/context.js';
 import type { RouteModule } from '../http/route-module.js';
+import { TWILIO_REQUEST_TIMEOUT_MS, twilioHandoff } from './handoff-twilio.js';
 import type { SessionManager } from './session-manager.js';
+import { callWebhookQuery, createCallSession, publicStreamUrl } from './call-session.js';
+import {
+  CARRIER_MAX_BACKLOG_BYTES,
+  CARRIER_START_DEADLINE_MS,
+  attachCarrierStream,
+  carrierStreamToken,
+  credentialsFromParameters,
+} from './carrier-stream.js';
 
-/** The Twilio settings of the server (`adapters.providers.twilio`). */
+/** The Twilio settings of the server (`telephony.twilio`, formerly `adapters.providers.twilio`). */
 export interface TwilioSettings {
-  /** The account's auth token: checks webhook signatures and signs stream tokens. */
+  /** The account's auth token: checks webhook signatures, signs stream tokens, authenticates REST calls. */
   readonly authToken: string;
   /** Slug of the tenant Twilio calls belong to. */
   readonly tenant: string;
   /** The server's public URL as Twilio reaches it (`https://…`), for signatures and the stream URL. */
   readonly publicUrl: string;
+  /** Twilio's REST API (`api_base_url`, default `https://api.twilio.com`): call transfers. */
+  readonly apiBaseUrl?: string;
+  /** The account SID for REST calls (`account_sid`; absent: the one each stream's `start` names). */
+  readonly accountSid?: string | undefined;
+  /** How long a REST call may take (`request_timeout_ms`, default 10000). */
+  readonly requestTimeoutMs?: number;
+  /** Seconds a transfer rings before giving up (`dial_timeout_s`; absent: Twilio's 30). */
+  readonly dialTimeoutS?: number | undefined;
+  /** The caller ID a transfer shows (`caller_id`; absent: Twilio's default, the caller's number). */
+  readonly callerId?: string | undefined;
 }
 
+const twilioRestSchema = z.object({
+  api_base_url: z.url({ protocol: /^https?$/ }).default(TWILIO_API_BASE_URL),
+  account_sid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, { error: 'expected an account SID (AC + 32 hex digits)' })
+    .optional(),
+  request_timeout_ms: z.number().int().min(100).max(60_000).default(TWILIO_REQUEST_TIMEOUT_MS),
+  dial_timeout_s: z.number().int().min(5).max(600).optional(),
+  caller_id: z
+    .string()
+    .regex(E164_PATTERN, { error: 'expected an E.164 number such as +14155550100' })
+    .optional(),
+});
+
 /**
- * Twilio is on when `adapters.providers.twilio` names a `tenant` (slug) and an
- * `auth_token` (or `TWILIO_AUTH_TOKEN` is set) and `server.public_url` is set.
+ * Twilio is on when `telephony.twilio` (or, deprecated, `adapters.providers.twilio` — then
+ * `warn` is told) names a `tenant` (slug) and an `auth_token` (or `TWILIO_AUTH_TOKEN` is
+ * set) and `server.public_url` is set. Its REST settings (`api_base_url`, `account_sid`,
+ * `request_timeout_ms`, `dial_timeout_s`, `caller_id`) are checked: a bad one throws
+ * `CONFIG_INVALID` naming the key.
  */
 export function twilioSettings(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
+  warn?: (message: string) => void,
 ): TwilioSettings | undefined {
-  const t = config.adapters.providers['twilio'];
+  const modern = config.telephony.twilio;
+  const legacy = config.adapters.providers['twilio'];
+  const section = modern === undefined ? 'adapters.providers.twilio' : 'telephony.twilio';
+  const t: Readonly<Record<string, unknown>> | undefined = modern ?? legacy;
+  if (modern === undefined && legacy !== undefined) {
+    warn?.(
+      'adapters.providers.twilio is deprecated: move these settings to telephony.twilio (same keys)',
+    );
+  }
   const authToken =
     typeof t?.['auth_token'] === 'string' ? t['auth_token'] : env['TWILIO_AUTH_TOKEN'];
   const tenant = typeof t?.['tenant'] === 'string' ? t['tenant'] : undefined;
@@ -52,7 +99,26 @@ export function twilioSettings(
     publicUrl === undefined
   )
     return undefined;
-  return { authToken, tenant, publicUrl };
+  const rest = twilioRestSchema.safeParse(t ?? {});
+  if (!rest.success) {
+    const issue = rest.error.issues[0];
+    const key = `${section}.${issue?.path.join('.') ?? ''}`;
+    throw new VoiceError('CONFIG_INVALID', {
+      message: `Invalid ${key}: ${issue?.message ?? 'invalid value'}`,
+      details: { key },
+    });
+  }
+  const r = rest.data;
+  return {
+    authToken,
+    tenant,
+    publicUrl,
+    apiBaseUrl: r.api_base_url,
+    requestTimeoutMs: r.request_timeout_ms,
+    ...(r.account_sid === undefined ? {} : { accountSid: r.account_sid }),
+    ...(r.dial_timeout_s === undefined ? {} : { dialTimeoutS: r.dial_timeout_s }),
+    ...(r.caller_id === undefined ? {} : { callerId: r.caller_id }),
+  };
 }
 
 /** Path of the webhook and of the media stream. */
@@ -62,7 +128,7 @@ export const TWILIO_STREAM_PATH = '/telephony/twilio/stream';
 
 /** The token a stream's `start` must carry for a session (the TwiML puts it in a `<Parameter>`). */
 export function streamToken(authToken: string, sessionId: string): string {
-  return createHmac('sha256', authToken).update(`twilio-stream:${sessionId}`).digest('base64url');
+  return carrierStreamToken('twilio', authToken, sessionId);
 }
 
 /** What Twilio's routes work with. */
@@ -89,11 +155,13 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
         auth: 'none',
         summary:
           "Twilio's voice webhook: creates a session and answers TwiML connecting the call to the media stream.",
-        description: 'Form-encoded as Twilio sends it; the X-Twilio-Signature header is checked.',
+        description:
+          'Form-encoded as Twilio sends it; the X-Twilio-Signature header is checked. The session runs the assistant named by `?assistant_id=` in the webhook URL, else the one the called number (`To`) is bound to (`phone_numbers`), else the server defaults.',
         tags: ['telephony'],
         contentType: 'text/xml',
-        errors: ['TENANT_NOT_FOUND'],
-        handler: (c) => voiceWebhook(c, deps),
+        query: callWebhookQuery,
+        errors: ['FORBIDDEN', 'TENANT_NOT_FOUND', 'NOT_FOUND', 'VALIDATION_FAILED'],
+        handler: (c, { query }) => voiceWebhook(c, deps, query.assistant_id),
       });
       socket({
         path: TWILIO_STREAM_PATH,
@@ -108,31 +176,32 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
   };
 }
 
-async function voiceWebhook(c: ControlContext, deps: TwilioRouteDeps): Promise<Response> {
+async function voiceWebhook(
+  c: ControlContext,
+  deps: TwilioRouteDeps,
+  assistantId: Id<'assistant'> | undefined,
+): Promise<Response> {
   const form = new URLSearchParams(await c.req.text());
   const url = `${deps.twilio.publicUrl.replace(/\/$/, '')}${TWILIO_VOICE_PATH}${new URL(c.req.url).search}`;
   const signature = c.req.header('x-twilio-signature') ?? '';
   if (!verifyTwilioSignature({ authToken: deps.twilio.authToken, signature, url, params: form })) {
-    throw new VoiceError('UNAUTHENTICATED', {
+    throw new VoiceError('FORBIDDEN', {
       message: 'the Twilio request signature does not match',
       details: { reason: 'twilio_signature' },
     });
   }
-  const tenant = await deps.repos.tenants.getBySlug(deps.twilio.tenant);
-  if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
-  const row = await deps.manager.create(tenant.id as TenantId, {
+  const row = await createCallSession({
+    manager: deps.manager,
+    repos: deps.repos,
+    tenantSlug: deps.twilio.tenant,
     channel: 'twilio',
-    metadata: {
-      call_sid: form.get('CallSid') ?? '',
-      from: form.get('From') ?? '',
-      to: form.get('To') ?? '',
-    },
+    from: form.get('From') ?? '',
+    to: form.get('To') ?? '',
+    callId: form.get('CallSid') ?? '',
+    assistantId,
   });
-  const streamUrl = new URL(deps.twilio.publicUrl);
-  streamUrl.protocol = streamUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-  streamUrl.pathname = `${streamUrl.pathname.replace(/\/$/, '')}${TWILIO_STREAM_PATH}`;
   const twiml = twimlConnectStream({
-    streamUrl: streamUrl.toString(),
+    streamUrl: publicStreamUrl(deps.twilio.publicUrl, TWILIO_STREAM_PATH),
     parameters: {
       session_id: row.id,
       tenant_id: row.tenant_id,
@@ -146,100 +215,37 @@ async function voiceWebhook(c: ControlContext, deps: TwilioRouteDeps): Promise<R
  * Outbound media allowed to wait in Twilio's socket before frames are dropped:
  * about a second of `media` messages (160 µ-law bytes as base64 in JSON, every 20 ms).
  */
-export const TWILIO_MAX_BACKLOG_BYTES = 16_384;
+export const TWILIO_MAX_BACKLOG_BYTES = CARRIER_MAX_BACKLOG_BYTES;
 
 /**
  * How long a media-stream connection may stay open without a valid `start` (one carrying
  * a correct stream token) before it is closed with 4401.
  */
-export const TWILIO_START_DEADLINE_MS = 10_000;
+export const TWILIO_START_DEADLINE_MS = CARRIER_START_DEADLINE_MS;
 
 /** Handles one upgraded connection to the media-stream path. */
 export function attachTwilioStream(
   deps: Pick<TwilioRouteDeps, 'manager' | 'clock' | 'twilio' | 'onError'>,
   ws: WebSocket,
 ): void {
-  const socket: WireSocket = {
-    send: (data) => {
-      if (ws.readyState === ws.OPEN) ws.send(data);
-    },
-    close: (code, reason) => ws.close(code, reason.slice(0, 120)),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
-  let session: ReturnType<SessionManager['live']>;
-  // The socket is unauthenticated until a `start` carries a valid stream token.
-  let startDeadline: TimerHandle | undefined = deps.clock.setTimeout(() => {
-    startDeadline = undefined;
-    socket.close(4401, 'no valid start in time');
-  }, TWILIO_START_DEADLINE_MS);
-  const clearStartDeadline = (): void => {
-    if (startDeadline !== undefined) deps.clock.clearTimeout(startDeadline);
-    startDeadline = undefined;
-  };
-  const stream = createTwilioMediaStream({
-    socket,
+  attachCarrierStream<TwilioStartInfo>(ws, {
+    manager: deps.manager,
     clock: deps.clock,
-    engine: {
-      inputRate: deps.manager.engineRates.input,
-      outputRate: deps.manager.engineRates.output,
+    onError: deps.onError,
+    createStream: (options) => createTwilioMediaStream(options),
+    credentials: (start) => credentialsFromParameters(start.customParameters),
+    expectedToken: (sessionId) => streamToken(deps.twilio.authToken, sessionId),
+    dtmfSource: 'twilio',
+    // The call can be transferred now: Twilio's REST API knows it by these SIDs.
+    onAttached: (start, session) => {
+      const transfer = twilioHandoff({
+        settings: deps.twilio,
+        clock: deps.clock,
+        accountSid: start.accountSid,
+        callSid: start.callSid,
+      });
+      session.handoff = transfer;
+      return transfer;
     },
-    handlers: {
-      onStart: (info) => {
-        const sid = info.customParameters['session_id'] ?? '';
-        const tenantId = info.customParameters['tenant_id'] ?? '';
-        const token = Buffer.from(info.customParameters['stream_token'] ?? '');
-        const expected = Buffer.from(streamToken(deps.twilio.authToken, sid));
-        const valid =
-          token.length === expected.length &&
-          timingSafeEqual(token, expected) &&
-          isId('session', sid) &&
-          isId('tenant', tenantId);
-        if (valid) clearStartDeadline();
-        session = valid ? deps.manager.live(tenantId, sid) : undefined;
-        if (session === undefined) {
-          socket.close(valid ? 4404 : 4401, valid ? 'no such session' : 'bad stream token');
-          return;
-        }
-        const output = {
-          sendAudio: (frame: Int16Array, frameInfo: { readonly segmentId: string }) => {
-            // Twilio or the network is not keeping up: drop (and report) rather than queue.
-            if (ws.bufferedAmount > TWILIO_MAX_BACKLOG_BYTES)
-              session?.actor.audioDropped('outbound', 'backpressure', frame.length);
-            else stream.sendSegmentAudio(frameInfo.segmentId, frame);
-          },
-          // A mark follows the segment's last audio; true: its echo will confirm it was played.
-          segmentSent: (segment: { readonly segmentId: string }) =>
-            stream.endSegment(segment.segmentId),
-          clear: () => stream.clear(),
-        };
-        try {
-          deps.manager.attach(session.tenantId, session.id, output);
-        } catch (err) {
-          deps.onError?.(err);
-          socket.close(4409, 'session already attached');
-        }
-      },
-      onAudio: (samples) => session?.actor.pushAudio(samples),
-      onDtmf: (digit) => session?.actor.dtmf(digit, 'twilio'),
-      // A mark echo: Twilio has played that segment to the caller (unless a clear dropped it).
-      onMarkPlayed: (name, info) => {
-        if (!info.cleared) session?.actor.playbackPosition(name, Number.MAX_SAFE_INTEGER);
-      },
-      onStop: () => session?.actor.dispatch({ type: 'transport_closed' }),
-      onProtocolError: (err) => deps.onError?.(err),
-    },
-  });
-  ws.on('message', (data: Buffer) => stream.receive(data.toString('utf8')));
-  // A frame over the socket's size limit and other socket faults: `ws` closes the connection
-  // itself (1009 for a frame too big); without a listener the error would be thrown.
-  ws.on('error', (err) => deps.onError?.(err));
-  ws.on('close', () => {
-    clearStartDeadline();
-    if (session !== undefined) {
-      deps.manager.detach(session);
-      session.actor.dispatch({ type: 'transport_closed' });
-    }
   });
 }

@@ -1,6 +1,6 @@
 /**
- * Attaches a client WebSocket to a live session: authentication (header or
- * `?token=`), RBAC, the session WebSocket protocol of the transport package,
+ * Attaches a client WebSocket to a live session: authentication (header, a
+ * `prx-voice.auth.*` subprotocol or `?token=`), RBAC, the session WebSocket protocol of the transport package,
  * audio both ways, the session's CloudEvents as text frames (transcripts
  * redacted without `transcript:read`), and the close codes of the protocol
  * for every refusal.
@@ -13,6 +13,7 @@ import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/tra
 import type { WireSocket } from '@prx-voice/transport';
 import { VoiceError, isId } from '@prx-voice/types';
 import type { Authenticator } from '../auth/authenticator.js';
+import { protocolToken } from '../auth/ws-protocol-token.js';
 import type { SocketRequest } from '../http/socket-routes.js';
 import type { SessionManager } from './session-manager.js';
 import { redactTranscript, transcriptViewFor } from './transcript-redaction.js';
@@ -32,7 +33,8 @@ export const MAX_OUTBOUND_BACKLOG_MS = 1000;
 /** Bytes a client's socket may hold unsent before it is cut off as too slow for its events. */
 const MAX_EVENT_BACKLOG_BYTES = 8 * 1024 * 1024;
 
-function closeFor(err: unknown): { code: number; reason: string } {
+/** The close code and reason of a refusal, as the session WebSocket protocol defines them. */
+export function closeFor(err: unknown): { code: number; reason: string } {
   const e = VoiceError.from(err);
   switch (e.code) {
     case 'UNAUTHENTICATED':
@@ -53,13 +55,9 @@ function closeFor(err: unknown): { code: number; reason: string } {
   }
 }
 
-/** Handles one upgraded connection to `GET /api/v1/ws/{id}`. */
-export async function attachWebSocket(
-  deps: WsAttachDeps,
-  ws: WebSocket,
-  request: SocketRequest,
-): Promise<void> {
-  const socket: WireSocket = {
+/** A `ws` socket as a transport's {@link WireSocket}: nothing sent once it is closing. */
+export function wireSocketOf(ws: WebSocket): WireSocket {
+  return {
     send: (data) => {
       if (ws.readyState === ws.OPEN) ws.send(data);
     },
@@ -68,6 +66,15 @@ export async function attachWebSocket(
       return ws.bufferedAmount;
     },
   };
+}
+
+/** Handles one upgraded connection to `GET /api/v1/ws/{id}`. */
+export async function attachWebSocket(
+  deps: WsAttachDeps,
+  ws: WebSocket,
+  request: SocketRequest,
+): Promise<void> {
+  const socket = wireSocketOf(ws);
   // Frames that arrive while we authenticate are kept, in order.
   const early: { data: Buffer; isBinary: boolean }[] = [];
   let onMessage = (data: Buffer, isBinary: boolean): void => {
@@ -82,7 +89,10 @@ export async function attachWebSocket(
   try {
     const id = request.params['session_id'];
     if (id === undefined || !isId('session', id)) throw new VoiceError('SESSION_NOT_FOUND');
-    const authorization = request.headers.authorization;
+    // A browser offers its token as a subprotocol (it cannot set headers).
+    const offered = protocolToken(request.headers['sec-websocket-protocol']);
+    const authorization =
+      request.headers.authorization ?? (offered === undefined ? undefined : `Bearer ${offered}`);
     const { principal } = await deps.authenticator.authenticate(
       { authorization: authorization ?? null, queryToken: request.url.searchParams.get('token') },
       { allowQueryToken: true },
@@ -133,25 +143,22 @@ export async function attachWebSocket(
         live.emitter.emit('prx.voice.session.pong', id === undefined ? {} : { ping_id: id }, {
           severity: 'debug',
         }),
-      // Audio formats are renegotiated by the socket itself; a running session keeps its language and providers.
+      // Audio formats are renegotiated by the socket itself; the rest is the session's to
+      // apply at its next turn boundary (an invalid change is named and changes nothing).
       onUpdate: (update) => {
         if (update.output !== undefined) backlogLimit = backlogBytes();
-        if (update.providers !== undefined) {
-          // An invalid option is named as such, whether or not the update could apply.
-          try {
-            deps.manager.validateUpdate(live, update.providers);
-          } catch (err) {
-            emitError(VoiceError.from(err));
-            return;
-          }
-        }
-        if (update.language !== undefined || update.providers !== undefined) {
-          emitError(
-            new VoiceError('NOT_IMPLEMENTED', {
-              message:
-                'language and providers are fixed when the session is created (POST /sessions); only audio formats change here',
-            }),
-          );
+        try {
+          deps.manager.updateLive(live, {
+            ...(update.language === undefined ? {} : { language: update.language }),
+            ...(update.voice === undefined ? {} : { voice: update.voice }),
+            ...(update.systemPrompt === undefined ? {} : { systemPrompt: update.systemPrompt }),
+            ...(update.providers === undefined ? {} : { providers: update.providers }),
+            ...(update.providerOptions === undefined
+              ? {}
+              : { providerOptions: update.providerOptions }),
+          });
+        } catch (err) {
+          emitError(VoiceError.from(err));
         }
       },
       onProtocolError: emitError,

@@ -20,7 +20,17 @@ export async function settle(): Promise<void> {
 export function composeVoiceControl(
   h: ControlHarness,
   config: Record<string, unknown> = {},
-  deps: Partial<Pick<VoiceControlDeps, 'degradationSignals' | 'tracing' | 'objectStore'>> = {},
+  deps: Partial<
+    Pick<
+      VoiceControlDeps,
+      | 'degradationSignals'
+      | 'tracing'
+      | 'objectStore'
+      | 'webAssetsDir'
+      | 'autoProviders'
+      | 'providers'
+    >
+  > = {},
 ): VoiceControl {
   return createVoiceControl({
     config: parseConfig(
@@ -55,6 +65,16 @@ export async function shutdownOnClock(
   voice: VoiceControl,
   stepMs = 100,
 ): Promise<void> {
+  await shutdownVoice(h, voice, stepMs);
+  await h.close();
+}
+
+/** Shuts one control plane down on the simulated clock, leaving the harness open. */
+export async function shutdownVoice(
+  h: ControlHarness,
+  voice: VoiceControl,
+  stepMs = 100,
+): Promise<void> {
   const state = { done: false };
   const shutdown = voice.shutdown().finally(() => (state.done = true));
   for (let i = 0; i < 1_000 && !state.done; i++) {
@@ -62,5 +82,16 @@ export async function shutdownOnClock(
     await settle();
   }
   await shutdown;
-  await h.close();
+}
+
+/** A JSON caller of `voice`'s API with a tenant's `token`: the status and the envelope. */
+export function jsonApi(h: ControlHarness, voice: VoiceControl, token: string) {
+  return async (path: string, method = 'GET', body?: unknown) => {
+    const res = await h.request(
+      `/api/v1${path}`,
+      { method, token, ...(body === undefined ? {} : { body }) },
+      voice.control,
+    );
+    return { status: res.status, body: (await res.json()) as { data: Record<string, unknown> } };
+  };
 }

@@ -13,7 +13,7 @@ import type { ApiKeyService, Role, Tier } from '@prx-voice/policy';
 import { createMemoryCoordinator } from '@prx-voice/storage';
 import type { Coordinator, TenantRow } from '@prx-voice/storage';
 import { openTestDatabase } from '@prx-voice/storage/testing';
-import type { TestDatabase } from '@prx-voice/storage/testing';
+import type { TestDatabase, TestDatabaseKind } from '@prx-voice/storage/testing';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { IdGenerator, TenantId } from '@prx-voice/types';
 import { createControlApp } from '../app.js';
@@ -65,6 +65,8 @@ export interface ControlHarnessOptions {
   readonly config?: unknown;
   readonly readiness?: () => Promise<ReadinessReport>;
   readonly jwtKey?: JWTVerifyGetKey;
+  /** The database to run on (default `pglite`; `postgres` needs `DATABASE_URL`). */
+  readonly kind?: TestDatabaseKind;
 }
 
 /**
@@ -80,7 +82,11 @@ export async function createControlHarness(
 ): Promise<ControlHarness> {
   const clock = new SimulatedClock();
   const ids = createSequentialIdGenerator();
-  const db = await openTestDatabase({ clock, ids });
+  const db = await openTestDatabase({
+    clock,
+    ids,
+    ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+  });
   const coordinator = createMemoryCoordinator({ clock });
   const apiKeys = createApiKeyService({ repos: db.repos, clock });
   const metrics = createVoiceMetrics({ defaultMetrics: false });

@@ -1,6 +1,6 @@
 /** The `agents` section: what tenants' assistants may reach with their tools. */
 import { z } from 'zod';
-import { nonEmptyString } from './schema-helpers.js';
+import { integerIn, nonEmptyString } from './schema-helpers.js';
 
 /** An operator-configured MCP server run over stdio (tenants name it; they never supply commands). */
 const stdioServerSchema = z.strictObject({
@@ -21,6 +21,11 @@ export const agentsSchema = z.strictObject({
       allow_private_hosts: z
         .union([z.literal(true), z.array(nonEmptyString('a host'))])
         .default([]),
+      /**
+       * How long a tool round may run before its tool's `speak_while_waiting` line is said
+       * (a faster tool says nothing), in ms: 0–10000, default 300.
+       */
+      filler_grace_ms: integerIn(0, 10_000).default(300),
     })
     .prefault({}),
   mcp: z

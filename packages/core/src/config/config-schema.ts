@@ -13,6 +13,7 @@ import { observeSchema } from './observe-schema.js';
 import { serverSchema } from './server-schema.js';
 import { sessionSchema } from './session-schema.js';
 import { storageSchema } from './storage-schema.js';
+import { telephonySchema } from './telephony-schema.js';
 
 /**
  * The structural schema of `config.yaml` (snake_case keys, unknown keys
@@ -32,6 +33,7 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   features: featuresSchema,
   deploy: deploySchema.prefault({}),
+  telephony: telephonySchema.prefault({}),
 });
 
 /** The validated configuration, defaults applied. */

@@ -75,6 +75,7 @@ describe('defaultConfig', () => {
     });
     expect(config.storage).toEqual({
       data_dir: '.data',
+      embedded_thread: 'worker',
       object_store: { kind: 'filesystem', force_path_style: false },
     });
     expect(config.auth).toEqual({ allow_query_token: true });
@@ -192,6 +193,16 @@ describe('parseConfig', () => {
       ['server', 'expected a mapping'],
       ['session.interrupt_enabled', 'expected true or false'],
       ['adapters.asr.fallbacks', 'expected a list of provider names'],
+    ]);
+  });
+
+  it('takes the embedded database’s thread as worker or main only', () => {
+    expect(parseConfig({ storage: { embedded_thread: 'main' } }).storage.embedded_thread).toBe(
+      'main',
+    );
+    const { issues } = failure(() => parseConfig({ storage: { embedded_thread: 'thread' } }));
+    expect(issues.map((issue) => [issue.key, issue.expected])).toEqual([
+      ['storage.embedded_thread', 'expected "worker" or "main"'],
     ]);
   });
 

@@ -124,6 +124,19 @@ export const dtmfSchema = z.strictObject({
   max_digits: integerIn(1, 64).default(32),
 });
 
+/** What the bot says when a handoff fails or times out, by default. */
+export const DEFAULT_HANDOFF_FAILURE_MESSAGE =
+  "Sorry, I couldn't transfer your call. How else can I help?";
+
+/**
+ * `session.handoff`: a transfer to a person that fails or has no outcome within
+ * `session.timeouts.handoff_s` leaves the conversation going; the bot says this line
+ * (empty: nothing, it listens) so the caller is not left in silence.
+ */
+export const handoffSchema = z.strictObject({
+  failure_message: z.string().max(1_000).default(DEFAULT_HANDOFF_FAILURE_MESSAGE),
+});
+
 /** The `session` section. */
 export const sessionSchema = z.strictObject({
   max_duration_s: numberIn(10, 86_400).default(3_600),
@@ -138,6 +151,7 @@ export const sessionSchema = z.strictObject({
   endpointing: endpointingSchema.prefault({}),
   audio: sessionAudioSchema.prefault({}),
   dtmf: dtmfSchema.prefault({}),
+  handoff: handoffSchema.prefault({}),
 });
 
 /** The validated `session` section. */
@@ -148,6 +162,8 @@ export type SessionTimeouts = z.output<typeof timeoutsSchema>;
 export type InterruptionPolicy = z.output<typeof interruptionSchema>;
 /** The validated `session.audio` block. */
 export type SessionAudio = z.output<typeof sessionAudioSchema>;
+/** The validated `session.handoff` block. */
+export type HandoffConfig = z.output<typeof handoffSchema>;
 /** The validated `session.dtmf` block. */
 export type DtmfConfig = z.output<typeof dtmfSchema>;
 /** The validated `session.endpointing` block. */

@@ -35,6 +35,13 @@ export const storageSchema = z.strictObject({
     'postgres://user:password@host:5432/db',
   ).optional(),
   data_dir: nonEmptyString('a directory path').default('.data'),
+  /**
+   * Where embedded PGlite runs: `worker` (a thread of its own, so no query blocks the
+   * audio loop) or `main` (in-process, for comparison and tests). Ignored with `database_url`.
+   */
+  embedded_thread: z
+    .enum(['worker', 'main'], { error: 'expected "worker" or "main"' })
+    .default('worker'),
   /** Redis; unset means in-process coordination. Env `REDIS_URL` fills it. */
   redis_url: urlString(['redis', 'rediss'], 'redis://host:6379').optional(),
   object_store: objectStoreSchema.prefault({}),

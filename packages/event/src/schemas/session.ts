@@ -84,6 +84,29 @@ export const sessionPongSchema = z.object({
   ping_id: z.string().optional(),
 });
 
+/**
+ * `session.updated`: a mid-session change (`session.update`, `PATCH /sessions/{id}`, an
+ * assistant switch) took effect at a turn boundary. `changed` names what changed
+ * (`language`, `providers.tts`, `options.tts`, `system_prompt`, `tools`, `assistant`);
+ * the prompt and options themselves are not repeated (they may hold secrets).
+ */
+export const sessionUpdatedSchema = z.object({
+  changed: z.array(nonEmptySchema),
+  /** The language from now on. */
+  language: nonEmptySchema,
+  /** Provider id per adapter kind from now on. */
+  providers: z.partialRecord(adapterKindSchema, nonEmptySchema),
+  /** Whether the recognition stream was reopened (language, ASR provider or options changed). */
+  asr_reopened: z.boolean(),
+  /** The TTS `voice` option, when the change set one. */
+  voice: z.string().optional(),
+  /** What became of the conversation, for a change that said (an assistant switch). */
+  context: z.enum(['keep', 'summary', 'reset']).optional(),
+  /** The stored assistant the session runs from now on. */
+  assistant_id: nonEmptySchema.optional(),
+  assistant_version: z.number().int().positive().optional(),
+});
+
 /** The `session` family: type → data schema. */
 export const SESSION_DATA_SCHEMAS = {
   'prx.voice.session.created': sessionCreatedSchema,
@@ -94,4 +117,5 @@ export const SESSION_DATA_SCHEMAS = {
   'prx.voice.session.failed': sessionFailedSchema,
   'prx.voice.session.error': sessionErrorSchema,
   'prx.voice.session.pong': sessionPongSchema,
+  'prx.voice.session.updated': sessionUpdatedSchema,
 } as const;

@@ -58,6 +58,7 @@ export function failingEventRepos(
     },
     readAfter: (sessionId, afterSeq, limit) => events.readAfter(sessionId, afterSeq, limit),
     lastSeq: (sessionId) => events.lastSeq(sessionId),
+    rewrite: (sessionId, rows) => events.rewrite(sessionId, rows),
   });
   return {
     forTenant: (tenantId: TenantId) => ({ events: wrap(inner.forTenant(tenantId).events) }),

@@ -196,4 +196,45 @@ export const SAMPLE_EVENT_DATA: EventDataMap = {
     complete: true,
     reason: 'terminator',
   },
+  'prx.voice.session.handoff_requested': {
+    target: { type: 'phone', number: '+14155550100' },
+    reason: 'the caller asked for a person',
+    trigger: 'tool',
+    from: 'Thinking',
+  },
+  'prx.voice.session.handoff_completed': {
+    target: { type: 'sip', uri: 'sip:desk@pbx.example.com' },
+    duration_ms: 420,
+  },
+  'prx.voice.session.handoff_failed': {
+    target: { type: 'phone', number: '+14155550100' },
+    reason: 'error',
+    error: { code: 'PROVIDER_UNAVAILABLE', message: 'Twilio answered 404', retryable: true },
+    duration_ms: 180,
+  },
+  'prx.voice.flow.node_entered': {
+    node: 'book_table',
+    from: 'greeting',
+    reason: 'transition_to',
+    function: 'collect_party_size',
+  },
+  'prx.voice.flow.node_exited': {
+    node: 'greeting',
+    to: 'book_table',
+    reason: 'transition_to',
+    function: 'collect_party_size',
+  },
+  'prx.voice.session.updated': {
+    changed: ['language', 'providers.tts', 'options.tts', 'system_prompt'],
+    language: 'de-DE',
+    providers: { asr: 'mock', agent: 'mock', tts: 'espeak', vad: 'energy' },
+    asr_reopened: true,
+    voice: 'de',
+  },
+  'prx.voice.session.call_status': {
+    carrier: 'twilio',
+    call_id: 'CA0123456789abcdef0123456789abcdef',
+    status: 'machine_detected',
+    answered_by: 'machine_end_beep',
+  },
 };

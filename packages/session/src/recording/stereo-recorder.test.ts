@@ -172,6 +172,54 @@ describe('createStereoRecorder: gaps and jitter', () => {
     );
   });
 
+  it('settles a stretch whose first frames were handled late back to where they were captured', () => {
+    const { clock, chunks, recorder } = setup(rates, { chunkMs: 1000 });
+    const send = (first: number, count: number): void => {
+      for (let k = first; k < first + count; k++) recorder.caller(numbered(k * 320, 320));
+    };
+    // The caller's frames end at 220, 240, … ms; the server, stalled as the call began,
+    // handles the first four at 280 ms, then the rest as they come.
+    clock.advance(280);
+    send(0, 4);
+    for (let k = 4; k < 30; k++) {
+      clock.advance(20);
+      send(k, 1);
+    }
+    // A second stretch after 2 s of nothing, its first three frames (ending 2860, 2880,
+    // 2900 ms) handled at 2900 ms: it settles too, after the first stretch.
+    clock.advance(2100);
+    send(30, 3);
+    for (let k = 33; k < 40; k++) {
+      clock.advance(20);
+      send(k, 1);
+    }
+    recorder.stop();
+    const { left } = decode(chunks, 16000);
+    expect(nonZero(left.subarray(0, 3200))).toEqual([]);
+    expect(Array.from(left.subarray(3200, 3200 + 30 * 320))).toEqual(
+      Array.from(numbered(0, 30 * 320)),
+    );
+    expect(nonZero(left.subarray(3200 + 30 * 320, 2840 * 16))).toEqual([]);
+    expect(Array.from(left.subarray(2840 * 16, 2840 * 16 + 10 * 320))).toEqual(
+      Array.from(numbered(30 * 320, 10 * 320)),
+    );
+  });
+
+  it('moves a stretch back no further than its floor, and not once it has settled', () => {
+    const { clock, chunks, recorder } = setup(rates, { chunkMs: 1000 });
+    // 50 frames (1 s of audio) arrive at once at 100 ms: they cannot all have been
+    // captured by then, but a stretch moves back no further than the recording's start.
+    clock.advance(100);
+    for (let k = 0; k < 50; k++) recorder.caller(numbered(k * 320, 320));
+    // 1.5 s later, past the settling second, a frame ending 300 ms before the head is
+    // appended; and the head, now behind the clock, is not moved back again.
+    clock.advance(1500);
+    recorder.caller(numbered(50 * 320, 320));
+    recorder.stop();
+    const { left } = decode(chunks, 16000);
+    expect(Array.from(left.subarray(0, 51 * 320))).toEqual(Array.from(numbered(0, 51 * 320)));
+  });
+
   it('keeps frames arriving 10 ms early or late contiguous, losing none', () => {
     const { clock, chunks, recorder } = setup(rates, { chunkMs: 500 });
     const sent: number[] = [];

@@ -15,6 +15,15 @@
  * late burst is delayed audio, not a pause) and narrower for the bot (250 ms: the
  * bot's silences between answers are real, but a stalled pacer's catch-up is not).
  *
+ * Settling: a caller frame cannot end after it arrived. Where the first frame of a
+ * caller stretch (the first one, or one after a gap) was handled late — the server
+ * stalled as the call began — the frames after it, appended at the head, run ahead of
+ * the clock by that delay. For a second after each such anchor, a caller frame whose
+ * end lies past now moves the stretch written since the anchor back by the excess (not
+ * before the previous stretch, the recording's start or audio already handed out), so
+ * the caller lands where the clock says, whatever the delay of its first frame. The bot's
+ * frames are placed by their send time, which is exact.
+ *
  * Memory: each channel keeps two chunk windows, preallocated; `caller` and `bot`
  * only copy into them (the resamplers return views of their own buffers). The one
  * allocation is each handed-out chunk's byte array.
@@ -103,7 +112,15 @@ interface Track {
   /** Samples fed to the resampler, and taken from it. */
   fed: number;
   taken: number;
+  /** Where the current stretch's first sample is, and the earliest it may move back to (see settling). */
+  anchorAt: number;
+  floor: number;
+  /** Clock time (epoch ms) the current stretch was anchored. */
+  anchoredAt: number;
 }
+
+/** How long after a caller stretch is anchored its placement may still move back, ms. */
+const SETTLE_MS = 1_000;
 
 function checkMs(name: string, value: number, min: number, max: number): number {
   if (!Number.isFinite(value) || value < min || value > max) {
@@ -158,6 +175,9 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
       tolerance,
       anchored: false,
       lastEnd: 0,
+      anchorAt: 0,
+      floor: 0,
+      anchoredAt: 0,
     };
   };
   const callerTrack = track(options.callerRate, toleranceOf('caller', 1_000));
@@ -222,7 +242,12 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
   const write = (t: Track, src: Int16Array, expected: number, live: boolean): void => {
     // Judged against the end of the last frame written (the head may have been moved past
     // it when a window was handed out): a frame that continues the stream is appended.
-    if (!t.anchored || expected > t.lastEnd + t.tolerance) t.head = Math.max(t.head, expected);
+    if (!t.anchored || expected > t.lastEnd + t.tolerance) {
+      t.floor = t.anchored ? t.lastEnd : 0;
+      t.head = Math.max(t.head, expected);
+      t.anchorAt = t.head;
+      t.anchoredAt = clock.now();
+    }
     t.anchored = true;
     const buffer = t.buffer;
     let from = 0;
@@ -240,6 +265,25 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
       t.head += count;
     }
     t.lastEnd = t.head;
+  };
+
+  /**
+   * Moves the caller's current stretch back where its head has run past `end`, the
+   * latest its audio can end (see settling): within {@link SETTLE_MS} of the anchor,
+   * never before the stretch's floor or the current window. Copies within the window
+   * buffer; allocates nothing.
+   */
+  const settle = (t: Track, end: number): void => {
+    if (clock.now() - t.anchoredAt > SETTLE_MS || t.head <= end) return;
+    const shift = Math.min(t.head - end, t.anchorAt - Math.max(t.floor, windowStart));
+    if (shift <= 0) return;
+    const from = t.anchorAt - windowStart;
+    const to = t.head - windowStart;
+    t.buffer.copyWithin(from - shift, from, to);
+    t.buffer.fill(0, to - shift, to);
+    t.anchorAt -= shift;
+    t.head -= shift;
+    t.lastEnd -= shift;
   };
 
   /** Resamples `input` for `t`; the result is a view valid until the next call. */
@@ -261,6 +305,7 @@ export function createStereoRecorder(options: StereoRecorderOptions): StereoReco
       // The output ends where the input ends (now) less what the resampler holds back.
       const end = positionNow() - heldBack(callerTrack);
       write(callerTrack, out, Math.max(0, end - out.length), true);
+      settle(callerTrack, end); // a no-op once stopped: nothing is left in the window
     },
     bot(frame: Int16Array): void {
       if (totals !== undefined) return;

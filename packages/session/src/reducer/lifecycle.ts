@@ -4,6 +4,7 @@
  */
 import type { SessionTrigger } from '@prx-voice/state';
 import type { ErrorCode, SessionOutcome } from '@prx-voice/types';
+import type { SessionInput } from '../inputs.js';
 import type { TimerName } from '../model.js';
 import type { StepBuilder } from '../step-builder.js';
 import {
@@ -19,6 +20,9 @@ import {
   onEndpoint,
   utteranceSpan,
 } from './endpointing.js';
+import { beginHandoff, currentHandoff, handoffCompleted, handoffFailed } from './handoff.js';
+import { onLateToolResults } from './late-tools.js';
+import { onToolFillerTimer } from './tool-filler.js';
 import { abandonReopened, cancelRun } from './turn-end.js';
 
 /** A `session.error` for a command the FSM refuses in this state. */
@@ -67,6 +71,8 @@ export function onTimer(b: StepBuilder, name: TimerName, token: number): void {
       return onSustainedSpeech(b);
     case 'false_interruption':
       return onFalseInterruption(b);
+    case 'tool_filler':
+      return onToolFillerTimer(b);
   }
 }
 
@@ -126,9 +132,21 @@ function onStateTimeout(b: StepBuilder): void {
       b.fire({ type: 'STATE_TIMEOUT', state });
       return;
     }
-    case 'HandoffPending':
-      b.fire({ type: 'STATE_TIMEOUT', state });
-      return;
+    case 'HandoffPending': {
+      const h = b.m.handoff;
+      if (h === null) {
+        b.fire({ type: 'STATE_TIMEOUT', state });
+        return;
+      }
+      return handoffFailed(b, h, {
+        reason: 'timeout',
+        error: {
+          code: 'TIMEOUT',
+          message: `the handoff had no outcome within ${String(b.m.settings.stateTimeoutsMs.HandoffPending ?? 0)} ms`,
+        },
+        via: { type: 'STATE_TIMEOUT', state },
+      });
+    }
     case 'Closed':
     case 'Failed':
       return;
@@ -171,26 +189,41 @@ export function onResume(b: StepBuilder): void {
   b.m.pausedAt = null;
 }
 
-/** A transfer was requested (tool, API): the answer stops, the session waits for the transfer. */
-export function onHandoffRequest(b: StepBuilder): void {
+/**
+ * A transfer to a person was requested (tool, flow, API): the answer stops, caller
+ * speech in progress is dropped, and the session waits in HandoffPending for the
+ * transport to carry it out.
+ */
+export function onHandoffRequest(
+  b: StepBuilder,
+  input: Extract<SessionInput, { type: 'handoff_request' }>,
+): void {
+  const from = b.state;
   if (!b.fire({ type: 'HANDOFF_REQUEST' })) return conflict(b, 'hand off');
   dropSpeech(b);
+  // The tool call that asked for it is answered before its run is cancelled.
+  if (input.result !== undefined) onLateToolResults(b, b.m.run?.id ?? '', [input.result]);
   cancelRun(b, 'cancelled');
+  beginHandoff(b, from, input);
 }
 
-/** The transfer's outcome. */
-export function onHandoffResult(b: StepBuilder, ok: boolean): void {
-  if (ok) {
-    if (b.state === 'HandoffPending') {
-      closeSession(b, 'handoff', 'handoff_confirmed', { type: 'HANDOFF_CONFIRMED' });
-    }
-  } else if (b.fire({ type: 'HANDOFF_FAILED' })) {
-    b.emit(
-      'prx.voice.session.error',
-      { code: 'PROVIDER_UNAVAILABLE', message: 'handoff failed', retryable: true },
-      { severity: 'warn' },
-    );
+/** The transfer's outcome: taken, the session closes (`handoff`); else it carries on listening. */
+export function onHandoffResult(
+  b: StepBuilder,
+  input: Extract<SessionInput, { type: 'handoff_result' }>,
+): void {
+  const h = currentHandoff(b, input.handoffId);
+  if (h === undefined) return; // stale: timed out or superseded
+  if (input.ok) {
+    handoffCompleted(b, h);
+    closeSession(b, 'handoff', 'handoff_completed', { type: 'HANDOFF_CONFIRMED' });
+    return;
   }
+  handoffFailed(b, h, {
+    reason: 'error',
+    error: input.error ?? { code: 'PROVIDER_ERROR', message: 'the handoff failed' },
+    via: { type: 'HANDOFF_FAILED' },
+  });
 }
 
 /** Ends the session: cancels work, stops timers, closes adapters. */
@@ -201,6 +234,8 @@ export function closeSession(
   via?: SessionTrigger,
 ): void {
   if (b.m.closing !== null) return;
+  // A handoff still waiting when the session ends some other way did not happen.
+  if (b.m.handoff !== null) handoffFailed(b, b.m.handoff, { reason: 'cancelled' });
   clearOverlap(b);
   b.m.pendingTurn = null;
   abandonReopened(b);
@@ -236,6 +271,7 @@ export function fail(
     readonly message: string;
   },
 ): void {
+  if (b.m.handoff !== null) handoffFailed(b, b.m.handoff, { reason: 'cancelled' });
   for (const name of Object.keys(b.m.timers) as TimerName[]) b.cancel(name);
   b.m.closing = 'error';
   const from = b.state;

@@ -6,17 +6,18 @@
  */
 import type { AgentEvent, ConversationMessage } from '@prx-voice/adapter';
 import { argumentsRecord, registryCode } from '../event-data.js';
+import {
+  flowRoundResults,
+  flowTools,
+  onFlowResults,
+  routeFlowCalls,
+} from '../flows/flow-reducer.js';
 import type { JsonValue } from '../event-data.js';
-import type {
-  PendingTurn,
-  RunId,
-  RunModel,
-  SegmentId,
-  ToolResultInput,
-  TurnId,
-  TurnModel,
-} from '../model.js';
+import type { PendingTurn, RunId, RunModel, ToolResultInput, TurnId, TurnModel } from '../model.js';
 import type { StepBuilder } from '../step-builder.js';
+import { onLateToolResults } from './late-tools.js';
+import { queueSegment } from './segments.js';
+import { armToolFiller } from './tool-filler.js';
 import { cancelRun, live, maybeFinish } from './turn-end.js';
 
 /** A new run answering `userText` (not started yet). */
@@ -57,11 +58,13 @@ export function startAgent(
     { provider: b.m.settings.info.providers.agent, round: run.toolRound },
     { runId: run.id },
   );
+  const tools = script === undefined ? flowTools(b) : undefined;
   b.cmd({
     type: 'start_agent',
     runId: run.id,
     conversation: structuredClone(conversation),
     ...(script === undefined ? {} : { script }),
+    ...(tools === undefined ? {} : { tools }),
   });
 }
 
@@ -240,26 +243,18 @@ export function startToolRound(b: StepBuilder, run: RunModel): void {
     content: run.roundText,
     toolCalls: structuredClone(run.pendingToolCalls),
   });
-  b.cmd({ type: 'run_tools', runId: run.id, calls: structuredClone(run.pendingToolCalls) });
+  // A flow answers calls of its own functions itself; when no call is left for a tool, now.
+  const calls = routeFlowCalls(b, run);
+  if (calls.length === 0 && b.m.flow !== null) return onToolResults(b, run.id, []);
+  b.cmd({ type: 'run_tools', runId: run.id, calls: structuredClone(calls) });
+  armToolFiller(b, run);
 }
 
 /** A sentence chunk of the answer, ready for synthesis. */
 export function onAgentChunk(b: StepBuilder, runId: string, text: string): void {
   const run = live(b, runId);
   if (run === undefined || text.trim() === '') return;
-  const segment = {
-    id: b.ctx.newId('segment') as SegmentId,
-    text,
-    durationMs: 0,
-    synthesized: false,
-    playedMs: 0,
-    played: false,
-    words: [],
-    round: run.toolRound,
-  };
-  run.segments.push(segment);
-  b.emit('prx.voice.tts.segment_queued', { segment_id: segment.id, text });
-  b.cmd({ type: 'synthesize', runId, segmentId: segment.id, text });
+  queueSegment(b, run, text);
 }
 
 /** The agent failed: report and drop the run; a committed turn fails and the session listens again. */
@@ -287,8 +282,11 @@ export function onToolResults(
   results: readonly ToolResultInput[],
 ): void {
   const run = live(b, runId);
-  if (run === undefined || !run.awaitingTools || run.toolsHeld) return;
-  for (const r of results) {
+  if (run === undefined) return onLateToolResults(b, runId, results);
+  if (!run.awaitingTools || run.toolsHeld) return;
+  b.cancel('tool_filler');
+  const round = flowRoundResults(b, run, results);
+  for (const r of round) {
     b.emit(
       'prx.voice.agent.tool_result',
       r.ok
@@ -316,5 +314,14 @@ export function onToolResults(
   run.pendingToolCalls = [];
   run.toolRound += 1;
   run.roundText = '';
+  // A flow's transition may enter a node now: its lines come first, then (unless it acts) the agent.
+  const next = onFlowResults(b, round);
+  for (const line of next.say) {
+    const gap = (s: string) => (s === '' || s.endsWith(' ') ? '' : ' ');
+    run.roundText += `${gap(run.roundText)}${line} `;
+    run.generated += `${gap(run.generated)}${line} `;
+    onAgentChunk(b, run.id, line);
+  }
+  if (!next.askAgent) return onAgentDone(b, run);
   startAgent(b, run, b.m.conversation);
 }

@@ -9,9 +9,16 @@
  * The concepts live in their own files: `speech.ts` (VAD and ASR),
  * `endpointing.ts` (end of turn, speculative runs), `barge-in.ts` (speech over
  * the bot), `run.ts` (the agent and tools), `output.ts` (synthesis and
- * playback), `turn-end.ts` and `flush.ts` (how turns end), `lifecycle.ts`.
+ * playback), `turn-end.ts` and `flush.ts` (how turns end), `lifecycle.ts`,
+ * `settings-update.ts` (mid-session changes, applied at turn boundaries).
  */
 import { isErrorCode } from '@prx-voice/types';
+import {
+  initialConversation,
+  initialFlow,
+  nextFlowInput,
+  onFlowStarted,
+} from '../flows/flow-reducer.js';
 import { initialMachine } from '../machine-adapter.js';
 import type {
   SessionInput,
@@ -44,6 +51,7 @@ import {
   onTtsWord,
 } from './output.js';
 import { onAgentChunk, onAgentError, onAgentEvent, onToolResults, requestTurn } from './run.js';
+import { applyPendingSettings, onSettingsUpdate } from './settings-update.js';
 import { onAsrFinal, onAsrPartial, onVadEnd, onVadStart } from './speech.js';
 
 /** A new session's model, before `start`. */
@@ -56,13 +64,11 @@ export function initialModel(opts: {
     sessionId: opts.sessionId,
     tenantId: opts.tenantId,
     settings: opts.settings,
+    pendingSettings: null,
     machine: initialMachine(),
     startedAt: null,
     turnCount: 0,
-    conversation:
-      opts.settings.systemPrompt === undefined
-        ? []
-        : [{ role: 'system', content: opts.settings.systemPrompt }],
+    conversation: initialConversation(opts.settings),
     turn: null,
     run: null,
     cancelling: [],
@@ -88,14 +94,16 @@ export function initialModel(opts: {
     nextToken: 0,
     closing: null,
     pausedAt: null,
+    handoff: null,
+    flow: initialFlow(opts.settings),
   };
 }
 
 /**
  * The step's private copy of a model. The conversation only ever grows by new
- * messages (none is changed once added) and settings never change, so both are
- * shared rather than deep-copied: a step costs the same in the hundredth turn
- * as in the first.
+ * messages (none is changed once added; a settings update replaces the array)
+ * and settings are replaced, never changed in place, so both are shared rather
+ * than deep-copied: a step costs the same in the hundredth turn as in the first.
  */
 function workingCopy(model: SessionModel): SessionModel {
   const { conversation, settings, ...rest } = model;
@@ -125,6 +133,15 @@ function afterStep(b: StepBuilder): void {
     adoptSpeech(b);
   }
   if (b.m.turnCount >= b.m.settings.maxTurns) closeSession(b, 'max_turns');
+  // A flow's actions that waited for the floor (a few at most: each takes it or ends the session).
+  for (
+    let i = 0, next = nextFlowInput(b);
+    next !== undefined && i < 20;
+    i++, next = nextFlowInput(b)
+  )
+    dispatch(b, next);
+  // A settings change waits for the turn boundary this step may have reached (never a closing session's).
+  applyPendingSettings(b);
 }
 
 /** Caller speech left without a place (its run ended under it): an utterance like any other. */
@@ -144,7 +161,8 @@ function adoptSpeech(b: StepBuilder): void {
 function dispatch(b: StepBuilder, input: SessionInput): void {
   switch (input.type) {
     case 'start':
-      return onStart(b);
+      onStart(b);
+      return onFlowStarted(b);
     case 'adapters_ready': {
       const ready = b.fire({ type: 'ADAPTERS_READY' });
       const first = b.m.settings.firstMessage;
@@ -209,9 +227,11 @@ function dispatch(b: StepBuilder, input: SessionInput): void {
     case 'interrupt':
       return onExplicitInterrupt(b);
     case 'handoff_request':
-      return onHandoffRequest(b);
+      return onHandoffRequest(b, input);
     case 'handoff_result':
-      return onHandoffResult(b, input.ok);
+      return onHandoffResult(b, input);
+    case 'settings_update':
+      return onSettingsUpdate(b, input.update);
     case 'pause':
       return onPause(b);
     case 'resume':

@@ -9,3 +9,13 @@
  */
 export { createScenario, scenarioSettings } from './scenario.js';
 export type { Scenario, ScenarioOptions } from './scenario.js';
+export {
+  BOOKING_LINE,
+  bookingFlow,
+  bookingFlowInput,
+  bookingTools,
+  callStep,
+  createFlowScenario,
+  parsedFlow,
+} from './flow-fixtures.js';
+export type { FlowScenarioOptions } from './flow-fixtures.js';

@@ -19,9 +19,15 @@ import type { SampleRate } from '@prx-voice/media';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId, TurnId } from '@prx-voice/types';
 import { createSessionActor } from '../actor.js';
-import type { SessionActor, SessionPersistence, StepRecord } from '../actor-types.js';
+import type {
+  SessionActor,
+  SessionActorOptions,
+  SessionPersistence,
+  StepRecord,
+} from '../actor-types.js';
 import { emitterSink } from '../event-bridge.js';
 import type { SessionSettings } from '../model.js';
+import type { HandoffPerformer } from '../handoff.js';
 import type { ToolRegistry } from '../tools.js';
 import { backchannelsFor } from '../turn-taking/backchannel.js';
 import type { EndOfTurnModel } from '../turn-taking/completeness.js';
@@ -42,7 +48,11 @@ export interface ScenarioOptions {
   };
   readonly settings?: Partial<Omit<SessionSettings, 'info'>>;
   readonly tools?: ToolRegistry;
+  /** The owner's hook for a settings change at a turn boundary (new providers, staged tools). */
+  readonly applySettings?: SessionActorOptions['applySettings'];
   readonly toolTimeoutMs?: number;
+  /** Carries handoffs out (absent: they fail with NOT_IMPLEMENTED). */
+  readonly handoff?: HandoffPerformer;
   readonly inputRate?: SampleRate;
   readonly outputRate?: SampleRate;
   /** Persistence, given the session's ids (create the session row first). */
@@ -189,6 +199,8 @@ export async function createScenario(opts: ScenarioOptions = {}): Promise<Scenar
     audio: { inputRate, outputRate, language: 'en-US' },
     vad: { threshold: 0.5, minSpeechMs: 100, minSilenceMs: 300, minVolume: 0 },
     ...(opts.tools === undefined ? {} : { tools: opts.tools }),
+    ...(opts.handoff === undefined ? {} : { handoff: opts.handoff }),
+    ...(opts.applySettings === undefined ? {} : { applySettings: opts.applySettings }),
     ...(opts.endOfTurn === undefined ? {} : { endOfTurn: opts.endOfTurn }),
     ...(opts.agentContextLimit === undefined ? {} : { agentContextLimit: opts.agentContextLimit }),
     ...(opts.toolTimeoutMs === undefined ? {} : { toolTimeoutMs: opts.toolTimeoutMs }),

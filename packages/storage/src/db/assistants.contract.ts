@@ -87,5 +87,52 @@ export function describeAssistantsContract(
       });
       expect([s.assistant_id, s.assistant_version]).toEqual([a.id, 1]);
     });
+
+    it('binds phone numbers to one assistant of a tenant, frees them on change and delete', async () => {
+      const t = await newTenant();
+      const other = await newTenant();
+      const a = await t.assistants.create({
+        name: 'Front desk',
+        definition: {},
+        phoneNumbers: ['+15550001', '+15550002'],
+      });
+      const id = a.id as Id<'assistant'>;
+      expect((await t.assistants.byPhoneNumber('+15550002'))?.id).toBe(id);
+      expect(await other.assistants.byPhoneNumber('+15550002')).toBeUndefined();
+      expect(await t.assistants.byPhoneNumber('+15559999')).toBeUndefined();
+      // Another tenant may bind the same number; another assistant of the tenant may not.
+      await other.assistants.create({
+        name: 'Theirs',
+        definition: {},
+        phoneNumbers: ['+15550001'],
+      });
+      const taken = await t.assistants
+        .create({ name: 'Second', definition: {}, phoneNumbers: ['+15550003', '+15550001'] })
+        .catch((e: unknown) => e);
+      expect(VoiceError.is(taken) && taken.code).toBe('CONFLICT');
+      expect((taken as VoiceError).details).toMatchObject({
+        phone_number: '+15550001',
+        assistant_id: id,
+      });
+      // Nothing of the refused assistant was kept.
+      expect(await t.assistants.byPhoneNumber('+15550003')).toBeUndefined();
+      expect((await t.assistants.list()).items.map((r) => r.name)).toEqual(['Front desk']);
+      // A new version replaces the numbers; the freed one can be bound elsewhere.
+      const b = await t.assistants.update(id, {
+        name: 'Front desk',
+        definition: {},
+        phoneNumbers: ['+15550002'],
+      });
+      expect(b?.version).toBe(2);
+      expect((await t.assistants.byPhoneNumber('+15550002'))?.version).toBe(2);
+      expect(await t.assistants.byPhoneNumber('+15550001')).toBeUndefined();
+      const c = await t.assistants.create({
+        name: 'Second',
+        definition: {},
+        phoneNumbers: ['+15550001'],
+      });
+      expect(await t.assistants.delete(c.id as Id<'assistant'>)).toBe(true);
+      expect(await t.assistants.byPhoneNumber('+15550001')).toBeUndefined();
+    });
   });
 }

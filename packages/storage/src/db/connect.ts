@@ -1,17 +1,35 @@
-import { mkdirSync } from 'node:fs';
-import type { PGlite } from '@electric-sql/pglite';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { MigrationResult } from 'kysely';
 import type { types as PgTypes } from 'pg';
 import { VoiceError } from '@prx-voice/types';
 import { MIGRATIONS } from './migrations/index.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import type { PGliteLike } from './pglite-dialect.js';
+import { PGliteWorkerClient } from './pglite-worker.js';
+import {
+  isEmptyDir,
+  isNewCluster,
+  PGLITE_TEMPLATE_DIR,
+  pgliteTemplatePath,
+} from './pglite-template.js';
 import type { Database } from './schema.js';
 import { loadDriver } from '../optional-driver.js';
 
-/** Where the database lives; a PGlite `dataDir` of `memory` keeps it in memory. */
+/**
+ * Where the database lives; a PGlite `dataDir` of `memory` keeps it in memory.
+ * PGlite runs in a worker thread unless `thread` is `main` (in-process: each
+ * query then blocks this thread while it runs). A new PGlite cluster is unpacked from
+ * the build's template in `templateDir` (default: the package's `dist/`; `false`: none,
+ * PGlite's own initdb) when one made by the installed PGlite is there.
+ */
 export type DatabaseTarget =
-  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | {
+      readonly kind: 'pglite';
+      readonly dataDir: string;
+      readonly thread?: PGliteThread;
+      readonly templateDir?: string | false;
+    }
   | {
       readonly kind: 'postgres';
       readonly url: string;
@@ -30,6 +48,9 @@ export interface DatabaseHandle {
   /** Closes connections (and the embedded database). */
   close(): Promise<void>;
 }
+
+/** Where embedded PGlite runs: a worker thread of its own (the default) or this thread. */
+export type PGliteThread = 'worker' | 'main';
 
 const INT8_OID = 20;
 
@@ -61,12 +82,14 @@ function typeParserOver(types: typeof PgTypes): typeof PgTypes.getTypeParser {
 export function databaseTarget(opts: {
   databaseUrl?: string | undefined;
   dataDir: string;
+  pgliteThread?: PGliteThread;
 }): DatabaseTarget {
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '')
     return { kind: 'postgres', url: opts.databaseUrl };
   return {
     kind: 'pglite',
     dataDir: opts.dataDir === 'memory' ? 'memory' : `${opts.dataDir}/pglite`,
+    ...(opts.pgliteThread === undefined ? {} : { thread: opts.pgliteThread }),
   };
 }
 
@@ -79,24 +102,11 @@ export function databaseTarget(opts: {
  */
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'pglite') {
-    if (target.dataDir !== 'memory') mkdirSync(target.dataDir, { recursive: true });
-    const { PGlite } = await loadDriver(
-      '@electric-sql/pglite',
-      'The embedded database',
-      () => import('@electric-sql/pglite'),
+    const pglite = await openPGlite(
+      target.dataDir,
+      target.thread ?? 'worker',
+      target.templateDir ?? PGLITE_TEMPLATE_DIR,
     );
-    let pglite: PGlite;
-    try {
-      pglite = await PGlite.create({
-        ...(target.dataDir === 'memory' ? {} : { dataDir: target.dataDir }),
-        parsers: { [INT8_OID]: parseInt8 },
-      });
-    } catch (cause) {
-      throw new VoiceError('STORAGE_UNAVAILABLE', {
-        message: `could not open the embedded database in ${target.dataDir}`,
-        cause,
-      });
-    }
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return handle(db, 'pglite');
   }
@@ -135,6 +145,49 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
         });
   }
   return h;
+}
+
+/** PGlite in a worker thread of its own or on this thread; `STORAGE_UNAVAILABLE` when it cannot open. */
+async function openPGlite(
+  dataDir: string,
+  thread: PGliteThread,
+  templateDir: string | false,
+): Promise<PGliteLike> {
+  const { PGlite } = await loadDriver(
+    '@electric-sql/pglite',
+    'The embedded database',
+    () => import('@electric-sql/pglite'),
+  );
+  const open = async (template: string | undefined): Promise<PGliteLike> => {
+    if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
+    if (thread === 'worker') return await PGliteWorkerClient.open(dataDir, template);
+    return await PGlite.create({
+      ...(dataDir === 'memory' ? {} : { dataDir }),
+      ...(template === undefined ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),
+      parsers: { [INT8_OID]: parseInt8 },
+    });
+  };
+  // A new cluster is unpacked from the build's template instead of PGlite's initdb; should
+  // that fail where nothing was there before, the directory is cleared and initdb runs.
+  const template =
+    templateDir !== false && isNewCluster(dataDir) ? pgliteTemplatePath(templateDir) : undefined;
+  const wasEmpty = dataDir === 'memory' || isEmptyDir(dataDir);
+  try {
+    if (template !== undefined && wasEmpty) {
+      try {
+        return await open(template);
+      } catch {
+        if (dataDir !== 'memory') rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+    return await open(undefined);
+  } catch (cause) {
+    if (VoiceError.is(cause)) throw cause;
+    throw new VoiceError('STORAGE_UNAVAILABLE', {
+      message: `could not open the embedded database in ${dataDir}`,
+      cause,
+    });
+  }
 }
 
 function handle(db: Kysely<Database>, kind: 'pglite' | 'postgres'): DatabaseHandle {

@@ -158,6 +158,13 @@ export interface AssistantVersionsTable {
   created_at: Timestamp;
 }
 
+/** `assistant_phone_numbers`: a tenant's phone numbers (E.164), each bound to one assistant. */
+export interface AssistantPhoneNumbersTable {
+  tenant_id: string;
+  phone_number: string;
+  assistant_id: string;
+}
+
 /** `subject_keys`: a tenant's per-subject data keys, wrapped under the master key; erasure deletes the row. */
 export interface SubjectKeysTable {
   tenant_id: string;
@@ -303,6 +310,7 @@ export interface Database {
   subject_keys: SubjectKeysTable;
   assistants: AssistantsTable;
   assistant_versions: AssistantVersionsTable;
+  assistant_phone_numbers: AssistantPhoneNumbersTable;
   incidents: IncidentsTable;
   price_books: PriceBooksTable;
   invoices: InvoicesTable;

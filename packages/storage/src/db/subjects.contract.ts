@@ -158,6 +158,39 @@ export function describeSubjectsContract(
       expect(await t.subjects.scrubSessions([])).toEqual({ turns: 0, events: 0 });
     });
 
+    it('keeps sealed events on a scrub that asks to, and rewrites events in place', async () => {
+      const t = await newTenant();
+      const id = await session(t, 'subj_k');
+      const stored = (seq: number, text: string) => ({
+        sessionId: id,
+        seq,
+        id: `evt_${id.slice(5, 20)}${String(seq).padStart(6, '0')}`,
+        type: 'prx.voice.asr.transcript_final',
+        time: new Date(now),
+        severity: 'info',
+        event: { prxseq: seq, data: { text } },
+      });
+      await t.events.append([stored(1, 'sealed'), stored(2, 'clear 555')]);
+      expect(await t.subjects.scrubSessions([id], { keepEvents: true })).toEqual({
+        turns: 0,
+        events: 0,
+      });
+      expect(await t.events.readAfter(id, 0)).toHaveLength(2);
+      const erased = { prxseq: 2, prxerased: 'text', data: { text: null } };
+      expect(
+        await t.events.rewrite(id, [
+          { seq: 2, event: erased },
+          { seq: 9, event: {} },
+        ]),
+      ).toBe(1);
+      const rows = await t.events.readAfter(id, 0);
+      expect(rows.map((r) => [r.seq, r.id, r.event])).toEqual([
+        [1, stored(1, '').id, stored(1, 'sealed').event],
+        [2, stored(2, '').id, erased],
+      ]);
+      expect(await t.events.rewrite(id, [])).toBe(0);
+    });
+
     it('stores the subject of a recording', async () => {
       const t = await newTenant();
       const s = await session(t, 'subj_r');

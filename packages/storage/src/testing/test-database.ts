@@ -33,7 +33,7 @@ export function testDatabaseKinds(): readonly TestDatabaseKind[] {
 }
 
 /**
- * Opens a migrated database: by default an in-memory PGlite (one embedded Postgres per
+ * Opens a migrated database: by default an in-memory PGlite on this thread (one embedded Postgres per
  * call: share it across the tests of a file, isolate them by tenant); with `kind:
  * 'postgres'`, a fresh schema of `DATABASE_URL`'s database, dropped on close.
  */
@@ -48,7 +48,9 @@ export async function openTestDatabase(
   const handle =
     opts.kind === 'postgres'
       ? await openDatabase({ kind: 'postgres', url: url ?? '', schema })
-      : await openDatabase({ kind: 'pglite', dataDir: 'memory' });
+      : // On this thread: tests on a simulated clock settle by letting pending work run, and
+        // a worker's answers are not in that (the worker itself has its own contract run).
+        await openDatabase({ kind: 'pglite', dataDir: 'memory', thread: 'main' });
   await migrateToLatest(handle.db);
   const repos = createRepositories({
     db: handle.db,

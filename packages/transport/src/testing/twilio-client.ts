@@ -8,6 +8,7 @@
  */
 import { decodeMulaw, encodeMulaw } from '@prx-voice/media';
 import { twilioOutboundSchema } from '../twilio/messages.js';
+import { createCarrierPlayback } from './carrier-playback.js';
 import type { TwilioOutboundMessage } from '../twilio/messages.js';
 
 /** Options of {@link createTwilioClientScript}. */
@@ -86,9 +87,6 @@ export function createTwilioClientScript(
   let sequence = 0;
   let chunk = 0;
   let samplesSent = 0;
-  // Twilio's playback buffer: samples (8 kHz) still to play, and marks behind them.
-  const buffer: ({ kind: 'audio'; samples: number } | { kind: 'mark'; name: string })[] = [];
-  let samplesPlayed = 0;
   const next = (): string => String(++sequence);
   const media = (mulaw: Uint8Array, track = 'inbound'): string => {
     const message = JSON.stringify({
@@ -107,26 +105,8 @@ export function createTwilioClientScript(
   };
   const mark = (name: string): string =>
     JSON.stringify({ event: 'mark', sequenceNumber: next(), streamSid, mark: { name } });
-  /** Plays up to `samples` (Infinity: all) and stops at a mark when `toMark`; returns the echoes. */
-  const play = (samples: number, toMark: boolean): string[] => {
-    const echoes: string[] = [];
-    let budget = samples;
-    for (let head = buffer[0]; head !== undefined; head = buffer[0]) {
-      if (head.kind === 'mark') {
-        buffer.shift();
-        echoes.push(mark(head.name));
-        if (toMark) break;
-        continue;
-      }
-      const take = Math.min(budget, head.samples);
-      head.samples -= take;
-      budget -= take;
-      samplesPlayed += take;
-      if (head.samples > 0) break;
-      buffer.shift();
-    }
-    return echoes;
-  };
+  // Twilio's playback buffer: audio still to play, and marks behind it.
+  const playback = createCarrierPlayback(8000, mark);
   return {
     streamSid,
     callSid,
@@ -174,37 +154,25 @@ export function createTwilioClientScript(
     outbound: (message) => {
       switch (message.event) {
         case 'media':
-          buffer.push({
-            kind: 'audio',
-            samples: Buffer.from(message.media.payload, 'base64').length,
-          });
+          playback.audio(Buffer.from(message.media.payload, 'base64').length);
           return [];
         case 'mark':
-          buffer.push({ kind: 'mark', name: message.mark.name });
           // Echoed at once when nothing unplayed is before it.
-          return play(0, false);
-        case 'clear': {
-          const dropped = buffer.splice(0);
-          return dropped.flatMap((item) => (item.kind === 'mark' ? [mark(item.name)] : []));
-        }
+          return playback.mark(message.mark.name);
+        case 'clear':
+          return playback.clear();
       }
     },
-    play: (ms) => {
-      if (!(ms >= 0)) throw new RangeError(`play() takes a duration >= 0 ms, not ${String(ms)}`);
-      return play(ms === Number.POSITIVE_INFINITY ? ms : Math.round(ms * 8), false);
-    },
-    playToMark: () =>
-      buffer.some((item) => item.kind === 'mark')
-        ? play(Number.POSITIVE_INFINITY, true)[0]
-        : undefined,
+    play: (ms) => playback.play(ms),
+    playToMark: () => playback.playToMark(),
     get bufferedMs() {
-      return buffer.reduce((sum, item) => sum + (item.kind === 'audio' ? item.samples : 0), 0) / 8;
+      return playback.bufferedMs;
     },
     get playedMs() {
-      return samplesPlayed / 8;
+      return playback.playedMs;
     },
     get pendingMarks() {
-      return buffer.flatMap((item) => (item.kind === 'mark' ? [item.name] : []));
+      return playback.pendingMarks;
     },
     stop: () =>
       JSON.stringify({

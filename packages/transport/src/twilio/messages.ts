@@ -6,8 +6,12 @@
  * Fields Twilio may add later are ignored, not refused.
  */
 import { z } from 'zod';
-import { VoiceError } from '@prx-voice/types';
-import { frameIssues, frameValidationError } from '../validation.js';
+import {
+  BASE64_PATTERN,
+  DTMF_DIGIT_PATTERN,
+  parseEventMessage,
+} from '../telephony/carrier-protocol.js';
+import type { EventParseResult } from '../telephony/carrier-protocol.js';
 
 /** The events Twilio sends that this transport understands. */
 export const TWILIO_EVENTS = Object.freeze([
@@ -26,11 +30,7 @@ export type TwilioEvent = (typeof TWILIO_EVENTS)[number];
 const counterSchema = z.string().regex(/^\d{1,15}$/, { error: 'expected a decimal number string' });
 const sidSchema = z.string().min(1).max(64);
 /** Standard base64 (µ-law payloads). */
-const base64Schema = z
-  .string()
-  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, {
-    error: 'expected base64',
-  });
+const base64Schema = z.string().regex(BASE64_PATTERN, { error: 'expected base64' });
 
 /** `connected`: the first message, naming the protocol. */
 export const twilioConnectedSchema = z.object({
@@ -78,7 +78,7 @@ export const twilioDtmfSchema = z.object({
   streamSid: sidSchema,
   dtmf: z.object({
     track: z.string(),
-    digit: z.string().regex(/^[0-9*#A-D]$/, { error: 'expected one DTMF digit' }),
+    digit: z.string().regex(DTMF_DIGIT_PATTERN, { error: 'expected one DTMF digit' }),
   }),
 });
 
@@ -152,10 +152,7 @@ export const twilioOutboundSchema = z.discriminatedUnion('event', [
 ]);
 
 /** The result of {@link parseTwilioMessage}. */
-export type TwilioParseResult =
-  | { readonly kind: 'message'; readonly message: TwilioInboundMessage }
-  | { readonly kind: 'unknown'; readonly event: string }
-  | { readonly kind: 'error'; readonly error: VoiceError };
+export type TwilioParseResult = EventParseResult<TwilioInboundMessage>;
 
 /**
  * Parses one message from Twilio: not JSON or no `event` → `INVALID_FRAME`; an
@@ -163,32 +160,5 @@ export type TwilioParseResult =
  * violation → `VALIDATION_FAILED` naming the field.
  */
 export function parseTwilioMessage(text: string): TwilioParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    const error = new VoiceError('INVALID_FRAME', {
-      message: 'The Twilio message is not JSON.',
-      cause,
-    });
-    return { kind: 'error', error };
-  }
-  const event =
-    typeof value === 'object' && value !== null ? (value as { event?: unknown }).event : undefined;
-  if (typeof event !== 'string') {
-    const error = new VoiceError('INVALID_FRAME', {
-      message: 'The Twilio message has no "event".',
-    });
-    return { kind: 'error', error };
-  }
-  if (!(TWILIO_EVENTS as readonly string[]).includes(event)) return { kind: 'unknown', event };
-  const parsed = TWILIO_MESSAGE_SCHEMAS[event as TwilioEvent].safeParse(value);
-  if (!parsed.success) {
-    const issues = frameIssues(parsed.error);
-    return {
-      kind: 'error',
-      error: frameValidationError(`Invalid Twilio ${event} message`, issues, { event }),
-    };
-  }
-  return { kind: 'message', message: parsed.data };
+  return parseEventMessage<TwilioInboundMessage>('Twilio', text, TWILIO_MESSAGE_SCHEMAS);
 }

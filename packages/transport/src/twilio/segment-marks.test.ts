@@ -4,7 +4,7 @@ import { createFakeSocket } from '../testing/fake-socket.js';
 import { createTwilioClientScript, parseTwilioOutbound } from '../testing/twilio-client.js';
 import { createTwilioMediaStream } from './media-stream.js';
 import type { TwilioMarkInfo } from './media-stream.js';
-import { createSegmentMarks } from './segment-marks.js';
+import { createSegmentMarks } from '../telephony/segment-marks.js';
 
 /** 20 ms at 24 kHz, the engine's output rate here. */
 const FRAME = 480;

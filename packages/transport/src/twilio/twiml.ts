@@ -55,3 +55,40 @@ export function twimlConnectStream(options: TwimlConnectStreamOptions): string {
       : `<Stream url="${escapeXml(streamUrl)}">${parameters}</Stream>`;
   return `<?xml version="1.0" encoding="UTF-8"?><Response><Connect>${stream}</Connect></Response>`;
 }
+
+/** Where `<Dial>` connects the call: a phone number or a SIP URI. */
+export type TwimlDialTarget =
+  | { readonly type: 'phone'; readonly number: string }
+  | { readonly type: 'sip'; readonly uri: string };
+
+/** Options of {@link twimlDial}. */
+export interface TwimlDialOptions {
+  readonly target: TwimlDialTarget;
+  /** The number shown to the person called (`callerId`), E.164. */
+  readonly callerId?: string;
+  /** Seconds to ring before giving up (Twilio: 5–600; its default 30). */
+  readonly timeoutS?: number;
+}
+
+/**
+ * Builds `<Response><Dial><Number>…</Number></Dial></Response>` (or `<Sip>…</Sip>`) —
+ * the TwiML that transfers a live call; every value is XML-escaped.
+ *
+ * @example
+ * twimlDial({ target: { type: 'phone', number: '+14155550100' } });
+ */
+export function twimlDial(options: TwimlDialOptions): string {
+  const { target } = options;
+  const attributes = [
+    ...(options.callerId === undefined ? [] : [`callerId="${escapeXml(options.callerId)}"`]),
+    ...(options.timeoutS === undefined
+      ? []
+      : [`timeout="${String(Math.round(options.timeoutS))}"`]),
+  ];
+  const noun =
+    target.type === 'phone'
+      ? `<Number>${escapeXml(target.number)}</Number>`
+      : `<Sip>${escapeXml(target.uri)}</Sip>`;
+  const open = attributes.length === 0 ? '<Dial>' : `<Dial ${attributes.join(' ')}>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${open}${noun}</Dial></Response>`;
+}

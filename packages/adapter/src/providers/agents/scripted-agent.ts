@@ -11,9 +11,8 @@ import type {
   AgentRunRequest,
   ConversationMessage,
 } from '../../interfaces.js';
-import { clockDelay, isAborted } from '../../internal/clock-delay.js';
 import { optionsValidator, parseProviderOptions } from '../../internal/options.js';
-import { countWords, wordTokens } from '../../internal/words.js';
+import { conversationWords, streamLocalTurn } from '../../internal/local-turn.js';
 import { compileScript, fillArguments, fillTemplate, matchIntent } from './scripted-script.js';
 import type { CompiledScript, ScriptedAgentScript } from './scripted-script.js';
 
@@ -98,36 +97,23 @@ export function createScriptedAgent(deps: ScriptedAgentDeps): AgentProvider {
   let calls = 0;
 
   async function* run(request: AgentRunRequest): AsyncGenerator<AgentEvent> {
-    const { signal } = request;
+    const { signal, conversation } = request;
     const options = parseProviderOptions(scriptedOptionsSchema, request.options, PROVIDER);
-    const promptTokens = request.conversation.reduce(
-      (sum, message) => sum + countWords(message.content),
-      0,
+    const turn = scriptedTurn(script, conversation);
+    yield* streamLocalTurn(
+      clock,
+      turn.kind === 'tool'
+        ? {
+            kind: 'tool',
+            call: () => ({
+              id: `scripted_call_${String(calls++)}`,
+              name: turn.name,
+              arguments: turn.arguments,
+            }),
+          }
+        : { kind: 'say', text: turn.text },
+      { delayMs: options.token_delay_ms, promptTokens: conversationWords(conversation), signal },
     );
-    const turn = scriptedTurn(script, request.conversation);
-    if (turn.kind === 'tool') {
-      await clockDelay(clock, options.token_delay_ms, signal);
-      if (isAborted(signal)) return;
-      const id = `scripted_call_${calls}`;
-      calls += 1;
-      yield { type: 'tool_call', call: { id, name: turn.name, arguments: turn.arguments } };
-      if (isAborted(signal)) return;
-      yield { type: 'usage', promptTokens, completionTokens: 0 };
-      if (isAborted(signal)) return;
-      yield { type: 'done', finishReason: 'tool_calls' };
-      return;
-    }
-    let emitted = 0;
-    for (const text of wordTokens(turn.text)) {
-      await clockDelay(clock, options.token_delay_ms, signal);
-      if (isAborted(signal)) return;
-      yield { type: 'token', text };
-      emitted += 1;
-    }
-    if (isAborted(signal)) return;
-    yield { type: 'usage', promptTokens, completionTokens: emitted };
-    if (isAborted(signal)) return;
-    yield { type: 'done', finishReason: 'stop' };
   }
 
   return {

@@ -6,6 +6,7 @@ import * as usageExport from './0004-usage-export.js';
 import * as auditCheckpoints from './0005-audit-checkpoints.js';
 import * as subjects from './0006-subjects.js';
 import * as assistants from './0007-assistants.js';
+import * as assistantPhoneNumbers from './0008-assistant-phone-numbers.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-audit-checkpoints': auditCheckpoints,
   '0006-subjects': subjects,
   '0007-assistants': assistants,
+  '0008-assistant-phone-numbers': assistantPhoneNumbers,
 };

@@ -1,6 +1,7 @@
+import type { Transaction } from 'kysely';
 import { VoiceError } from '@prx-voice/types';
 import type { Id } from '@prx-voice/types';
-import type { AssistantRow, AssistantVersionRow } from '../schema.js';
+import type { AssistantRow, AssistantVersionRow, Database } from '../schema.js';
 import { decodeCursor, pageSize, toPage } from '../support.js';
 import type { Page, PageOptions } from '../support.js';
 import { nowDate } from './context.js';
@@ -10,6 +11,11 @@ import type { TenantContext } from './context.js';
 export interface AssistantDraft {
   readonly name: string;
   readonly definition: Record<string, unknown>;
+  /**
+   * The phone numbers (E.164) bound to it, replacing those it had; each belongs to one
+   * assistant of the tenant (`CONFLICT` naming the number otherwise). Absent: none.
+   */
+  readonly phoneNumbers?: readonly string[];
 }
 
 /**
@@ -32,8 +38,10 @@ export interface AssistantRepository {
     draft: AssistantDraft,
     ifVersion?: number,
   ): Promise<AssistantRow | undefined>;
-  /** Hides the assistant; whether it was there. */
+  /** Hides the assistant and frees its phone numbers; whether it was there. */
   delete(id: Id<'assistant'>): Promise<boolean>;
+  /** The assistant a phone number (E.164) is bound to, at its current version. */
+  byPhoneNumber(phoneNumber: string): Promise<AssistantRow | undefined>;
   /** One version (deleted assistants' included). */
   version(id: Id<'assistant'>, version: number): Promise<AssistantVersionRow | undefined>;
   /** Every version, oldest first. */
@@ -49,6 +57,53 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('deleted_at', 'is', null);
+  /** Binds exactly `numbers` to the assistant; a number another assistant holds is a `CONFLICT`. */
+  async function bindNumbers(
+    tx: Transaction<Database>,
+    id: string,
+    numbers: readonly string[] = [],
+  ): Promise<void> {
+    if (numbers.length > 0) {
+      const taken = await tx
+        .selectFrom('assistant_phone_numbers')
+        .select(['phone_number', 'assistant_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('phone_number', 'in', [...numbers])
+        .where('assistant_id', '!=', id)
+        .executeTakeFirst();
+      if (taken !== undefined) {
+        throw new VoiceError('CONFLICT', {
+          message: `Phone number ${taken.phone_number} is bound to assistant ${taken.assistant_id}.`,
+          details: { phone_number: taken.phone_number, assistant_id: taken.assistant_id },
+        });
+      }
+    }
+    await tx
+      .deleteFrom('assistant_phone_numbers')
+      .where('tenant_id', '=', tenantId)
+      .where('assistant_id', '=', id)
+      .execute();
+    if (numbers.length === 0) return;
+    try {
+      await tx
+        .insertInto('assistant_phone_numbers')
+        .values(
+          [...new Set(numbers)].map((phone_number) => ({
+            tenant_id: tenantId,
+            phone_number,
+            assistant_id: id,
+          })),
+        )
+        .execute();
+    } catch (err) {
+      // Another assistant took one of the numbers meanwhile (unique_violation).
+      if ((err as { code?: unknown }).code !== '23505') throw err;
+      throw new VoiceError('CONFLICT', {
+        message: 'A phone number was bound to another assistant meanwhile.',
+        details: { phone_numbers: [...numbers] },
+      });
+    }
+  }
   return {
     async create(draft) {
       const at = nowDate(ctx);
@@ -78,6 +133,7 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
             created_at: at,
           })
           .execute();
+        await bindNumbers(tx, id, draft.phoneNumbers);
         return row;
       });
     },
@@ -111,6 +167,7 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
           });
         }
         const version = current.version + 1;
+        await bindNumbers(tx, id, draft.phoneNumbers);
         await tx
           .insertInto('assistant_versions')
           .values({
@@ -132,14 +189,27 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
       });
     },
     async delete(id) {
-      const r = await db
-        .updateTable('assistants')
-        .set({ deleted_at: nowDate(ctx) })
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .where('deleted_at', 'is', null)
+      return db.transaction().execute(async (tx) => {
+        const r = await tx
+          .updateTable('assistants')
+          .set({ deleted_at: nowDate(ctx) })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst();
+        await bindNumbers(tx, id, []);
+        return r.numUpdatedRows > 0n;
+      });
+    },
+    async byPhoneNumber(phoneNumber) {
+      return db
+        .selectFrom('assistant_phone_numbers as p')
+        .innerJoin('assistants as a', 'a.id', 'p.assistant_id')
+        .selectAll('a')
+        .where('p.tenant_id', '=', tenantId)
+        .where('p.phone_number', '=', phoneNumber)
+        .where('a.deleted_at', 'is', null)
         .executeTakeFirst();
-      return r.numUpdatedRows > 0n;
     },
     async version(id, version) {
       return db

@@ -29,6 +29,14 @@ export interface SessionEventRepository {
   readAfter(sessionId: SessionId, afterSeq: number, limit?: number): Promise<SessionEventRow[]>;
   /** The highest stored `seq`, 0 when none. */
   lastSeq(sessionId: SessionId): Promise<number>;
+  /**
+   * Replaces the stored JSON of existing events (a data subject's content scrubbed on
+   * erasure); their `seq`, ids and order stay. How many rows were changed.
+   */
+  rewrite(
+    sessionId: SessionId,
+    events: readonly { readonly seq: number; readonly event: Record<string, unknown> }[],
+  ): Promise<number>;
 }
 
 /** Creates a tenant's session event repository. */
@@ -76,6 +84,23 @@ export function sessionEventRepository(ctx: TenantContext): SessionEventReposito
         .executeTakeFirst();
       // PostgreSQL drivers may hand a bigint aggregate back as a string.
       return Number(row?.last ?? 0);
+    },
+    async rewrite(sessionId, events) {
+      if (events.length === 0) return 0;
+      return db.transaction().execute(async (tx) => {
+        let changed = 0;
+        for (const e of events) {
+          const r = await tx
+            .updateTable('session_events')
+            .set({ event: e.event })
+            .where('tenant_id', '=', tenantId)
+            .where('session_id', '=', sessionId)
+            .where('seq', '=', e.seq)
+            .executeTakeFirst();
+          changed += Number(r.numUpdatedRows);
+        }
+        return changed;
+      });
     },
   };
 }

@@ -32,6 +32,10 @@ export interface SessionPatch {
   readonly endedAt?: Date;
   readonly metadata?: Record<string, unknown>;
   readonly providers?: Record<string, unknown>;
+  /** Changed mid-session (`PATCH /sessions/{id}`, `session.update`). */
+  readonly language?: string;
+  /** The stored assistant the session runs from now (an assistant switch). */
+  readonly assistant?: { readonly id: string; readonly version: number };
 }
 
 /** Listing filters. */
@@ -92,6 +96,10 @@ export function sessionRepository(ctx: TenantContext): SessionRepository {
         ...(patch.endedAt === undefined ? {} : { ended_at: patch.endedAt }),
         ...(patch.metadata === undefined ? {} : { metadata: patch.metadata }),
         ...(patch.providers === undefined ? {} : { providers: patch.providers }),
+        ...(patch.language === undefined ? {} : { language: patch.language }),
+        ...(patch.assistant === undefined
+          ? {}
+          : { assistant_id: patch.assistant.id, assistant_version: patch.assistant.version }),
       })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)

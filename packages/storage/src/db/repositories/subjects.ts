@@ -19,10 +19,14 @@ export interface SubjectKeyRepository {
   erase(subjectRef: string): Promise<boolean>;
   /**
    * Erases what sessions stored of what was said (a subject's erasure): their turns'
-   * texts are cleared, their events deleted, their metadata emptied. The rows stay, so
+   * texts are cleared, their events deleted (unless `keepEvents`: their subject's content
+   * is sealed, and shredded with its key), their metadata emptied. The rows stay, so
    * counts and billing still add up.
    */
-  scrubSessions(sessionIds: readonly string[]): Promise<{ turns: number; events: number }>;
+  scrubSessions(
+    sessionIds: readonly string[],
+    opts?: { readonly keepEvents?: boolean },
+  ): Promise<{ turns: number; events: number }>;
 }
 
 /** Creates a tenant's subject-key repository. */
@@ -60,7 +64,7 @@ export function subjectKeyRepository(ctx: TenantContext): SubjectKeyRepository {
         .executeTakeFirst();
       return r.numDeletedRows > 0n;
     },
-    async scrubSessions(sessionIds) {
+    async scrubSessions(sessionIds, opts = {}) {
       if (sessionIds.length === 0) return { turns: 0, events: 0 };
       return db.transaction().execute(async (tx) => {
         const turns = await tx
@@ -69,11 +73,14 @@ export function subjectKeyRepository(ctx: TenantContext): SubjectKeyRepository {
           .where('tenant_id', '=', tenantId)
           .where('session_id', 'in', sessionIds)
           .executeTakeFirst();
-        const events = await tx
-          .deleteFrom('session_events')
-          .where('tenant_id', '=', tenantId)
-          .where('session_id', 'in', sessionIds)
-          .executeTakeFirst();
+        const events =
+          opts.keepEvents === true
+            ? { numDeletedRows: 0n }
+            : await tx
+                .deleteFrom('session_events')
+                .where('tenant_id', '=', tenantId)
+                .where('session_id', 'in', sessionIds)
+                .executeTakeFirst();
         await tx
           .updateTable('sessions')
           .set({ metadata: {} })

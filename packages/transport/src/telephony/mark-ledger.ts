@@ -14,6 +14,11 @@ export interface MarkLedger {
   sent(name: string, at: number): void;
   /** Records a clear: every mark pending now is overtaken by it. */
   cleared(): void;
+  /**
+   * The carrier confirmed a clear and returns no marks it dropped: forgets every mark sent
+   * before the latest clear; returns how many.
+   */
+  dropCleared(): number;
   /** Resolves an echo (the oldest pending mark of that name); undefined if none is pending. */
   echoed(name: string): MarkEcho | undefined;
   /** Marks pending. */
@@ -32,6 +37,13 @@ export function createMarkLedger(): MarkLedger {
     },
     cleared: () => {
       fence = ordinal;
+    },
+    dropCleared: () => {
+      const before = marks.length;
+      for (let i = marks.length - 1; i >= 0; i--) {
+        if ((marks[i]?.ordinal ?? 0) <= fence) marks.splice(i, 1);
+      }
+      return before - marks.length;
     },
     echoed: (name) => {
       const index = marks.findIndex((mark) => mark.name === name);

@@ -1,0 +1,95 @@
+/**
+ * A fresh embedded cluster, made once at build time and unpacked wherever a new one is
+ * needed. PGlite otherwise runs `initdb` for every new data directory and every in-memory
+ * database — most of a cold start's time and of each test database's. The template is the
+ * output of that `initdb` (no migrations: those run as on any database), dumped after a
+ * checkpoint as a gzip tar next to the built code (`dist/pglite-template.tar.gz`, with a
+ * manifest naming the PGlite version that made it). It is used only for a cluster that does
+ * not exist yet and only by the PGlite version that made it; without it (a source checkout
+ * that was never built) PGlite runs `initdb` as before.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The template's file name, and its manifest's. */
+export const PGLITE_TEMPLATE_FILE = 'pglite-template.tar.gz';
+const MANIFEST_FILE = 'pglite-template.json';
+
+/** Where the built package keeps the template: `dist/`, from `src/db` and `dist/db` alike. */
+export const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+interface TemplateManifest {
+  /** The `@electric-sql/pglite` version whose `initdb` made the template. */
+  readonly pglite: string;
+  /** Bytes of the template file. */
+  readonly bytes: number;
+}
+
+/** The installed `@electric-sql/pglite` version (its package.json is not exported: found from its entry). */
+export function installedPGliteVersion(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@electric-sql/pglite' && pkg.version !== undefined) return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+/**
+ * The template's path when it exists and was made by the installed PGlite; otherwise
+ * undefined (PGlite's own `initdb` then makes the cluster).
+ */
+export function pgliteTemplatePath(dir: string = PGLITE_TEMPLATE_DIR): string | undefined {
+  const file = join(dir, PGLITE_TEMPLATE_FILE);
+  const manifestFile = join(dir, MANIFEST_FILE);
+  if (!existsSync(file) || !existsSync(manifestFile)) return undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Partial<TemplateManifest>;
+    return manifest.pglite === installedPGliteVersion() ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `dataDir` holds no cluster yet (`memory`, a missing directory or one without `PG_VERSION`). */
+export function isNewCluster(dataDir: string): boolean {
+  if (dataDir === 'memory') return true;
+  return !existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/** Whether a directory is missing or empty: a failed unpack there can be cleared and retried. */
+export function isEmptyDir(dataDir: string): boolean {
+  return !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+}
+
+/**
+ * Makes the template in `dir` (default: the package's `dist/`): an in-memory cluster from
+ * PGlite's `initdb`, checkpointed and dumped as a gzip tar, with its manifest. Run by the
+ * package's build.
+ */
+export async function writePGliteTemplate(
+  dir: string = PGLITE_TEMPLATE_DIR,
+): Promise<{ readonly file: string; readonly bytes: number }> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create();
+  try {
+    await db.exec('checkpoint');
+    const blob = await db.dumpDataDir('gzip');
+    const bytes = Buffer.from(await blob.arrayBuffer());
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, PGLITE_TEMPLATE_FILE);
+    writeFileSync(file, bytes);
+    const manifest: TemplateManifest = { pglite: installedPGliteVersion(), bytes: bytes.length };
+    writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { file, bytes: bytes.length };
+  } finally {
+    await db.close();
+  }
+}
