@@ -13,7 +13,7 @@ import type { Microphone, Player, PlaybackReport } from './audio.js';
 import { Conversation } from './conversation.js';
 import { currentKey, onSignIn, signIn, signOut } from './credential.js';
 import { banner, byId, clearBanner, guard } from './dom.js';
-import { offerRecordings } from './recordings.js';
+import { offerLookAgain, offerRecordings } from './recordings.js';
 import { recordStop, showPlayback } from './playback-stats.js';
 import { readSettings, showAssistants } from './session-settings.js';
 import { openVoiceSocket } from './voice-socket.js';
@@ -227,9 +227,14 @@ function ended(s: Live, reason: string): void {
   setControls(false);
   if (s.record && api !== undefined) {
     const a = api;
-    run(async () => {
-      await offerRecordings(a, s.id, ui.recording, run);
-    });
+    if (reason === 'shutdown') {
+      // The server is going away: asking it now would only fail. Its recording is kept.
+      offerLookAgain(a, s.id, ui.recording, run, 'The recording is kept by the server. ');
+    } else {
+      run(async () => {
+        await offerRecordings(a, s.id, ui.recording, run);
+      });
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * page and to download as a WAV file. The audio is fetched with the credential in a
  * header and played or saved from a `blob:` URL — the key is never put in a URL.
  */
-import type { Api } from './api.js';
+import { explain, type Api } from './api.js';
 import { duration, el } from './dom.js';
 
 /** The recording's WAV, fetched with the credential, as a `blob:` URL the caller revokes. */
@@ -45,6 +45,25 @@ function releasePlayers(host: HTMLElement): void {
   }
 }
 
+/** Says `why` in `host`, with a button that lists the recordings of `sessionId` again. */
+export function offerLookAgain(
+  api: Api,
+  sessionId: string,
+  host: HTMLElement,
+  run: (work: () => Promise<void>) => void,
+  why: string,
+): void {
+  releasePlayers(host);
+  const retry = el('button', { text: 'Look for the recording again' });
+  retry.type = 'button';
+  retry.addEventListener('click', () =>
+    run(async () => {
+      await offerRecordings(api, sessionId, host, run);
+    }),
+  );
+  host.replaceChildren(el('span', { text: why }), retry);
+}
+
 /**
  * Lists the recordings of `sessionId` in `host`, each with a player and a
  * download, or says the recording is not ready yet with a button to look again;
@@ -56,20 +75,26 @@ export async function offerRecordings(
   host: HTMLElement,
   run: (work: () => Promise<void>) => void,
 ): Promise<boolean> {
-  const { items } = await api.get<{ items: { id: string; duration_ms: number }[] }>(
-    `sessions/${sessionId}/recordings`,
-  );
+  let items: { id: string; duration_ms: number }[];
+  try {
+    ({ items } = await api.get<{ items: { id: string; duration_ms: number }[] }>(
+      `sessions/${sessionId}/recordings`,
+    ));
+  } catch (err) {
+    // Said where the recording would be: the banner keeps why the session ended.
+    offerLookAgain(
+      api,
+      sessionId,
+      host,
+      run,
+      `The recording could not be listed: ${explain(err)} `,
+    );
+    return false;
+  }
   releasePlayers(host);
   host.replaceChildren();
   if (items.length === 0) {
-    const retry = el('button', { text: 'Look for the recording again' });
-    retry.type = 'button';
-    retry.addEventListener('click', () =>
-      run(async () => {
-        await offerRecordings(api, sessionId, host, run);
-      }),
-    );
-    host.append(el('span', { text: 'No recording (yet). ' }), retry);
+    offerLookAgain(api, sessionId, host, run, 'No recording (yet). ');
     return false;
   }
   for (const item of items) {
