@@ -254,7 +254,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             ),
             twilio,
             telnyx,
-            registry: deps.metrics.registry,
+            metrics: deps.metrics,
             onError: (err) => deps.onError?.(err, 'calls'),
           }),
         ]),

@@ -146,6 +146,8 @@ export interface VoiceMetrics {
   traceSpans(outcome: 'exported' | 'dropped' | 'failed', spans: number): void;
   /** Counts a refused credential by its reason (`missing`, `revoked`, `expired`, …). */
   authFailure(reason: string): void;
+  /** Counts a carrier call hung up when its session ended: `hung_up`, or `failed` after retries. */
+  carrierHangUp(carrier: string, outcome: 'hung_up' | 'failed'): void;
   /** Records an HTTP request. */
   observeHttp(o: HttpObservation): void;
   /** The exposition text. */
@@ -267,6 +269,12 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     help: 'Audio left silent in recordings because a chunk could not be written.',
     registers,
   });
+  const hangUps = new Counter({
+    name: `${METRIC_PREFIX}carrier_hangups_total`,
+    help: 'Carrier calls hung up when their session ended, by carrier and outcome (hung_up, failed after retries).',
+    labelNames: ['carrier', 'outcome'] as const,
+    registers,
+  });
   const spans = new Counter({
     name: `${METRIC_PREFIX}trace_spans_total`,
     help: 'Finished spans by outcome: exported, dropped (export queue full) or failed (export failed or timed out).',
@@ -331,6 +339,9 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     },
     pacingLateness: (lateMs) => {
       pacing.observe(lateMs / 1000);
+    },
+    carrierHangUp: (carrier, outcome) => {
+      hangUps.inc({ carrier, outcome });
     },
     recording: (outcome, gapMs) => {
       recordings.inc({ outcome });

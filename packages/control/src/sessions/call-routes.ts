@@ -6,8 +6,6 @@
  * checked) and Telnyx's Call Control events (Ed25519-signed) — recorded as the session's
  * `session.call_status` events, answering-machine results included.
  */
-import { Counter } from 'prom-client';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import { ANSWERED_BY, E164_PATTERN } from '@prx-voice/event';
@@ -17,6 +15,7 @@ import {
   verifyTelnyxSignature,
   verifyTwilioSignature,
 } from '@prx-voice/transport';
+import type { VoiceMetrics } from '@prx-voice/observe';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError, isId } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -51,22 +50,9 @@ export interface CallRouteDeps {
   /** Telnyx's settings, for its events' signatures. */
   readonly telnyx?: TelnyxSettings | undefined;
   readonly retry?: HangUpRetry;
-  /** Where `prx_voice_carrier_hangups_total` is registered (the `/metrics` registry). */
-  readonly registry?: Registry | undefined;
+  /** Counts hang-ups (`prx_voice_carrier_hangups_total`). */
+  readonly metrics?: Pick<VoiceMetrics, 'carrierHangUp'> | undefined;
   readonly onError?: (error: unknown) => void;
-}
-
-/** The hang-up counter of `registry` (registered once). */
-function hangUpCounter(registry: Registry): Counter<'carrier' | 'outcome'> {
-  const name = 'prx_voice_carrier_hangups_total';
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing;
-  return new Counter({
-    name,
-    help: 'Carrier calls hung up when their session ended, by carrier and outcome (hung_up, failed after retries).',
-    labelNames: ['carrier', 'outcome'],
-    registers: [registry],
-  });
 }
 
 const numberSchema = z
@@ -108,12 +94,11 @@ function answeredBy(raw: string): (typeof ANSWERED_BY)[number] {
 
 /** The call routes: `POST /calls` and the carriers' call-progress webhooks. */
 export function callRoutes(deps: CallRouteDeps): RouteModule {
-  const hangUps = deps.registry === undefined ? undefined : hangUpCounter(deps.registry);
   const registry = createOutboundCallRegistry({
     clock: deps.clock,
     ...(deps.retry === undefined ? {} : { retry: deps.retry }),
     onError: deps.onError,
-    onHangUp: (carrier, ok) => hangUps?.inc({ carrier, outcome: ok ? 'hung_up' : 'failed' }),
+    onHangUp: (carrier, ok) => deps.metrics?.carrierHangUp(carrier, ok ? 'hung_up' : 'failed'),
   });
   /** Records a carrier's word on a session's call; a final status ends a call that never joined. */
   const record = (

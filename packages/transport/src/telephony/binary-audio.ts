@@ -60,9 +60,5 @@ export function createCarrierBinaryOutboundAudio(
       resampler.reset();
       filled = 0;
     },
-    // The frame being filled: sent once it holds 20 ms.
-    get heldBytes() {
-      return filled * 2;
-    },
   };
 }

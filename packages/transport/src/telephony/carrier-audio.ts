@@ -90,8 +90,6 @@ export interface CarrierOutboundAudio {
   flush(): number;
   /** Drops what the resampler (and the payload being filled) holds back. */
   reset(): void;
-  /** Bytes held back for the next payload (chunking only; else 0). */
-  readonly heldBytes: number;
 }
 
 /** The encoded byte of silence of each encoding. */
@@ -170,9 +168,6 @@ export function createCarrierOutboundAudio(
     reset: () => {
       resampler.reset();
       held = 0;
-    },
-    get heldBytes() {
-      return held;
     },
   };
 }
