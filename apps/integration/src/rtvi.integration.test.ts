@@ -11,17 +11,13 @@
  * stored turn keeps only what was heard. Bad input on a raw socket gets RTVI errors and
  * the connection stays usable.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { LogLevel, PipecatClient, logger } from '@pipecat-ai/client-js';
 import { decodePipecatFrame, encodeMessageFrame } from '@prx-voice/transport';
-import { startServerProcess } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
-import { startHttpToolEndpoint } from './support/tool-endpoints.ts';
-import type { HttpToolEndpoint } from './support/tool-endpoints.ts';
+import { expectOrderLookup, startOrderAssistantServer } from './support/order-assistant.ts';
+import type { OrderAssistantServer } from './support/order-assistant.ts';
 import {
   NodeMediaManager,
   RtviLog,
@@ -31,9 +27,8 @@ import {
 import type { WebSocketTransportModule } from './support/pipecat-node.ts';
 
 const KEY = 'pk_integration_rtvi_key_0123456789abcdef';
-const dir = mkdtempSync(join(tmpdir(), 'prx-rtvi-'));
 let server: ServerProcess;
-let http: HttpToolEndpoint;
+let orders: OrderAssistantServer;
 let assistantId: string;
 let pipecat: WebSocketTransportModule;
 
@@ -50,48 +45,13 @@ beforeAll(async () => {
   installBrowserShims();
   logger.setLevel(LogLevel.WARN);
   pipecat = await loadWebSocketTransport();
-  http = await startHttpToolEndpoint((_, args) => ({
-    order_id: args['order_id'],
-    status: 'shipped',
-  }));
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    ['agents:', '  tools:', '    allow_private_hosts: ["127.0.0.1"]', ''].join('\n'),
-  );
-  server = await startServerProcess(dir, {
-    PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '300',
-    PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-    PRX_VOICE_STORAGE__DATA_DIR: 'data',
-    PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-    PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),
-  });
-  const created = await api('POST', '/assistants', {
-    name: 'Orders over RTVI',
-    system_prompt: 'You help with orders.',
-    tools: [
-      {
-        type: 'http',
-        name: 'lookup_order',
-        description: 'Looks an order up.',
-        parameters: { type: 'object', properties: { order_id: { type: 'string' } } },
-        http: { url: `${http.url}/orders` },
-      },
-    ],
-  });
-  expect(created.status, JSON.stringify(created.json['error'])).toBe(201);
-  const data = created.json['data'] as Record<string, unknown>;
-  http.secret = String(data['tool_signing_secret']);
-  assistantId = String(data['id']);
+  orders = await startOrderAssistantServer(KEY, 'Orders over RTVI');
+  server = orders.server;
+  assistantId = orders.assistantId;
 }, 120_000);
 
 afterAll(async () => {
-  server.child.kill('SIGTERM');
-  await server.exited;
-  await http.close();
-  rmSync(dir, { recursive: true, force: true });
+  await orders.stop();
 });
 
 /** A Pipecat client whose every RTVI callback is logged. */
@@ -199,23 +159,7 @@ describe('Pipecat client-js + websocket-transport against /api/v1/rtvi', () => {
       media,
       log.waitFor('bot-stopped-speaking', () => true, mark),
     );
-    expect(log.of('llm-function-call-started', mark)).toEqual([{ function_name: 'lookup_order' }]);
-    const [inProgress] = log.of('llm-function-call-in-progress', mark) as Record<string, unknown>[];
-    expect(inProgress).toMatchObject({
-      function_name: 'lookup_order',
-      arguments: { order_id: 'A1' },
-    });
-    expect(log.of('llm-function-call-stopped', mark)).toEqual([
-      {
-        function_name: 'lookup_order',
-        tool_call_id: inProgress?.['tool_call_id'],
-        cancelled: false,
-        result: { order_id: 'A1', status: 'shipped' },
-      },
-    ]);
-    expect(log.of('bot-tts-text', mark).map(textOf).join(' ')).toContain(
-      'The lookup_order tool returned',
-    );
+    expectOrderLookup(log, mark);
 
     // Barge-in: a long typed turn; speech over its answer stops the bot at once.
     const long = `tell me ${'about the order and its parcel '.repeat(6)}`.trim();

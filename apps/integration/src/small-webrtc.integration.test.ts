@@ -9,24 +9,19 @@
  * spoken `call <tool> <JSON>` runs the assistant's HTTP tool (the function-call messages,
  * the result said), and speech over a long answer stops the bot.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogLevel, PipecatClient, logger } from '@pipecat-ai/client-js';
 import type { Transport } from '@pipecat-ai/client-js';
-import { startServerProcess } from './support/server-process.ts';
-import { startHttpToolEndpoint } from './support/tool-endpoints.ts';
-import type { HttpToolEndpoint } from './support/tool-endpoints.ts';
+import { expectOrderLookup, startOrderAssistantServer } from './support/order-assistant.ts';
+import type { OrderAssistantServer } from './support/order-assistant.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { NodeMediaManager, RtviLog, installBrowserShims } from './support/pipecat-node.ts';
 import { createMicrophone, installWrtcGlobals, listen } from './support/wrtc-caller.ts';
 import type { Heard } from './support/wrtc-caller.ts';
 
 const KEY = 'pk_integration_smallwebrtc_key_0123456789abcdef';
-const dir = mkdtempSync(join(tmpdir(), 'prx-smallwebrtc-'));
 let server: ServerProcess;
-let http: HttpToolEndpoint;
+let orders: OrderAssistantServer;
 let assistantId: string;
 
 /** The part of `@pipecat-ai/small-webrtc-transport` the test uses (typed here: see pipecat-node.ts). */
@@ -49,52 +44,13 @@ beforeAll(async () => {
   installBrowserShims();
   installWrtcGlobals();
   logger.setLevel(LogLevel.WARN);
-  http = await startHttpToolEndpoint((_, args) => ({
-    order_id: args['order_id'],
-    status: 'shipped',
-  }));
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    ['agents:', '  tools:', '    allow_private_hosts: ["127.0.0.1"]', ''].join('\n'),
-  );
-  server = await startServerProcess(dir, {
-    PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '300',
-    PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-    PRX_VOICE_STORAGE__DATA_DIR: 'data',
-    PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-    PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),
-  });
-  const res = await fetch(`${server.url}/api/v1/assistants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Orders over WebRTC',
-      system_prompt: 'You help with orders.',
-      tools: [
-        {
-          type: 'http',
-          name: 'lookup_order',
-          description: 'Looks an order up.',
-          parameters: { type: 'object', properties: { order_id: { type: 'string' } } },
-          http: { url: `${http.url}/orders` },
-        },
-      ],
-    }),
-  });
-  const created = (await res.json()) as { data: Record<string, unknown> };
-  expect(res.status, JSON.stringify(created)).toBe(201);
-  http.secret = String(created.data['tool_signing_secret']);
-  assistantId = String(created.data['id']);
+  orders = await startOrderAssistantServer(KEY, 'Orders over WebRTC');
+  server = orders.server;
+  assistantId = orders.assistantId;
 }, 120_000);
 
 afterAll(async () => {
-  server.child.kill('SIGTERM');
-  await server.exited;
-  await http.close();
-  rmSync(dir, { recursive: true, force: true });
+  await orders.stop();
 });
 
 const textOf = (d: unknown): string => String((d as { text?: unknown }).text);
@@ -169,26 +125,7 @@ describe('Pipecat client-js + small-webrtc-transport against /api/v1/webrtc/offe
     const asked = log.seen.length;
     await media.mic.speak('speech', 640);
     await silenceUntil(log.waitFor('bot-stopped-speaking', () => true, asked));
-    expect(log.of('llm-function-call-started', asked)).toEqual([{ function_name: 'lookup_order' }]);
-    const [inProgress] = log.of('llm-function-call-in-progress', asked) as Record<
-      string,
-      unknown
-    >[];
-    expect(inProgress).toMatchObject({
-      function_name: 'lookup_order',
-      arguments: { order_id: 'A1' },
-    });
-    expect(log.of('llm-function-call-stopped', asked)).toEqual([
-      {
-        function_name: 'lookup_order',
-        tool_call_id: inProgress?.['tool_call_id'],
-        cancelled: false,
-        result: { order_id: 'A1', status: 'shipped' },
-      },
-    ]);
-    expect(log.of('bot-tts-text', asked).map(textOf).join(' ')).toContain(
-      'The lookup_order tool returned',
-    );
+    expectOrderLookup(log, asked);
 
     // Barge-in over a long typed turn.
     const long = `tell me ${'about the order and its parcel '.repeat(6)}`.trim();

@@ -22,6 +22,8 @@ import { createResponses } from './responses.js';
 import { initialSessionState, sessionChange, sessionObject } from './session-config.js';
 import type { EngineTurnDetection, RealtimeSessionState } from './session-config.js';
 import { createUserInput } from './user-input.js';
+import { createEngineEventMapper } from './engine-events.js';
+import type { EngineEventTarget } from './engine-events.js';
 
 /** What the server does with the client's requests; a throw is reported as an `error` event. */
 export interface RealtimeConnectionHandlers {
@@ -97,23 +99,28 @@ export function createRealtimeConnection(o: RealtimeConnectionOptions): Realtime
     socket.send(JSON.stringify({ event_id: o.newId('event'), ...event }));
   const sendError = (error: RealtimeErrorBody): void => send({ type: 'error', error });
   const conversation = createConversation();
-  let quotas: Record<string, unknown>[] = [];
   const responses = createResponses({
     send,
     newId: o.newId,
     conversation,
     audioOut: () => ({ format: state.output, voice: state.voice }),
-    rateLimits: () => quotas,
+    rateLimits: () => engine.quotas,
     onFinished: () => codec.resetOutput(),
   });
   const user = createUserInput({ send, newId: o.newId, conversation });
+  const engine: EngineEventTarget = {
+    user,
+    responses,
+    sendError,
+    callRuns: new Map(),
+    lastRunId: undefined,
+    quotas: [],
+  };
+  const mapEngineEvent = createEngineEventMapper(engine);
   /** Text items waiting for `response.create`. */
   const pendingText: string[] = [];
   /** Calls out to the client: their run, and the output once it came. */
   const calls = new Map<string, { runId: string; output?: string }>();
-  /** Run of each tool call the agent made (from `agent.tool_call`). */
-  const callRuns = new Map<string, string>();
-  let lastRunId: string | undefined;
   let appendedSinceCommit = false;
 
   const guard = (eventId: string | undefined, fn: () => void): void => {
@@ -396,9 +403,9 @@ export function createRealtimeConnection(o: RealtimeConnectionOptions): Realtime
       responses.audio(runId, base64, audioMs(state.output, bytes));
     },
     clientToolCall(call) {
-      const runId = callRuns.get(call.callId) ?? lastRunId;
+      const runId = engine.callRuns.get(call.callId) ?? engine.lastRunId;
       if (runId === undefined) return;
-      callRuns.delete(call.callId);
+      engine.callRuns.delete(call.callId);
       calls.set(call.callId, { runId });
       responses.functionCall(runId, {
         callId: call.callId,
@@ -407,71 +414,4 @@ export function createRealtimeConnection(o: RealtimeConnectionOptions): Realtime
       });
     },
   };
-
-  function mapEngineEvent(event: AnyVoiceEvent): void {
-    const runId = event.prxrunid;
-    if (runId !== undefined) lastRunId = runId;
-    switch (event.type) {
-      case 'prx.voice.media.vad_started':
-        return user.speechStarted(event.data.at_ms);
-      case 'prx.voice.media.vad_ended':
-        return user.speechStopped(event.data.at_ms);
-      case 'prx.voice.asr.transcript_partial':
-        return user.partial(event.data.text);
-      case 'prx.voice.asr.transcript_final':
-        return user.final(event.data.text);
-      case 'prx.voice.agent.thinking_started':
-        if (runId !== undefined) responses.runStarted(runId);
-        return;
-      case 'prx.voice.agent.token_stream':
-        if (runId !== undefined) responses.token(runId, event.data.text);
-        return;
-      case 'prx.voice.agent.tool_call':
-        if (runId !== undefined) callRuns.set(event.data.call_id, runId);
-        return;
-      case 'prx.voice.agent.response_complete': {
-        const u = event.data.usage;
-        if (runId !== undefined && u !== undefined)
-          responses.usage(runId, { inputTokens: u.input_tokens, outputTokens: u.output_tokens });
-        return;
-      }
-      case 'prx.voice.interrupt.issued':
-        if (runId !== undefined) responses.finishRun(runId, 'cancelled', event.data.heard_text);
-        return;
-      case 'prx.voice.turn.completed':
-        if (runId !== undefined)
-          responses.finishRun(
-            runId,
-            event.data.interrupted ? 'cancelled' : 'completed',
-            event.data.assistant_text,
-          );
-        return;
-      case 'prx.voice.governance.quota_consumed':
-        quotas = rateLimitsOf(quotas, event.data);
-        return;
-      case 'prx.voice.session.error':
-      case 'prx.voice.agent.error':
-      case 'prx.voice.tts.error':
-      case 'prx.voice.asr.error':
-        sendError({
-          type: 'server_error',
-          code: event.data.code.toLowerCase(),
-          message: event.data.message,
-          param: null,
-          event_id: null,
-        });
-        return;
-      default:
-        return;
-    }
-  }
-}
-
-/** The `rate_limits` entry of a tenant's token quota with a limit (other quotas have no Realtime name). */
-function rateLimitsOf(
-  current: Record<string, unknown>[],
-  q: { quota: string; used: number; limit: number | null; unit: string },
-): Record<string, unknown>[] {
-  if (q.limit === null || q.unit !== 'tokens') return current;
-  return [{ name: 'tokens', limit: q.limit, remaining: Math.max(0, q.limit - q.used) }];
 }
