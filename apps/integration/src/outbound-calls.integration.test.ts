@@ -273,9 +273,13 @@ describe('POST /api/v1/calls', () => {
     expect(carrier.requests.length).toBe(before + 1);
     const sessionId = failedBody.error.details.session_id;
     const row = (
-      (await (await api('GET', `/sessions/${sessionId}`)).json()) as { data: { state: string } }
+      (await (await api('GET', `/sessions/${sessionId}`)).json()) as {
+        data: { state: string; direction: string };
+      }
     ).data;
     expect(row.state).toBe('Closed');
+    // A call the server placed is an outbound session.
+    expect(row.direction).toBe('outbound');
   }, 60_000);
 
   it('refuses a status callback with a bad signature with 403', async () => {

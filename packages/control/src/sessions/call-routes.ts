@@ -289,6 +289,7 @@ async function placeCall(
     tenantSlug: '',
     tenantId,
     channel: carrier.name,
+    direction: 'outbound',
     // The session's caller is the person called; its "to" is our number.
     from: body.to,
     to: body.from,

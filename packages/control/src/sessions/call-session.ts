@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
-import type { Channel, Id, TenantId } from '@prx-voice/types';
+import type { Channel, Direction, Id, TenantId } from '@prx-voice/types';
 import { requestFromAssistant, requireAssistant } from '../agents/assistant-session.js';
 import { idSchema } from '../http/schemas.js';
 import type { SessionManager } from './session-manager.js';
@@ -29,6 +29,8 @@ export interface CreateCallSessionOptions {
   /** The tenant, when the caller already knows it (an outbound call placed by the API). */
   readonly tenantId?: TenantId;
   readonly channel: Channel;
+  /** `outbound` for a call placed through `POST /calls`; default `inbound`. */
+  readonly direction?: Direction;
   /** The caller's and the called number ('' when the carrier did not say). */
   readonly from: string;
   readonly to: string;
@@ -48,6 +50,7 @@ export async function createCallSession(
   const tenantId = o.tenantId ?? (tenant?.id as TenantId);
   const request: CreateSessionRequest = {
     channel: o.channel,
+    ...(o.direction === undefined ? {} : { direction: o.direction }),
     metadata: { call_sid: o.callId, from: o.from, to: o.to },
   };
   const assistant =

@@ -17,6 +17,7 @@ import type { Coordinator, ObjectStore, Repositories, SessionRow } from '@prx-vo
 import type { DegradationActions, DegradationChange, VoiceTracing } from '@prx-voice/observe';
 import type {
   Channel,
+  Direction,
   IdGenerator,
   RedactionLevel,
   SessionId,
@@ -33,6 +34,8 @@ import type { SwitchContext } from '@prx-voice/session';
 /** What a new session asks for. */
 export interface CreateSessionRequest {
   readonly channel: Channel;
+  /** `outbound` for a call the server placed (`POST /calls`); default `inbound`. */
+  readonly direction?: Direction;
   readonly language?: string;
   readonly providers?: {
     readonly asr?: string | undefined;

@@ -227,7 +227,7 @@ export async function startSession(
       id: sessionId,
       state: 'Idle',
       channel: request.channel,
-      direction: 'inbound',
+      direction: request.direction ?? 'inbound',
       language,
       providers,
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
@@ -247,7 +247,7 @@ export async function startSession(
     sessionConfig,
     {
       channel: request.channel,
-      direction: 'inbound',
+      direction: request.direction ?? 'inbound',
       language,
       providers,
       audio: {
