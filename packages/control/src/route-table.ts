@@ -194,6 +194,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             manager: sessions.manager,
             repos,
             clock,
+            iceServers: deps.config?.server.webrtc.ice_servers,
             onError: (err) => deps.onError?.(err, 'webrtc'),
           }),
         ]),

@@ -12,7 +12,7 @@ import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import { MAX_SDP_LENGTH, createWebrtcPeer, parseWebrtcOffer } from '@prx-voice/transport';
-import type { WebrtcPeer } from '@prx-voice/transport';
+import type { WebrtcPeer, WebrtcPeerOptions } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { ControlContext } from '../http/context.js';
@@ -79,6 +79,8 @@ export interface WebrtcRouteDeps {
   readonly clock: Clock;
   /** ICE + DTLS must be up within this long after the answer, ms (default 30 000). */
   readonly connectTimeoutMs?: number;
+  /** STUN/TURN servers the peers gather candidates from (`server.webrtc.ice_servers`). */
+  readonly iceServers?: WebrtcPeerOptions['iceServers'];
   /** Makes `pc_id`s (default `pc_` + a random UUID). */
   readonly newPeerId?: () => string;
   readonly onError?: (error: unknown) => void;
@@ -136,6 +138,7 @@ export function webrtcRoutes(deps: WebrtcRouteDeps): RouteModule {
       about: { library: 'prx-voice', session_id: live.id },
       ...(deps.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: deps.connectTimeoutMs }),
       ...(extra === undefined ? {} : { additionalHostAddresses: extra }),
+      ...(deps.iceServers === undefined ? {} : { iceServers: deps.iceServers }),
       handlers: {
         ...rtviSessionHandlers(live),
         onClosed: () => {

@@ -22,6 +22,7 @@ describe('defaultConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       cors: { origins: [], allow_credentials: false },
+      webrtc: { ice_servers: [] },
       shutdown_timeout_ms: 30_000,
       request_timeout_ms: 30_000,
     });

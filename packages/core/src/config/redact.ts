@@ -6,14 +6,14 @@
 /** Replacement text for a masked value. */
 export const MASK = '***';
 
-const SECRET_NAME = /key|secret|password|passwd|token/i;
+const SECRET_NAME = /key|secret|password|passwd|token|^credential$/i;
 
 /** Names that match {@link SECRET_NAME} but are not secrets: file paths and on/off switches. */
 const NOT_SECRET = /_file$|^allow_|^metadata_keys$/i;
 
 /**
- * Whether a key name holds a secret: it contains key, secret, password, passwd
- * or token — except `*_file` names (a path, not the content) and
+ * Whether a key name holds a secret: it contains key, secret, password, passwd,
+ * token, or is `credential` (a TURN server's) — except `*_file` names (a path, not the content) and
  * `allow_*` names (switches such as `allow_query_token`).
  */
 export function isSecretName(name: string): boolean {

@@ -56,6 +56,33 @@ export const corsSchema = z
     }
   });
 
+/** One STUN or TURN server the WebRTC peers gather candidates from. */
+export const iceServerSchema = z
+  .strictObject({
+    urls: z.string().regex(/^(stun|stuns|turn|turns):[^\s]+$/, {
+      error: 'expected a stun:, stuns:, turn: or turns: URL such as stun:stun.example.com:3478',
+    }),
+    username: z.string().min(1).optional(),
+    credential: z.string().min(1).optional(),
+  })
+  .superRefine((server, ctx) => {
+    if (
+      /^turns?:/.test(server.urls) &&
+      (server.username === undefined || server.credential === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credential'],
+        message: 'a TURN server needs username and credential',
+      });
+    }
+  });
+
+/** `server.webrtc`: how the WebRTC endpoint's peers find a path to the caller. */
+export const webrtcSchema = z.strictObject({
+  ice_servers: z.array(iceServerSchema, { error: 'expected a list of ICE servers' }).default([]),
+});
+
 /** The `server` section. */
 export const serverSchema = z.strictObject({
   host: nonEmptyString('a host name or IP address').default('0.0.0.0'),
@@ -63,6 +90,7 @@ export const serverSchema = z.strictObject({
   public_url: urlString(['http', 'https'], 'https://voice.example.com').optional(),
   tls: tlsSchema.optional(),
   cors: corsSchema.prefault({}),
+  webrtc: webrtcSchema.prefault({}),
   shutdown_timeout_ms: integerIn(0, 600_000).default(30_000),
   request_timeout_ms: integerIn(1_000, 600_000).default(30_000),
 });

@@ -59,8 +59,8 @@ export interface WebrtcPeerOptions {
   /** STUN/TURN servers for this side's candidates (default none: host candidates only). */
   readonly iceServers?: readonly {
     readonly urls: string;
-    readonly username?: string;
-    readonly credential?: string;
+    readonly username?: string | undefined;
+    readonly credential?: string | undefined;
   }[];
   /** ICE disconnected this long, ms (default 5 000), and the peer is given up. */
   readonly disconnectTimeoutMs?: number;
@@ -115,7 +115,11 @@ export async function createWebrtcPeer(
       // Declined (inactive) below; werift needs a codec to answer a video section at all.
       video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000 })],
     },
-    iceServers: (options.iceServers ?? []).map((s) => ({ ...s })),
+    iceServers: (options.iceServers ?? []).map(({ urls, username, credential }) => ({
+      urls,
+      ...(username === undefined ? {} : { username }),
+      ...(credential === undefined ? {} : { credential }),
+    })),
     ...(options.additionalHostAddresses === undefined
       ? {}
       : { iceAdditionalHostAddresses: [...options.additionalHostAddresses] }),
