@@ -20,7 +20,12 @@ import { providerError } from '../interfaces.js';
 import { sequentialLanes } from './silero-lane.js';
 import type { SileroLane, SileroLaneFactory } from './silero-lane.js';
 import { sileroPool } from './silero-pool.js';
-import { inlineSileroRunner, SILERO, sileroModelPath, sileroWindowSamples } from './silero-runner.js';
+import {
+  inlineSileroRunner,
+  SILERO,
+  sileroModelPath,
+  sileroWindowSamples,
+} from './silero-runner.js';
 import type { SileroRate } from './silero-runner.js';
 import { workerSileroRunner } from './silero-worker.js';
 import { checkVadOptions } from './vad-options.js';
@@ -190,7 +195,9 @@ class Stream implements SileroVadStream {
     const windowSamples = sileroWindowSamples(rate);
     this.#windowMs = (windowSamples * 1000) / rate;
     this.#resampler =
-      options.sampleRate === rate ? undefined : createResampler({ from: options.sampleRate, to: rate });
+      options.sampleRate === rate
+        ? undefined
+        : createResampler({ from: options.sampleRate, to: rate });
     this.#framer = createFramer({ frameBytes: windowSamples * 2 });
     this.#lane = lanes(rate, {
       onScore: (probability, inferenceMs) => {
