@@ -21,7 +21,7 @@ describe('the server providers', () => {
     expect(() => tts.validateOptions?.({ speed: 3 })).toThrow(/speed/);
   });
 
-  it('run the Silero VAD on a pool of adapters.vad.silero_workers workers', async () => {
+  it('run the Silero VAD on a pool of adapters.vad.silero_workers workers', () => {
     const config = loadConfig({
       env: { PRX_VOICE_ADAPTERS__VAD__SILERO_WORKERS: '3' },
       fileExists: () => false,
