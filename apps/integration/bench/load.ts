@@ -17,8 +17,7 @@
  *
  * Options: `--quick` (N = 1, 8; one turn), `--turns T`, `--max N`, `--step K`
  * (1, K, 2K, …), `--list 1,5,10`, `--threshold MS`, `--speech-ms MS`,
- * `--storage pglite-worker,pglite-main,postgres`, `--vad energy|silero` (the
- * server's VAD, default energy).
+ * `--storage pglite-worker,pglite-main,postgres`.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,7 +31,7 @@ import { defaultStorages, parseStorages } from './storage-variants.js';
 import type { BenchStorage } from './storage-variants.js';
 
 const USAGE =
-  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres] [--vad energy|silero]';
+  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres]';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -69,7 +68,6 @@ const { values } = parseArgs({
     threshold: { type: 'string' },
     'speech-ms': { type: 'string' },
     storage: { type: 'string' },
-    vad: { type: 'string', default: 'energy' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -93,11 +91,6 @@ const ns = ramp({
   ...(values.list === undefined ? {} : { list: values.list }),
 });
 
-const vad = values.vad;
-if (vad !== 'energy' && vad !== 'silero') {
-  throw new Error(`--vad must be energy or silero, got "${vad}"\n${USAGE}`);
-}
-
 const storages: BenchStorage[] =
   values.storage === undefined ? defaultStorages() : parseStorages(values.storage);
 /** Whether a step held: every turn answered and jitter p99 under the threshold; else why not. */
@@ -114,7 +107,7 @@ const machineLoad = loadavg()
   .map((l) => l.toFixed(1))
   .join(' ');
 console.log(
-  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session of ${speechMs} ms speech in 20 ms PCM16 16 kHz frames, real time; VAD ${vad}; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}; stop at jitter p99 ≥ ${threshold} ms`,
+  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session of ${speechMs} ms speech in 20 ms PCM16 16 kHz frames, real time; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}; stop at jitter p99 ≥ ${threshold} ms`,
 );
 const template = await createVoiceTemplate();
 console.log(
@@ -138,7 +131,7 @@ try {
         if (attempt > 0) {
           console.log(`      ↻ N = ${sessions} ${storage} missed (${miss ?? ''}); once more`);
         }
-        const voice = await measureVoice(load, template, storage, vad);
+        const voice = await measureVoice(load, template, storage);
         outcome.runs.push(voice);
         if (first) explain(voice);
         first = false;

@@ -192,7 +192,6 @@ export async function measureVoice(
   load: LoadOptions,
   template: VoiceTemplate,
   storage: BenchStorage = 'pglite-worker',
-  vad: 'energy' | 'silero' = 'energy',
 ): Promise<VoiceFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'prx-load-'));
   cpSync(template.dataDir, join(dir, 'data'), { recursive: true });
@@ -200,7 +199,7 @@ export async function measureVoice(
   let child: ChildServer | undefined;
   try {
     child = await startChild('voice-server.ts', {
-      ...voiceServerEnv(join(dir, 'data'), vad),
+      ...voiceServerEnv(join(dir, 'data')),
       ...database.env,
     });
     const readyMs = (await readyAt(child.url)) - child.forkedAt;

@@ -12,15 +12,12 @@ const BOOTSTRAP_KEY = 'pk_load_bench_bootstrap_key_0123456789abcdef';
 /**
  * Environment of the voice server child: loopback on a free port, embedded PGlite
  * in `dataDir` and in-process coordination (a `DATABASE_URL` / `REDIS_URL` of the
- * caller's shell is dropped), the mock providers and the energy VAD or `vad` (named:
- * the default `auto` would pick local engines when installed), quiet logs, and the
+ * caller's shell is dropped), the mock providers and the energy VAD (named: the
+ * default `auto` would pick local engines when installed), quiet logs, and the
  * instance-wide request caps raised so the admission of N sessions is limited by
  * the tenant alone.
  */
-export function voiceServerEnv(
-  dataDir: string,
-  vad: 'energy' | 'silero' = 'energy',
-): Record<string, string | undefined> {
+export function voiceServerEnv(dataDir: string): Record<string, string | undefined> {
   const unlimited = { rps: '100000', burst: '1000000' };
   return {
     DATABASE_URL: undefined,
@@ -34,7 +31,7 @@ export function voiceServerEnv(
     PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
     PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
     PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: vad,
+    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
     PRX_VOICE_LIMITS__MAX_SESSIONS_PER_INSTANCE: '100000',
     PRX_VOICE_LIMITS__RATE_LIMIT__PER_TENANT__REQUESTS_PER_SECOND: unlimited.rps,
     PRX_VOICE_LIMITS__RATE_LIMIT__PER_TENANT__BURST: unlimited.burst,
