@@ -2,7 +2,8 @@
  * `pnpm --filter @prx-voice/adapter bench:silero`: the Silero VAD at scale,
  * (a) the single worker thread scoring one window per model run (the
  * `runner: 'worker'` path) beside (b) the worker pool with batched runs (the
- * default), in one run.
+ * default; and a pool of one worker, to tell batching's gain from more
+ * threads'), in one run.
  *
  * For each N (default 20, 80, 160): N streams of 16 kHz audio, each fed one
  * 32 ms window every 32 ms (streams spread over 8 phases of 4 ms, as calls do
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { generateTone } from '@prx-voice/media';
 import { sequentialLanes } from '../src/vad/silero-lane.js';
 import type { SileroLane, SileroLaneFactory } from '../src/vad/silero-lane.js';
-import { sileroPool } from '../src/vad/silero-pool.js';
+import { SileroPool, sileroPool } from '../src/vad/silero-pool.js';
 import { sileroModelPath } from '../src/vad/silero-runner.js';
 import { workerSileroRunner } from '../src/vad/silero-worker.js';
 import { espeak, HAS_ESPEAK, padWithSilence, resample, whiteNoise } from '../test/speech.js';
@@ -76,14 +77,21 @@ const windowOf = (s: number, w: number): Int16Array => {
 interface Runner {
   readonly name: string;
   readonly lanes: SileroLaneFactory;
+  readonly pool?: SileroPool;
 }
 
 const single = sequentialLanes(workerSileroRunner(sileroModelPath()));
 const pool = sileroPool(sileroModelPath(), WORKERS);
 await pool.ready();
+// A pool of one as well, to tell batching's gain from more threads'.
+const one = pool.size > 1 ? new SileroPool(sileroModelPath(), 1) : undefined;
+await one?.ready();
 const RUNNERS: readonly Runner[] = [
   { name: 'single worker, 1 window/run', lanes: single },
-  { name: `pool of ${pool.size}, batched`, lanes: (rate, handlers) => pool.open(rate, handlers) },
+  ...(one === undefined
+    ? []
+    : [{ name: 'pool of 1, batched', lanes: one.open.bind(one), pool: one } satisfies Runner]),
+  { name: `pool of ${pool.size}, batched`, lanes: pool.open.bind(pool), pool },
 ];
 
 interface Streams {
@@ -213,11 +221,11 @@ for (const runner of RUNNERS) await flat(runner, 8, 1);
 const rows: string[][] = [];
 for (const n of NS) {
   for (const runner of RUNNERS) {
-    const before = pool.stats();
+    const before = runner.pool?.stats();
     const p = await paced(runner, n, SECONDS);
-    const after = pool.stats();
+    const after = runner.pool?.stats();
     const batch =
-      runner.lanes === single
+      before === undefined || after === undefined
         ? '1'
         : ((after.windows - before.windows) / Math.max(1, after.runs - before.runs)).toFixed(1);
     const f = await flat(runner, n, SECONDS);

@@ -76,13 +76,14 @@ export interface SileroVadProvider extends VadProvider {
 }
 
 /**
- * Creates the Silero VAD provider. The model loads once per process, on
- * `ready()` or the first stream. Each stream keeps its own model state, frames
- * its audio into 32 ms windows (512 samples at 16 kHz, 256 at 8 kHz; other
- * rates are resampled to 16 kHz) and delivers events through `onEvent` in
- * stream order, after the windows are scored. A failure (model missing or
- * broken, inference error, backlog) closes the stream and is reported once
- * through `onError` as a VoiceError that allows a fallback to another VAD.
+ * Creates the Silero VAD provider. The model loads once per worker thread of
+ * the process's pool (every worker on `ready()`, else each with its first
+ * stream). Each stream keeps its own model state, frames its audio into 32 ms
+ * windows (512 samples at 16 kHz, 256 at 8 kHz; other rates are resampled to
+ * 16 kHz) and delivers events through `onEvent` in stream order, after the
+ * windows are scored. A failure (model missing or broken, inference error,
+ * backlog, its worker gone) closes the stream and is reported once through
+ * `onError` as a VoiceError that allows a fallback to another VAD.
  * `close()` drops the windows still waiting.
  *
  * @example
