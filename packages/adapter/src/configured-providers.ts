@@ -112,7 +112,10 @@ export function configuredProviders(
 ): ProviderRegistry {
   const options = (id: string): Record<string, unknown> | undefined =>
     config.adapters.providers[id];
-  const registry = defaultProviders({ clock })
+  const registry = defaultProviders({
+    clock,
+    silero: { workers: config.adapters.vad.silero_workers },
+  })
     .registerAgent('openai', () =>
       withDefaults(createOpenAiCompatibleAgent({ clock, env }), options('openai')),
     )

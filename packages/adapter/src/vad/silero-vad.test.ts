@@ -122,10 +122,13 @@ describe.runIf(RUN_SPEECH_TESTS)('Silero VAD on real speech', () => {
     expect((ends[0] ?? 0) - (offsetMs + 2000)).toBeLessThanOrEqual(150);
   });
 
-  it('gives the same events in-process as in the worker', async () => {
-    const worker = await detect(speech16k, 16000);
+  it('gives the same events on the pool, the single worker and in-process', async () => {
+    const pool = await detect(speech16k, 16000);
+    const worker = await detect(speech16k, 16000, { runner: 'worker' });
     const inline = await detect(speech16k, 16000, { runner: 'inline' });
-    expect(inline).toEqual(worker);
+    expect(pool.events.length).toBeGreaterThan(0);
+    expect(worker).toEqual(pool);
+    expect(inline).toEqual(pool);
   });
 
   it('resamples 22.05 kHz input to 16 kHz and runs 8 kHz natively (256-sample windows)', async () => {
@@ -177,7 +180,7 @@ describe('Silero VAD', () => {
   });
 
   it('reports a missing model once through onError, allowing a fallback; ready() rejects', async () => {
-    for (const runner of ['worker', 'inline'] as const) {
+    for (const runner of ['pool', 'worker', 'inline'] as const) {
       const vad = createSileroVad({ modelPath: '/nonexistent/silero.onnx', runner });
       await expect(vad.ready()).rejects.toMatchObject({
         code: 'PROVIDER_UNAVAILABLE',

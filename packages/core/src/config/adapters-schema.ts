@@ -75,6 +75,13 @@ export const vadSchema = z.strictObject({
    * which ended −30 dBFS speech about 700 ms late without it.
    */
   min_volume: numberIn(0, 1).default(0.0003),
+  /**
+   * Worker threads that run the Silero model (per process): 0 (the default) for one per
+   * core (`os.availableParallelism()`) up to 8. Each stream stays on the worker it was given
+   * (the one with the fewest streams), and a worker runs the windows ready from all its
+   * streams in one batch.
+   */
+  silero_workers: integerIn(0, 64).default(0),
 });
 
 /** The `adapters` section. */

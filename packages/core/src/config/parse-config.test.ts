@@ -73,6 +73,7 @@ describe('defaultConfig', () => {
       min_silence_ms: 250,
       max_dip_ms: 100,
       min_volume: 0.0003,
+      silero_workers: 0,
     });
     expect(config.storage).toEqual({
       data_dir: '.data',
