@@ -32,7 +32,7 @@ export const TWILIO_STATUS_PATH = '/telephony/twilio/status';
 export const TELNYX_EVENTS_PATH = '/telephony/telnyx/events';
 
 /** The carriers that can place calls. */
-export const OUTBOUND_CARRIERS = ['twilio', 'telnyx'] as const;
+export const OUTBOUND_CARRIERS = ['twilio', 'telnyx', 'exotel'] as const;
 /** One of {@link OUTBOUND_CARRIERS}. */
 export type OutboundCarrierName = (typeof OUTBOUND_CARRIERS)[number];
 
@@ -158,7 +158,7 @@ export async function hangUpWithRetry(o: {
   return { ok: false, attempts: retry.attempts, error };
 }
 
-/** Statuses after which the carrier's call is over. */
+/** Statuses after which the carrier's call is over (Exotel's terminal ones are among them). */
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 /** Whether `status` (as a carrier names it) ends the call. */

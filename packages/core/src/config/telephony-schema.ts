@@ -63,6 +63,13 @@ export const exotelConfigSchema = z.strictObject({
     .number()
     .refine((rate) => rate === 8000 || rate === 16000, { error: 'expected 8000 or 16000' })
     .default(8000),
+  /** The account SID: outbound calls (`POST /calls`) are placed from it when set. */
+  account_sid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected an Exotel account SID' })
+    .optional(),
+  /** Exotel's REST API: `https://api.exotel.com` (Singapore) or `https://api.in.exotel.com` (Mumbai). */
+  api_base_url: z.url({ protocol: /^https?$/ }).default('https://api.exotel.com'),
 });
 
 /** `telephony.twilio`: calls through Twilio (formerly `adapters.providers.twilio`, still read, deprecated). */
