@@ -54,9 +54,7 @@ export async function createCallSession(
     const assistant =
       owner === undefined || tenantId === undefined
         ? undefined
-        : await o.repos
-            .forTenant(tenantId)
-            .assistants.get(owner.assistant_id as Id<'assistant'>);
+        : await o.repos.forTenant(tenantId).assistants.get(owner.assistant_id as Id<'assistant'>);
     if (tenantId !== undefined && assistant !== undefined) {
       return o.manager.create(
         tenantId,

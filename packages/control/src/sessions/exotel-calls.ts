@@ -63,12 +63,13 @@ export function exotelOutbound(
       });
       return { callId: call.sid, status: call.status };
     },
-    hangUp: async (callSid) => {
-      if (streams.close(callSid)) return;
-      throw new VoiceError('PROVIDER_ERROR', {
+    hangUp: (callSid) => {
+      if (streams.close(callSid)) return Promise.resolve();
+      const error = new VoiceError('PROVIDER_ERROR', {
         message: `Exotel documents no request that ends a call, and the stream of call ${callSid} is not open on this instance (not answered yet, or already over).`,
         details: { provider: 'exotel', call_id: callSid },
       });
+      return Promise.reject(error);
     },
   };
 }
@@ -112,7 +113,11 @@ export function exotelStatusWebhook(settings: ExotelSettings): CallStatusWebhook
           timingSafeEqual(Buffer.from(given), expected);
         if (
           !tokenOk &&
-          !isFromExotel(settings, { authorization: c.req.header('authorization') }, peerOf(c) ?? undefined)
+          !isFromExotel(
+            settings,
+            { authorization: c.req.header('authorization') },
+            peerOf(c) ?? undefined,
+          )
         ) {
           throw new VoiceError('FORBIDDEN', {
             message:
@@ -122,7 +127,7 @@ export function exotelStatusWebhook(settings: ExotelSettings): CallStatusWebhook
         }
         let form: Record<string, unknown>;
         try {
-          form = (await c.req.parseBody()) as Record<string, unknown>;
+          form = await c.req.parseBody();
         } catch {
           form = {};
         }

@@ -57,17 +57,20 @@ export function describePhoneNumberMigrationContract(
       expect((refused as Error).message).toContain('0009-phone-number-owner');
       expect((refused as Error).message).toContain('+15557770001 (tenants ten_mig1, ten_mig2)');
       // Nothing was dropped.
-      const kept = await sql<{ n: number }>`select count(*)::int as n from assistant_phone_numbers`.execute(
+      const kept = await sql<{
+        n: number;
+      }>`select count(*)::int as n from assistant_phone_numbers`.execute(handle.db);
+      expect(kept.rows[0]?.n).toBe(2);
+      await sql`delete from assistant_phone_numbers where tenant_id = 'ten_mig2'`.execute(
         handle.db,
       );
-      expect(kept.rows[0]?.n).toBe(2);
-      await sql`delete from assistant_phone_numbers where tenant_id = 'ten_mig2'`.execute(handle.db);
       const report = await migrateToLatest(handle.db);
       expect(report.applied).toContain('0009-phone-number-owner');
-      const again = await sql`insert into assistant_phone_numbers (tenant_id, phone_number, assistant_id)
+      const again =
+        await sql`insert into assistant_phone_numbers (tenant_id, phone_number, assistant_id)
           values ('ten_mig2', '+15557770001', 'ast_mig2')`
-        .execute(handle.db)
-        .catch((e: unknown) => e);
+          .execute(handle.db)
+          .catch((e: unknown) => e);
       expect((again as { code?: string }).code).toBe('23505');
     });
   });

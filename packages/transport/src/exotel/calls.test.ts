@@ -38,17 +38,18 @@ async function callbackSink() {
   const got: { fields: Record<string, string>; authorization: string | undefined }[] = [];
   const waiters: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
-    void new Response(req as unknown as ReadableStream, {
-      headers: { 'content-type': req.headers['content-type'] ?? '' },
-    })
-      .formData()
-      .then((form) => {
-        const fields: Record<string, string> = {};
-        form.forEach((v, k) => (fields[k] = String(v)));
-        got.push({ fields, authorization: req.headers.authorization });
-        res.end();
-        waiters.splice(0).forEach((w) => w());
-      });
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString('utf8')));
+    req.on('end', () => {
+      // Multipart form data: each part is `name="…"`, a blank line, its value.
+      expect(req.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      const fields: Record<string, string> = {};
+      for (const m of body.matchAll(/name="([^"]+)"\r\n\r\n([^\r]*)\r\n/g))
+        fields[m[1] ?? ''] = m[2] ?? '';
+      got.push({ fields, authorization: req.headers.authorization });
+      res.end();
+      waiters.splice(0).forEach((w) => w());
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
@@ -189,9 +190,9 @@ describe('createExotelCall against the fake Exotel API', () => {
 
   it('refuses a malformed account SID or an over-long StreamUrl before sending', async () => {
     const calls: unknown[] = [];
-    const fetchSpy = (async (...args: unknown[]) => {
+    const fetchSpy = ((...args: unknown[]) => {
       calls.push(args);
-      return new Response('{}');
+      return Promise.resolve(new Response('{}'));
     }) as typeof fetch;
     const base = {
       apiKey: KEY,
@@ -218,13 +219,11 @@ describe('createExotelCall against the fake Exotel API', () => {
       callerId: '+918047491899',
       streamUrl: STREAM,
     };
-    const failing = (async () => {
-      throw new TypeError('fetch failed');
-    }) as typeof fetch;
+    const failing = (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch;
     await expect(createExotelCall({ ...base, fetch: failing })).rejects.toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
     });
-    const empty = (async () => new Response('{"Call":{}}')) as typeof fetch;
+    const empty = (() => Promise.resolve(new Response('{"Call":{}}'))) as typeof fetch;
     await expect(createExotelCall({ ...base, fetch: empty })).rejects.toMatchObject({
       code: 'PROVIDER_ERROR',
     });

@@ -162,10 +162,7 @@ export async function createExotelCall(o: CreateExotelCallOptions): Promise<Exot
   }
   if (!res.ok) throw exotelFailure(res.status, body);
   const call = (body as { Call?: unknown } | undefined)?.Call;
-  const record = (typeof call === 'object' && call !== null ? call : {}) as Record<
-    string,
-    unknown
-  >;
+  const record = (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>;
   if (typeof record['Sid'] !== 'string' || record['Sid'] === '') {
     throw new VoiceError('PROVIDER_ERROR', {
       message: 'Exotel answered the call request without a Call.Sid.',

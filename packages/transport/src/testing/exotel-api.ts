@@ -138,8 +138,7 @@ export async function startExotelApiServer(o: ExotelApiServerOptions): Promise<E
     const received: string[] = [];
     let over = false;
     let endedByBot = false;
-    let socket: ExotelStreamSocket | undefined;
-    let script: ExotelClientScript | undefined;
+    const media: { socket?: ExotelStreamSocket; script?: ExotelClientScript } = {};
     const terminal = async (Status: string): Promise<void> => {
       if (over) return;
       over = true;
@@ -159,10 +158,10 @@ export async function startExotelApiServer(o: ExotelApiServerOptions): Promise<E
       id: sid,
       request: form,
       get socket() {
-        return socket;
+        return media.socket;
       },
       get exotel() {
-        return script;
+        return media.script;
       },
       received,
       get endedByBot() {
@@ -176,9 +175,9 @@ export async function startExotelApiServer(o: ExotelApiServerOptions): Promise<E
       },
       hangUp: async () => {
         callerHungUp = true;
-        if (socket !== undefined && script !== undefined) {
-          socket.send(script.stop('callended'));
-          socket.close();
+        if (media.socket !== undefined && media.script !== undefined) {
+          media.socket.send(media.script.stop('callended'));
+          media.socket.close();
         }
         await terminal('completed');
       },
@@ -192,8 +191,8 @@ export async function startExotelApiServer(o: ExotelApiServerOptions): Promise<E
     await callback(status, { ...base, Status: 'in-progress', EventType: 'answered' });
     const streamUrl = new URL(form['StreamUrl'] ?? '');
     const customParameters = Object.fromEntries(streamUrl.searchParams);
-    socket = await o.dial(o.rewrite(streamUrl.toString()));
-    script = createExotelClientScript({
+    const socket = await o.dial(o.rewrite(streamUrl.toString()));
+    const script = createExotelClientScript({
       callSid: sid,
       accountSid: o.accountSid,
       from: form['From'] ?? '',
@@ -201,6 +200,8 @@ export async function startExotelApiServer(o: ExotelApiServerOptions): Promise<E
       customParameters,
       sampleRate: customParameters['sample-rate'] === '16000' ? 16000 : 8000,
     });
+    media.socket = socket;
+    media.script = script;
     socket.onMessage((text) => {
       received.push(text);
       wake();
