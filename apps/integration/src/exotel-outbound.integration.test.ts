@@ -211,6 +211,23 @@ describe('POST /api/v1/calls with Exotel', () => {
     expect(after).toBe(before + 1);
   }, 60_000);
 
+  it('refuses machine_detection, which Exotel does not offer, with 400 before dialling', async () => {
+    const before = exotel.requests.length;
+    const res = await api('POST', '/calls', {
+      to: '+919876543210',
+      from: '+918047491899',
+      carrier: 'exotel',
+      machine_detection: true,
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; details: { field: string } } };
+    expect(body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'machine_detection' },
+    });
+    expect(exotel.requests.length).toBe(before);
+  });
+
   it('refuses a status callback without Exotel’s credentials or token (403, nothing changes); a valid busy ends the session', async () => {
     const p = await place();
     await p.events.waitFor(callStatus('answered'));

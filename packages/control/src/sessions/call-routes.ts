@@ -298,6 +298,12 @@ async function placeCall(
       },
     });
   }
+  if (body.machine_detection && carrier.machineDetection === false) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `The carrier ${carrier.name} offers no answering-machine detection on outbound calls; leave machine_detection false.`,
+      details: { field: 'machine_detection', carrier: carrier.name },
+    });
+  }
   const tenantId = principalOf(c).tenantId;
   const row = await createCallSession({
     manager: deps.manager,

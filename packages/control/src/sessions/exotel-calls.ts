@@ -45,6 +45,8 @@ export function exotelOutbound(
   const base = settings.publicUrl.replace(/\/$/, '');
   return {
     name: 'exotel',
+    // Exotel's connect request has no answering-machine detection.
+    machineDetection: false,
     dial: async ({ to, from, session }) => {
       const query = new URLSearchParams({
         session_id: session.id,

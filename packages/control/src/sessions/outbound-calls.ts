@@ -48,6 +48,8 @@ export interface DialRequest {
 /** A carrier able to place and end calls. */
 export interface OutboundCarrier {
   readonly name: OutboundCarrierName;
+  /** False when the carrier cannot detect an answering machine (a request asking is refused). */
+  readonly machineDetection?: boolean;
   /** Places the call; resolves to the carrier's id of it and its first status. */
   dial(request: DialRequest): Promise<{ readonly callId: string; readonly status: string }>;
   hangUp(callId: string): Promise<void>;
