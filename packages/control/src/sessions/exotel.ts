@@ -43,7 +43,7 @@ export const EXOTEL_STREAM_PATH = '/telephony/exotel/stream';
 
 /** The Exotel settings of the server (`telephony.exotel`). */
 export interface ExotelSettings {
-  /** Slug of the tenant Exotel calls belong to. */
+  /** Slug of the tenant Exotel calls belong to when the called number is bound nowhere. */
   readonly tenant: string;
   /** The Basic credentials Exotel presents (API key and token); the token signs stream tokens. */
   readonly apiKey: string;
