@@ -45,7 +45,7 @@ describe('prx-voice CLI', () => {
     const m = io();
     expect(await runCli(['migrate'], m)).toBe(0);
     expect(m.lines[0]).toBe(
-      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export, 0005-audit-checkpoints, 0006-subjects, 0007-assistants, 0008-assistant-phone-numbers',
+      'applied: 0001-initial, 0002-idempotency-lease, 0003-billing, 0004-usage-export, 0005-audit-checkpoints, 0006-subjects, 0007-assistants, 0008-assistant-phone-numbers, 0009-phone-number-owner',
     );
     const again = io();
     expect(await runCli(['migrate'], again)).toBe(0);

@@ -34,6 +34,8 @@ import { callRoutes } from './sessions/call-routes.js';
 import { telnyxOutbound, twilioOutbound } from './sessions/outbound-calls.js';
 import type { OutboundCarrier } from './sessions/outbound-calls.js';
 import type { ExotelSettings } from './sessions/exotel.js';
+import { exotelOutbound, exotelStatusWebhook } from './sessions/exotel-calls.js';
+import { createExotelStreams } from './sessions/exotel-streams.js';
 import type { TelnyxSettings } from './sessions/telnyx.js';
 import { plivoRoutes } from './sessions/plivo.js';
 import type { PlivoSettings } from './sessions/plivo.js';
@@ -127,6 +129,8 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
   const { clock, repos, sessions, twilio, telnyx } = deps;
   const admission =
     deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
+  // Exotel's streams by call: an outbound Exotel call is ended by closing its stream.
+  const exotelStreams = createExotelStreams();
   return [
     metaRoutes({
       instanceId: deps.instanceId,
@@ -250,11 +254,14 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             manager: sessions.manager,
             repos,
             clock,
-            carriers: [twilioOutbound(twilio), telnyxOutbound(telnyx)].filter(
-              (carrier): carrier is OutboundCarrier => carrier !== undefined,
-            ),
+            carriers: [
+              twilioOutbound(twilio),
+              telnyxOutbound(telnyx),
+              exotelOutbound(deps.exotel, exotelStreams),
+            ].filter((carrier): carrier is OutboundCarrier => carrier !== undefined),
             twilio,
             telnyx,
+            webhooks: deps.exotel === undefined ? [] : [exotelStatusWebhook(deps.exotel)],
             metrics: deps.metrics,
             onError: (err) => deps.onError?.(err, 'calls'),
           }),
@@ -267,6 +274,7 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             repos,
             clock,
             exotel: deps.exotel,
+            streams: exotelStreams,
             onError: (err) => deps.onError?.(err, 'exotel'),
           }),
         ]),

@@ -70,6 +70,7 @@ export type { NowSource, Page, PageOptions } from './db/support.js';
 export { createRepositories } from './db/repositories/index.js';
 export type { Repositories, TenantRepositories } from './db/repositories/index.js';
 export type { ApiKeyLookup, ApiKeyRepository, NewApiKey } from './db/repositories/api-keys.js';
+export type { PhoneNumberLookup, PhoneNumberOwner } from './db/repositories/phone-numbers.js';
 export { AUDIT_GENESIS_HASH } from './db/repositories/audit.js';
 export type {
   AuditChainInput,

@@ -31,6 +31,7 @@ describe('openStorage', () => {
         '0006-subjects',
         '0007-assistants',
         '0008-assistant-phone-numbers',
+        '0009-phone-number-owner',
       ]);
       await storage.objectStore.put('ten_x/notes/a.txt', 'hi');
       expect(existsSync(join(dir, 'data', 'objects', 'ten_x', 'notes', 'a.txt'))).toBe(true);

@@ -289,6 +289,12 @@ export type {
   ExotelStartInfo,
 } from './exotel/media-stream.js';
 export { createIpAllowList, verifyExotelBasicAuth } from './exotel/auth.js';
+export {
+  EXOTEL_API_BASE_URL,
+  EXOTEL_STATUS_CALLBACK_EVENTS,
+  createExotelCall,
+} from './exotel/calls.js';
+export type { CreateExotelCallOptions, ExotelCall, ExotelRestOptions } from './exotel/calls.js';
 export type { IpAllowList } from './exotel/auth.js';
 export {
   TWILIO_STATUS_CALLBACK_EVENTS,

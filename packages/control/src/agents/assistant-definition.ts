@@ -130,7 +130,7 @@ export const assistantDefinitionSchema = z.strictObject({
     .refine((n) => new Set(n).size === n.length, 'phone numbers must be unique')
     .optional()
     .describe(
-      'Numbers (E.164) whose calls run this assistant (Twilio’s `To`); each belongs to one assistant of the tenant.',
+      'Numbers (E.164) whose calls run this assistant, in this tenant, whatever carrier answers them (the called number); a number belongs to one assistant of one tenant across the instance (409 CONFLICT otherwise).',
     ),
   variables: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.string().max(1_000))

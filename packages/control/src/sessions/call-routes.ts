@@ -3,8 +3,9 @@
  * a carrier to dial (201 with the session and the carrier's call id; 400 naming an
  * unconfigured carrier; 502 and the session ended when the carrier refuses), and the
  * carriers' call-progress webhooks — Twilio's status callback (`X-Twilio-Signature`
- * checked) and Telnyx's Call Control events (Ed25519-signed) — recorded as the session's
- * `session.call_status` events, answering-machine results included.
+ * checked) and Telnyx's Call Control events (Ed25519-signed), and other carriers' given as
+ * `webhooks` (Exotel's status callback) — recorded as the session's `session.call_status`
+ * events, answering-machine results included.
  */
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
@@ -23,6 +24,7 @@ import { principalOf } from '../http/context.js';
 import type { ControlContext } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import type { RouteModule } from '../http/route-module.js';
+import type { DefineRoute } from '../http/routes.js';
 import { idSchema } from '../http/schemas.js';
 import { createCallSession } from './call-session.js';
 import { credentialsFromClientState } from './carrier-stream.js';
@@ -38,6 +40,19 @@ import type { SessionManager } from './session-manager.js';
 import type { TelnyxSettings } from './telnyx.js';
 import type { TwilioSettings } from './twilio.js';
 
+/** Records a carrier's word on a session's call; a final status ends a call that never joined. */
+export type RecordCallStatus = (
+  tenantId: string,
+  sessionId: string,
+  data: { carrier: OutboundCarrierName; call_id: string; status: string } & Record<string, unknown>,
+) => void;
+
+/** A carrier's call-progress webhook mounted with the call routes; it records through `record`. */
+export type CallStatusWebhook = (mount: {
+  readonly route: DefineRoute;
+  readonly record: RecordCallStatus;
+}) => void;
+
 /** What the call routes work with. */
 export interface CallRouteDeps {
   readonly manager: SessionManager;
@@ -49,6 +64,8 @@ export interface CallRouteDeps {
   readonly twilio?: TwilioSettings | undefined;
   /** Telnyx's settings, for its events' signatures. */
   readonly telnyx?: TelnyxSettings | undefined;
+  /** Other carriers' call-progress webhooks (Exotel's status callback). */
+  readonly webhooks?: readonly CallStatusWebhook[] | undefined;
   readonly retry?: HangUpRetry;
   /** Counts hang-ups (`prx_voice_carrier_hangups_total`). */
   readonly metrics?: Pick<VoiceMetrics, 'carrierHangUp'> | undefined;
@@ -66,7 +83,7 @@ const createCallBody = z.strictObject({
     .optional()
     .describe('The assistant the call runs (else the one bound to `from`, else the defaults).'),
   carrier: z
-    .enum(OUTBOUND_CARRIERS, { error: 'expected twilio or telnyx' })
+    .enum(OUTBOUND_CARRIERS, { error: `expected one of ${OUTBOUND_CARRIERS.join(', ')}` })
     .optional()
     .describe('The carrier to dial through (default: the first configured).'),
   machine_detection: z
@@ -82,6 +99,13 @@ const callView = z.object({
   call_id: z.string(),
   status: z.string(),
 });
+
+/** The setting each carrier needs to dial. */
+const OUTBOUND_SETTING: Readonly<Record<OutboundCarrierName, string>> = {
+  twilio: 'telephony.twilio needs account_sid',
+  telnyx: 'telephony.telnyx needs connection_id',
+  exotel: 'telephony.exotel needs account_sid',
+};
 
 /** The answering-machine result as the event names it. */
 function answeredBy(raw: string): (typeof ANSWERED_BY)[number] {
@@ -100,15 +124,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
     onError: deps.onError,
     onHangUp: (carrier, ok) => deps.metrics?.carrierHangUp(carrier, ok ? 'hung_up' : 'failed'),
   });
-  /** Records a carrier's word on a session's call; a final status ends a call that never joined. */
-  const record = (
-    tenantId: string,
-    sessionId: string,
-    data: { carrier: OutboundCarrierName; call_id: string; status: string } & Record<
-      string,
-      unknown
-    >,
-  ): void => {
+  const record: RecordCallStatus = (tenantId, sessionId, data) => {
     if (!isId('tenant', tenantId) || !isId('session', sessionId)) return;
     const live = deps.manager.live(tenantId, sessionId);
     if (live === undefined) return;
@@ -131,7 +147,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
         summary:
           "Place an outbound phone call: creates a session and asks the carrier to dial; the answered call's media stream joins the session.",
         description:
-          'Twilio (telephony.twilio with account_sid) or Telnyx (telephony.telnyx with connection_id). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
+          'Twilio (telephony.twilio with account_sid), Telnyx (telephony.telnyx with connection_id) or Exotel (telephony.exotel with account_sid; ended by closing its stream, as Exotel documents no hang-up request). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
         tags: ['telephony'],
         permission: 'session:create',
         body: createCallBody,
@@ -215,6 +231,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
           },
         });
       }
+      for (const webhook of deps.webhooks ?? []) webhook({ route, record });
     },
   };
 }
@@ -274,12 +291,18 @@ async function placeCall(
     throw new VoiceError('VALIDATION_FAILED', {
       message:
         body.carrier === undefined
-          ? 'No carrier is configured for outbound calls (Twilio needs telephony.twilio.account_sid, Telnyx telephony.telnyx.connection_id).'
-          : `The carrier ${body.carrier} is not configured for outbound calls (${body.carrier === 'twilio' ? 'telephony.twilio needs account_sid' : 'telephony.telnyx needs connection_id'}).`,
+          ? 'No carrier is configured for outbound calls (Twilio needs telephony.twilio.account_sid, Telnyx telephony.telnyx.connection_id, Exotel telephony.exotel.account_sid).'
+          : `The carrier ${body.carrier} is not configured for outbound calls (${OUTBOUND_SETTING[body.carrier]}).`,
       details: {
         field: 'carrier',
         ...(body.carrier === undefined ? {} : { carrier: body.carrier }),
       },
+    });
+  }
+  if (body.machine_detection && carrier.machineDetection === false) {
+    throw new VoiceError('VALIDATION_FAILED', {
+      message: `The carrier ${carrier.name} offers no answering-machine detection on outbound calls; leave machine_detection false.`,
+      details: { field: 'machine_detection', carrier: carrier.name },
     });
   }
   const tenantId = principalOf(c).tenantId;

@@ -1,8 +1,10 @@
 /**
  * What every carrier's voice webhook does once the request is authenticated: create the
- * call's session in the carrier's tenant — running the assistant named by `?assistant_id=`,
- * else the one the called number is bound to (`phone_numbers`), else the server defaults —
- * and build the media-stream URL the carrier is told to open.
+ * call's session. A called number bound to an assistant (`phone_numbers`) belongs to one
+ * tenant across the instance: the call runs in that tenant with that assistant. Otherwise it
+ * runs in the carrier's configured tenant — with the assistant named by `?assistant_id=`
+ * (looked up in that tenant, and taking precedence over the number), else the server
+ * defaults. Also builds the media-stream URL the carrier is told to open.
  */
 import { z } from 'zod';
 import type { Repositories } from '@prx-voice/storage';
@@ -40,10 +42,32 @@ export interface CreateCallSessionOptions {
   readonly assistantId: Id<'assistant'> | undefined;
 }
 
-/** Creates the session of an inbound call; `TENANT_NOT_FOUND`, or `NOT_FOUND` for a named assistant. */
+/**
+ * Creates the session of a call; `TENANT_NOT_FOUND` (the configured tenant is missing and
+ * the number is bound nowhere), or `NOT_FOUND` for a named assistant.
+ */
 export async function createCallSession(
   o: CreateCallSessionOptions,
 ): Promise<{ readonly id: string; readonly tenant_id: string }> {
+  // An inbound call to a bound number runs in the number's tenant, with its assistant.
+  if (o.tenantId === undefined && o.assistantId === undefined && o.to !== '') {
+    const owner = await o.repos.phoneNumbers.owner(o.to);
+    const tenantId = owner?.tenant_id as TenantId | undefined;
+    const assistant =
+      owner === undefined || tenantId === undefined
+        ? undefined
+        : await o.repos.forTenant(tenantId).assistants.get(owner.assistant_id as Id<'assistant'>);
+    if (tenantId !== undefined && assistant !== undefined) {
+      return o.manager.create(
+        tenantId,
+        requestFromAssistant(
+          assistant,
+          { channel: o.channel, metadata: { call_sid: o.callId, from: o.from, to: o.to } },
+          { caller_number: o.from, called_number: o.to },
+        ),
+      );
+    }
+  }
   const tenant =
     o.tenantId === undefined ? await o.repos.tenants.getBySlug(o.tenantSlug) : undefined;
   if (o.tenantId === undefined && tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');

@@ -33,6 +33,7 @@ import {
   carrierStreamToken,
   credentialsFromParameters,
 } from './carrier-stream.js';
+import type { ExotelStreams } from './exotel-streams.js';
 import type { SessionManager } from './session-manager.js';
 
 /** Path of the dynamic stream URL Exotel's applet asks per call. */
@@ -42,7 +43,7 @@ export const EXOTEL_STREAM_PATH = '/telephony/exotel/stream';
 
 /** The Exotel settings of the server (`telephony.exotel`). */
 export interface ExotelSettings {
-  /** Slug of the tenant Exotel calls belong to. */
+  /** Slug of the tenant Exotel calls belong to when the called number is bound nowhere. */
   readonly tenant: string;
   /** The Basic credentials Exotel presents (API key and token); the token signs stream tokens. */
   readonly apiKey: string;
@@ -52,6 +53,10 @@ export interface ExotelSettings {
   readonly sampleRate: 8000 | 16000;
   /** The server's public URL as Exotel reaches it, for the stream URL. */
   readonly publicUrl: string;
+  /** The account outbound calls are placed from (`account_sid`); none: no outbound calls. */
+  readonly accountSid?: string | undefined;
+  /** Exotel's REST API (`api_base_url`). */
+  readonly apiBaseUrl?: string | undefined;
 }
 
 /**
@@ -76,6 +81,8 @@ export function exotelSettings(config: Config): ExotelSettings | undefined {
     allowedIps: createIpAllowList(e.allowed_ips),
     sampleRate: e.sample_rate === 16000 ? 16000 : 8000,
     publicUrl,
+    accountSid: e.account_sid,
+    apiBaseUrl: e.api_base_url,
   };
 }
 
@@ -119,6 +126,8 @@ export interface ExotelRouteDeps {
   readonly repos: Repositories;
   readonly clock: Clock;
   readonly exotel: ExotelSettings;
+  /** The open streams by call, so an outbound call can be ended by closing its stream. */
+  readonly streams?: ExotelStreams | undefined;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -216,7 +225,7 @@ async function streamUrl(
  * session gets one created for its call.
  */
 export function attachExotelStream(
-  deps: Pick<ExotelRouteDeps, 'manager' | 'repos' | 'clock' | 'exotel' | 'onError'>,
+  deps: Pick<ExotelRouteDeps, 'manager' | 'repos' | 'clock' | 'exotel' | 'streams' | 'onError'>,
   ws: WebSocket,
   fromExotel: boolean,
 ): void {
@@ -228,6 +237,14 @@ export function attachExotelStream(
     credentials: (start) => credentialsFromParameters(start.customParameters),
     expectedToken: (sessionId) => exotelStreamToken(deps.exotel.apiToken, sessionId),
     dtmfSource: 'carrier',
+    onAttached: (start) => {
+      const streams = deps.streams;
+      if (streams !== undefined) {
+        const release = streams.register(start.callSid, () => ws.close(1000, 'call ended'));
+        ws.once('close', release);
+      }
+      return {};
+    },
     ...(fromExotel
       ? {
           createSession: (start: ExotelStartInfo) =>

@@ -1,6 +1,6 @@
 /**
  * Outbound calls: the carriers that can dial (Twilio with an account SID, Telnyx with a
- * Call Control connection), each asked to place a call that opens its media stream to the
+ * Call Control connection; Exotel's in `exotel-calls.ts`), each asked to place a call that opens its media stream to the
  * session it was created for, and to hang it up. The calls placed are remembered until
  * their session ends; then the carrier call is hung up — unless the carrier already said it
  * was over or the caller hung up — retried with backoff, the outcome counted
@@ -32,7 +32,7 @@ export const TWILIO_STATUS_PATH = '/telephony/twilio/status';
 export const TELNYX_EVENTS_PATH = '/telephony/telnyx/events';
 
 /** The carriers that can place calls. */
-export const OUTBOUND_CARRIERS = ['twilio', 'telnyx'] as const;
+export const OUTBOUND_CARRIERS = ['twilio', 'telnyx', 'exotel'] as const;
 /** One of {@link OUTBOUND_CARRIERS}. */
 export type OutboundCarrierName = (typeof OUTBOUND_CARRIERS)[number];
 
@@ -48,6 +48,8 @@ export interface DialRequest {
 /** A carrier able to place and end calls. */
 export interface OutboundCarrier {
   readonly name: OutboundCarrierName;
+  /** False when the carrier cannot detect an answering machine (a request asking is refused). */
+  readonly machineDetection?: boolean;
   /** Places the call; resolves to the carrier's id of it and its first status. */
   dial(request: DialRequest): Promise<{ readonly callId: string; readonly status: string }>;
   hangUp(callId: string): Promise<void>;
@@ -158,7 +160,7 @@ export async function hangUpWithRetry(o: {
   return { ok: false, attempts: retry.attempts, error };
 }
 
-/** Statuses after which the carrier's call is over. */
+/** Statuses after which the carrier's call is over (Exotel's terminal ones are among them). */
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 /** Whether `status` (as a carrier names it) ends the call. */

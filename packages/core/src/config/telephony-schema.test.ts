@@ -152,6 +152,7 @@ describe('telephony.exotel', () => {
       api_token: 't',
       allowed_ips: [],
       sample_rate: 8000,
+      api_base_url: 'https://api.exotel.com',
     });
     const fromEnv = loadConfig({
       env: {
@@ -160,12 +161,16 @@ describe('telephony.exotel', () => {
         PRX_VOICE_TELEPHONY__EXOTEL__API_TOKEN: 't',
         PRX_VOICE_TELEPHONY__EXOTEL__ALLOWED_IPS: '203.0.113.7, 198.51.100.0/24',
         PRX_VOICE_TELEPHONY__EXOTEL__SAMPLE_RATE: '16000',
+        PRX_VOICE_TELEPHONY__EXOTEL__ACCOUNT_SID: 'prxvoice1',
+        PRX_VOICE_TELEPHONY__EXOTEL__API_BASE_URL: 'https://api.in.exotel.com',
       },
       runtime,
     });
     expect(fromEnv.telephony.exotel).toMatchObject({
       allowed_ips: ['203.0.113.7', '198.51.100.0/24'],
       sample_rate: 16000,
+      account_sid: 'prxvoice1',
+      api_base_url: 'https://api.in.exotel.com',
     });
   });
 
@@ -178,12 +183,16 @@ describe('telephony.exotel', () => {
             api_key: '',
             allowed_ips: ['10.0.0.0/40', 'x'],
             sample_rate: 24000,
+            account_sid: 'a/b',
+            api_base_url: 'ftp://exotel',
           },
         },
       }).sort(),
     ).toEqual([
+      'telephony.exotel.account_sid',
       'telephony.exotel.allowed_ips[0]',
       'telephony.exotel.allowed_ips[1]',
+      'telephony.exotel.api_base_url',
       'telephony.exotel.api_key',
       'telephony.exotel.api_token',
       'telephony.exotel.sample_rate',

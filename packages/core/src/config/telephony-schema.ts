@@ -18,7 +18,7 @@ export const TELNYX_CONFIG_CODECS = ['PCMU', 'PCMA'] as const;
 
 /** `telephony.telnyx`: inbound calls through a Telnyx TeXML application. */
 export const telnyxConfigSchema = z.strictObject({
-  /** Slug of the tenant Telnyx calls belong to. */
+  /** Slug of the tenant Telnyx calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
   /** The account's public key (Mission Control → Keys & Credentials), checks webhook signatures. */
   public_key: z.string().refine(isEd25519PublicKey, {
@@ -48,7 +48,7 @@ function isIpOrRange(text: string): boolean {
 
 /** `telephony.exotel`: calls through Exotel's Voicebot (bidirectional stream) applet. */
 export const exotelConfigSchema = z.strictObject({
-  /** Slug of the tenant Exotel calls belong to. */
+  /** Slug of the tenant Exotel calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
   /** The API key: the user of the Basic credentials in the applet URL. */
   api_key: nonEmptyString('an Exotel API key'),
@@ -63,11 +63,18 @@ export const exotelConfigSchema = z.strictObject({
     .number()
     .refine((rate) => rate === 8000 || rate === 16000, { error: 'expected 8000 or 16000' })
     .default(8000),
+  /** The account SID: outbound calls (`POST /calls`) are placed from it when set. */
+  account_sid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected an Exotel account SID' })
+    .optional(),
+  /** Exotel's REST API: `https://api.exotel.com` (Singapore) or `https://api.in.exotel.com` (Mumbai). */
+  api_base_url: z.url({ protocol: /^https?$/ }).default('https://api.exotel.com'),
 });
 
 /** `telephony.twilio`: calls through Twilio (formerly `adapters.providers.twilio`, still read, deprecated). */
 export const twilioConfigSchema = z.strictObject({
-  /** Slug of the tenant Twilio calls belong to. */
+  /** Slug of the tenant Twilio calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
   /** The account's auth token (else `TWILIO_AUTH_TOKEN`): webhook signatures, stream tokens, REST. */
   auth_token: nonEmptyString('a Twilio auth token').optional(),
@@ -98,7 +105,7 @@ export const PLIVO_CONFIG_CONTENT_TYPES = [
 
 /** `telephony.plivo`: inbound calls through a Plivo application's answer URL. */
 export const plivoConfigSchema = z.strictObject({
-  /** Slug of the tenant Plivo calls belong to. */
+  /** Slug of the tenant Plivo calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
   /** The account's Auth ID (for the record and REST calls). */
   auth_id: nonEmptyString('a Plivo Auth ID').optional(),
@@ -117,7 +124,7 @@ export const VONAGE_CONFIG_CONTENT_TYPES = ['audio/l16;rate=16000', 'audio/l16;r
 
 /** `telephony.vonage`: inbound calls through a Vonage Voice application's answer URL. */
 export const vonageConfigSchema = z.strictObject({
-  /** Slug of the tenant Vonage calls belong to. */
+  /** Slug of the tenant Vonage calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
   /** The account's signature secret: checks signed webhooks (HS256) and signs the stream tokens. */
   signature_secret: nonEmptyString('a Vonage signature secret'),

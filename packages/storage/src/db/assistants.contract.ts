@@ -100,12 +100,17 @@ export function describeAssistantsContract(
       expect((await t.assistants.byPhoneNumber('+15550002'))?.id).toBe(id);
       expect(await other.assistants.byPhoneNumber('+15550002')).toBeUndefined();
       expect(await t.assistants.byPhoneNumber('+15559999')).toBeUndefined();
-      // Another tenant may bind the same number; another assistant of the tenant may not.
-      await other.assistants.create({
-        name: 'Theirs',
-        definition: {},
-        phoneNumbers: ['+15550001'],
-      });
+      // A number belongs to one tenant: another tenant may not bind it (and is not told whose
+      // it is), nor may another assistant of the tenant.
+      const theirs = await other.assistants
+        .create({ name: 'Theirs', definition: {}, phoneNumbers: ['+15550009', '+15550001'] })
+        .catch((e: unknown) => e);
+      expect(VoiceError.is(theirs) && theirs.code).toBe('CONFLICT');
+      expect((theirs as VoiceError).message).toContain('+15550001');
+      expect((theirs as VoiceError).message).not.toContain(t.tenantId);
+      expect(JSON.stringify((theirs as VoiceError).details)).not.toContain(t.tenantId);
+      expect(JSON.stringify((theirs as VoiceError).details)).not.toContain(id);
+      expect((await other.assistants.list()).items).toEqual([]);
       const taken = await t.assistants
         .create({ name: 'Second', definition: {}, phoneNumbers: ['+15550003', '+15550001'] })
         .catch((e: unknown) => e);
@@ -133,6 +138,39 @@ export function describeAssistantsContract(
       });
       expect(await t.assistants.delete(c.id as Id<'assistant'>)).toBe(true);
       expect(await t.assistants.byPhoneNumber('+15550001')).toBeUndefined();
+      // Freed, it can go to another tenant.
+      const moved = await other.assistants.create({
+        name: 'Theirs',
+        definition: {},
+        phoneNumbers: ['+15550001'],
+      });
+      expect((await other.assistants.byPhoneNumber('+15550001'))?.id).toBe(moved.id);
+    });
+
+    it('finds the tenant and assistant of a number across tenants', async () => {
+      const t = await newTenant();
+      const other = await newTenant();
+      const a = await t.assistants.create({
+        name: 'Ours',
+        definition: {},
+        phoneNumbers: ['+15551001'],
+      });
+      const b = await other.assistants.create({
+        name: 'Theirs',
+        definition: {},
+        phoneNumbers: ['+15551002'],
+      });
+      expect(await repos.phoneNumbers.owner('+15551001')).toEqual({
+        tenant_id: t.tenantId,
+        assistant_id: a.id,
+      });
+      expect(await repos.phoneNumbers.owner('+15551002')).toEqual({
+        tenant_id: other.tenantId,
+        assistant_id: b.id,
+      });
+      expect(await repos.phoneNumbers.owner('+15551003')).toBeUndefined();
+      await other.assistants.delete(b.id as Id<'assistant'>);
+      expect(await repos.phoneNumbers.owner('+15551002')).toBeUndefined();
     });
   });
 }

@@ -238,7 +238,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationRe
   const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
   if (error !== undefined || failed !== undefined) {
     throw new VoiceError('STORAGE_UNAVAILABLE', {
-      message: `migration ${failed?.migrationName ?? '(setup)'} failed`,
+      message: `migration ${failed?.migrationName ?? '(setup)'} failed${error instanceof Error ? `: ${error.message}` : ''}`,
       cause: error,
     });
   }

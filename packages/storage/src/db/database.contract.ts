@@ -78,7 +78,7 @@ export function describeDatabaseContract(
       it('are recorded in the database and a second run applies nothing', async () => {
         const again = await migrateToLatest(handle.db);
         expect(again.applied).toEqual([]);
-        expect(again.current).toContain('0008-assistant-phone-numbers');
+        expect(again.current).toContain('0009-phone-number-owner');
         const rows = await sql<{
           name: string;
         }>`select name from kysely_migration order by name`.execute(handle.db);
@@ -91,6 +91,7 @@ export function describeDatabaseContract(
           '0006-subjects',
           '0007-assistants',
           '0008-assistant-phone-numbers',
+          '0009-phone-number-owner',
         ]);
       });
 

@@ -4,6 +4,7 @@ import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import type { PGliteThread } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describePhoneNumberMigrationContract } from './phone-number-migration.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
 
@@ -19,5 +20,6 @@ for (const thread of ['worker', 'main'] as const satisfies readonly PGliteThread
   describeUsageExportContract(name, inMemory);
   describeSubjectsContract(name, inMemory);
   describeAssistantsContract(name, inMemory);
+  describePhoneNumberMigrationContract(name, inMemory);
   describeAuditRetentionContract(name, inMemory);
 }

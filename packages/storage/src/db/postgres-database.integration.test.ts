@@ -5,6 +5,7 @@ import { describeAuditRetentionContract } from './audit-retention.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describePhoneNumberMigrationContract } from './phone-number-migration.contract.js';
 import { describeAssistantsContract } from './assistants.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
@@ -35,5 +36,6 @@ if (url === undefined || url === '') {
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeAssistantsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describePhoneNumberMigrationContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeAuditRetentionContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
 }

@@ -158,7 +158,7 @@ export interface AssistantVersionsTable {
   created_at: Timestamp;
 }
 
-/** `assistant_phone_numbers`: a tenant's phone numbers (E.164), each bound to one assistant. */
+/** `assistant_phone_numbers`: a tenant's phone numbers (E.164), each bound to one assistant; a number is in one tenant only. */
 export interface AssistantPhoneNumbersTable {
   tenant_id: string;
   phone_number: string;

@@ -56,6 +56,13 @@ export {
   parseExotelOutbound,
 } from './exotel-client.js';
 export type { ExotelClientScript, ExotelClientScriptOptions } from './exotel-client.js';
+export { startExotelApiServer } from './exotel-api.js';
+export type {
+  ExotelApiServer,
+  ExotelApiServerOptions,
+  ExotelStreamSocket,
+  FakeExotelCall,
+} from './exotel-api.js';
 export { startCarrierApiServer } from './carrier-api.js';
 export type {
   CarrierApiFault,

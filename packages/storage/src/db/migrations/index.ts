@@ -7,6 +7,7 @@ import * as auditCheckpoints from './0005-audit-checkpoints.js';
 import * as subjects from './0006-subjects.js';
 import * as assistants from './0007-assistants.js';
 import * as assistantPhoneNumbers from './0008-assistant-phone-numbers.js';
+import * as phoneNumberOwner from './0009-phone-number-owner.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run; each is
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-subjects': subjects,
   '0007-assistants': assistants,
   '0008-assistant-phone-numbers': assistantPhoneNumbers,
+  '0009-phone-number-owner': phoneNumberOwner,
 };

@@ -13,7 +13,8 @@ export interface AssistantDraft {
   readonly definition: Record<string, unknown>;
   /**
    * The phone numbers (E.164) bound to it, replacing those it had; each belongs to one
-   * assistant of the tenant (`CONFLICT` naming the number otherwise). Absent: none.
+   * assistant of one tenant across the instance (`CONFLICT` naming the number otherwise,
+   * never the other tenant). Absent: none.
    */
   readonly phoneNumbers?: readonly string[];
 }
@@ -57,7 +58,10 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('deleted_at', 'is', null);
-  /** Binds exactly `numbers` to the assistant; a number another assistant holds is a `CONFLICT`. */
+  /**
+   * Binds exactly `numbers` to the assistant; a number another assistant holds — of this
+   * tenant or of another one — is a `CONFLICT` (which other tenant is not said).
+   */
   async function bindNumbers(
     tx: Transaction<Database>,
     id: string,
@@ -75,6 +79,18 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
         throw new VoiceError('CONFLICT', {
           message: `Phone number ${taken.phone_number} is bound to assistant ${taken.assistant_id}.`,
           details: { phone_number: taken.phone_number, assistant_id: taken.assistant_id },
+        });
+      }
+      const elsewhere = await tx
+        .selectFrom('assistant_phone_numbers')
+        .select('phone_number')
+        .where('tenant_id', '!=', tenantId)
+        .where('phone_number', 'in', [...numbers])
+        .executeTakeFirst();
+      if (elsewhere !== undefined) {
+        throw new VoiceError('CONFLICT', {
+          message: `Phone number ${elsewhere.phone_number} belongs to another tenant; a number routes calls to one tenant only.`,
+          details: { phone_number: elsewhere.phone_number, reason: 'number_in_other_tenant' },
         });
       }
     }
@@ -96,7 +112,7 @@ export function assistantRepository(ctx: TenantContext): AssistantRepository {
         )
         .execute();
     } catch (err) {
-      // Another assistant took one of the numbers meanwhile (unique_violation).
+      // Another assistant (of any tenant) took one of the numbers meanwhile (unique_violation).
       if ((err as { code?: unknown }).code !== '23505') throw err;
       throw new VoiceError('CONFLICT', {
         message: 'A phone number was bound to another assistant meanwhile.',

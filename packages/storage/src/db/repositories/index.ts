@@ -31,6 +31,8 @@ import { sessionRepository } from './sessions.js';
 import type { SessionRepository } from './sessions.js';
 import { subjectKeyRepository } from './subjects.js';
 import type { SubjectKeyRepository } from './subjects.js';
+import { phoneNumberLookup } from './phone-numbers.js';
+import type { PhoneNumberLookup } from './phone-numbers.js';
 import { tenantRepository } from './tenants.js';
 import type { TenantRepository } from './tenants.js';
 import { turnRepository } from './turns.js';
@@ -65,6 +67,8 @@ export interface Repositories {
   readonly tenants: TenantRepository;
   /** Authentication's cross-tenant lookup of API keys by their public lookup id. */
   readonly apiKeyLookup: ApiKeyLookup;
+  /** Inbound routing's cross-tenant lookup of the tenant a phone number belongs to. */
+  readonly phoneNumbers: PhoneNumberLookup;
   /** Platform-wide incidents (no tenant). */
   readonly platformIncidents: IncidentRepository;
   /** Sessions whose instance is gone: finding and ending them (every tenant). */
@@ -95,6 +99,7 @@ export function createRepositories(opts: {
   return {
     tenants: tenantRepository(ctx),
     apiKeyLookup: apiKeyLookup(ctx),
+    phoneNumbers: phoneNumberLookup(ctx),
     platformIncidents: incidentRepository(ctx, null),
     sessionRecovery: sessionRecoveryRepository(ctx),
     priceBooks: priceBookRepository(ctx),
