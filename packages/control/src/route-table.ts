@@ -33,6 +33,8 @@ import { exotelRoutes } from './sessions/exotel.js';
 import { callRoutes } from './sessions/call-routes.js';
 import { telnyxOutbound, twilioOutbound } from './sessions/outbound-calls.js';
 import type { OutboundCarrier } from './sessions/outbound-calls.js';
+import { plivoOutbound } from './sessions/plivo-outbound.js';
+import { vonageOutbound } from './sessions/vonage-outbound.js';
 import type { ExotelSettings } from './sessions/exotel.js';
 import type { TelnyxSettings } from './sessions/telnyx.js';
 import { plivoRoutes } from './sessions/plivo.js';
@@ -125,6 +127,8 @@ function complianceRoutes(deps: RouteTableDeps): RouteModule[] {
 /** The route modules of `control`, in mounting order. */
 export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly RouteModule[] {
   const { clock, repos, sessions, twilio, telnyx } = deps;
+  const plivoCalls = plivoOutbound(deps.plivo);
+  const vonageCalls = vonageOutbound(deps.vonage, clock);
   const admission =
     deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
   return [
@@ -249,11 +253,17 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             manager: sessions.manager,
             repos,
             clock,
-            carriers: [twilioOutbound(twilio), telnyxOutbound(telnyx)].filter(
-              (carrier): carrier is OutboundCarrier => carrier !== undefined,
-            ),
+            carriers: [
+              twilioOutbound(twilio),
+              telnyxOutbound(telnyx),
+              plivoCalls?.carrier,
+              vonageCalls?.carrier,
+            ].filter((carrier): carrier is OutboundCarrier => carrier !== undefined),
             twilio,
             telnyx,
+            callbacks: [plivoCalls?.callbacks, vonageCalls?.callbacks].filter(
+              (callbacks) => callbacks !== undefined,
+            ),
             metrics: deps.metrics,
             onError: (err) => deps.onError?.(err, 'calls'),
           }),

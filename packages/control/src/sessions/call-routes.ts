@@ -28,12 +28,14 @@ import { createCallSession } from './call-session.js';
 import { credentialsFromClientState } from './carrier-stream.js';
 import {
   OUTBOUND_CARRIERS,
+  OUTBOUND_SETUP,
   TELNYX_EVENTS_PATH,
   TWILIO_STATUS_PATH,
   createOutboundCallRegistry,
   isFinalCallStatus,
 } from './outbound-calls.js';
 import type { HangUpRetry, OutboundCarrier, OutboundCarrierName } from './outbound-calls.js';
+import type { CarrierCallbacks } from './carrier-callbacks.js';
 import type { SessionManager } from './session-manager.js';
 import type { TelnyxSettings } from './telnyx.js';
 import type { TwilioSettings } from './twilio.js';
@@ -49,6 +51,8 @@ export interface CallRouteDeps {
   readonly twilio?: TwilioSettings | undefined;
   /** Telnyx's settings, for its events' signatures. */
   readonly telnyx?: TelnyxSettings | undefined;
+  /** More carriers' call-progress webhooks (Plivo's, Vonage's). */
+  readonly callbacks?: readonly CarrierCallbacks[];
   readonly retry?: HangUpRetry;
   /** Counts hang-ups (`prx_voice_carrier_hangups_total`). */
   readonly metrics?: Pick<VoiceMetrics, 'carrierHangUp'> | undefined;
@@ -66,7 +70,7 @@ const createCallBody = z.strictObject({
     .optional()
     .describe('The assistant the call runs (else the one bound to `from`, else the defaults).'),
   carrier: z
-    .enum(OUTBOUND_CARRIERS, { error: 'expected twilio or telnyx' })
+    .enum(OUTBOUND_CARRIERS, { error: `expected one of ${OUTBOUND_CARRIERS.join(', ')}` })
     .optional()
     .describe('The carrier to dial through (default: the first configured).'),
   machine_detection: z
@@ -131,7 +135,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
         summary:
           "Place an outbound phone call: creates a session and asks the carrier to dial; the answered call's media stream joins the session.",
         description:
-          'Twilio (telephony.twilio with account_sid) or Telnyx (telephony.telnyx with connection_id). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
+          'Twilio (telephony.twilio with account_sid), Telnyx (telephony.telnyx with connection_id), Plivo (telephony.plivo with auth_id) or Vonage (telephony.vonage with application_id and private_key). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
         tags: ['telephony'],
         permission: 'session:create',
         body: createCallBody,
@@ -140,6 +144,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
         errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE'],
         handler: async (c, { body }) => placeCall(c, deps, registry, body),
       });
+      for (const callbacks of deps.callbacks ?? []) callbacks.mount(route, record);
       const twilio = deps.twilio;
       if (twilio !== undefined) {
         route({
@@ -274,8 +279,8 @@ async function placeCall(
     throw new VoiceError('VALIDATION_FAILED', {
       message:
         body.carrier === undefined
-          ? 'No carrier is configured for outbound calls (Twilio needs telephony.twilio.account_sid, Telnyx telephony.telnyx.connection_id).'
-          : `The carrier ${body.carrier} is not configured for outbound calls (${body.carrier === 'twilio' ? 'telephony.twilio needs account_sid' : 'telephony.telnyx needs connection_id'}).`,
+          ? `No carrier is configured for outbound calls (${Object.values(OUTBOUND_SETUP).join('; ')}).`
+          : `The carrier ${body.carrier} is not configured for outbound calls (${OUTBOUND_SETUP[body.carrier]}).`,
       details: {
         field: 'carrier',
         ...(body.carrier === undefined ? {} : { carrier: body.carrier }),

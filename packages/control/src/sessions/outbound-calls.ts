@@ -32,7 +32,7 @@ export const TWILIO_STATUS_PATH = '/telephony/twilio/status';
 export const TELNYX_EVENTS_PATH = '/telephony/telnyx/events';
 
 /** The carriers that can place calls. */
-export const OUTBOUND_CARRIERS = ['twilio', 'telnyx'] as const;
+export const OUTBOUND_CARRIERS = ['twilio', 'telnyx', 'plivo', 'vonage'] as const;
 /** One of {@link OUTBOUND_CARRIERS}. */
 export type OutboundCarrierName = (typeof OUTBOUND_CARRIERS)[number];
 
@@ -158,8 +158,27 @@ export async function hangUpWithRetry(o: {
   return { ok: false, attempts: retry.attempts, error };
 }
 
-/** Statuses after which the carrier's call is over. */
-const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+/** What each carrier needs configured to dial (for the error naming an unconfigured one). */
+export const OUTBOUND_SETUP: Readonly<Record<OutboundCarrierName, string>> = {
+  twilio: 'telephony.twilio needs account_sid',
+  telnyx: 'telephony.telnyx needs connection_id',
+  plivo: 'telephony.plivo needs auth_id',
+  vonage: 'telephony.vonage needs application_id and private_key',
+};
+
+/** Statuses after which the carrier's call is over (Twilio's, Telnyx's, Plivo's, Vonage's). */
+const FINAL_STATUSES = new Set([
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+  'cancel',
+  'cancelled',
+  'timeout',
+  'rejected',
+  'unanswered',
+]);
 
 /** Whether `status` (as a carrier names it) ends the call. */
 export function isFinalCallStatus(status: string): boolean {
