@@ -211,9 +211,9 @@ function speak(p: Placed): void {
  */
 async function playUntil<T>(p: Placed, done: Promise<T>): Promise<T> {
   let seen = 0;
-  let settled = false;
-  const result = done.finally(() => (settled = true));
-  while (!settled) {
+  const state = { settled: false };
+  const result = done.finally(() => (state.settled = true));
+  while (!state.settled) {
     for (; seen < p.call.frames.length; seen++) {
       const frame = p.call.frames[seen] ?? '';
       const acks = p.call.plivo
