@@ -315,6 +315,54 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     expect(p.call.hungUp).toBe(false);
   }, 60_000);
 
+  it('a final status that is not completed ends the session, with no hang-up to send', async () => {
+    const vonage = await place({ carrier: 'vonage' });
+    await vonage.events.waitFor(callStatus('answered'));
+    const event = JSON.stringify({ uuid: vonage.callId, status: 'unanswered' });
+    const res = await fetch(
+      `${server.url}/telephony/vonage/events?session_id=${vonage.sessionId}&tenant_id=${vonage.tenantId}`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...createVonageSigner(VONAGE_SECRET, VONAGE_APP).headers(event, Date.now() / 1000),
+        },
+        body: event,
+      },
+    );
+    expect(res.status).toBe(204);
+    await vonage.events.waitFor(callStatus('unanswered'));
+    await vonage.events.waitFor(isType('prx.voice.session.closed'));
+    vonage.events.close();
+
+    const plivo = await place({ carrier: 'plivo' });
+    await plivo.events.waitFor(callStatus('in-progress'));
+    const query = `session_id=${plivo.sessionId}&tenant_id=${plivo.tenantId}`;
+    const form = `RequestUUID=${plivo.callId}&Event=Hangup&CallStatus=busy&HangupCause=USER_BUSY`;
+    const hungUp = await fetch(`${server.url}/telephony/plivo/status?${query}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...createPlivoSigner(PLIVO_TOKEN).headers(
+          'POST',
+          `${PUBLIC}/telephony/plivo/status?${query}`,
+          form,
+        ),
+      },
+      body: form,
+    });
+    expect(hungUp.status).toBe(204);
+    await plivo.events.waitFor(callStatus('busy'));
+    await plivo.events.waitFor(isType('prx.voice.session.closed'));
+    plivo.events.close();
+    const hangUps = carrier.requests.filter(
+      (r) =>
+        (r.method === 'PUT' && r.path === `/v1/calls/${vonage.callId}`) ||
+        (r.method === 'DELETE' && r.path.includes(`/${plivo.call.plivo?.callId ?? '-'}/`)),
+    );
+    expect(hangUps).toEqual([]);
+  }, 60_000);
+
   it('refuses callbacks with a bad signature with 403, changing nothing', async () => {
     const plivo = await place({ carrier: 'plivo' });
     await plivo.events.waitFor(callStatus('in-progress'));
