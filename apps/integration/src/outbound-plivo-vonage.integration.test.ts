@@ -318,20 +318,25 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
   it('a final status that is not completed ends the session, with no hang-up to send', async () => {
     const vonage = await place({ carrier: 'vonage' });
     await vonage.events.waitFor(callStatus('answered'));
-    const event = JSON.stringify({ uuid: vonage.callId, status: 'unanswered' });
-    const res = await fetch(
-      `${server.url}/telephony/vonage/events?session_id=${vonage.sessionId}&tenant_id=${vonage.tenantId}`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...createVonageSigner(VONAGE_SECRET, VONAGE_APP).headers(event, Date.now() / 1000),
+    const post = (data: Record<string, unknown>): Promise<Response> => {
+      const event = JSON.stringify(data);
+      return fetch(
+        `${server.url}/telephony/vonage/events?session_id=${vonage.sessionId}&tenant_id=${vonage.tenantId}`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...createVonageSigner(VONAGE_SECRET, VONAGE_APP).headers(event, Date.now() / 1000),
+          },
+          body: event,
         },
-        body: event,
-      },
-    );
-    expect(res.status).toBe(204);
+      );
+    };
+    // Another leg's event (the WebSocket's own) is not the call's.
+    expect((await post({ uuid: 'websocket-leg-1', status: 'failed' })).status).toBe(204);
+    expect((await post({ uuid: vonage.callId, status: 'unanswered' })).status).toBe(204);
     await vonage.events.waitFor(callStatus('unanswered'));
+    expect(vonage.events.events.filter(callStatus('failed'))).toEqual([]);
     await vonage.events.waitFor(isType('prx.voice.session.closed'));
     vonage.events.close();
 

@@ -3,16 +3,18 @@
  * (a JWT signed with the application's private key) with an inline NCCO connecting the
  * answered call to the WebSocket of the session created for it (with the per-call stream
  * token, as an inbound call's NCCO does), and its events sent to one event URL. Every event
- * is checked as a signed webhook (403 when bad) and recorded as a `session.call_status`
- * event: `started`, `ringing`, `answered`, `completed`, and the ends that are not —
- * `busy`, `failed`, `timeout`, `rejected`, `unanswered`, `cancelled` end the session —;
- * `human` / `machine` (answering-machine detection) become `machine_detected`.
+ * is checked as a signed webhook (403 when bad) and, unless it is another leg's (the
+ * WebSocket's own), recorded as a `session.call_status` event: `started`, `ringing`,
+ * `answered`, `completed`, and the ends that are not — `busy`, `failed`, `timeout`,
+ * `rejected`, `unanswered`, `cancelled` end the session —; `human` / `machine`
+ * (answering-machine detection) become `machine_detected`.
  */
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import { createVonageCall, hangUpVonageCall } from '@prx-voice/transport';
 import type { CarrierCallbacks } from './carrier-callbacks.js';
 import { machineOrHuman } from './carrier-callbacks.js';
+import { isFinalCallStatus } from './outbound-calls.js';
 import type { OutboundCarrier } from './outbound-calls.js';
 import type { VonageSettings } from './vonage.js';
 import { signedVonageBody, vonageSessionNcco } from './vonage.js';
@@ -50,6 +52,11 @@ export function vonageOutbound(
     now: () => clock.now(),
   };
   const base = settings.publicUrl.replace(/\/$/, '');
+  /**
+   * The uuid of the call each session dialled (on this instance): events of other legs of
+   * the conversation — the WebSocket's own — are not the call's.
+   */
+  const dialled = new Map<string, string>();
   const carrier: OutboundCarrier = {
     name: 'vonage',
     dial: async ({ to, from, session, machineDetection }) => {
@@ -62,10 +69,13 @@ export function vonageOutbound(
         eventUrl: `${base}${VONAGE_EVENTS_PATH}?${query.toString()}`,
         machineDetection,
       });
+      dialled.set(session.id, call.uuid);
       return { callId: call.uuid, status: call.status };
     },
     hangUp: async (uuid) => {
       await hangUpVonageCall({ ...rest, uuid });
+      for (const [sessionId, dialledUuid] of dialled)
+        if (dialledUuid === uuid) dialled.delete(sessionId);
     },
   };
   const callbacks: CarrierCallbacks = {
@@ -94,12 +104,17 @@ export function vonageOutbound(
             event = {};
           }
           const status = typeof event['status'] === 'string' ? event['status'] : undefined;
-          if (status === undefined) return c.body(null, 204);
+          const uuid = typeof event['uuid'] === 'string' ? event['uuid'] : '';
+          const sessionId = query.session_id ?? '';
+          const call = dialled.get(sessionId);
+          if (status === undefined || (call !== undefined && uuid !== call))
+            return c.body(null, 204);
+          if (isFinalCallStatus(status)) dialled.delete(sessionId);
           const amd = status === 'machine' || status === 'human';
           const duration = Number(event['duration'] ?? Number.NaN);
-          record(query.tenant_id ?? '', query.session_id ?? '', {
+          record(query.tenant_id ?? '', sessionId, {
             carrier: 'vonage',
-            call_id: typeof event['uuid'] === 'string' ? event['uuid'] : '',
+            call_id: uuid,
             status: amd ? 'machine_detected' : status,
             ...(amd ? { answered_by: machineOrHuman(status === 'machine') } : {}),
             ...(status === 'completed' && Number.isFinite(duration)
