@@ -315,6 +315,33 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     expect(p.call.hungUp).toBe(false);
   }, 60_000);
 
+  it('documents the carriers and their callback routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const path of [
+      '/telephony/plivo/outbound/answer',
+      '/telephony/plivo/status',
+      '/telephony/vonage/events',
+    ])
+      expect(Object.keys(doc.paths[path] ?? {})).toEqual(['post']);
+    const refused = await api('POST', '/calls', {
+      to: '+14155550100',
+      from: '+14155550199',
+      carrier: 'bandwidth',
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('twilio, telnyx, plivo, vonage');
+    const twilio = await api('POST', '/calls', {
+      to: '+14155550100',
+      from: '+14155550199',
+      carrier: 'twilio',
+    });
+    expect(((await twilio.json()) as { error: { message: string } }).error.message).toContain(
+      'telephony.twilio needs account_sid',
+    );
+  });
+
   it('a final status that is not completed ends the session, with no hang-up to send', async () => {
     const vonage = await place({ carrier: 'vonage' });
     await vonage.events.waitFor(callStatus('answered'));
