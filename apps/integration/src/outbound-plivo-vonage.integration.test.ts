@@ -14,9 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { AnyVoiceEvent } from '@prx-voice/event';
-import { generateTone } from '@prx-voice/media';
 import { startServer } from '@prx-voice/server';
 import type { RunningServer } from '@prx-voice/server';
 import {
@@ -24,15 +22,17 @@ import {
   createPlivoSigner,
   createVonageApi,
   createVonageSigner,
-  parsePlivoOutbound,
   startCarrierApiServer,
 } from '@prx-voice/transport/testing';
-import type {
-  CarrierApiServer,
-  CarrierStreamSocket,
-  FakeCarrierCall,
-} from '@prx-voice/transport/testing';
+import type { CarrierApiServer, FakeCarrierCall } from '@prx-voice/transport/testing';
 import { openEventStream } from './support/event-stream.ts';
+import {
+  carrierHangUps,
+  carrierHangUpsAfter,
+  dialCarrierStream as dial,
+  playCallUntil,
+  speakOnCall,
+} from './support/outbound-carrier.ts';
 import type { EventStream } from './support/event-stream.ts';
 
 const KEY = 'pk_integration_pv_calls_0123456789abcdef';
@@ -45,28 +45,6 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const dir = mkdtempSync(join(tmpdir(), 'prx-pv-calls-'));
 let server: RunningServer;
 let carrier: CarrierApiServer;
-
-/** Opens a WebSocket as the carrier's media side does (text and binary frames apart). */
-async function dial(url: string): Promise<CarrierStreamSocket> {
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return {
-    send: (text) => ws.send(text),
-    sendBinary: (data) => ws.send(data),
-    close: () => ws.close(),
-    onMessage: (listener) =>
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        if (!binary) listener(data.toString('utf8'));
-      }),
-    onBinary: (listener) =>
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        if (binary) listener(new Uint8Array(data));
-      }),
-  };
-}
 
 beforeAll(async () => {
   carrier = await startCarrierApiServer({
@@ -132,27 +110,11 @@ const isType = (type: string) => (e: AnyVoiceEvent) => e.type === type;
 const callStatus = (status: string) => (e: AnyVoiceEvent) =>
   e.type === 'prx.voice.session.call_status' && (e.data as { status: string }).status === status;
 
-/** `prx_voice_carrier_hangups_total{carrier,outcome}` from /metrics. */
-async function hangUpMetric(name: string, outcome: string): Promise<number> {
-  const text = await (
-    await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
-  ).text();
-  const m = new RegExp(
-    `^prx_voice_carrier_hangups_total\\{[^}]*carrier="${name}"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`,
-    'm',
-  ).exec(text);
-  return Number(m?.[1] ?? 0);
-}
-
-/** Polls the metric until it moves past `before` (it is counted once the hang-up settles). */
-async function metricAfter(name: string, outcome: string, before: number): Promise<number> {
-  let after = before;
-  for (let i = 0; i < 100 && after === before; i++) {
-    after = await hangUpMetric(name, outcome);
-    if (after === before) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return after;
-}
+/** `prx_voice_carrier_hangups_total{carrier,outcome}` once it has moved past `before`. */
+const hangUpsAfter = (name: string, outcome: string, before: number): Promise<number> =>
+  carrierHangUpsAfter({ url: server.url, key: KEY, carrier: name, outcome, before });
+const hangUpMetric = (name: string, outcome: string): Promise<number> =>
+  carrierHangUps({ url: server.url, key: KEY, carrier: name, outcome });
 
 interface Placed {
   readonly sessionId: string;
@@ -189,45 +151,8 @@ async function place(body: Record<string, unknown>): Promise<Placed> {
   };
 }
 
-/** The caller speaks (600 ms of tone, a second of silence) through the call's script. */
-function speak(p: Placed): void {
-  const rate = p.call.plivo?.sampleRate ?? p.call.vonage?.sampleRate ?? 8000;
-  const tone = generateTone({
-    sampleRate: rate,
-    frequencyHz: 300,
-    durationMs: 600,
-    amplitude: 0.3,
-  });
-  for (const samples of [tone.samples, new Int16Array(rate)]) {
-    if (p.call.plivo !== undefined)
-      for (const m of p.call.plivo.audio(samples)) p.call.socket.send(m);
-    for (const frame of p.call.vonage?.audio(samples) ?? []) p.call.socket.sendBinary?.(frame);
-  }
-}
-
-/**
- * Plays what the server sends as the carrier's buffer does, acknowledging every marker,
- * until `done` settles.
- */
-async function playUntil<T>(p: Placed, done: Promise<T>): Promise<T> {
-  let seen = 0;
-  const state = { settled: false };
-  const result = done.finally(() => (state.settled = true));
-  while (!state.settled) {
-    for (; seen < p.call.frames.length; seen++) {
-      const frame = p.call.frames[seen] ?? '';
-      const acks = p.call.plivo
-        ? p.call.plivo.outbound(parsePlivoOutbound(frame))
-        : (p.call.vonage?.outbound(p.call.vonage.read(frame, typeof frame !== 'string')) ?? []);
-      for (const ack of acks) p.call.socket.send(ack);
-    }
-    const script = p.call.plivo ?? p.call.vonage;
-    for (let ack = script?.playToMark(); ack !== undefined; ack = script?.playToMark())
-      p.call.socket.send(ack);
-    await Promise.race([result, p.call.until(() => p.call.frames.length > seen)]);
-  }
-  return result;
-}
+const speak = (p: Placed): void => speakOnCall(p.call);
+const playUntil = <T>(p: Placed, done: Promise<T>): Promise<T> => playCallUntil(p.call, done);
 
 describe('POST /api/v1/calls through Plivo and Vonage', () => {
   it('Plivo: dials, the answer XML streams to the session, a turn completes, the end hangs up', async () => {
@@ -258,7 +183,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     });
     await p.events.waitFor(isType('prx.voice.session.closed'));
     p.events.close();
-    expect(await metricAfter('plivo', 'hung_up', before)).toBe(before + 1);
+    expect(await hangUpsAfter('plivo', 'hung_up', before)).toBe(before + 1);
   }, 60_000);
 
   it('Vonage: dials with an inline NCCO to the session, a turn completes, the end hangs up', async () => {
@@ -295,7 +220,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     });
     await p.events.waitFor(isType('prx.voice.session.closed'));
     p.events.close();
-    expect(await metricAfter('vonage', 'hung_up', before)).toBe(before + 1);
+    expect(await hangUpsAfter('vonage', 'hung_up', before)).toBe(before + 1);
   }, 60_000);
 
   it('a hang-up the carrier refuses is retried with backoff, then reported', async () => {
@@ -311,7 +236,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     await carrier.untilRequests((requests) => hangUps(requests) === 4);
     // Four attempts, 0.5 + 1 + 2 s apart.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3400);
-    expect(await metricAfter('vonage', 'failed', before)).toBe(before + 1);
+    expect(await hangUpsAfter('vonage', 'failed', before)).toBe(before + 1);
     expect(p.call.hungUp).toBe(false);
   }, 60_000);
 
