@@ -3,7 +3,8 @@
  * a carrier to dial (201 with the session and the carrier's call id; 400 naming an
  * unconfigured carrier; 502 and the session ended when the carrier refuses), and the
  * carriers' call-progress webhooks — Twilio's status callback (`X-Twilio-Signature`
- * checked) and Telnyx's Call Control events (Ed25519-signed) — recorded as the session's
+ * checked), Telnyx's Call Control events (Ed25519-signed) and those of the carriers that
+ * plug in as `CarrierCallbacks` (Plivo's, Vonage's) — recorded as the session's
  * `session.call_status` events, answering-machine results included.
  */
 import { z } from 'zod';

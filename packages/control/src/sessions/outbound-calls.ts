@@ -1,7 +1,8 @@
 /**
  * Outbound calls: the carriers that can dial (Twilio with an account SID, Telnyx with a
- * Call Control connection), each asked to place a call that opens its media stream to the
- * session it was created for, and to hang it up. The calls placed are remembered until
+ * Call Control connection; Plivo and Vonage in `plivo-outbound.ts`, `vonage-outbound.ts`),
+ * each asked to place a call that opens its media stream to the session it was created
+ * for, and to hang it up. The calls placed are remembered until
  * their session ends; then the carrier call is hung up — unless the carrier already said it
  * was over or the caller hung up — retried with backoff, the outcome counted
  * (`prx_voice_carrier_hangups_total{carrier,outcome}`), logged when it failed, and appended to
