@@ -33,6 +33,8 @@ import { exotelRoutes } from './sessions/exotel.js';
 import { callRoutes } from './sessions/call-routes.js';
 import { telnyxOutbound, twilioOutbound } from './sessions/outbound-calls.js';
 import type { OutboundCarrier } from './sessions/outbound-calls.js';
+import { plivoOutbound } from './sessions/plivo-outbound.js';
+import { vonageOutbound } from './sessions/vonage-outbound.js';
 import type { ExotelSettings } from './sessions/exotel.js';
 import { exotelOutbound, exotelStatusWebhook } from './sessions/exotel-calls.js';
 import { createExotelStreams } from './sessions/exotel-streams.js';
@@ -127,6 +129,8 @@ function complianceRoutes(deps: RouteTableDeps): RouteModule[] {
 /** The route modules of `control`, in mounting order. */
 export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly RouteModule[] {
   const { clock, repos, sessions, twilio, telnyx } = deps;
+  const plivoCalls = plivoOutbound(deps.plivo);
+  const vonageCalls = vonageOutbound(deps.vonage, clock);
   const admission =
     deps.admission ?? createAdmissionService({ coordinator: deps.coordinator, clock });
   // Exotel's streams by call: an outbound Exotel call is ended by closing its stream.
@@ -257,11 +261,17 @@ export function routeTable(control: ControlApp, deps: RouteTableDeps): readonly 
             carriers: [
               twilioOutbound(twilio),
               telnyxOutbound(telnyx),
+              plivoCalls?.carrier,
+              vonageCalls?.carrier,
               exotelOutbound(deps.exotel, exotelStreams),
             ].filter((carrier): carrier is OutboundCarrier => carrier !== undefined),
             twilio,
             telnyx,
-            webhooks: deps.exotel === undefined ? [] : [exotelStatusWebhook(deps.exotel)],
+            callbacks: [
+              plivoCalls?.callbacks,
+              vonageCalls?.callbacks,
+              deps.exotel === undefined ? undefined : exotelStatusWebhook(deps.exotel),
+            ].filter((callbacks) => callbacks !== undefined),
             metrics: deps.metrics,
             onError: (err) => deps.onError?.(err, 'calls'),
           }),

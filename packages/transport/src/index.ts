@@ -217,6 +217,13 @@ export type {
 } from './plivo/signature.js';
 export { plivoXmlStream } from './plivo/xml.js';
 export type { PlivoXmlStreamOptions } from './plivo/xml.js';
+export {
+  PLIVO_API_BASE_URL,
+  cancelPlivoCall,
+  createPlivoCall,
+  hangUpPlivoCall,
+} from './plivo/calls.js';
+export type { CreatePlivoCallOptions, PlivoCallRequest, PlivoRestOptions } from './plivo/calls.js';
 export { VONAGE_EVENTS, parseVonageMessage } from './vonage/messages.js';
 export type {
   VonageEvent,
@@ -243,6 +250,15 @@ export {
 export type { VerifyVonageSignatureOptions, VonageSignatureResult } from './vonage/signature.js';
 export { vonageConnectNcco } from './vonage/ncco.js';
 export type { VonageConnectAction, VonageConnectNccoOptions } from './vonage/ncco.js';
+export {
+  VONAGE_API_BASE_URL,
+  VONAGE_JWT_TTL_S,
+  createVonageCall,
+  hangUpVonageCall,
+  vonageApplicationJwt,
+} from './vonage/calls.js';
+export type { CreateVonageCallOptions, VonageCall, VonageRestOptions } from './vonage/calls.js';
+export type { CarrierRestCommon } from './telephony/carrier-rest.js';
 export {
   REALTIME_CLIENT_EVENT_TYPES,
   parseClientEvent as parseRealtimeClientEvent,

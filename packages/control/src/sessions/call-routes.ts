@@ -3,9 +3,9 @@
  * a carrier to dial (201 with the session and the carrier's call id; 400 naming an
  * unconfigured carrier; 502 and the session ended when the carrier refuses), and the
  * carriers' call-progress webhooks — Twilio's status callback (`X-Twilio-Signature`
- * checked) and Telnyx's Call Control events (Ed25519-signed), and other carriers' given as
- * `webhooks` (Exotel's status callback) — recorded as the session's `session.call_status`
- * events, answering-machine results included.
+ * checked), Telnyx's Call Control events (Ed25519-signed) and those of the carriers that
+ * plug in as `CarrierCallbacks` (Plivo's, Vonage's, Exotel's) — recorded as the session's
+ * `session.call_status` events, answering-machine results included.
  */
 import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
@@ -24,34 +24,23 @@ import { principalOf } from '../http/context.js';
 import type { ControlContext } from '../http/context.js';
 import { ok } from '../http/envelope.js';
 import type { RouteModule } from '../http/route-module.js';
-import type { DefineRoute } from '../http/routes.js';
 import { idSchema } from '../http/schemas.js';
 import { createCallSession } from './call-session.js';
 import { credentialsFromClientState } from './carrier-stream.js';
 import {
   OUTBOUND_CARRIERS,
+  OUTBOUND_SETUP,
   TELNYX_EVENTS_PATH,
   TWILIO_STATUS_PATH,
   createOutboundCallRegistry,
   isFinalCallStatus,
 } from './outbound-calls.js';
-import type { HangUpRetry, OutboundCarrier, OutboundCarrierName } from './outbound-calls.js';
+import type { HangUpRetry, OutboundCarrier } from './outbound-calls.js';
+import type { CallRecorder, CarrierCallbacks } from './carrier-callbacks.js';
 import type { SessionManager } from './session-manager.js';
 import type { TelnyxSettings } from './telnyx.js';
 import type { TwilioSettings } from './twilio.js';
 
-/** Records a carrier's word on a session's call; a final status ends a call that never joined. */
-export type RecordCallStatus = (
-  tenantId: string,
-  sessionId: string,
-  data: { carrier: OutboundCarrierName; call_id: string; status: string } & Record<string, unknown>,
-) => void;
-
-/** A carrier's call-progress webhook mounted with the call routes; it records through `record`. */
-export type CallStatusWebhook = (mount: {
-  readonly route: DefineRoute;
-  readonly record: RecordCallStatus;
-}) => void;
 
 /** What the call routes work with. */
 export interface CallRouteDeps {
@@ -64,8 +53,8 @@ export interface CallRouteDeps {
   readonly twilio?: TwilioSettings | undefined;
   /** Telnyx's settings, for its events' signatures. */
   readonly telnyx?: TelnyxSettings | undefined;
-  /** Other carriers' call-progress webhooks (Exotel's status callback). */
-  readonly webhooks?: readonly CallStatusWebhook[] | undefined;
+  /** More carriers' call-progress webhooks (Plivo's, Vonage's, Exotel's). */
+  readonly callbacks?: readonly CarrierCallbacks[];
   readonly retry?: HangUpRetry;
   /** Counts hang-ups (`prx_voice_carrier_hangups_total`). */
   readonly metrics?: Pick<VoiceMetrics, 'carrierHangUp'> | undefined;
@@ -100,13 +89,6 @@ const callView = z.object({
   status: z.string(),
 });
 
-/** The setting each carrier needs to dial. */
-const OUTBOUND_SETTING: Readonly<Record<OutboundCarrierName, string>> = {
-  twilio: 'telephony.twilio needs account_sid',
-  telnyx: 'telephony.telnyx needs connection_id',
-  exotel: 'telephony.exotel needs account_sid',
-};
-
 /** The answering-machine result as the event names it. */
 function answeredBy(raw: string): (typeof ANSWERED_BY)[number] {
   if (raw === 'human') return 'human';
@@ -124,7 +106,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
     onError: deps.onError,
     onHangUp: (carrier, ok) => deps.metrics?.carrierHangUp(carrier, ok ? 'hung_up' : 'failed'),
   });
-  const record: RecordCallStatus = (tenantId, sessionId, data) => {
+  const record: CallRecorder = (tenantId, sessionId, data) => {
     if (!isId('tenant', tenantId) || !isId('session', sessionId)) return;
     const live = deps.manager.live(tenantId, sessionId);
     if (live === undefined) return;
@@ -147,7 +129,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
         summary:
           "Place an outbound phone call: creates a session and asks the carrier to dial; the answered call's media stream joins the session.",
         description:
-          'Twilio (telephony.twilio with account_sid), Telnyx (telephony.telnyx with connection_id) or Exotel (telephony.exotel with account_sid; ended by closing its stream, as Exotel documents no hang-up request). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
+          'Twilio (telephony.twilio with account_sid), Telnyx (telephony.telnyx with connection_id), Plivo (telephony.plivo with auth_id) Vonage (telephony.vonage with application_id and private_key) or Exotel (telephony.exotel with account_sid; ended by closing its stream, as Exotel documents no hang-up request). The call is hung up when the session ends (retried with backoff; the outcome is a session.call_status event). 400 when the carrier is not configured for outbound calls; 502 when it refuses the call (the session is ended).',
         tags: ['telephony'],
         permission: 'session:create',
         body: createCallBody,
@@ -156,6 +138,7 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
         errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE'],
         handler: async (c, { body }) => placeCall(c, deps, registry, body),
       });
+      for (const callbacks of deps.callbacks ?? []) callbacks.mount(route, record);
       const twilio = deps.twilio;
       if (twilio !== undefined) {
         route({
@@ -231,7 +214,6 @@ export function callRoutes(deps: CallRouteDeps): RouteModule {
           },
         });
       }
-      for (const webhook of deps.webhooks ?? []) webhook({ route, record });
     },
   };
 }
@@ -291,8 +273,8 @@ async function placeCall(
     throw new VoiceError('VALIDATION_FAILED', {
       message:
         body.carrier === undefined
-          ? 'No carrier is configured for outbound calls (Twilio needs telephony.twilio.account_sid, Telnyx telephony.telnyx.connection_id, Exotel telephony.exotel.account_sid).'
-          : `The carrier ${body.carrier} is not configured for outbound calls (${OUTBOUND_SETTING[body.carrier]}).`,
+          ? `No carrier is configured for outbound calls (${Object.values(OUTBOUND_SETUP).join('; ')}).`
+          : `The carrier ${body.carrier} is not configured for outbound calls (${OUTBOUND_SETUP[body.carrier]}).`,
       details: {
         field: 'carrier',
         ...(body.carrier === undefined ? {} : { carrier: body.carrier }),

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { createExotelCall } from '@prx-voice/transport';
 import { VoiceError } from '@prx-voice/types';
 import { peerOf } from '../admin/audit-sink.js';
-import type { CallStatusWebhook } from './call-routes.js';
+import type { CarrierCallbacks } from './carrier-callbacks.js';
 import { carrierStreamToken } from './carrier-stream.js';
 import type { ExotelSettings } from './exotel.js';
 import { exotelStreamUrl, isFromExotel } from './exotel.js';
@@ -89,61 +89,63 @@ function formField(form: Record<string, unknown>, key: string): string | undefin
 }
 
 /** Exotel's status callback, mounted with the call routes. */
-export function exotelStatusWebhook(settings: ExotelSettings): CallStatusWebhook {
-  return ({ route, record }) => {
-    route({
-      method: 'post',
-      path: EXOTEL_STATUS_PATH,
-      at: 'root',
-      auth: 'none',
-      summary:
-        "Exotel's status callback of an outbound call (answered, terminal): recorded as a session.call_status event; a terminal status other than completed ends a session whose call never joined.",
-      description:
-        "Multipart or URL-encoded form as Exotel posts it (CallSid, Status, EventType, ConversationDuration). Exotel's Basic credentials, an allow-listed address or the session's callback token in the URL; anything else is a 403.",
-      tags: ['telephony'],
-      query: statusQuery,
-      contentType: 'multipart/form-data',
-      errors: ['FORBIDDEN'],
-      handler: async (c, { query }) => {
-        const sessionId = query.session_id ?? '';
-        const given = query.token;
-        const expected = Buffer.from(exotelCallbackToken(settings.apiToken, sessionId));
-        const tokenOk =
-          given !== undefined &&
-          sessionId !== '' &&
-          Buffer.byteLength(given) === expected.length &&
-          timingSafeEqual(Buffer.from(given), expected);
-        if (
-          !tokenOk &&
-          !isFromExotel(
-            settings,
-            { authorization: c.req.header('authorization') },
-            peerOf(c) ?? undefined,
-          )
-        ) {
-          throw new VoiceError('FORBIDDEN', {
-            message:
-              'the request carries neither Exotel credentials nor the callback token, nor comes from an allowed address',
-            details: { reason: 'exotel_auth' },
+export function exotelStatusWebhook(settings: ExotelSettings): CarrierCallbacks {
+  return {
+    mount: (route, record) => {
+      route({
+        method: 'post',
+        path: EXOTEL_STATUS_PATH,
+        at: 'root',
+        auth: 'none',
+        summary:
+          "Exotel's status callback of an outbound call (answered, terminal): recorded as a session.call_status event; a terminal status other than completed ends a session whose call never joined.",
+        description:
+          "Multipart or URL-encoded form as Exotel posts it (CallSid, Status, EventType, ConversationDuration). Exotel's Basic credentials, an allow-listed address or the session's callback token in the URL; anything else is a 403.",
+        tags: ['telephony'],
+        query: statusQuery,
+        contentType: 'multipart/form-data',
+        errors: ['FORBIDDEN'],
+        handler: async (c, { query }) => {
+          const sessionId = query.session_id ?? '';
+          const given = query.token;
+          const expected = Buffer.from(exotelCallbackToken(settings.apiToken, sessionId));
+          const tokenOk =
+            given !== undefined &&
+            sessionId !== '' &&
+            Buffer.byteLength(given) === expected.length &&
+            timingSafeEqual(Buffer.from(given), expected);
+          if (
+            !tokenOk &&
+            !isFromExotel(
+              settings,
+              { authorization: c.req.header('authorization') },
+              peerOf(c) ?? undefined,
+            )
+          ) {
+            throw new VoiceError('FORBIDDEN', {
+              message:
+                'the request carries neither Exotel credentials nor the callback token, nor comes from an allowed address',
+              details: { reason: 'exotel_auth' },
+            });
+          }
+          let form: Record<string, unknown>;
+          try {
+            form = await c.req.parseBody();
+          } catch {
+            form = {};
+          }
+          const event = formField(form, 'EventType');
+          const duration = Number(formField(form, 'ConversationDuration') ?? Number.NaN);
+          const terminal = event !== 'answered';
+          record(query.tenant_id ?? '', sessionId, {
+            carrier: 'exotel',
+            call_id: formField(form, 'CallSid') ?? '',
+            status: terminal ? (formField(form, 'Status') ?? 'unknown') : 'answered',
+            ...(terminal && Number.isFinite(duration) ? { duration_s: duration } : {}),
           });
-        }
-        let form: Record<string, unknown>;
-        try {
-          form = await c.req.parseBody();
-        } catch {
-          form = {};
-        }
-        const event = formField(form, 'EventType');
-        const duration = Number(formField(form, 'ConversationDuration') ?? Number.NaN);
-        const terminal = event !== 'answered';
-        record(query.tenant_id ?? '', sessionId, {
-          carrier: 'exotel',
-          call_id: formField(form, 'CallSid') ?? '',
-          status: terminal ? (formField(form, 'Status') ?? 'unknown') : 'answered',
-          ...(terminal && Number.isFinite(duration) ? { duration_s: duration } : {}),
-        });
-        return c.body(null, 204);
-      },
-    });
+          return c.body(null, 204);
+        },
+      });
+    },
   };
 }

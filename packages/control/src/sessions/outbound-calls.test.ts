@@ -58,7 +58,12 @@ describe('outbound call helpers', () => {
     expect(['completed', 'busy', 'no-answer', 'failed', 'canceled'].every(isFinalCallStatus)).toBe(
       true,
     );
+    // Plivo's and Vonage's ends that are not `completed`.
+    expect(
+      ['cancel', 'timeout', 'cancelled', 'rejected', 'unanswered'].every(isFinalCallStatus),
+    ).toBe(true);
     expect(isFinalCallStatus('ringing')).toBe(false);
+    expect(isFinalCallStatus('answered')).toBe(false);
     const state = Buffer.from(
       '{"session_id":"sess_1","tenant_id":"ten_1","stream_token":"t"}',
     ).toString('base64');

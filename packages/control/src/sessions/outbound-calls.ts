@@ -1,7 +1,8 @@
 /**
  * Outbound calls: the carriers that can dial (Twilio with an account SID, Telnyx with a
- * Call Control connection; Exotel's in `exotel-calls.ts`), each asked to place a call that opens its media stream to the
- * session it was created for, and to hang it up. The calls placed are remembered until
+ * Call Control connection; Plivo, Vonage and Exotel in `plivo-outbound.ts`,
+ * `vonage-outbound.ts`, `exotel-calls.ts`), each asked to place a call that opens its media
+ * stream to the session it was created for, and to hang it up. The calls placed are remembered until
  * their session ends; then the carrier call is hung up — unless the carrier already said it
  * was over or the caller hung up — retried with backoff, the outcome counted
  * (`prx_voice_carrier_hangups_total{carrier,outcome}`), logged when it failed, and appended to
@@ -32,7 +33,7 @@ export const TWILIO_STATUS_PATH = '/telephony/twilio/status';
 export const TELNYX_EVENTS_PATH = '/telephony/telnyx/events';
 
 /** The carriers that can place calls. */
-export const OUTBOUND_CARRIERS = ['twilio', 'telnyx', 'exotel'] as const;
+export const OUTBOUND_CARRIERS = ['twilio', 'telnyx', 'plivo', 'vonage', 'exotel'] as const;
 /** One of {@link OUTBOUND_CARRIERS}. */
 export type OutboundCarrierName = (typeof OUTBOUND_CARRIERS)[number];
 
@@ -160,8 +161,28 @@ export async function hangUpWithRetry(o: {
   return { ok: false, attempts: retry.attempts, error };
 }
 
-/** Statuses after which the carrier's call is over (Exotel's terminal ones are among them). */
-const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+/** What each carrier needs configured to dial (for the error naming an unconfigured one). */
+export const OUTBOUND_SETUP: Readonly<Record<OutboundCarrierName, string>> = {
+  twilio: 'telephony.twilio needs account_sid',
+  telnyx: 'telephony.telnyx needs connection_id',
+  plivo: 'telephony.plivo needs auth_id',
+  vonage: 'telephony.vonage needs application_id and private_key',
+  exotel: 'telephony.exotel needs account_sid',
+};
+
+/** Statuses after which the carrier's call is over (Twilio's, Telnyx's, Plivo's, Vonage's, Exotel's terminal ones). */
+const FINAL_STATUSES = new Set([
+  'completed',
+  'busy',
+  'no-answer',
+  'failed',
+  'canceled',
+  'cancel',
+  'cancelled',
+  'timeout',
+  'rejected',
+  'unanswered',
+]);
 
 /** Whether `status` (as a carrier names it) ends the call. */
 export function isFinalCallStatus(status: string): boolean {

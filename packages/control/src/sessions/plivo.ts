@@ -42,6 +42,10 @@ export interface PlivoSettings {
   readonly contentType: PlivoContentType;
   /** The server's public URL as Plivo reaches it: the signed URL and the stream URL. */
   readonly publicUrl: string;
+  /** The account's Auth ID: with it, Plivo places outbound calls. */
+  readonly authId: string | undefined;
+  /** Plivo's REST API. */
+  readonly apiBaseUrl: string;
 }
 
 /**
@@ -59,7 +63,14 @@ export function plivoSettings(config: Config): PlivoSettings | undefined {
       details: { key: 'server.public_url' },
     });
   }
-  return { tenant: p.tenant, authToken: p.auth_token, contentType: p.content_type, publicUrl };
+  return {
+    tenant: p.tenant,
+    authToken: p.auth_token,
+    contentType: p.content_type,
+    publicUrl,
+    authId: p.auth_id,
+    apiBaseUrl: p.api_base_url,
+  };
 }
 
 /** The token a Plivo stream's URL must carry for a session. */
@@ -111,16 +122,19 @@ export function plivoRoutes(deps: PlivoRouteDeps): RouteModule {
   };
 }
 
-async function answerWebhook(
+/**
+ * The form of a webhook Plivo posted to `path` (query included), once its V3 signature is
+ * checked over the public URL; throws `FORBIDDEN` when it does not match.
+ */
+export async function signedPlivoForm(
   c: ControlContext,
-  deps: PlivoRouteDeps,
-  assistantId: Id<'assistant'> | undefined,
-): Promise<Response> {
-  const body = await c.req.text();
-  const form = new URLSearchParams(body);
-  const url = `${deps.plivo.publicUrl.replace(/\/$/, '')}${PLIVO_ANSWER_PATH}${new URL(c.req.url).search}`;
+  plivo: Pick<PlivoSettings, 'authToken' | 'publicUrl'>,
+  path: string,
+): Promise<URLSearchParams> {
+  const form = new URLSearchParams(await c.req.text());
+  const url = `${plivo.publicUrl.replace(/\/$/, '')}${path}${new URL(c.req.url).search}`;
   const result = verifyPlivoSignature({
-    authToken: deps.plivo.authToken,
+    authToken: plivo.authToken,
     method: 'POST',
     url,
     form: plivoParams(form),
@@ -133,6 +147,27 @@ async function answerWebhook(
       details: { reason: 'plivo_signature', signature: result.reason },
     });
   }
+  return form;
+}
+
+/** The Plivo XML connecting a call to the audio stream of session `row` (with its stream token). */
+export function plivoSessionXml(
+  plivo: Pick<PlivoSettings, 'authToken' | 'publicUrl' | 'contentType'>,
+  row: { readonly id: string; readonly tenant_id: string },
+): string {
+  const streamUrl = new URL(publicStreamUrl(plivo.publicUrl, PLIVO_STREAM_PATH));
+  streamUrl.searchParams.set('session_id', row.id);
+  streamUrl.searchParams.set('tenant_id', row.tenant_id);
+  streamUrl.searchParams.set('token', plivoStreamToken(plivo.authToken, row.id));
+  return plivoXmlStream({ streamUrl: streamUrl.toString(), contentType: plivo.contentType });
+}
+
+async function answerWebhook(
+  c: ControlContext,
+  deps: PlivoRouteDeps,
+  assistantId: Id<'assistant'> | undefined,
+): Promise<Response> {
+  const form = await signedPlivoForm(c, deps.plivo, PLIVO_ANSWER_PATH);
   const row = await createCallSession({
     manager: deps.manager,
     repos: deps.repos,
@@ -143,14 +178,7 @@ async function answerWebhook(
     callId: form.get('CallUUID') ?? '',
     assistantId,
   });
-  const streamUrl = new URL(publicStreamUrl(deps.plivo.publicUrl, PLIVO_STREAM_PATH));
-  streamUrl.searchParams.set('session_id', row.id);
-  streamUrl.searchParams.set('tenant_id', row.tenant_id);
-  streamUrl.searchParams.set('token', plivoStreamToken(deps.plivo.authToken, row.id));
-  const xml = plivoXmlStream({
-    streamUrl: streamUrl.toString(),
-    contentType: deps.plivo.contentType,
-  });
+  const xml = plivoSessionXml(deps.plivo, row);
   return c.body(xml, 200, { 'content-type': 'text/xml; charset=utf-8' });
 }
 

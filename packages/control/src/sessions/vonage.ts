@@ -15,7 +15,7 @@ import {
   verifyVonageSignature,
   vonageConnectNcco,
 } from '@prx-voice/transport';
-import type { VonageContentType, VonageStartInfo } from '@prx-voice/transport';
+import type { VonageConnectAction, VonageContentType, VonageStartInfo } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { Id } from '@prx-voice/types';
@@ -44,6 +44,10 @@ export interface VonageSettings {
   readonly signatureToleranceS: number;
   /** The server's public URL as Vonage reaches it, for the WebSocket URI. */
   readonly publicUrl: string;
+  /** The application's private key (PEM): with `applicationId`, Vonage places outbound calls. */
+  readonly privateKey: string | undefined;
+  /** Vonage's Voice API. */
+  readonly apiBaseUrl: string;
 }
 
 /**
@@ -68,6 +72,8 @@ export function vonageSettings(config: Config): VonageSettings | undefined {
     contentType: v.content_type,
     signatureToleranceS: v.signature_tolerance_s,
     publicUrl,
+    privateKey: v.private_key,
+    apiBaseUrl: v.api_base_url,
   };
 }
 
@@ -154,19 +160,23 @@ function callOf(
   };
 }
 
-async function answerWebhook(
+/**
+ * The body of a webhook Vonage sent ('' for a GET), once its signed-webhook token is checked;
+ * throws `FORBIDDEN` when it is missing, stale or does not match.
+ */
+export async function signedVonageBody(
   c: ControlContext,
-  deps: VonageRouteDeps,
-  assistantId: Id<'assistant'> | undefined,
-): Promise<Response> {
+  vonage: Pick<VonageSettings, 'signatureSecret' | 'signatureToleranceS' | 'applicationId'>,
+  clock: Clock,
+): Promise<string> {
   const body = c.req.method === 'POST' ? await c.req.text() : '';
   const result = verifyVonageSignature({
-    signatureSecret: deps.vonage.signatureSecret,
+    signatureSecret: vonage.signatureSecret,
     authorization: c.req.header('authorization'),
     body,
-    nowMs: deps.clock.now(),
-    toleranceS: deps.vonage.signatureToleranceS,
-    applicationId: deps.vonage.applicationId,
+    nowMs: clock.now(),
+    toleranceS: vonage.signatureToleranceS,
+    applicationId: vonage.applicationId,
   });
   if (result.kind !== 'valid') {
     throw new VoiceError('FORBIDDEN', {
@@ -174,6 +184,32 @@ async function answerWebhook(
       details: { reason: 'vonage_signature', signature: result.reason },
     });
   }
+  return body;
+}
+
+/** The NCCO connecting a call to the WebSocket of session `row` (with its stream token). */
+export function vonageSessionNcco(
+  vonage: Pick<VonageSettings, 'signatureSecret' | 'publicUrl' | 'contentType'>,
+  row: { readonly id: string; readonly tenant_id: string },
+  callUuid?: string,
+): [VonageConnectAction] {
+  const uri = new URL(publicStreamUrl(vonage.publicUrl, VONAGE_STREAM_PATH));
+  uri.searchParams.set('session_id', row.id);
+  uri.searchParams.set('tenant_id', row.tenant_id);
+  uri.searchParams.set('token', vonageStreamToken(vonage.signatureSecret, row.id));
+  return vonageConnectNcco({
+    uri: uri.toString(),
+    contentType: vonage.contentType,
+    headers: { session_id: row.id, ...(callUuid === undefined ? {} : { call_uuid: callUuid }) },
+  });
+}
+
+async function answerWebhook(
+  c: ControlContext,
+  deps: VonageRouteDeps,
+  assistantId: Id<'assistant'> | undefined,
+): Promise<Response> {
+  const body = await signedVonageBody(c, deps.vonage, deps.clock);
   const call = callOf(c.req.method, new URL(c.req.url), body);
   const row = await createCallSession({
     manager: deps.manager,
@@ -183,16 +219,7 @@ async function answerWebhook(
     ...call,
     assistantId,
   });
-  const uri = new URL(publicStreamUrl(deps.vonage.publicUrl, VONAGE_STREAM_PATH));
-  uri.searchParams.set('session_id', row.id);
-  uri.searchParams.set('tenant_id', row.tenant_id);
-  uri.searchParams.set('token', vonageStreamToken(deps.vonage.signatureSecret, row.id));
-  const ncco = vonageConnectNcco({
-    uri: uri.toString(),
-    contentType: deps.vonage.contentType,
-    headers: { session_id: row.id, call_uuid: call.callId },
-  });
-  return c.json(ncco, 200);
+  return c.json(vonageSessionNcco(deps.vonage, row, call.callId), 200);
 }
 
 /** Handles one upgraded connection to Vonage's WebSocket path. */

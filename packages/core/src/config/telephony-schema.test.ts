@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { VoiceError } from '@prx-voice/types';
 import type { ConfigIssue } from './config-issue.js';
@@ -76,12 +77,14 @@ describe('the telephony section', () => {
       tenant: 'default',
       auth_token: 'TOKEN01',
       content_type: 'audio/x-mulaw;rate=8000',
+      api_base_url: 'https://api.plivo.com',
     });
     expect(config.telephony.vonage).toEqual({
       tenant: 'default',
       signature_secret: 'SECRET01',
       content_type: 'audio/l16;rate=16000',
       signature_tolerance_s: 300,
+      api_base_url: 'https://api.nexmo.com',
     });
   });
 
@@ -95,6 +98,7 @@ describe('the telephony section', () => {
             content_type: 'audio/l16;rate=24000',
             signature_tolerance_s: 0,
             api_secret: 'x',
+            private_key: 'not a key',
           },
         },
       }).sort(),
@@ -105,10 +109,50 @@ describe('the telephony section', () => {
       'telephony.plivo.tenant',
       'telephony.vonage.api_secret',
       'telephony.vonage.content_type',
+      'telephony.vonage.private_key',
       'telephony.vonage.signature_secret',
       'telephony.vonage.signature_tolerance_s',
       'telephony.vonage.tenant',
     ]);
+  });
+
+  it('takes the REST settings of outbound Plivo and Vonage calls', () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const config = parseConfig(
+      {
+        telephony: {
+          plivo: { tenant: 'default', auth_token: 'T', auth_id: 'MAXXXXXXXXXXXXXXXXXX' },
+          vonage: {
+            tenant: 'default',
+            signature_secret: 'S',
+            application_id: 'app-1',
+            private_key: pem,
+            api_base_url: 'http://127.0.0.1:9999',
+          },
+        },
+      },
+      { runtime },
+    );
+    expect(config.telephony.plivo?.auth_id).toBe('MAXXXXXXXXXXXXXXXXXX');
+    expect(config.telephony.vonage).toMatchObject({
+      private_key: pem,
+      api_base_url: 'http://127.0.0.1:9999',
+    });
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(
+      keysOf({
+        telephony: {
+          vonage: { tenant: 't', signature_secret: 'S', application_id: 'a', private_key: ec },
+        },
+      }),
+    ).toEqual(['telephony.vonage.private_key']);
+    expect(
+      keysOf({ telephony: { vonage: { tenant: 't', signature_secret: 'S', private_key: pem } } }),
+    ).toEqual(['telephony.vonage.application_id']);
   });
 
   it('is set from the environment too', () => {

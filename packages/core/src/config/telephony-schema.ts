@@ -3,6 +3,7 @@
  * (`telephony.twilio`, `telephony.telnyx`, `telephony.exotel`, …). Twilio's settings under
  * `adapters.providers.twilio` are still read, with a deprecation warning.
  */
+import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { integerIn, nonEmptyString } from './schema-helpers.js';
@@ -107,8 +108,13 @@ export const PLIVO_CONFIG_CONTENT_TYPES = [
 export const plivoConfigSchema = z.strictObject({
   /** Slug of the tenant Plivo calls belong to when the called number is bound nowhere. */
   tenant: nonEmptyString('a tenant slug'),
-  /** The account's Auth ID (for the record and REST calls). */
-  auth_id: nonEmptyString('a Plivo Auth ID').optional(),
+  /** The account's Auth ID: with it, Plivo places outbound calls (`POST /calls`) over REST. */
+  auth_id: z
+    .string()
+    .regex(/^(MA|SA)[A-Z0-9]{18}$/, {
+      error: 'expected a Plivo Auth ID (MA or SA + 18 characters)',
+    })
+    .optional(),
   /** The account's Auth Token: checks V3 webhook signatures and signs the stream tokens. */
   auth_token: nonEmptyString('a Plivo Auth Token'),
   /** The stream's audio format both ways. */
@@ -117,28 +123,56 @@ export const plivoConfigSchema = z.strictObject({
       error: 'expected audio/x-mulaw;rate=8000, audio/x-l16;rate=8000 or audio/x-l16;rate=16000',
     })
     .default('audio/x-mulaw;rate=8000'),
+  /** Plivo's REST API (outbound calls, hang-up). */
+  api_base_url: z.url({ protocol: /^https?$/ }).default('https://api.plivo.com'),
 });
+
+/** Whether `text` is an RSA private key in PEM (a Vonage application's key). */
+export function isRsaPrivateKeyPem(text: string): boolean {
+  try {
+    return createPrivateKey(text).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
+}
 
 /** The content types a Vonage WebSocket may use (both ways). */
 export const VONAGE_CONFIG_CONTENT_TYPES = ['audio/l16;rate=16000', 'audio/l16;rate=8000'] as const;
 
 /** `telephony.vonage`: inbound calls through a Vonage Voice application's answer URL. */
-export const vonageConfigSchema = z.strictObject({
-  /** Slug of the tenant Vonage calls belong to when the called number is bound nowhere. */
-  tenant: nonEmptyString('a tenant slug'),
-  /** The account's signature secret: checks signed webhooks (HS256) and signs the stream tokens. */
-  signature_secret: nonEmptyString('a Vonage signature secret'),
-  /** When set, a webhook's `application_id` claim must name this application. */
-  application_id: nonEmptyString('a Vonage application id').optional(),
-  /** The WebSocket's audio format both ways. */
-  content_type: z
-    .enum(VONAGE_CONFIG_CONTENT_TYPES, {
-      error: 'expected audio/l16;rate=16000 or audio/l16;rate=8000',
-    })
-    .default('audio/l16;rate=16000'),
-  /** How far a webhook token's `iat` may be from now, in seconds. */
-  signature_tolerance_s: integerIn(1, 3_600).default(300),
-});
+export const vonageConfigSchema = z
+  .strictObject({
+    /** Slug of the tenant Vonage calls belong to when the called number is bound nowhere. */
+    tenant: nonEmptyString('a tenant slug'),
+    /** The account's signature secret: checks signed webhooks (HS256) and signs the stream tokens. */
+    signature_secret: nonEmptyString('a Vonage signature secret'),
+    /** When set, a webhook's `application_id` claim must name this application. */
+    application_id: nonEmptyString('a Vonage application id').optional(),
+    /** The WebSocket's audio format both ways. */
+    content_type: z
+      .enum(VONAGE_CONFIG_CONTENT_TYPES, {
+        error: 'expected audio/l16;rate=16000 or audio/l16;rate=8000',
+      })
+      .default('audio/l16;rate=16000'),
+    /** How far a webhook token's `iat` may be from now, in seconds. */
+    signature_tolerance_s: integerIn(1, 3_600).default(300),
+    /** The application's private key (PEM): with `application_id`, Vonage places outbound calls. */
+    private_key: z
+      .string()
+      .refine(isRsaPrivateKeyPem, { error: "expected the application's RSA private key in PEM" })
+      .optional(),
+    /** Vonage's Voice API (outbound calls, hang-up). */
+    api_base_url: z.url({ protocol: /^https?$/ }).default('https://api.nexmo.com'),
+  })
+  .superRefine((vonage, ctx) => {
+    if (vonage.private_key !== undefined && vonage.application_id === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['application_id'],
+        message: 'the private_key signs REST calls as an application: set its application_id',
+      });
+    }
+  });
 
 /** The `telephony` section. */
 export const telephonySchema = z.strictObject({

@@ -7,7 +7,8 @@
  * posts signed status callbacks / call events (ringing, answered, an answering-machine
  * result when asked, completed), opens the media stream the call was told to open with a
  * scripted carrier client, and stops it on hang-up. Errors as each carrier writes them;
- * a test can make the next requests fail.
+ * a test can make the next requests fail. More carriers plug in as {@link FakeCarrierApi}s
+ * (Plivo's and Vonage's in `plivo-api.ts`, `vonage-api.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -15,49 +16,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { twilioSignature } from '../twilio/signature.js';
 import type { TelnyxCodec } from '../telnyx/media-stream.js';
+import type {
+  CarrierApiFault,
+  CarrierApiRequest,
+  CarrierStreamSocket,
+  FakeCarrierApi,
+  FakeCarrierCall,
+} from './fake-carrier.js';
 import { createTelnyxClientScript } from './telnyx-client.js';
-import type { TelnyxClientScript, TelnyxSigner } from './telnyx-client.js';
+import type { TelnyxSigner } from './telnyx-client.js';
 import { createTwilioClientScript } from './twilio-client.js';
-import type { TwilioClientScript } from './twilio-client.js';
 
-/** A media-stream connection the fake carrier opened (a WebSocket, adapted by the test). */
-export interface CarrierStreamSocket {
-  send(text: string): void;
-  close(): void;
-  onMessage(listener: (text: string) => void): void;
-}
-
-/** One call the fake carrier placed. */
-export interface FakeCarrierCall {
-  readonly carrier: 'twilio' | 'telnyx';
-  /** Twilio's CallSid or Telnyx's call_control_id. */
-  readonly id: string;
-  /** The create request's fields (Twilio's form, Telnyx's JSON). */
-  readonly request: Readonly<Record<string, unknown>>;
-  readonly socket: CarrierStreamSocket;
-  readonly twilio?: TwilioClientScript;
-  readonly telnyx?: TelnyxClientScript;
-  /** Texts the server sent on the stream, in order. */
-  readonly received: string[];
-  /** The server asked to hang up. */
-  readonly hungUp: boolean;
-  /** Resolves once `pred` holds (checked on every message from the server and at hang-up). */
-  until(pred: () => boolean): Promise<void>;
-}
-
-/** A request the fake received. */
-export interface CarrierApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly authorization: string | undefined;
-  readonly body: string;
-}
-
-/** What the next request gets instead of the carrier's normal answer. */
-export interface CarrierApiFault {
-  readonly status: number;
-  readonly message: string;
-}
+export type {
+  CarrierApiFault,
+  CarrierApiRequest,
+  CarrierStreamSocket,
+  FakeCarrierCall,
+} from './fake-carrier.js';
 
 /** Options of {@link startCarrierApiServer}. */
 export interface CarrierApiServerOptions {
@@ -73,6 +48,8 @@ export interface CarrierApiServerOptions {
   readonly rewrite: (url: string) => string;
   /** The answering-machine result reported when detection is asked (default `human`). */
   readonly answeredBy?: string;
+  /** More carriers the fake speaks. */
+  readonly carriers?: readonly FakeCarrierApi[];
 }
 
 /** The running fake. */
@@ -128,11 +105,12 @@ export async function startCarrierApiServer(o: CarrierApiServerOptions): Promise
   };
 
   const place = (
-    call: Omit<FakeCarrierCall, 'hungUp' | 'until' | 'received'>,
+    call: Omit<FakeCarrierCall, 'hungUp' | 'until' | 'received' | 'frames'>,
     onHangUp: () => Promise<void>,
   ): void => {
     const waiters: (() => void)[] = [];
     const received: string[] = [];
+    const frames: (string | Uint8Array)[] = [];
     let hungUp = false;
     const wake = (): void => {
       for (const w of waiters.splice(0)) w();
@@ -140,6 +118,7 @@ export async function startCarrierApiServer(o: CarrierApiServerOptions): Promise
     const full: FakeCarrierCall = {
       ...call,
       received,
+      frames,
       get hungUp() {
         return hungUp;
       },
@@ -149,6 +128,11 @@ export async function startCarrierApiServer(o: CarrierApiServerOptions): Promise
     };
     call.socket.onMessage((text) => {
       received.push(text);
+      frames.push(text);
+      wake();
+    });
+    call.socket.onBinary?.((data) => {
+      frames.push(data);
       wake();
     });
     live.set(call.id, {
@@ -288,6 +272,16 @@ export async function startCarrierApiServer(o: CarrierApiServerOptions): Promise
     }
   };
 
+  const tools = {
+    place,
+    background,
+    live,
+    nextNumber: () => ++counter,
+    dial: o.dial,
+    rewrite: o.rewrite,
+    answeredBy: o.answeredBy ?? 'human',
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     requests.push({
@@ -382,6 +376,12 @@ export async function startCarrierApiServer(o: CarrierApiServerOptions): Promise
       call.hangUp();
       return;
     }
+    const request = { method: req.method ?? '', path, headers: req.headers, body: raw, fault };
+    const reply = (status: number, body?: unknown): void => {
+      if (body === undefined) res.writeHead(status).end();
+      else json(res, status, body);
+    };
+    for (const other of o.carriers ?? []) if (other.handle({ ...request, reply }, tools)) return;
     json(res, 404, { message: 'not found' });
   };
 

@@ -2,7 +2,8 @@
  * `@prx-voice/transport/testing` — test helpers: a recording fake socket, a
  * scripted Twilio Media Streams client and a local server speaking Twilio's call-update API,
  * a scripted Telnyx media-streaming client with a webhook signer, scripted Plivo and Vonage
- * clients with their signers, and the carriers' playback buffer.
+ * clients with their signers, the carriers' playback buffer, and a local server speaking
+ * the carriers' call-control REST APIs (Twilio, Telnyx, Plivo, Vonage) for outbound calls.
  *
  * @example
  * import { createFakeSocket, createTwilioClientScript, parseTwilioOutbound } from '@prx-voice/transport/testing';
@@ -72,3 +73,8 @@ export type {
   CarrierStreamSocket,
   FakeCarrierCall,
 } from './carrier-api.js';
+export type { FakeCarrierApi, FakeCarrierRequest, FakeCarrierTools } from './fake-carrier.js';
+export { createPlivoApi } from './plivo-api.js';
+export type { PlivoApiOptions } from './plivo-api.js';
+export { createVonageApi } from './vonage-api.js';
+export type { VonageApiOptions } from './vonage-api.js';
