@@ -5,6 +5,7 @@ import { describeAuditRetentionContract } from './audit-retention.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeEventWriterContract } from './event-writer.contract.js';
 import { describeAssistantsContract } from './assistants.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
@@ -31,6 +32,7 @@ if (url === undefined || url === '') {
     };
   };
   describeDatabaseContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeEventWriterContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeBillingContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
