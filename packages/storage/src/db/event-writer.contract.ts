@@ -91,7 +91,7 @@ export function describeEventWriterContract(
       expect(await repos.sessionEventWriter.appendMany([])).toEqual({ inserted: 0, skipped: [] });
     });
 
-    it('skips a taken position without failing the others, telling what is stored there', async () => {
+    it('stores all or nothing of a session, never failing the other sessions', async () => {
       const t = await newTenant();
       const mine = await newSession(t);
       const theirs = await newSession(t);
@@ -99,36 +99,49 @@ export function describeEventWriterContract(
       const written = ev(t, mine, 1);
       const foreign = ev(t, theirs, 1);
       await t.events.append([written, foreign]);
-      const retry = { ...written };
+      // A retry of a committed write, a write over another event, and fresh rows.
       const clash = ev(t, theirs, 1);
-      const fresh = [ev(t, mine, 2), ev(t, other, 1), ev(t, theirs, 2)];
-      const result = await repos.sessionEventWriter.appendMany([retry, clash, ...fresh]);
-      expect(result.inserted).toBe(3);
+      const after = ev(t, theirs, 2);
+      const fresh = [ev(t, mine, 2), ev(t, other, 1)];
+      const result = await repos.sessionEventWriter.appendMany([
+        { ...written },
+        clash,
+        after,
+        ...fresh,
+      ]);
+      expect(result.inserted).toBe(2);
       expect(result.skipped).toEqual([
         { tenantId: t.tenantId, sessionId: mine, seq: 1, id: written.id, storedId: written.id },
         { tenantId: t.tenantId, sessionId: theirs, seq: 1, id: clash.id, storedId: foreign.id },
+        // Held back with its session: the log is never forked.
+        { tenantId: t.tenantId, sessionId: theirs, seq: 2, id: after.id, storedId: null },
       ]);
-      expect((await t.events.readAfter(theirs, 0)).map((r) => r.id)).toEqual([
-        foreign.id,
-        fresh[2]?.id,
+      expect((await t.events.readAfter(theirs, 0)).map((r) => r.id)).toEqual([foreign.id]);
+      expect((await t.events.readAfter(mine, 0)).map((r) => r.id)).toEqual([
+        written.id,
+        fresh[0]?.id,
       ]);
-      expect(await t.events.lastSeq(mine)).toBe(2);
       expect(await t.events.lastSeq(other)).toBe(1);
     });
 
-    it('skips an event whose id is stored elsewhere, with nothing at its position', async () => {
+    it('holds back a session whose event id is stored elsewhere', async () => {
       const t = await newTenant();
       const s1 = await newSession(t);
       const s2 = await newSession(t);
       const first = ev(t, s1, 1);
       await repos.sessionEventWriter.appendMany([first]);
       const reused = { ...ev(t, s2, 1), id: first.id };
-      const result = await repos.sessionEventWriter.appendMany([reused, ev(t, s1, 2)]);
+      const next = ev(t, s2, 2);
+      const result = await repos.sessionEventWriter.appendMany([reused, next, ev(t, s1, 2)]);
       expect(result).toEqual({
         inserted: 1,
-        skipped: [{ tenantId: t.tenantId, sessionId: s2, seq: 1, id: first.id, storedId: null }],
+        skipped: [
+          { tenantId: t.tenantId, sessionId: s2, seq: 1, id: first.id, storedId: null },
+          { tenantId: t.tenantId, sessionId: s2, seq: 2, id: next.id, storedId: null },
+        ],
       });
       expect(await t.events.lastSeq(s2)).toBe(0);
+      expect(await t.events.lastSeq(s1)).toBe(2);
     });
 
     it('fails as a whole for a session that does not exist, in the tenant a row names', async () => {
@@ -148,7 +161,9 @@ export function describeEventWriterContract(
     it('refuses more rows than one statement takes', async () => {
       const t = await newTenant();
       const sid = await newSession(t);
-      const rows = Array.from({ length: MAX_EVENT_ROWS_PER_WRITE + 1 }, (_, i) => ev(t, sid, i + 1));
+      const rows = Array.from({ length: MAX_EVENT_ROWS_PER_WRITE + 1 }, (_, i) =>
+        ev(t, sid, i + 1),
+      );
       await rejectsWith(repos.sessionEventWriter.appendMany(rows), 'VALIDATION_FAILED');
     });
   });

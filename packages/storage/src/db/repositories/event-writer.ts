@@ -1,16 +1,16 @@
 /**
  * The instance-wide writer of session events: the pending events of many sessions, of
- * any tenants, stored in one statement, a taken position skipped rather than failing
- * the others, and what is stored at each skipped position told back.
+ * any tenants, stored in one statement — all or nothing per session, one session's clash
+ * never failing the others — and what is stored at each position not written told back.
  */
 import { VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
+import { sql } from 'kysely';
 import { storageError } from '../support.js';
 import type { RepoContext } from './context.js';
-import { sessionEventValues } from './events.js';
 import type { NewSessionEvent } from './events.js';
 
-/** Most rows one {@link SessionEventWriter.appendMany} takes (PostgreSQL allows 65 535 parameters, 10 a row). */
+/** Most rows one {@link SessionEventWriter.appendMany} takes. */
 export const MAX_EVENT_ROWS_PER_WRITE = 6000;
 
 /** An event to store with the tenant it belongs to. */
@@ -18,7 +18,7 @@ export interface TenantSessionEvent extends NewSessionEvent {
   readonly tenantId: TenantId;
 }
 
-/** A row {@link SessionEventWriter.appendMany} did not insert: its position was taken. */
+/** A row {@link SessionEventWriter.appendMany} did not store. */
 export interface SkippedSessionEvent {
   readonly tenantId: TenantId;
   readonly sessionId: SessionId;
@@ -28,8 +28,8 @@ export interface SkippedSessionEvent {
   /**
    * The id of the event stored at `(tenant, session, seq)`: the same as `id` when this
    * event was stored before (a retry meeting its own committed write), another when a
-   * different event holds the position, `null` when none does (the event id is taken
-   * elsewhere).
+   * different event holds the position, `null` when none does (the session's rows were
+   * held back because another of them clashed, or the event id is taken elsewhere).
    */
   readonly storedId: string | null;
 }
@@ -38,29 +38,67 @@ export interface SkippedSessionEvent {
 export interface AppendManyResult {
   /** How many of the rows were inserted. */
   readonly inserted: number;
-  /** The rows not inserted, in the order given. */
+  /** The rows not inserted by this call, in the order given. */
   readonly skipped: readonly SkippedSessionEvent[];
 }
 
 /** Stores session events of any tenants in one statement (each row names its tenant). */
 export interface SessionEventWriter {
   /**
-   * Inserts every row whose `(tenant, session, seq)` and event id are free, in one
-   * statement; a row whose position or id is taken is skipped, never failing the others,
-   * and returned with what is stored at its position. The statement fails as a whole
-   * only when the database does (`STORAGE_UNAVAILABLE`) or a row is invalid (e.g. its
-   * session does not exist: `SESSION_NOT_FOUND`). At most {@link MAX_EVENT_ROWS_PER_WRITE}
+   * Inserts the rows in one statement, all or nothing per session: a session whose rows
+   * meet another event at one of their positions (or their event id stored elsewhere)
+   * gets none of them stored, so two writers never fork a log, while the other sessions'
+   * rows are stored. A row already stored as itself (a retry meeting its own committed
+   * write) is skipped and does not hold the others back. The rows not inserted come back
+   * with what is stored at their position. Fails as a whole only when the database does
+   * (`STORAGE_UNAVAILABLE`) or a row is invalid (its session does not exist in the
+   * tenant it names: `SESSION_NOT_FOUND`). At most {@link MAX_EVENT_ROWS_PER_WRITE}
    * rows (`VALIDATION_FAILED` otherwise).
    */
   appendMany(rows: readonly TenantSessionEvent[]): Promise<AppendManyResult>;
 }
 
-const keyOf = (tenantId: string, sessionId: string, seq: number | string): string =>
-  `${tenantId}\u0000${sessionId}\u0000${String(seq)}`;
+const keyOf = (tenantId: string, sessionId: string, seq?: number | string): string =>
+  `${tenantId}\u0000${sessionId}\u0000${seq === undefined ? '' : String(seq)}`;
+
+/** The rows as one JSON parameter: one bound value whatever their number. */
+function rowsJson(rows: readonly TenantSessionEvent[]): string {
+  return JSON.stringify(
+    rows.map((e) => ({
+      tenant_id: e.tenantId,
+      session_id: e.sessionId,
+      seq: e.seq,
+      id: e.id,
+      type: e.type,
+      time: e.time.toISOString(),
+      turn_id: e.turnId ?? null,
+      run_id: e.runId ?? null,
+      severity: e.severity,
+      event: e.event,
+    })),
+  );
+}
 
 /** Creates the cross-tenant event writer. */
 export function sessionEventWriter(ctx: RepoContext): SessionEventWriter {
   const { db } = ctx;
+
+  /** What is stored at the positions of `rows` (tenant, session, seq → id). */
+  const storedAt = async (rows: readonly TenantSessionEvent[]): Promise<Map<string, string>> => {
+    const stored = await db
+      .selectFrom('session_events')
+      .select(['tenant_id', 'session_id', 'seq', 'id'])
+      .where((eb) =>
+        eb(
+          eb.refTuple('tenant_id', 'session_id', 'seq'),
+          'in',
+          rows.map((m) => eb.tuple(m.tenantId, m.sessionId, m.seq)),
+        ),
+      )
+      .execute();
+    return new Map(stored.map((r) => [keyOf(r.tenant_id, r.session_id, r.seq), r.id]));
+  };
+
   return {
     async appendMany(rows) {
       if (rows.length === 0) return { inserted: 0, skipped: [] };
@@ -70,44 +108,79 @@ export function sessionEventWriter(ctx: RepoContext): SessionEventWriter {
           details: { field: 'rows' },
         });
       }
-      // One order for every writer: two instances writing the same sessions at once
-      // (a fenced one and its successor) wait on each other instead of deadlocking.
-      const ordered = [...rows].sort(
-        (a, b) =>
-          cmp(a.tenantId, b.tenantId) || cmp(a.sessionId, b.sessionId) || a.seq - b.seq,
-      );
       try {
-        const inserted = await db
-          .insertInto('session_events')
-          .values(ordered.map((e) => sessionEventValues(e.tenantId, e)))
-          .onConflict((oc) => oc.doNothing())
-          .returning(['tenant_id', 'session_id', 'seq'])
-          .execute();
+        // A session any of whose rows meets another event (at its position, or its id
+        // elsewhere) inserts none; the rest insert, a row stored as itself skipped. Rows
+        // go in in one order for every writer, so two instances writing the same
+        // sessions at once wait on each other instead of deadlocking.
+        const { rows: inserted } = await sql<{
+          tenant_id: string;
+          session_id: string;
+          seq: number | string;
+        }>`
+          with v as (
+            select * from jsonb_to_recordset(${rowsJson(rows)}::jsonb) as x(
+              tenant_id text, session_id text, seq bigint, id text, type text,
+              time timestamptz, turn_id text, run_id text, severity text, event jsonb)
+          ), held as (
+            select v.tenant_id, v.session_id from v join session_events e
+              on e.tenant_id = v.tenant_id and e.session_id = v.session_id and e.seq = v.seq
+              where e.id <> v.id
+            union
+            select v.tenant_id, v.session_id from v join session_events e on e.id = v.id
+              where (e.tenant_id, e.session_id, e.seq) <> (v.tenant_id, v.session_id, v.seq)
+          )
+          insert into session_events
+            (tenant_id, session_id, seq, id, type, time, turn_id, run_id, severity, event)
+          select v.tenant_id, v.session_id, v.seq, v.id, v.type, v.time, v.turn_id, v.run_id,
+            v.severity, v.event
+          from v
+          where not exists (
+            select 1 from held h where h.tenant_id = v.tenant_id and h.session_id = v.session_id)
+          order by v.tenant_id, v.session_id, v.seq
+          on conflict do nothing
+          returning tenant_id, session_id, seq`.execute(db);
         if (inserted.length === rows.length) return { inserted: inserted.length, skipped: [] };
         const done = new Set(inserted.map((r) => keyOf(r.tenant_id, r.session_id, r.seq)));
         const missing = rows.filter((r) => !done.has(keyOf(r.tenantId, r.sessionId, r.seq)));
         // A statement of its own: it sees what a concurrent writer committed meanwhile.
-        const stored = await db
-          .selectFrom('session_events')
-          .select(['tenant_id', 'session_id', 'seq', 'id'])
-          .where((eb) =>
-            eb(
-              eb.refTuple('tenant_id', 'session_id', 'seq'),
-              'in',
-              missing.map((m) => eb.tuple(m.tenantId, m.sessionId, m.seq)),
-            ),
-          )
-          .execute();
-        const storedIds = new Map(stored.map((r) => [keyOf(r.tenant_id, r.session_id, r.seq), r.id]));
+        const storedIds = await storedAt(missing);
+        // A writer that committed between this statement's snapshot and its insert can
+        // still have split a session: take back what was inserted of such a session.
+        const split = new Set(
+          missing
+            .filter((m) => storedIds.get(keyOf(m.tenantId, m.sessionId, m.seq)) !== m.id)
+            .map((m) => keyOf(m.tenantId, m.sessionId)),
+        );
+        const undo = rows.filter(
+          (r) =>
+            split.has(keyOf(r.tenantId, r.sessionId)) &&
+            done.has(keyOf(r.tenantId, r.sessionId, r.seq)),
+        );
+        if (undo.length > 0) {
+          await db
+            .deleteFrom('session_events')
+            .where((eb) =>
+              eb(
+                eb.refTuple('tenant_id', 'session_id', 'seq', 'id'),
+                'in',
+                undo.map((u) => eb.tuple(u.tenantId, u.sessionId, u.seq, u.id)),
+              ),
+            )
+            .execute();
+          for (const u of undo) done.delete(keyOf(u.tenantId, u.sessionId, u.seq));
+        }
         return {
-          inserted: inserted.length,
-          skipped: missing.map((m) => ({
-            tenantId: m.tenantId,
-            sessionId: m.sessionId,
-            seq: m.seq,
-            id: m.id,
-            storedId: storedIds.get(keyOf(m.tenantId, m.sessionId, m.seq)) ?? null,
-          })),
+          inserted: inserted.length - undo.length,
+          skipped: rows
+            .filter((r) => !done.has(keyOf(r.tenantId, r.sessionId, r.seq)))
+            .map((m) => ({
+              tenantId: m.tenantId,
+              sessionId: m.sessionId,
+              seq: m.seq,
+              id: m.id,
+              storedId: storedIds.get(keyOf(m.tenantId, m.sessionId, m.seq)) ?? null,
+            })),
         };
       } catch (err) {
         throw storageError(
@@ -121,8 +194,4 @@ export function sessionEventWriter(ctx: RepoContext): SessionEventWriter {
       }
     },
   };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
