@@ -8,7 +8,11 @@ import { VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import { isTransientStorageError } from '@prx-voice/storage';
-import type { SessionEventWriter, SkippedSessionEvent, TenantSessionEvent } from '@prx-voice/storage';
+import type {
+  SessionEventWriter,
+  SkippedSessionEvent,
+  TenantSessionEvent,
+} from '@prx-voice/storage';
 import { eventToRow } from './event-row.js';
 import type { AnyVoiceEvent } from './voice-event.js';
 

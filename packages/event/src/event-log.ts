@@ -131,7 +131,12 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
-function positiveInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt(
+  name: string,
+  value: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new VoiceError('VALIDATION_FAILED', {
       message: `${name} must be an integer from ${min} to ${max}, got ${value}`,
