@@ -185,7 +185,10 @@ export async function benchEventLogWrites(): Promise<void> {
   for (const [name, target] of targets) {
     for (const n of SESSIONS) {
       line(`${name}, ${n} sessions, one writer`, await measure(target(), n, 'instance'));
-      line(`${name}, ${n} sessions, a writer per session`, await measure(target(), n, 'per-session'));
+      line(
+        `${name}, ${n} sessions, a writer per session`,
+        await measure(target(), n, 'per-session'),
+      );
     }
   }
   if (targets.length === 1) console.log('postgresql: skipped (set DATABASE_URL)');

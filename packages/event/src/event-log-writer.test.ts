@@ -294,7 +294,7 @@ function setupBase() {
     appendMany: () => Promise.reject(new VoiceError('STORAGE_UNAVAILABLE')),
   };
   return {
-    repos: { forTenant: db.repos.forTenant, sessionEventWriter: writer },
+    repos: { forTenant: (t: TenantId) => db.repos.forTenant(t), sessionEventWriter: writer },
     clock: new SimulatedClock(),
     onError: () => undefined,
   };

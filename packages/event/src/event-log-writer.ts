@@ -282,6 +282,8 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
     }
   };
 
+  const urgent = (): boolean => hurry || flushes > 0;
+
   const run = async (): Promise<void> => {
     try {
       for (;;) {
@@ -289,7 +291,8 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
         const batches = take();
         if (batches.length === 0) break;
         await write(batches);
-        if (!hurry && flushes === 0) break;
+        // Go on at once for a full batch, a tick that passed meanwhile, or a flush.
+        if (!urgent()) break;
       }
     } finally {
       writing = false;

@@ -55,8 +55,6 @@ export interface EventLogCodec {
   ): Promise<readonly unknown[]>;
 }
 
-type EventJsonBatch = readonly Readonly<Record<string, unknown>>[];
-
 /** Options of {@link createEventLog}. */
 export interface EventLogOptions {
   readonly repos: EventLogRepositories;
