@@ -3,9 +3,10 @@
  * appending at a voice session's event rate, written by the log's one writer (every
  * session's pending batch in one statement per tick) beside one log per session (each
  * session written by a writer of its own: a statement per session per tick, the shape of
- * the log before the shared writer) — statements per second, events per statement, and
- * this thread's event-loop lag p99 and longest stall over the load (a 1 ms timer's
- * lateness), on PGlite in a worker thread and on PostgreSQL when `DATABASE_URL` is set.
+ * the log before the shared writer) — statements per second, events per statement, the
+ * mean time of a write, and this thread's event-loop lag p99 and longest stall over the
+ * load (a 1 ms timer's lateness), on PGlite in a worker thread and on PostgreSQL when
+ * `DATABASE_URL` is set.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -27,6 +28,8 @@ const TICK_MS = 1;
 interface WriteFigures {
   readonly statementsPerSecond: number;
   readonly eventsPerStatement: number;
+  /** Mean time of a write, from the log's `onWritten`. */
+  readonly writeMs: number;
   readonly lagP99Ms: number;
   readonly stallMaxMs: number;
 }
@@ -108,8 +111,14 @@ async function measure(
       sessionIds.push(row.id as SessionId);
     }
     const count = counting(repos);
+    const writes: number[] = [];
     const newLog = (): EventLog =>
-      createEventLog({ repos: count.repos, clock: systemClock, onError: () => undefined });
+      createEventLog({
+        repos: count.repos,
+        clock: systemClock,
+        onError: () => undefined,
+        onWritten: (_events, ms) => writes.push(ms),
+      });
     const shared = writer === 'instance' ? newLog() : undefined;
     const logs = sessionIds.map(() => shared ?? newLog());
     const emitters = sessionIds.map((sessionId, i) =>
@@ -148,6 +157,7 @@ async function measure(
     return {
       statementsPerSecond: statements / seconds,
       eventsPerStatement: events / Math.max(1, statements),
+      writeMs: writes.reduce((a, b) => a + b, 0) / Math.max(1, writes.length),
       lagP99Ms: lag.p99Ms,
       stallMaxMs: lag.maxMs,
     };
@@ -161,7 +171,7 @@ async function measure(
 
 function line(label: string, f: WriteFigures): void {
   console.log(
-    `${label.padEnd(44)} ${f.statementsPerSecond.toFixed(0).padStart(6)} statements/s ${f.eventsPerStatement.toFixed(1).padStart(6)} events each   event-loop lag p99 ${f.lagP99Ms.toFixed(1).padStart(6)} ms   longest stall ${f.stallMaxMs.toFixed(1).padStart(6)} ms`,
+    `${label.padEnd(46)} ${f.statementsPerSecond.toFixed(0).padStart(5)} statements/s ${f.eventsPerStatement.toFixed(1).padStart(6)} events each ${f.writeMs.toFixed(1).padStart(6)} ms a write   event-loop lag p99 ${f.lagP99Ms.toFixed(1).padStart(6)} ms   longest stall ${f.stallMaxMs.toFixed(1).padStart(6)} ms`,
   );
 }
 
