@@ -13,6 +13,7 @@ import type {
   SkippedSessionEvent,
   TenantSessionEvent,
 } from '@prx-voice/storage';
+import type { EventLogCodec, EventLogFailure } from './event-log.js';
 import { eventToRow } from './event-row.js';
 import type { AnyVoiceEvent } from './voice-event.js';
 
@@ -41,23 +42,6 @@ export interface SessionQueue {
   fenced: boolean;
 }
 
-/** Which write failed (the log's `EventLogFailure`). */
-export interface WriteFailure {
-  readonly tenantId: TenantId;
-  readonly sessionId: SessionId;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-  readonly attempt: number;
-  readonly retryInMs: number;
-}
-
-/** The stored JSON of one session's batch (the log's `EventLogCodec.encode`). */
-export type EncodeBatch = (
-  tenantId: TenantId,
-  sessionId: SessionId,
-  events: readonly Readonly<Record<string, unknown>>[],
-) => Promise<readonly Record<string, unknown>[]>;
-
 /** Options of {@link createLogWriter}. */
 export interface LogWriterOptions {
   readonly writer: SessionEventWriter;
@@ -68,8 +52,8 @@ export interface LogWriterOptions {
   readonly maxRowsPerWrite: number;
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
-  readonly encode: EncodeBatch | undefined;
-  readonly onError: (error: VoiceError, failure: WriteFailure) => void;
+  readonly encode: EventLogCodec['encode'] | undefined;
+  readonly onError: (error: VoiceError, failure: EventLogFailure) => void;
   readonly onFenced: ((tenantId: TenantId, sessionId: SessionId) => void) | undefined;
   readonly onWritten: ((events: number, ms: number) => void) | undefined;
   /** A session ended (its terminal event is stored) and has nothing pending: forget it. */
@@ -245,6 +229,14 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
     });
   };
 
+  const written = (events: number, ms: number): void => {
+    try {
+      o.onWritten?.(events, ms);
+    } catch {
+      // A throwing callback must not make a stored write look failed.
+    }
+  };
+
   /** Writes batches in one statement and settles each. */
   const store = async (batches: readonly Batch[]): Promise<void> => {
     const started = performance.now();
@@ -255,8 +247,8 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
         const key = keyOf(s.tenantId, s.sessionId);
         skipped.set(key, [...(skipped.get(key) ?? []), s]);
       }
-      if (result.inserted > 0) o.onWritten?.(result.inserted, performance.now() - started);
       for (const b of batches) settle(b, skipped.get(keyOf(b.q.tenantId, b.q.sessionId)) ?? []);
+      if (result.inserted > 0) written(result.inserted, performance.now() - started);
     } catch (error) {
       // The database is down: every batch waits and is tried again. A row it refused
       // (e.g. a session it does not hold) fails its own batch only: write them apart.
