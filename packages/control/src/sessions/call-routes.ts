@@ -41,7 +41,6 @@ import type { SessionManager } from './session-manager.js';
 import type { TelnyxSettings } from './telnyx.js';
 import type { TwilioSettings } from './twilio.js';
 
-
 /** What the call routes work with. */
 export interface CallRouteDeps {
   readonly manager: SessionManager;
