@@ -14,6 +14,7 @@
  */
 import { VoiceError } from '@prx-voice/types';
 import type { ErrorCode } from '@prx-voice/types';
+import { carrierFetch } from '../telephony/carrier-rest.js';
 
 /** Exotel's API base URL (Singapore; Mumbai accounts use `https://api.in.exotel.com`). */
 export const EXOTEL_API_BASE_URL = 'https://api.exotel.com';
@@ -131,42 +132,24 @@ export async function createExotelCall(o: CreateExotelCallOptions): Promise<Exot
   if (o.customField !== undefined) form.set('CustomField', o.customField);
 
   const base = (o.apiBaseUrl ?? EXOTEL_API_BASE_URL).replace(/\/+$/, '');
-  const url = `${base}/v1/Accounts/${o.accountSid}/Calls/connect.json`;
-  const auth = Buffer.from(`${o.apiKey}:${o.apiToken}`).toString('base64');
-  let res: Response;
-  try {
-    res = await (o.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${auth}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: form.toString(),
-      ...(o.signal === undefined ? {} : { signal: o.signal }),
-    });
-  } catch (err) {
-    if (o.signal?.aborted === true) throw err;
-    throw new VoiceError('PROVIDER_UNAVAILABLE', {
-      message: `Exotel is not reachable: ${err instanceof Error ? err.message : String(err)}`,
-      details: { provider: 'exotel' },
-      cause: err,
-    });
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) throw exotelFailure(res.status, body);
+  const answer = await carrierFetch({
+    carrier: 'exotel',
+    label: 'Exotel',
+    method: 'POST',
+    url: `${base}/v1/Accounts/${o.accountSid}/Calls/connect.json`,
+    authorization: `Basic ${Buffer.from(`${o.apiKey}:${o.apiToken}`).toString('base64')}`,
+    body: form,
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+  });
+  const body = answer.parsed;
+  if (!answer.ok) throw exotelFailure(answer.status, body);
   const call = (body as { Call?: unknown } | undefined)?.Call;
   const record = (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>;
   if (typeof record['Sid'] !== 'string' || record['Sid'] === '') {
     throw new VoiceError('PROVIDER_ERROR', {
       message: 'Exotel answered the call request without a Call.Sid.',
-      details: { provider: 'exotel', status: res.status },
+      details: { provider: 'exotel', status: answer.status },
     });
   }
   return {

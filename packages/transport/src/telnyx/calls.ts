@@ -8,6 +8,7 @@
 import { VoiceError } from '@prx-voice/types';
 import type { ErrorCode } from '@prx-voice/types';
 import type { TelnyxCodec } from './media-stream.js';
+import { carrierFetch } from '../telephony/carrier-rest.js';
 
 /** Telnyx's API base URL. */
 export const TELNYX_API_BASE_URL = 'https://api.telnyx.com';
@@ -74,34 +75,18 @@ async function postTelnyx(
   action: string,
 ): Promise<Record<string, unknown>> {
   const base = (o.apiBaseUrl ?? TELNYX_API_BASE_URL).replace(/\/+$/, '');
-  let res: Response;
-  try {
-    res = await (o.fetch ?? fetch)(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${o.apiKey}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
-      body: JSON.stringify(body),
-      ...(o.signal === undefined ? {} : { signal: o.signal }),
-    });
-  } catch (err) {
-    if (o.signal?.aborted === true) throw err;
-    throw new VoiceError('PROVIDER_UNAVAILABLE', {
-      message: `Telnyx is not reachable: ${err instanceof Error ? err.message : String(err)}`,
-      details: { provider: 'telnyx' },
-      cause: err,
-    });
-  }
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) throw telnyxFailure(action, res.status, parsed);
+  const answer = await carrierFetch({
+    carrier: 'telnyx',
+    label: 'Telnyx',
+    method: 'POST',
+    url: `${base}${path}`,
+    authorization: `Bearer ${o.apiKey}`,
+    body,
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+  });
+  const parsed = answer.parsed;
+  if (!answer.ok) throw telnyxFailure(action, answer.status, parsed);
   const data = (parsed as { data?: unknown } | undefined)?.data;
   return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
 }

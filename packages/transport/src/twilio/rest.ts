@@ -6,6 +6,7 @@
  */
 import { VoiceError } from '@prx-voice/types';
 import type { ErrorCode } from '@prx-voice/types';
+import { carrierFetch } from '../telephony/carrier-rest.js';
 
 /** Twilio's API base URL. */
 export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
@@ -83,35 +84,18 @@ export async function postTwilioCallForm(
 ): Promise<TwilioCallResource> {
   const base = (o.apiBaseUrl ?? TWILIO_API_BASE_URL).replace(/\/+$/, '');
   const url = `${base}/2010-04-01/Accounts/${o.accountSid}${request.path}`;
-  const auth = Buffer.from(`${o.accountSid}:${o.authToken}`).toString('base64');
-  let res: Response;
-  try {
-    res = await (o.fetch ?? fetch)(url, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${auth}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: request.form.toString(),
-      ...(o.signal === undefined ? {} : { signal: o.signal }),
-    });
-  } catch (err) {
-    if (o.signal?.aborted === true) throw err;
-    throw new VoiceError('PROVIDER_UNAVAILABLE', {
-      message: `Twilio is not reachable: ${err instanceof Error ? err.message : String(err)}`,
-      details: { provider: 'twilio' },
-      cause: err,
-    });
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) throw twilioFailure(request.action, res.status, body);
+  const answer = await carrierFetch({
+    carrier: 'twilio',
+    label: 'Twilio',
+    method: 'POST',
+    url,
+    authorization: `Basic ${Buffer.from(`${o.accountSid}:${o.authToken}`).toString('base64')}`,
+    body: request.form,
+    ...(o.signal === undefined ? {} : { signal: o.signal }),
+    ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+  });
+  const body = answer.parsed;
+  if (!answer.ok) throw twilioFailure(request.action, answer.status, body);
   const call = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   return {
     sid: typeof call['sid'] === 'string' ? call['sid'] : request.fallbackSid,
