@@ -92,6 +92,9 @@ describe.each(testDatabaseKinds())('the session event log of a data subject on %
     const of = <T extends AnyVoiceEvent['type']>(list: AnyVoiceEvent[], type: T) =>
       list.filter((e) => e.type === type) as Extract<AnyVoiceEvent, { type: T }>[];
 
+    // Read back (the stream sends each event once it is stored, so every row is written when
+    // it ends): in the clear, gap-free up to the terminal event (where the stream ends).
+    const clear = await events();
     // At rest: sealed.
     const stored = await rows();
     expect(stored.length).toBeGreaterThan(5);
@@ -99,8 +102,6 @@ describe.each(testDatabaseKinds())('the session event log of a data subject on %
     for (const leak of LEAKS) expect(raw).not.toContain(leak);
     expect(raw).toContain('"prxsealed": "sealed:v1:');
 
-    // Read back: in the clear, gap-free up to the terminal event (where the stream ends).
-    const clear = await events();
     expect(clear.at(-1)?.type).toBe('prx.voice.session.closed');
     expect(clear.map((e) => e.prxseq)).toEqual(stored.slice(0, clear.length).map((r) => r.seq));
     const [turn] = of(clear, 'prx.voice.turn.completed');
