@@ -1,16 +1,12 @@
 /** A repository wrapper whose event writes fail on demand, to test retries. */
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
-import type {
-  NewSessionEvent,
-  SessionEventRepository,
-  SessionEventWriter,
-} from '@prx-voice/storage';
+import type { NewSessionEvent, SessionEventRepository } from '@prx-voice/storage';
 import type { EventLogRepositories } from '../event-log.js';
 
 /** Options of {@link failingEventRepos}. */
 export interface FailingEventReposOptions {
-  /** How many writes (`append` or `appendMany` calls) fail before they go through; default 1. */
+  /** How many `append` calls fail before they start going through; default 1. */
   readonly failures?: number;
   /** What a failing call throws; default `STORAGE_UNAVAILABLE`. */
   readonly error?: () => unknown;
@@ -20,19 +16,18 @@ export interface FailingEventReposOptions {
 
 /** The wrapper and counters of what happened through it. */
 export interface FailingEventRepos extends EventLogRepositories {
-  /** Writes made (each one statement), failed or not. */
+  /** `append` calls made, failed or not. */
   readonly calls: number;
-  /** Writes that threw. */
+  /** `append` calls that threw. */
   readonly failed: number;
-  /** The rows of every write, in order. */
+  /** The batches of every `append` call, in order. */
   readonly batches: readonly (readonly NewSessionEvent[])[];
-  /** Makes the next `n` writes fail. */
+  /** Makes the next `n` appends fail. */
   failNext(n: number): void;
 }
 
 /**
- * Wraps repositories so the next `failures` event writes throw (the log's one-statement
- * writes through `sessionEventWriter` and a tenant's `events.append` alike).
+ * Wraps repositories so the next `failures` event appends throw.
  *
  * @example
  * const repos = failingEventRepos(db.repos, { failures: 2 });
@@ -49,30 +44,24 @@ export function failingEventRepos(
   const makeError =
     options.error ??
     (() => new VoiceError('STORAGE_UNAVAILABLE', { message: 'injected write failure' }));
-  /** Counts a write and runs it, or fails it (after running it when `afterCommit`). */
-  const attempt = async <T>(rows: readonly NewSessionEvent[], write: () => Promise<T>) => {
-    calls++;
-    batches.push([...rows]);
-    if (remaining > 0) {
-      remaining--;
-      failed++;
-      if (options.afterCommit === true) await write();
-      throw makeError();
-    }
-    return write();
-  };
-  const writer: SessionEventWriter = {
-    appendMany: (rows) => attempt(rows, () => inner.sessionEventWriter.appendMany(rows)),
-  };
   const wrap = (events: SessionEventRepository): SessionEventRepository => ({
-    append: (batch) => attempt(batch, () => events.append(batch)),
+    async append(batch) {
+      calls++;
+      batches.push([...batch]);
+      if (remaining > 0) {
+        remaining--;
+        failed++;
+        if (options.afterCommit === true) await events.append(batch);
+        throw makeError();
+      }
+      await events.append(batch);
+    },
     readAfter: (sessionId, afterSeq, limit) => events.readAfter(sessionId, afterSeq, limit),
     lastSeq: (sessionId) => events.lastSeq(sessionId),
     rewrite: (sessionId, rows) => events.rewrite(sessionId, rows),
   });
   return {
     forTenant: (tenantId: TenantId) => ({ events: wrap(inner.forTenant(tenantId).events) }),
-    sessionEventWriter: writer,
     get calls() {
       return calls;
     },
