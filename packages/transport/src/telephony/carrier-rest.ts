@@ -68,9 +68,7 @@ export async function carrierFetch(r: CarrierFetchRequest): Promise<CarrierAnswe
               'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
             }),
       },
-      ...(r.body === undefined
-        ? {}
-        : { body: form ? (r.body).toString() : JSON.stringify(r.body) }),
+      ...(r.body === undefined ? {} : { body: form ? r.body.toString() : JSON.stringify(r.body) }),
       ...(r.signal === undefined ? {} : { signal: r.signal }),
     });
   } catch (err) {
