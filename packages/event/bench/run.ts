@@ -4,11 +4,14 @@
  *     beside a baseline that builds the same payload objects; then with a per-turn
  *     `traceparent` function (what a traced session pays on top).
  *  2. The bus: `publish` to 1 and 10 subscribers, drained by listeners.
+ *  3. The log's writes: statements per second and event-loop lag for 20 and 80 sessions,
+ *     one writer beside a writer per session (PGlite; PostgreSQL with DATABASE_URL).
  */
 import { systemClock } from '@prx-voice/core';
 import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { TurnId } from '@prx-voice/types';
 import { createEventBus } from '../src/event-bus.js';
+import { benchEventLogWrites } from './event-log-writes.js';
 import { createSessionEmitter } from '../src/session-emitter.js';
 import type { AnyVoiceEvent } from '../src/voice-event.js';
 
@@ -85,3 +88,5 @@ for (const subscribers of [1, 10]) {
     `bus: ${us.toFixed(2)} µs per event emitted, published and delivered to ${String(subscribers)} listener(s)`,
   );
 }
+
+await benchEventLogWrites();

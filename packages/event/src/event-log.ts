@@ -1,14 +1,25 @@
-/** The durable per-session event log: ordered, batched writes through storage, with retries. */
+/**
+ * The durable per-session event log: ordered writes through storage, every session's
+ * pending events batched into one statement per tick, with retries and fencing.
+ */
 import { VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import type { Clock, TimerHandle } from '@prx-voice/core';
-import type { NewSessionEvent, SessionEventRepository } from '@prx-voice/storage';
+import type { Clock } from '@prx-voice/core';
+import { MAX_EVENT_ROWS_PER_WRITE } from '@prx-voice/storage';
+import type { SessionEventRepository, SessionEventWriter } from '@prx-voice/storage';
+import { createLogWriter } from './event-log-writer.js';
+import type { SessionQueue } from './event-log-writer.js';
 import { parseEvent } from './parse-event.js';
 import type { AnyVoiceEvent } from './voice-event.js';
 
+export { eventToRow } from './event-row.js';
+
 /** The part of `Repositories` (from `@prx-voice/storage`) the log uses. */
 export interface EventLogRepositories {
+  /** Reads, per tenant. */
   forTenant(tenantId: TenantId): { readonly events: SessionEventRepository };
+  /** Writes: every session's pending events in one statement. */
+  readonly sessionEventWriter: SessionEventWriter;
 }
 
 /** Which write failed, given to {@link EventLogOptions.onError}. */
@@ -44,16 +55,22 @@ export interface EventLogCodec {
   ): Promise<readonly unknown[]>;
 }
 
-type EventJsonBatch = readonly Readonly<Record<string, unknown>>[];
-
 /** Options of {@link createEventLog}. */
 export interface EventLogOptions {
   readonly repos: EventLogRepositories;
   /** Timer source of the flush interval and retry delays. */
   readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
-  /** Events per write; a session with this many pending is written at once. Default 64. */
+  /**
+   * Most events of one session per write; a session with this many pending is written
+   * at once. Default 64.
+   */
   readonly batchSize?: number;
-  /** Longest an event waits for a batch to fill. Default 25 ms. */
+  /**
+   * Most events of all sessions together in one write (one statement); sessions left
+   * over go in the next, at once. Default 1024, at most 6000.
+   */
+  readonly maxRowsPerWrite?: number;
+  /** The tick: longest an event waits for the next write. Default 25 ms. */
   readonly flushIntervalMs?: number;
   /** First retry delay, doubled per failure up to `maxRetryDelayMs`. Default 100 ms. */
   readonly retryDelayMs?: number;
@@ -68,7 +85,7 @@ export interface EventLogOptions {
    * appended later is dropped, never written over the other's — and this is called once.
    */
   readonly onFenced?: (tenantId: TenantId, sessionId: SessionId) => void;
-  /** A batch was stored: how many events, and how long the write took (ms, `performance.now`). */
+  /** A write was stored: how many events, and how long it took (ms, `performance.now`). */
   readonly onWritten?: (events: number, ms: number) => void;
   /** How events are stored and read back; default: as they are. */
   readonly codec?: EventLogCodec;
@@ -112,64 +129,32 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
-interface Waiter {
-  readonly seq: number;
-  readonly resolve: () => void;
-}
-
-interface SessionQueue {
-  readonly tenantId: TenantId;
-  readonly sessionId: SessionId;
-  readonly repo: SessionEventRepository;
-  readonly pending: AnyVoiceEvent[];
-  /** Last seq appended (pending or written). */
-  lastSeq: number;
-  writtenSeq: number;
-  waiters: Waiter[];
-  timer: TimerHandle | undefined;
-  writing: Promise<void> | undefined;
-  ended: boolean;
-  /** Another instance writes this session's log: nothing more is written from here. */
-  fenced: boolean;
-}
-
-function positiveInt(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
+function positiveInt(
+  name: string,
+  value: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new VoiceError('VALIDATION_FAILED', {
-      message: `${name} must be an integer of at least ${min}, got ${value}`,
+      message: `${name} must be an integer from ${min} to ${max}, got ${value}`,
       details: { field: name },
     });
   }
   return value;
 }
 
-/** The stored row of an event (what the log writes); `stored`: its stored JSON, default itself. */
-export function eventToRow(
-  event: AnyVoiceEvent,
-  stored: Record<string, unknown> = event as unknown as Record<string, unknown>,
-): NewSessionEvent {
-  return {
-    sessionId: event.prxsessionid,
-    seq: event.prxseq,
-    id: event.id,
-    type: event.type,
-    time: new Date(event.time),
-    turnId: event.prxturnid ?? null,
-    runId: event.prxrunid ?? null,
-    severity: event.prxseverity,
-    event: stored,
-  };
-}
-
-function isTerminal(event: AnyVoiceEvent | undefined): boolean {
-  return event?.type === 'prx.voice.session.closed' || event?.type === 'prx.voice.session.failed';
+function isTerminal(event: AnyVoiceEvent): boolean {
+  return event.type === 'prx.voice.session.closed' || event.type === 'prx.voice.session.failed';
 }
 
 /**
- * Creates the durable log. Each session's events are written in order, one
- * batch in flight per session; a failed batch is reported and retried with
- * backoff until it is stored. A retry that meets its own earlier, actually
- * committed write (`CONFLICT` with the same event ids) counts as written.
+ * Creates the durable log. One writer per log: every flush interval it writes a batch of
+ * each session's pending events, all sessions and tenants in one statement, each
+ * session's events in order with one batch in flight per session. A session's failed
+ * batch is reported and retried with backoff until it is stored; a retry that meets its
+ * own earlier, actually committed write counts as written; a session whose log another
+ * instance continued is fenced. One session's trouble never holds the others back.
  *
  * @example
  * const log = createEventLog({ repos, clock, onError: (err, f) => logger.warn({ err, ...f }) });
@@ -178,16 +163,37 @@ function isTerminal(event: AnyVoiceEvent | undefined): boolean {
  * const events = await log.readAfter(tenantId, sessionId, 0, 100);
  */
 export function createEventLog(options: EventLogOptions): EventLog {
-  const { repos, clock, onError, codec } = options;
+  const { repos, clock, codec } = options;
   const batchSize = positiveInt('batchSize', options.batchSize ?? 64, 1);
+  const maxRowsPerWrite = positiveInt(
+    'maxRowsPerWrite',
+    options.maxRowsPerWrite ?? 1024,
+    1,
+    MAX_EVENT_ROWS_PER_WRITE,
+  );
   const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs ?? 25, 0);
   const retryDelayMs = positiveInt('retryDelayMs', options.retryDelayMs ?? 100, 0);
   const maxRetryDelayMs = positiveInt('maxRetryDelayMs', options.maxRetryDelayMs ?? 5000, 0);
   const queues = new Map<string, SessionQueue>();
-  let pendingCount = 0;
   let closed = false;
 
   const keyOf = (tenantId: string, sessionId: string): string => `${tenantId}/${sessionId}`;
+
+  const writer = createLogWriter({
+    writer: repos.sessionEventWriter,
+    clock,
+    queues,
+    batchSize,
+    flushIntervalMs,
+    maxRowsPerWrite,
+    retryDelayMs,
+    maxRetryDelayMs,
+    encode: codec === undefined ? undefined : (t, s, events) => codec.encode(t, s, events),
+    onError: options.onError,
+    onFenced: options.onFenced,
+    onWritten: options.onWritten,
+    onDone: (q) => queues.delete(keyOf(q.tenantId, q.sessionId)),
+  });
 
   const queueFor = (event: AnyVoiceEvent): SessionQueue => {
     const key = keyOf(event.prxtenantid, event.prxsessionid);
@@ -196,13 +202,13 @@ export function createEventLog(options: EventLogOptions): EventLog {
       q = {
         tenantId: event.prxtenantid,
         sessionId: event.prxsessionid,
-        repo: repos.forTenant(event.prxtenantid).events,
         pending: [],
         lastSeq: event.prxseq - 1,
         writtenSeq: event.prxseq - 1,
         waiters: [],
-        timer: undefined,
-        writing: undefined,
+        inFlight: 0,
+        attempt: 0,
+        retry: undefined,
         ended: false,
         fenced: false,
       };
@@ -211,131 +217,12 @@ export function createEventLog(options: EventLogOptions): EventLog {
     return q;
   };
 
-  const delay = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      clock.setTimeout(resolve, ms);
-    });
-
-  const markWritten = (q: SessionQueue, count: number): void => {
-    const done = q.pending.splice(0, count);
-    pendingCount -= done.length;
-    const last = done.at(-1);
-    if (last === undefined) return;
-    q.writtenSeq = last.prxseq;
-    if (isTerminal(last)) q.ended = true;
-    const ready = q.waiters.filter((w) => w.seq <= q.writtenSeq);
-    q.waiters = q.waiters.filter((w) => w.seq > q.writtenSeq);
-    for (const w of ready) w.resolve();
-  };
-
-  /**
-   * How many leading events of a batch that hit `CONFLICT` are already stored as
-   * themselves, and whether the next position holds another event (`foreign`).
-   */
-  const storedPrefix = async (
-    q: SessionQueue,
-    batch: readonly AnyVoiceEvent[],
-  ): Promise<{ stored: number; foreign: boolean }> => {
-    const first = batch[0];
-    if (first === undefined) return { stored: 0, foreign: false };
-    const rows = await q.repo.readAfter(q.sessionId, first.prxseq - 1, batch.length);
-    let n = 0;
-    while (n < batch.length && n < rows.length && rows[n]?.id === batch[n]?.id) n++;
-    return { stored: n, foreign: n === 0 && rows[0] !== undefined && rows[0].seq === first.prxseq };
-  };
-
-  /** Drops what is pending for a session whose log another instance writes. */
-  const fence = (q: SessionQueue): void => {
-    q.fenced = true;
-    pendingCount -= q.pending.length;
-    q.pending.length = 0;
-    // Readers waiting to show these events as durable are let go: they never will be.
-    for (const w of q.waiters.splice(0)) w.resolve();
-    try {
-      options.onFenced?.(q.tenantId, q.sessionId);
-    } catch {
-      // A throwing callback must not stop the log.
-    }
-  };
-
-  const report = (error: unknown, failure: EventLogFailure): void => {
-    try {
-      onError(VoiceError.from(error, 'STORAGE_UNAVAILABLE'), failure);
-    } catch {
-      // A throwing reporter must not stop the retries.
-    }
-  };
-
-  const drain = async (q: SessionQueue): Promise<void> => {
-    let attempt = 0;
-    while (q.pending.length > 0) {
-      const batch = q.pending.slice(0, batchSize);
-      try {
-        const started = performance.now();
-        const stored =
-          codec === undefined
-            ? undefined
-            : await codec.encode(q.tenantId, q.sessionId, batch as unknown as EventJsonBatch);
-        await q.repo.append(batch.map((e, i) => eventToRow(e, stored?.[i])));
-        options.onWritten?.(batch.length, performance.now() - started);
-        markWritten(q, batch.length);
-        attempt = 0;
-        continue;
-      } catch (error) {
-        if (VoiceError.is(error) && error.code === 'CONFLICT') {
-          const { stored, foreign } = await storedPrefix(q, batch).catch(() => ({
-            stored: 0,
-            foreign: false,
-          }));
-          if (stored > 0) {
-            markWritten(q, stored);
-            attempt = 0;
-            continue;
-          }
-          if (foreign) {
-            fence(q);
-            break;
-          }
-        }
-        attempt++;
-        const retryInMs = Math.min(retryDelayMs * 2 ** (attempt - 1), maxRetryDelayMs);
-        report(error, {
-          tenantId: q.tenantId,
-          sessionId: q.sessionId,
-          fromSeq: batch[0]?.prxseq ?? 0,
-          toSeq: batch.at(-1)?.prxseq ?? 0,
-          attempt,
-          retryInMs,
-        });
-        await delay(retryInMs);
-      }
-    }
-    q.writing = undefined;
-    if (q.ended && q.timer === undefined) queues.delete(keyOf(q.tenantId, q.sessionId));
-  };
-
-  const start = (q: SessionQueue): void => {
-    if (q.timer !== undefined) {
-      clock.clearTimeout(q.timer);
-      q.timer = undefined;
-    }
-    if (q.writing !== undefined || q.pending.length === 0) return;
-    q.writing = drain(q);
-  };
-
-  const waitWritten = (q: SessionQueue, seq: number): Promise<void> =>
-    q.writtenSeq >= seq
-      ? Promise.resolve()
-      : new Promise((resolve) => q.waiters.push({ seq, resolve }));
-
   const flush = async (): Promise<void> => {
     const waits: Promise<void>[] = [];
     for (const q of queues.values()) {
-      if (q.pending.length === 0) continue;
-      waits.push(waitWritten(q, q.lastSeq));
-      start(q);
+      if (q.pending.length > 0) waits.push(writer.waitWritten(q, q.lastSeq));
     }
-    await Promise.all(waits);
+    if (waits.length > 0) await writer.hurryUntil(waits);
   };
 
   return {
@@ -357,19 +244,13 @@ export function createEventLog(options: EventLogOptions): EventLog {
       }
       q.pending.push(event);
       q.ended = false;
-      pendingCount++;
-      if (q.writing !== undefined) return;
-      if (q.pending.length >= batchSize) start(q);
-      else
-        q.timer ??= clock.setTimeout(() => {
-          q.timer = undefined;
-          start(q);
-        }, flushIntervalMs);
+      writer.added();
+      writer.kick(q.inFlight === 0 && q.retry === undefined && q.pending.length >= batchSize);
     },
     flush,
     whenStored(tenantId, sessionId, seq) {
       const q = queues.get(keyOf(tenantId, sessionId));
-      return q === undefined || q.fenced ? Promise.resolve() : waitWritten(q, seq);
+      return q === undefined || q.fenced ? Promise.resolve() : writer.waitWritten(q, seq);
     },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);
@@ -400,7 +281,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
       return Math.max(stored, q?.lastSeq ?? 0);
     },
     get pendingCount() {
-      return pendingCount;
+      return writer.pendingCount;
     },
     async close() {
       closed = true;

@@ -89,6 +89,13 @@ export type {
   UsageTotal,
 } from './db/repositories/billing.js';
 export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';
+export { MAX_EVENT_ROWS_PER_WRITE } from './db/repositories/event-writer.js';
+export type {
+  AppendManyResult,
+  SessionEventWriter,
+  SkippedSessionEvent,
+  TenantSessionEvent,
+} from './db/repositories/event-writer.js';
 export type {
   AbandonedSessionEnd,
   AbandonedSessionEnded,

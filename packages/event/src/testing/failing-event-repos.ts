@@ -1,12 +1,16 @@
 /** A repository wrapper whose event writes fail on demand, to test retries. */
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
-import type { NewSessionEvent, SessionEventRepository } from '@prx-voice/storage';
+import type {
+  NewSessionEvent,
+  SessionEventRepository,
+  SessionEventWriter,
+} from '@prx-voice/storage';
 import type { EventLogRepositories } from '../event-log.js';
 
 /** Options of {@link failingEventRepos}. */
 export interface FailingEventReposOptions {
-  /** How many `append` calls fail before they start going through; default 1. */
+  /** How many writes (`append` or `appendMany` calls) fail before they go through; default 1. */
   readonly failures?: number;
   /** What a failing call throws; default `STORAGE_UNAVAILABLE`. */
   readonly error?: () => unknown;
@@ -16,18 +20,19 @@ export interface FailingEventReposOptions {
 
 /** The wrapper and counters of what happened through it. */
 export interface FailingEventRepos extends EventLogRepositories {
-  /** `append` calls made, failed or not. */
+  /** Writes made (each one statement), failed or not. */
   readonly calls: number;
-  /** `append` calls that threw. */
+  /** Writes that threw. */
   readonly failed: number;
-  /** The batches of every `append` call, in order. */
+  /** The rows of every write, in order. */
   readonly batches: readonly (readonly NewSessionEvent[])[];
-  /** Makes the next `n` appends fail. */
+  /** Makes the next `n` writes fail. */
   failNext(n: number): void;
 }
 
 /**
- * Wraps repositories so the next `failures` event appends throw.
+ * Wraps repositories so the next `failures` event writes throw (the log's one-statement
+ * writes through `sessionEventWriter` and a tenant's `events.append` alike).
  *
  * @example
  * const repos = failingEventRepos(db.repos, { failures: 2 });
@@ -44,24 +49,30 @@ export function failingEventRepos(
   const makeError =
     options.error ??
     (() => new VoiceError('STORAGE_UNAVAILABLE', { message: 'injected write failure' }));
+  /** Counts a write and runs it, or fails it (after running it when `afterCommit`). */
+  const attempt = async <T>(rows: readonly NewSessionEvent[], write: () => Promise<T>) => {
+    calls++;
+    batches.push([...rows]);
+    if (remaining > 0) {
+      remaining--;
+      failed++;
+      if (options.afterCommit === true) await write();
+      throw makeError();
+    }
+    return write();
+  };
+  const writer: SessionEventWriter = {
+    appendMany: (rows) => attempt(rows, () => inner.sessionEventWriter.appendMany(rows)),
+  };
   const wrap = (events: SessionEventRepository): SessionEventRepository => ({
-    async append(batch) {
-      calls++;
-      batches.push([...batch]);
-      if (remaining > 0) {
-        remaining--;
-        failed++;
-        if (options.afterCommit === true) await events.append(batch);
-        throw makeError();
-      }
-      await events.append(batch);
-    },
+    append: (batch) => attempt(batch, () => events.append(batch)),
     readAfter: (sessionId, afterSeq, limit) => events.readAfter(sessionId, afterSeq, limit),
     lastSeq: (sessionId) => events.lastSeq(sessionId),
     rewrite: (sessionId, rows) => events.rewrite(sessionId, rows),
   });
   return {
     forTenant: (tenantId: TenantId) => ({ events: wrap(inner.forTenant(tenantId).events) }),
+    sessionEventWriter: writer,
     get calls() {
       return calls;
     },

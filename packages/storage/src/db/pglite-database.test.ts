@@ -4,6 +4,7 @@ import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import type { PGliteThread } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeEventWriterContract } from './event-writer.contract.js';
 import { describePhoneNumberMigrationContract } from './phone-number-migration.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
 import { describeUsageExportContract } from './usage-export.contract.js';
@@ -16,6 +17,7 @@ for (const thread of ['worker', 'main'] as const satisfies readonly PGliteThread
     return { handle, cleanup: () => handle.close() };
   };
   describeDatabaseContract(name, inMemory);
+  describeEventWriterContract(name, inMemory);
   describeBillingContract(name, inMemory);
   describeUsageExportContract(name, inMemory);
   describeSubjectsContract(name, inMemory);

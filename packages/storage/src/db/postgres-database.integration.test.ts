@@ -5,6 +5,7 @@ import { describeAuditRetentionContract } from './audit-retention.contract.js';
 import { describeBillingContract } from './billing.contract.js';
 import { openDatabase } from './connect.js';
 import { describeDatabaseContract } from './database.contract.js';
+import { describeEventWriterContract } from './event-writer.contract.js';
 import { describePhoneNumberMigrationContract } from './phone-number-migration.contract.js';
 import { describeAssistantsContract } from './assistants.contract.js';
 import { describeSubjectsContract } from './subjects.contract.js';
@@ -32,6 +33,7 @@ if (url === undefined || url === '') {
     };
   };
   describeDatabaseContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
+  describeEventWriterContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeBillingContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeUsageExportContract('PostgreSQL (DATABASE_URL)', inFreshSchema);
   describeSubjectsContract('PostgreSQL (DATABASE_URL)', inFreshSchema);

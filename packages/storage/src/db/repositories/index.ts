@@ -11,6 +11,8 @@ import { auditRepository } from './audit.js';
 import type { AuditRepository } from './audit.js';
 import { billingRepository } from './billing.js';
 import type { BillingRepository } from './billing.js';
+import { sessionEventWriter } from './event-writer.js';
+import type { SessionEventWriter } from './event-writer.js';
 import { sessionEventRepository } from './events.js';
 import type { SessionEventRepository } from './events.js';
 import { idempotencyRepository } from './idempotency.js';
@@ -73,6 +75,11 @@ export interface Repositories {
   readonly platformIncidents: IncidentRepository;
   /** Sessions whose instance is gone: finding and ending them (every tenant). */
   readonly sessionRecovery: SessionRecoveryRepository;
+  /**
+   * The event log's writer: events of many sessions of any tenants in one statement
+   * (each row names its tenant; reads stay per tenant, through `forTenant`).
+   */
+  readonly sessionEventWriter: SessionEventWriter;
   /** Billing's price books of tiers and tenant overrides. */
   readonly priceBooks: PriceBookRepository;
   /** The usage export outbox's cursors and dead letters (every tenant). */
@@ -102,6 +109,7 @@ export function createRepositories(opts: {
     phoneNumbers: phoneNumberLookup(ctx),
     platformIncidents: incidentRepository(ctx, null),
     sessionRecovery: sessionRecoveryRepository(ctx),
+    sessionEventWriter: sessionEventWriter(ctx),
     priceBooks: priceBookRepository(ctx),
     usageExport: usageExportRepository(ctx),
     forTenant(tenantId) {
