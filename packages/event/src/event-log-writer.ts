@@ -19,7 +19,8 @@ import type { AnyVoiceEvent } from './voice-event.js';
 
 interface Waiter {
   readonly seq: number;
-  readonly resolve: () => void;
+  /** `true` once stored; `false` when it never will be (fenced). */
+  readonly resolve: (stored: boolean) => void;
 }
 
 /** One session's events on this instance: appended, pending, written. */
@@ -65,9 +66,9 @@ export interface LogWriter {
   /** A session has new pending events; `now`: write without waiting for the tick. */
   kick(now: boolean): void;
   /** Writes without waiting for ticks until `waits` settle (a flush). */
-  hurryUntil(waits: readonly Promise<void>[]): Promise<void>;
-  /** Resolves once the session's `seq` is stored (at once when it is). */
-  waitWritten(q: SessionQueue, seq: number): Promise<void>;
+  hurryUntil(waits: readonly Promise<unknown>[]): Promise<void>;
+  /** Resolves `true` once the session's `seq` is stored (at once when it is), `false` if it never will be. */
+  waitWritten(q: SessionQueue, seq: number): Promise<boolean>;
   /** Events pending in all sessions. */
   readonly pendingCount: number;
   /** An event was appended to a session's pending events. */
@@ -102,7 +103,7 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
   const release = (q: SessionQueue): void => {
     const ready = q.waiters.filter((w) => w.seq <= q.writtenSeq);
     q.waiters = q.waiters.filter((w) => w.seq > q.writtenSeq);
-    for (const w of ready) w.resolve();
+    for (const w of ready) w.resolve(true);
   };
 
   const markWritten = (q: SessionQueue, count: number): void => {
@@ -121,7 +122,7 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
     pendingCount -= q.pending.length;
     q.pending.length = 0;
     // Readers waiting to show these events as durable are let go: they never will be.
-    for (const w of q.waiters.splice(0)) w.resolve();
+    for (const w of q.waiters.splice(0)) w.resolve(false);
     try {
       o.onFenced?.(q.tenantId, q.sessionId);
     } catch {
@@ -332,8 +333,8 @@ export function createLogWriter(o: LogWriterOptions): LogWriter {
     },
     waitWritten: (q, seq) =>
       q.writtenSeq >= seq
-        ? Promise.resolve()
-        : new Promise((resolve) => q.waiters.push({ seq, resolve })),
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => q.waiters.push({ seq, resolve })),
     get pendingCount() {
       return pendingCount;
     },

@@ -108,11 +108,12 @@ export interface EventLog {
   /** Resolves when every event appended before the call is stored. */
   flush(): Promise<void>;
   /**
-   * Resolves once the session's event `seq` is stored, by the regular batches (it does
-   * not hurry them); at once for a session that has nothing pending here. Lets a reader
-   * show only what is durable.
+   * Resolves `true` once the session's event `seq` is stored, by the regular batches (it
+   * does not hurry them), and at once for a session that has nothing pending here;
+   * `false` when it never will be (another instance writes the session's log). Lets a
+   * reader show, and the meters count, only what is durable.
    */
-  whenStored(tenantId: TenantId, sessionId: SessionId, seq: number): Promise<void>;
+  whenStored(tenantId: TenantId, sessionId: SessionId, seq: number): Promise<boolean>;
   /** Stored events of a session with `prxseq > afterSeq`, ascending, at most `limit` (default 500). */
   readAfter(
     tenantId: TenantId,
@@ -218,7 +219,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
   };
 
   const flush = async (): Promise<void> => {
-    const waits: Promise<void>[] = [];
+    const waits: Promise<unknown>[] = [];
     for (const q of queues.values()) {
       if (q.pending.length > 0) waits.push(writer.waitWritten(q, q.lastSeq));
     }
@@ -250,7 +251,8 @@ export function createEventLog(options: EventLogOptions): EventLog {
     flush,
     whenStored(tenantId, sessionId, seq) {
       const q = queues.get(keyOf(tenantId, sessionId));
-      return q === undefined || q.fenced ? Promise.resolve() : writer.waitWritten(q, seq);
+      if (q === undefined) return Promise.resolve(true);
+      return q.fenced ? Promise.resolve(false) : writer.waitWritten(q, seq);
     },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);

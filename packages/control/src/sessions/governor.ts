@@ -11,7 +11,7 @@
  * start, the concurrency slot the session holds.
  *
  * The same usage goes to the durable meters (`meters`, billing's recorder: queued,
- * never awaited here), each with a key derived from what was measured — session time
+ * never awaited here; a provider's usage once its report is in the durable log), each with a key derived from what was measured — session time
  * `{session}:session_seconds:{n}` per interval and `…:final` at the end, provider
  * usage `{session}:{event's key}` — so the budgets' counters can be rebuilt from the
  * database and nothing is recorded twice.
@@ -52,6 +52,13 @@ export interface SessionGovernorDeps {
   readonly limits: TenantLimits;
   /** The durable meters (billing's recorder); without it only the budgets' counters count. */
   readonly meters?: { record(event: UsageEvent): boolean };
+  /**
+   * Resolves `true` once the session's event `seq` is in its durable log, `false` if it
+   * never will be (the event log's `whenStored`). A usage report is metered only once its
+   * event is stored, so a crash can leave a report the meters lack (the recovery meters
+   * what the log holds) but never a meter the log lacks. Without it, at once.
+   */
+  readonly stored?: (seq: number) => Promise<boolean>;
   readonly admission: AdmissionService;
   readonly clock: Clock;
   readonly emitter: SessionEmitter;
@@ -71,6 +78,8 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
   let ended = false; // the session's end was seen: nothing more is emitted
   let exceeded = false;
   let pending: Promise<void> = Promise.resolve();
+  /** Usage reports waiting for their event to be stored before they are metered. */
+  let storing: Promise<void> = Promise.resolve();
   let ticks = 0;
 
   const record = (event: Omit<UsageEvent, 'tenantId' | 'sessionId'>): void => {
@@ -173,7 +182,18 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
         event.data,
         Date.parse(event.time),
       );
-      if (usage !== undefined) record(usage);
+      if (usage !== undefined) {
+        if (deps.stored === undefined) record(usage);
+        else {
+          const stored = deps.stored(event.prxseq);
+          storing = storing
+            .then(() => stored)
+            .then((ok) => {
+              if (ok) record(usage);
+            })
+            .catch((err: unknown) => deps.onError?.(err));
+        }
+      }
       const kind = budgetOfMeter(event.data.meter);
       if (kind !== undefined) consume(kind, event.data.quantity);
     },
@@ -185,7 +205,7 @@ export function createSessionGovernor(deps: SessionGovernorDeps): SessionGoverno
       const rest = clock.now() - startedAt - meteredMs;
       if (rest > 0) consume('session_seconds', Math.ceil(rest / 1000), false);
       recordTime(Math.ceil(Math.max(0, rest) / 1000), 'final');
-      await pending;
+      await Promise.all([pending, storing]);
     },
   };
 }

@@ -87,6 +87,7 @@ export function createSessionEvents(opts: {
     ...(opts.channel === undefined ? {} : { channel: opts.channel }),
     limits: opts.limits,
     ...(deps.meters === undefined ? {} : { meters: deps.meters }),
+    stored: (seq) => deps.log.whenStored(opts.tenantId, sessionId, seq),
     admission: deps.admission,
     clock: deps.clock,
     emitter,

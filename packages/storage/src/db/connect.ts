@@ -4,7 +4,7 @@ import type { MigrationResult } from 'kysely';
 import type { types as PgTypes } from 'pg';
 import { VoiceError } from '@prx-voice/types';
 import { MIGRATIONS } from './migrations/index.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGLITE_SETTINGS, PGliteDialect } from './pglite-dialect.js';
 import type { PGliteLike } from './pglite-dialect.js';
 import { PGliteWorkerClient } from './pglite-worker.js';
 import {
@@ -165,6 +165,7 @@ async function openPGlite(
       ...(dataDir === 'memory' ? {} : { dataDir }),
       ...(template === undefined ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),
       parsers: { [INT8_OID]: parseInt8 },
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
     });
   };
   // A new cluster is unpacked from the build's template instead of PGlite's initdb; should

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PGLITE_SETTINGS } from './pglite-dialect.js';
 
 /** The template's file name, and its manifest's. */
 export const PGLITE_TEMPLATE_FILE = 'pglite-template.tar.gz';
@@ -78,7 +79,9 @@ export async function writePGliteTemplate(
   dir: string = PGLITE_TEMPLATE_DIR,
 ): Promise<{ readonly file: string; readonly bytes: number }> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create();
+  const db = await PGlite.create({
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+  });
   try {
     await db.exec('checkpoint');
     const blob = await db.dumpDataDir('gzip');

@@ -21,6 +21,22 @@ describe('PGlite in a worker thread', () => {
     await handle.close();
   });
 
+  it('starts the embedded Postgres with the settings of the main thread’s', async () => {
+    const inProcess = await openDatabase({ kind: 'pglite', dataDir: 'memory', thread: 'main' });
+    try {
+      for (const db of [handle.db, inProcess.db]) {
+        const { rows } = await sql<{
+          shared_buffers: string;
+        }>`select current_setting('shared_buffers') as shared_buffers, current_setting('max_connections') as max_connections`.execute(
+          db,
+        );
+        expect(rows[0]).toEqual({ shared_buffers: '16MB', max_connections: '10' });
+      }
+    } finally {
+      await inProcess.close();
+    }
+  });
+
   it('keeps a database error’s SQLSTATE and fields across the thread', async () => {
     await sql`insert into t (id) values (1)`.execute(handle.db);
     const err: unknown = await sql`insert into t (id) values (1)`.execute(handle.db).then(

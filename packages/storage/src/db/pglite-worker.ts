@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { VoiceError } from '@prx-voice/types';
+import { PGLITE_SETTINGS } from './pglite-dialect.js';
 import type { PGliteLike } from './pglite-dialect.js';
 
 const require = createRequire(import.meta.url);
@@ -50,6 +51,7 @@ PGlite.create({
     ? {}
     : { loadDataDir: new Blob([require('node:fs').readFileSync(workerData.templatePath)]) }),
   parsers: { 20: parseInt8 },
+  startParams: [...PGlite.defaultStartParams, ...workerData.settings],
 }).then(
   (opened) => { db = opened; parentPort.postMessage({ type: 'ready' }); },
   (e) => parentPort.postMessage({ type: 'open_failed', error: describe(e) }),
@@ -151,6 +153,7 @@ export class PGliteWorkerClient implements PGliteLike {
       eval: true,
       workerData: {
         pglitePath: require.resolve('@electric-sql/pglite'),
+        settings: PGLITE_SETTINGS,
         ...(dataDir === 'memory' ? {} : { dataDir }),
         ...(templatePath === undefined ? {} : { templatePath }),
       },
