@@ -33,6 +33,9 @@ function usage(tenantId: TenantId, key: string, over: Partial<UsageEvent> = {}):
   };
 }
 
+const refused = (): Promise<never> =>
+  Promise.reject(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
+
 /** Repositories whose meter writes fail while `down.value` is set, as a restarting database's do. */
 function flaky(down: { value: boolean }): Pick<Repositories, 'forTenant'> {
   return {
@@ -42,12 +45,8 @@ function flaky(down: { value: boolean }): Pick<Repositories, 'forTenant'> {
         ...t,
         billing: {
           ...t.billing,
-          recordUsage: (e) =>
-            down.value
-              ? Promise.reject(
-                  Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }),
-                )
-              : t.billing.recordUsage(e),
+          recordUsage: (e) => (down.value ? refused() : t.billing.recordUsage(e)),
+          recordUsageMany: (e) => (down.value ? refused() : t.billing.recordUsageMany(e)),
         },
       };
     },
@@ -121,6 +120,57 @@ describe('meter recorder', () => {
     expect(retries).toEqual([100, 200, 400]);
     expect(recorder.stats).toMatchObject({ recorded: 3, failed: 0, dropped: 0 });
     expect(await durableMonthlyUsage(db.repos, t, 'characters', new Date(AT))).toBe(6);
+  });
+
+  it('writes what is queued in one statement per tenant; a row the database refuses fails alone', async () => {
+    const [a, b] = [await tenant('meter-batch-a'), await tenant('meter-batch-b')];
+    const clock = new SimulatedClock();
+    const statements: string[] = [];
+    const poison = (e: { idempotencyKey: string }) => e.idempotencyKey === 'poison';
+    // The database refuses the row keyed `poison` (a constraint), whichever way it comes.
+    const refusing = (): Promise<never> =>
+      Promise.reject(Object.assign(new Error('violates a constraint'), { code: '23514' }));
+    const repos: Pick<Repositories, 'forTenant'> = {
+      forTenant: (id) => {
+        const t = db.repos.forTenant(id);
+        return {
+          ...t,
+          billing: {
+            ...t.billing,
+            recordUsage: (e) => (poison(e) ? refusing() : t.billing.recordUsage(e)),
+            recordUsageMany: (events) => {
+              statements.push(`${id}:${String(events.length)}`);
+              return events.some(poison) ? refusing() : t.billing.recordUsageMany(events);
+            },
+          },
+        };
+      },
+    };
+    const failures: string[] = [];
+    const recorder = createMeterRecorder({
+      repos,
+      clock,
+      onError: (_e, c) => failures.push(c.event.idempotencyKey),
+    });
+    for (let i = 0; i < 30; i++) recorder.record(usage(i % 3 === 0 ? b : a, `k${String(i)}`));
+    recorder.record(usage(a, 'k1')); // a replay
+    const flushed = recorder.flush();
+    clock.advance(200);
+    await flushed;
+    expect(statements).toEqual([`${b}:10`, `${a}:21`]);
+    expect(recorder.stats).toMatchObject({ recorded: 30, duplicates: 1, failed: 0 });
+    expect(await durableMonthlyUsage(db.repos, a, 'characters', new Date(AT))).toBe(200);
+    expect(await durableMonthlyUsage(db.repos, b, 'characters', new Date(AT))).toBe(100);
+
+    recorder.record(usage(a, 'k100'));
+    recorder.record(usage(a, 'poison'));
+    recorder.record(usage(a, 'k101'));
+    const again = recorder.flush();
+    clock.advance(200);
+    await again;
+    expect(failures).toEqual(['poison']);
+    expect(recorder.stats).toMatchObject({ recorded: 32, failed: 1 });
+    expect(await durableMonthlyUsage(db.repos, a, 'characters', new Date(AT))).toBe(220);
   });
 
   it('refuses bad input with a clear error, and a full queue loudly', async () => {

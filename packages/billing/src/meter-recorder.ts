@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import { isTransientStorageError } from '@prx-voice/storage';
-import type { Repositories } from '@prx-voice/storage';
+import { isTransientStorageError, MAX_METER_EVENTS_PER_WRITE } from '@prx-voice/storage';
+import type { NewMeterEvent, Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { METERS, isMeter } from './meters.js';
@@ -73,8 +73,8 @@ export interface MeterRecorderOptions {
 
 /**
  * Creates a recorder: events wait in a bounded in-process queue and are written in
- * order by one drain, each as an idempotent meter event (`tenant_id`,
- * `idempotency_key` unique), so a session's audio path never waits on storage and a
+ * order by one drain — what is queued in one statement per tenant, each event an
+ * idempotent meter event (`tenant_id`, `idempotency_key` unique) — so a session's audio path never waits on storage and a
  * database outage delays usage without losing it.
  *
  * @example
@@ -118,39 +118,82 @@ export function createMeterRecorder(options: MeterRecorderOptions): MeterRecorde
       clock.setTimeout(resolve, ms);
     });
 
-  const write = async (event: UsageEvent): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+  const rowOf = (event: UsageEvent): NewMeterEvent => ({
+    sessionId: event.sessionId ?? null,
+    meter: event.meter,
+    quantity: event.quantity,
+    unit: METERS[event.meter as keyof typeof METERS].unit,
+    provider: event.provider ?? null,
+    idempotencyKey: event.idempotencyKey,
+    occurredAt: new Date(event.occurredAt),
+    ...(event.metadata === undefined ? {} : { metadata: event.metadata }),
+  });
+
+  /**
+   * Runs `attempt` until it succeeds, retrying a transient failure with backoff (reported
+   * with `event`); false when it failed for good (reported, counted by the caller).
+   */
+  const retrying = async (event: UsageEvent, attempt: () => Promise<void>): Promise<boolean> => {
+    for (let n = 1; ; n++) {
       try {
-        const { created } = await repos.forTenant(event.tenantId).billing.recordUsage({
-          sessionId: event.sessionId ?? null,
-          meter: event.meter,
-          quantity: event.quantity,
-          unit: METERS[event.meter as keyof typeof METERS].unit,
-          provider: event.provider ?? null,
-          idempotencyKey: event.idempotencyKey,
-          occurredAt: new Date(event.occurredAt),
-          ...(event.metadata === undefined ? {} : { metadata: event.metadata }),
-        });
-        if (created) stats.recorded++;
-        else stats.duplicates++;
-        return;
+        await attempt();
+        return true;
       } catch (error) {
         if (!isTransientStorageError(error)) {
-          stats.failed++;
           report(error, { event });
-          return;
+          return false;
         }
-        const retryInMs = Math.min(first * 2 ** (attempt - 1), max);
+        const retryInMs = Math.min(first * 2 ** (n - 1), max);
         report(error, { event, retryInMs });
         await pause(retryInMs);
       }
     }
   };
 
+  const write = async (event: UsageEvent): Promise<void> => {
+    const ok = await retrying(event, async () => {
+      const { created } = await repos.forTenant(event.tenantId).billing.recordUsage(rowOf(event));
+      if (created) stats.recorded++;
+      else stats.duplicates++;
+    });
+    if (!ok) stats.failed++;
+  };
+
+  /**
+   * A tenant's events in one statement; should the database refuse it (not a transient
+   * failure), one by one, so that only the event it refuses fails.
+   */
+  const writeMany = async (events: readonly UsageEvent[]): Promise<void> => {
+    const head = events[0];
+    if (head === undefined) return;
+    if (events.length === 1) return write(head);
+    const billing = repos.forTenant(head.tenantId).billing;
+    let refused = false;
+    await retrying(head, async () => {
+      try {
+        const r = await billing.recordUsageMany(events.map(rowOf));
+        stats.recorded += r.created;
+        stats.duplicates += r.duplicates;
+      } catch (error) {
+        if (isTransientStorageError(error)) throw error;
+        refused = true;
+      }
+    });
+    if (refused) for (const event of events) await write(event);
+  };
+
+  /** Writes the queue's head, up to one statement's worth, a statement per tenant in it. */
   const drain = async (): Promise<void> => {
-    for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
-      await write(event);
-      done++;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_METER_EVENTS_PER_WRITE);
+      const byTenant = new Map<string, UsageEvent[]>();
+      for (const event of batch) {
+        const of = byTenant.get(event.tenantId);
+        if (of === undefined) byTenant.set(event.tenantId, [event]);
+        else of.push(event);
+      }
+      for (const events of byTenant.values()) await writeMany(events);
+      done += batch.length;
       settle();
     }
     draining = undefined;

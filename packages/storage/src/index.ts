@@ -80,12 +80,13 @@ export type {
   NewAuditCheckpoint,
   NewAuditRecord,
 } from './db/repositories/audit.js';
-export { PERIOD as BILLING_PERIOD } from './db/repositories/billing.js';
+export { PERIOD as BILLING_PERIOD, MAX_METER_EVENTS_PER_WRITE } from './db/repositories/billing.js';
 export type {
   BillingRepository,
   NewLedgerEntry,
   NewMeterEvent,
   Recorded,
+  RecordedMany,
   UsageTotal,
 } from './db/repositories/billing.js';
 export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';

@@ -6,6 +6,7 @@ import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
 import { rejectsWith } from './database.contract.js';
 import { createRepositories } from './repositories/index.js';
+import { MAX_METER_EVENTS_PER_WRITE } from './repositories/billing.js';
 import type { Repositories, TenantRepositories } from './repositories/index.js';
 import type { NewPriceBook } from './repositories/price-books.js';
 
@@ -378,6 +379,49 @@ export function describeBillingContract(
         expect(await sum({ recordedFrom: day(20) })).toBe(110);
         expect(await sum({ recordedFrom: day(20), recordedBefore: day(25) })).toBe(10);
         expect(await sum({ recordedFrom: day(26) })).toBe(0);
+      });
+    });
+
+    describe('meter events in one statement', () => {
+      it('stores many once by key, skips keys stored or repeated, and refuses a bad row whole', async () => {
+        const t = await newTenant();
+        const event = (key: string, quantity: number) => ({
+          meter: 'tts_characters',
+          quantity,
+          unit: 'character',
+          provider: 'mock',
+          sessionId: null,
+          idempotencyKey: key,
+          occurredAt: day(4),
+        });
+        await t.billing.recordUsage(event('m1', 1));
+        expect(
+          await t.billing.recordUsageMany([
+            event('m1', 1),
+            event('m2', 10),
+            event('m3', 100),
+            event('m2', 10),
+          ]),
+        ).toEqual({ created: 2, duplicates: 2 });
+        expect(await t.billing.recordUsageMany([])).toEqual({ created: 0, duplicates: 0 });
+        const range = { from: day(1), to: day(30) };
+        expect(await t.billing.sumUsage('tts_characters', range)).toBe(111);
+        await expect(
+          t.billing.recordUsageMany([event('m4', 1000), event('m5', -1)]),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        const many = Array.from({ length: MAX_METER_EVENTS_PER_WRITE + 1 }, (_, i) =>
+          event(`big${i}`, 1),
+        );
+        await expect(t.billing.recordUsageMany(many)).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+        });
+        expect(await t.billing.sumUsage('tts_characters', range)).toBe(111);
+        // Another tenant's same key is its own.
+        const other = await newTenant();
+        expect(await other.billing.recordUsageMany([event('m1', 5)])).toEqual({
+          created: 1,
+          duplicates: 0,
+        });
       });
     });
 

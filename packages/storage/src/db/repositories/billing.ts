@@ -51,9 +51,25 @@ export interface Recorded<T> {
   readonly created: boolean;
 }
 
+/** Most meter events {@link BillingRepository.recordUsageMany} takes in one call (one statement). */
+export const MAX_METER_EVENTS_PER_WRITE = 500;
+
+/** What {@link BillingRepository.recordUsageMany} did. */
+export interface RecordedMany {
+  /** Events stored now. */
+  readonly created: number;
+  /** Events whose key was stored already (or came twice in the call): not stored again. */
+  readonly duplicates: number;
+}
+
 /** A tenant's meter events and ledger. */
 export interface BillingRepository {
   recordUsage(event: NewMeterEvent): Promise<Recorded<MeterEventRow>>;
+  /**
+   * Stores up to {@link MAX_METER_EVENTS_PER_WRITE} events in one statement, each once by
+   * its key as {@link recordUsage} does; all or nothing (a refused row fails the call).
+   */
+  recordUsageMany(events: readonly NewMeterEvent[]): Promise<RecordedMany>;
   /** Sum of a meter's quantities with `from <= occurred_at < to` (of one session, if given). */
   sumUsage(
     meter: string,
@@ -92,28 +108,32 @@ export const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 /** Creates a tenant's billing repository. */
 export function billingRepository(ctx: TenantContext): BillingRepository {
   const { db, tenantId } = ctx;
+  /** The row of a new meter event (its quantity checked). */
+  const meterRow = (e: NewMeterEvent) => {
+    if (!Number.isSafeInteger(e.quantity) || e.quantity < 0) {
+      throw new VoiceError('VALIDATION_FAILED', {
+        message: `meter quantity must be a non-negative integer, got ${e.quantity}`,
+      });
+    }
+    return {
+      id: ctx.ids.next('meter'),
+      tenant_id: tenantId,
+      session_id: e.sessionId ?? null,
+      meter: e.meter,
+      quantity: e.quantity,
+      unit: e.unit,
+      provider: e.provider ?? null,
+      idempotency_key: e.idempotencyKey,
+      occurred_at: e.occurredAt,
+      recorded_at: nowDate(ctx),
+      metadata: e.metadata ?? {},
+    };
+  };
   return {
     async recordUsage(e) {
-      if (!Number.isSafeInteger(e.quantity) || e.quantity < 0) {
-        throw new VoiceError('VALIDATION_FAILED', {
-          message: `meter quantity must be a non-negative integer, got ${e.quantity}`,
-        });
-      }
       const inserted = await db
         .insertInto('meter_events')
-        .values({
-          id: ctx.ids.next('meter'),
-          tenant_id: tenantId,
-          session_id: e.sessionId ?? null,
-          meter: e.meter,
-          quantity: e.quantity,
-          unit: e.unit,
-          provider: e.provider ?? null,
-          idempotency_key: e.idempotencyKey,
-          occurred_at: e.occurredAt,
-          recorded_at: nowDate(ctx),
-          metadata: e.metadata ?? {},
-        })
+        .values(meterRow(e))
         .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
         .returningAll()
         .executeTakeFirst()
@@ -128,6 +148,26 @@ export function billingRepository(ctx: TenantContext): BillingRepository {
         .where('idempotency_key', '=', e.idempotencyKey)
         .executeTakeFirstOrThrow();
       return { row: existing, created: false };
+    },
+    async recordUsageMany(events) {
+      if (events.length === 0) return { created: 0, duplicates: 0 };
+      if (events.length > MAX_METER_EVENTS_PER_WRITE) {
+        throw new VoiceError('VALIDATION_FAILED', {
+          message: `at most ${MAX_METER_EVENTS_PER_WRITE} meter events per write, got ${events.length}`,
+        });
+      }
+      const rows = events.map(meterRow);
+      // ON CONFLICT DO NOTHING also skips a key repeated within the statement.
+      const inserted = await db
+        .insertInto('meter_events')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).doNothing())
+        .returning('id')
+        .execute()
+        .catch((err: unknown) => {
+          throw storageError(err, 'meter events');
+        });
+      return { created: inserted.length, duplicates: events.length - inserted.length };
     },
     async sumUsage(meter, range, opts) {
       let q = db
