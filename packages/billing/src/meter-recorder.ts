@@ -168,7 +168,7 @@ export function createMeterRecorder(options: MeterRecorderOptions): MeterRecorde
     if (head === undefined) return;
     if (events.length === 1) return write(head);
     const billing = repos.forTenant(head.tenantId).billing;
-    let refused = false;
+    const outcome = { refused: false };
     await retrying(head, async () => {
       try {
         const r = await billing.recordUsageMany(events.map(rowOf));
@@ -176,10 +176,10 @@ export function createMeterRecorder(options: MeterRecorderOptions): MeterRecorde
         stats.duplicates += r.duplicates;
       } catch (error) {
         if (isTransientStorageError(error)) throw error;
-        refused = true;
+        outcome.refused = true;
       }
     });
-    if (refused) for (const event of events) await write(event);
+    if (outcome.refused) for (const event of events) await write(event);
   };
 
   /** Writes the queue's head, up to one statement's worth, a statement per tenant in it. */
