@@ -4,12 +4,15 @@
  *  2. CPU per session-second of real-time audio: a whole session actor (mock providers,
  *     energy VAD, pacer, events) fed 20 ms frames on simulated time.
  *  3. Silero VAD: CPU per session-second and inference time per 32 ms window.
- *  4. Step cost against conversation length (the conversation is shared, not copied, per step).
+ *  4. Step cost against conversation length (the conversation is shared, not copied, per step),
+ *     and the step's working copy by walking the data against `structuredClone`.
  */
 import { createSileroVad } from '@prx-voice/adapter';
 import { generateTone } from '@prx-voice/media';
 import type { StepRecord } from '../src/actor-types.js';
+import type { SessionModel } from '../src/model.js';
 import { initialModel, step } from '../src/reducer/step.js';
+import { workingCopy } from '../src/reducer/working-copy.js';
 import { createScenario } from '../src/testing/scenario.js';
 import type { Scenario } from '../src/testing/scenario.js';
 
@@ -139,7 +142,43 @@ function stepCostUs(settings: Scenario['settings'], messages: number, steps: num
   return ((performance.now() - start) * 1000) / steps;
 }
 
+/**
+ * The step's working copy of the models of a whole recorded session (two turns), µs per
+ * copy: by walking the plain data (what `step` does) and, side by side, by
+ * `structuredClone` (what it did).
+ */
+async function workingCopyCost(): Promise<void> {
+  const s = await createScenario();
+  await s.speak(600);
+  await s.silence(3000);
+  await s.speak(400);
+  await s.silence(3000);
+  const models: SessionModel[] = [];
+  let m = initialModel({ sessionId: s.sessionId, tenantId: s.tenantId, settings: s.settings });
+  for (const rec of s.steps) {
+    let i = 0;
+    m = step(m, rec.input, { now: rec.at, newId: () => rec.ids[i++] ?? 'x' }).model;
+    models.push(m);
+  }
+  const time = (copy: (model: SessionModel) => unknown): number => {
+    const rounds = 200;
+    const start = performance.now();
+    for (let r = 0; r < rounds; r++) for (const model of models) copy(model);
+    return ((performance.now() - start) * 1000) / (rounds * models.length);
+  };
+  const byClone = (model: SessionModel): unknown => {
+    const { conversation, settings, ...rest } = model;
+    return { ...structuredClone(rest), settings, conversation: conversation.slice() };
+  };
+  time(workingCopy);
+  time(byClone);
+  console.log(
+    `working copy per step (${String(models.length)} models of a two-turn session): ${time(workingCopy).toFixed(2)} µs by walking the data, ${time(byClone).toFixed(2)} µs by structuredClone`,
+  );
+}
+
 await reducerCost();
+await workingCopyCost();
 const settings = (await createScenario()).settings;
 console.log(
   `reducer step cost by conversation length: ${[0, 100, 400, 1000]

@@ -53,6 +53,7 @@ import {
 import { onAgentChunk, onAgentError, onAgentEvent, onToolResults, requestTurn } from './run.js';
 import { applyPendingSettings, onSettingsUpdate } from './settings-update.js';
 import { onAsrFinal, onAsrPartial, onVadEnd, onVadStart } from './speech.js';
+import { workingCopy } from './working-copy.js';
 
 /** A new session's model, before `start`. */
 export function initialModel(opts: {
@@ -97,17 +98,6 @@ export function initialModel(opts: {
     handoff: null,
     flow: initialFlow(opts.settings),
   };
-}
-
-/**
- * The step's private copy of a model. The conversation only ever grows by new
- * messages (none is changed once added; a settings update replaces the array)
- * and settings are replaced, never changed in place, so both are shared rather
- * than deep-copied: a step costs the same in the hundredth turn as in the first.
- */
-function workingCopy(model: SessionModel): SessionModel {
-  const { conversation, settings, ...rest } = model;
-  return { ...structuredClone(rest), settings, conversation: conversation.slice() };
 }
 
 /** Applies one input. Pure: the given model is not changed. */
