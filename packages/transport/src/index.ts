@@ -321,7 +321,7 @@ export type { CreateTwilioCallOptions, HangUpTwilioCallOptions } from './twilio/
 export type { TwilioRestOptions } from './twilio/rest.js';
 export { TELNYX_API_BASE_URL, createTelnyxCall, hangUpTelnyxCall } from './telnyx/calls.js';
 export type { CreateTelnyxCallOptions, TelnyxCall, TelnyxRestOptions } from './telnyx/calls.js';
-export { createWebrtcPeer } from './webrtc/peer.js';
+export { createWebrtcPeer } from './webrtc/load-peer.js';
 export type {
   WebrtcCloseReason,
   WebrtcIceCandidate,
