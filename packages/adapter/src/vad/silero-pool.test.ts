@@ -136,6 +136,20 @@ describe('Silero worker pool', () => {
     for (const stream of [...pooled, ...single]) stream.lane.close();
   });
 
+  it('is ready once one worker has the model, and starts the others then', async () => {
+    const pool = new SileroPool(sileroModelPath(), 3);
+    expect([0, 1, 2].map((i) => pool.thread(i))).toEqual([undefined, undefined, undefined]);
+    await pool.ready();
+    expect([0, 1, 2].map((i) => pool.thread(i) !== undefined)).toEqual([true, true, true]);
+    const lanes = [0, 1, 2].map(() => open((r, h) => pool.open(r, h), 16000));
+    await feed(lanes, clips(3));
+    for (const lane of lanes) {
+      expect(lane.errors).toEqual([]);
+      expect(lane.scores.length).toBeGreaterThan(0);
+      lane.lane.close();
+    }
+  });
+
   it('places a stream on the worker with the fewest streams and keeps it there', async () => {
     const pool = new SileroPool(sileroModelPath(), 3);
     const lanes = Array.from({ length: 5 }, () =>

@@ -59,10 +59,16 @@ export class SileroPool {
     return this.#slots.length;
   }
 
-  /** Starts every worker and resolves once each has loaded the model. */
+  /**
+   * Resolves once the first worker has loaded the model (what a health check needs to know);
+   * the others start then, in the background, so that a server's start does not wait for (nor
+   * compete on every core with) one model load per core. A stream placed on a worker still
+   * loading waits for it; a worker that fails to load fails its streams as any dead worker.
+   */
   async ready(): Promise<void> {
     assertModelFile(this.#modelPath);
-    await Promise.all(this.#slots.map((_, index) => this.#worker(index).loaded));
+    await this.#worker(0).loaded;
+    for (let index = 1; index < this.#slots.length; index++) this.#worker(index);
   }
 
   /** Opens a lane on the worker with the fewest lanes (started if need be). */
