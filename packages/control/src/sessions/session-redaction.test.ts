@@ -65,10 +65,27 @@ async function turnOf(settings: Record<string, unknown>) {
     await settle();
   }
   const turns = await h.db.repos.forTenant(tenantId).turns.listBySession(id as SessionId);
-  const stored = await sql<{
-    event: unknown;
-  }>`select event from session_events where session_id = ${id}`.execute(h.db.handle.db);
-  return { emitted, turns: turns.items, stored: JSON.stringify(stored.rows) };
+  // The log writes a batch of every session each tick: read once all of the session's is in.
+  const read = async () =>
+    (
+      await sql<{
+        seq: number;
+        event: unknown;
+      }>`select seq, event from session_events where session_id = ${id} order by seq`.execute(
+        h.db.handle.db,
+      )
+    ).rows;
+  // Everything the session emitted, its end and what came after (the cancelled run's turn).
+  const last = emitted.at(-1)?.prxseq ?? Number.POSITIVE_INFINITY;
+  const ended = (rows: readonly { seq: number }[]) => Number(rows.at(-1)?.seq) >= last;
+  let rows = await read();
+  for (let i = 0; i < 50 && !ended(rows); i++) {
+    h.clock.advance(25);
+    await settle();
+    rows = await read();
+  }
+  expect(ended(rows)).toBe(true);
+  return { emitted, turns: turns.items, stored: JSON.stringify(rows.map((r) => r.event)) };
 }
 
 describe('a tenant’s redaction policy', () => {
