@@ -61,13 +61,15 @@ async function all<T extends FromGenerator['type']>(
       if (g.failure !== undefined) return undefined;
       try {
         const answer = nextMessage(g.child, isType(type), {
-          what: `${g.name}: waiting for ${type}`,
+          what: `waiting for ${type}`,
           timeoutMs,
         });
         if (message !== undefined) await sendTo(g.child, message);
         return await answer;
       } catch (err) {
-        g.failure = (err instanceof Error ? err.message : String(err)).trim();
+        // The reason and the last lines of the generator's stderr, on one line of the table.
+        const lines = (err instanceof Error ? err.message : String(err)).trim().split('\n');
+        g.failure = [lines[0], ...lines.slice(1).slice(-3)].join(' | ');
         g.child.process.kill('SIGKILL');
         return undefined;
       }
