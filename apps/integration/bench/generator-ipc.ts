@@ -6,7 +6,8 @@
  * parent can read the server with every session live), and on `hang-up` closes
  * them, reports `closed` and exits.
  */
-import type { CallerKind, LoadOptions, TurnRecord } from './caller.js';
+import type { CallerKind, LoadOptions } from './caller.js';
+import type { StreamResult } from './load-client.js';
 
 /** Parent → generator. */
 export type ToGenerator =
@@ -22,21 +23,10 @@ export type ToGenerator =
   | { readonly type: 'go' }
   | { readonly type: 'hang-up' };
 
-/** What one generator's callers measured over the streaming. */
-export interface GeneratorResult {
-  readonly turns: readonly TurnRecord[];
-  readonly failures: readonly string[];
-  /** Sum over its callers of their streaming time, s. */
-  readonly sessionSeconds: number;
-  /** CPU time of the generator process over the streaming, ms. */
-  readonly cpuMs: number;
-  /** Its wall time from `go` to its last caller done, ms. */
-  readonly wallMs: number;
-}
-
 /** Generator → parent. */
 export type FromGenerator =
   | { readonly type: 'started' }
   | { readonly type: 'connected' }
-  | ({ readonly type: 'streamed' } & GeneratorResult)
+  /** What its callers measured (its CPU time and its wall time from `go` to its last caller done). */
+  | ({ readonly type: 'streamed' } & StreamResult)
   | { readonly type: 'closed' };

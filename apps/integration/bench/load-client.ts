@@ -29,17 +29,10 @@ export interface StreamResult {
   readonly wallMs: number;
 }
 
-/** The outcome of one load run. */
-export interface LoadRun {
-  readonly turns: readonly TurnRecord[];
-  /** Callers (or generator processes) that failed, with the reason. */
-  readonly failures: readonly string[];
-  /** Sum over the callers of their streaming time, s. */
-  readonly sessionSeconds: number;
+/** The outcome of one load run: its callers' figures (failed generator processes among the failures). */
+export interface LoadRun extends Omit<StreamResult, 'cpuMs'> {
   /** CPU time of the load generator process(es) while streaming, summed, ms. */
   readonly clientCpuMs: number;
-  /** Wall time of the streaming, ms. */
-  readonly wallMs: number;
 }
 
 /** `fn` over `0 … count − 1`, at most `limit` at a time, results in order. */

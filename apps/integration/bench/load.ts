@@ -26,7 +26,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchArgs } from './cli-args.js';
+import { benchArgs, parseChoices } from './cli-args.js';
 import { explain, explainWaits, printRow, printSummary } from './load-report.js';
 import type { VariantOutcome } from './load-report.js';
 import { createVoiceTemplate, DEFAULT_LOAD, measureEcho, measureVoice } from './measure.js';
@@ -35,7 +35,7 @@ import { spokenSpeech, SPOKEN_TEXT } from './speech-clip.js';
 import { cell } from './stats.js';
 import { defaultStorages, parseStorages } from './storage-variants.js';
 import type { BenchStorage } from './storage-variants.js';
-import { BENCH_VADS, INPUT_RATE, parseVads } from './wire.js';
+import { BENCH_VADS, INPUT_RATE } from './wire.js';
 import type { BenchVad } from './wire.js';
 
 const USAGE =
@@ -103,7 +103,8 @@ const ns = ramp({
 
 const storages: BenchStorage[] =
   values.storage === undefined ? defaultStorages() : parseStorages(values.storage);
-const vads: BenchVad[] = values.vad === undefined ? [...BENCH_VADS] : parseVads(values.vad);
+const vads: BenchVad[] =
+  values.vad === undefined ? [...BENCH_VADS] : parseChoices('vad', values.vad, BENCH_VADS);
 const generators = positiveInt('generators', values.generators, 1);
 /** One line of the ramp: a storage with a VAD. */
 interface Variant {

@@ -37,18 +37,6 @@ export const BENCH_VADS = ['energy', 'silero'] as const;
 /** A VAD of {@link BENCH_VADS}. */
 export type BenchVad = (typeof BENCH_VADS)[number];
 
-/** Parses `--vad a,b`; an unknown name is an error that lists the known ones. */
-export function parseVads(list: string): BenchVad[] {
-  return list.split(',').map((raw) => {
-    const name = raw.trim();
-    const known = BENCH_VADS.find((v) => v === name);
-    if (known === undefined) {
-      throw new Error(`--vad: unknown "${name}"; expected ${BENCH_VADS.join(', ')}`);
-    }
-    return known;
-  });
-}
-
 /**
  * How long a frame each VAD scores, ms: the energy VAD scores the caller's 20 ms
  * frames, Silero 32 ms windows (512 samples at 16 kHz) of the stream.
