@@ -94,14 +94,13 @@ export async function runGeneratedLoad(
   gen: GeneratorOptions,
   hooks: LoadHooks = {},
 ): Promise<LoadRun> {
-  const urls = await mapLimit(opts.sessions, 8, target.open);
   const k = Math.max(1, Math.min(gen.generators, opts.sessions));
+  // Forked first: they start up (tsx) while the sessions are made.
   const gens: Generator[] = Array.from({ length: k }, (_, g) => ({
     name: `load generator ${g + 1}/${k}`,
     child: forkBenchChild('load-generator.ts'),
     callers: [],
   }));
-  urls.forEach((url, index) => gens[index % k]?.callers.push({ index, url }));
   const speechMs = (gen.speech.length * 1000) / INPUT_RATE;
   const speechBase64 = samplesToBase64(gen.speech);
   const failures = (): string[] =>
@@ -116,7 +115,10 @@ export async function runGeneratedLoad(
     wallMs: Number.NaN,
   });
   try {
-    await all(gens, 'started', START_TIMEOUT_MS);
+    const started = all(gens, 'started', START_TIMEOUT_MS);
+    const urls = await mapLimit(opts.sessions, 8, target.open);
+    urls.forEach((url, index) => gens[index % k]?.callers.push({ index, url }));
+    await started;
     // Connecting: each socket needs a handshake with the server; a loaded machine takes its time.
     const connectMs = START_TIMEOUT_MS + 100 * opts.sessions;
     await Promise.all(
