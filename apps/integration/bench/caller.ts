@@ -1,22 +1,16 @@
 /**
  * One caller of the load bench on its own WebSocket: real-time audio — a 20 ms
- * PCM16 frame every 20 ms: silence, then speech, then silence until the answer
+ * PCM16 frame every 20 ms: silence, then speech (`speech-clip.ts`: a tone or a
+ * spoken sentence), then silence until the answer
  * has played, then a short pause, for a number of turns — and the timing of
  * what comes back: voice-to-voice per turn (the moment the caller's speech ends
  * — its last frame due — → the first outbound audio frame) and every outbound frame's
  * arrival, for the pacing deviation.
  */
 import type { WebSocket } from 'ws';
-import { generateTone } from '@prx-voice/media';
 import { pacingDeviations } from './stats.js';
 import type { ArrivedFrame } from './stats.js';
-import {
-  FRAME_MS,
-  INPUT_FRAME_BYTES,
-  INPUT_RATE,
-  OUTPUT_BYTES_PER_MS,
-  PACER_LEAD_MS,
-} from './wire.js';
+import { FRAME_MS, INPUT_FRAME_BYTES, OUTPUT_BYTES_PER_MS, PACER_LEAD_MS } from './wire.js';
 
 /**
  * What a caller talks to. `voice`: a turn is over at `prx.voice.turn.completed`
@@ -29,7 +23,7 @@ export type CallerKind = 'voice' | 'echo';
 export interface LoadOptions {
   readonly sessions: number;
   readonly turns: number;
-  /** Speech per turn, ms (a 300 Hz tone; rounded to whole frames). */
+  /** Speech per turn, ms (the tone's length; a spoken clip has its own). */
   readonly speechMs: number;
   /** Silence between the end of an answer and the next speech, ms. */
   readonly gapMs: number;
@@ -48,25 +42,22 @@ export interface TurnRecord {
   readonly serverV2vMs: number | null;
   /** Pacing deviation of each audio frame of the answer, ms (see `pacingDeviations`). */
   readonly deviationsMs: readonly number[];
+  /** Where the speech ended on the caller's audio timeline (from its first frame), ms. */
+  readonly speechEndMs: number;
+  /** Where the server's VAD put the silence start (`media.vad_ended` `at_ms`), ms; null when not seen (the echo). */
+  readonly vadSilenceAtMs: number | null;
 }
 
-const SPEECH = (() => {
-  const tone = generateTone({
-    sampleRate: INPUT_RATE,
-    frequencyHz: 300,
-    durationMs: FRAME_MS,
-    amplitude: 0.3,
-  });
-  return Buffer.from(tone.samples.buffer, tone.samples.byteOffset, tone.samples.byteLength);
-})();
 const SILENCE = Buffer.alloc(INPUT_FRAME_BYTES);
 /** Silence before a caller's first speech, ms. */
 const LEAD_IN_MS = 200;
 
 interface OpenTurn {
   readonly speechEndAt: number;
+  readonly speechEndMs: number;
   readonly frames: ArrivedFrame[];
   serverV2vMs: number | null;
+  vadSilenceAtMs: number | null;
   /** When the answer has played out: the caller may speak again after the gap. */
   doneAt: number | undefined;
 }
@@ -82,6 +73,8 @@ export class Caller {
   #phase: Phase = 'silence';
   #framesLeft: number;
   #turnsLeft: number;
+  /** Frames sent so far: the caller's audio timeline. */
+  #sent = 0;
   #nextAt = 0;
   #turn: OpenTurn | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -97,6 +90,8 @@ export class Caller {
     readonly index: number,
     readonly kind: CallerKind,
     readonly opts: LoadOptions,
+    /** The speech of every turn, in 20 ms frames. */
+    readonly speech: readonly Buffer[],
   ) {
     this.#turnsLeft = opts.turns;
     this.#framesLeft = Math.round(LEAD_IN_MS / FRAME_MS);
@@ -130,23 +125,26 @@ export class Caller {
   }
 
   #sendFrame(now: number): void {
+    this.#sent++;
     switch (this.#phase) {
       case 'silence':
         this.ws.send(SILENCE);
         if (--this.#framesLeft <= 0) {
           this.#phase = 'speech';
-          this.#framesLeft = Math.max(1, Math.round(this.opts.speechMs / FRAME_MS));
+          this.#framesLeft = this.speech.length;
         }
         return;
       case 'speech':
-        this.ws.send(SPEECH);
+        this.ws.send(this.speech[this.speech.length - this.#framesLeft] ?? SILENCE);
         if (--this.#framesLeft <= 0) {
           this.#phase = 'answer';
           this.#turn = {
-            // The end of the speech on the audio's own timeline: when its last frame was due.
+            // The end of the speech in real time: when its last frame was due.
             speechEndAt: this.#nextAt,
+            speechEndMs: this.#sent * FRAME_MS,
             frames: [],
             serverV2vMs: null,
+            vadSilenceAtMs: null,
             doneAt: undefined,
           };
         }
@@ -182,6 +180,8 @@ export class Caller {
         bytesPerMs: OUTPUT_BYTES_PER_MS,
         leadMs: PACER_LEAD_MS,
       }),
+      speechEndMs: turn.speechEndMs,
+      vadSilenceAtMs: turn.vadSilenceAtMs,
     });
     this.#turn = undefined;
     if (--this.#turnsLeft <= 0) {
@@ -198,7 +198,7 @@ export class Caller {
     const at = performance.now();
     turn.frames.push({ at, bytes });
     // The echo answers each speech frame with one frame; the listener hears the last one a lead later.
-    if (this.kind === 'echo' && turn.frames.length >= Math.round(this.opts.speechMs / FRAME_MS)) {
+    if (this.kind === 'echo' && turn.frames.length >= this.speech.length) {
       turn.doneAt = at + PACER_LEAD_MS;
     }
   }
@@ -207,20 +207,26 @@ export class Caller {
     this.#lastEvent = /"type":"([^"]+)"/.exec(text)?.[1] ?? 'unknown';
     if (
       !text.includes('"prx.voice.turn.completed"') &&
-      !text.includes('"prx.voice.session.failed"')
+      !text.includes('"prx.voice.session.failed"') &&
+      !text.includes('"prx.voice.media.vad_ended"')
     ) {
       return;
     }
     const event = JSON.parse(text) as {
       type: string;
-      data?: { latency?: { voice_to_voice_ms?: number | null } };
+      data?: { latency?: { voice_to_voice_ms?: number | null }; at_ms?: number };
     };
     if (event.type === 'prx.voice.session.failed') {
       this.#fail(`session failed: ${text.slice(0, 300)}`);
       return;
     }
     const turn = this.#turn;
-    if (event.type !== 'prx.voice.turn.completed' || turn === undefined) return;
+    if (turn === undefined) return;
+    if (event.type === 'prx.voice.media.vad_ended') {
+      turn.vadSilenceAtMs = event.data?.at_ms ?? null;
+      return;
+    }
+    if (event.type !== 'prx.voice.turn.completed') return;
     turn.serverV2vMs = event.data?.latency?.voice_to_voice_ms ?? null;
     turn.doneAt = performance.now();
   }

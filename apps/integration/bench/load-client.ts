@@ -1,10 +1,13 @@
 /**
- * The load generator: N callers (`caller.ts`) at once against one server, each
- * on its own WebSocket, and what they measured.
+ * The callers of a load run (`caller.ts`) on their WebSockets: open them all,
+ * stream the turns on all of them at once, hang up. The load bench runs them in
+ * generator processes of their own (`load-generators.ts`), so that they never
+ * share an event loop with the bench's coordination; the soak runs them here.
  */
 import { WebSocket } from 'ws';
 import { Caller } from './caller.js';
 import type { CallerKind, LoadOptions, TurnRecord } from './caller.js';
+import { speechFrames, toneSpeech } from './speech-clip.js';
 
 /** What the callers talk to. */
 export interface LoadTarget {
@@ -13,23 +16,23 @@ export interface LoadTarget {
   readonly open: (index: number) => Promise<string>;
 }
 
-/** The outcome of one load run. */
-export interface LoadRun {
+/** What a group of callers measured over the streaming. */
+export interface StreamResult {
   readonly turns: readonly TurnRecord[];
   /** Callers that failed (timeout, socket closed or error), with the reason. */
   readonly failures: readonly string[];
   /** Sum over the callers of their streaming time, s. */
   readonly sessionSeconds: number;
-  /** CPU time of this (the load generator's) process while streaming, ms. */
-  readonly clientCpuMs: number;
-  /** Wall time of the streaming, ms. */
+  /** CPU time of the process the callers ran in, over the streaming, ms. */
+  readonly cpuMs: number;
+  /** From the start of the streaming to the last caller done, ms. */
   readonly wallMs: number;
 }
 
-/** Called around the streaming phase (all sockets open before, all still open after). */
-export interface LoadHooks {
-  readonly beforeStreaming?: () => Promise<void>;
-  readonly afterStreaming?: () => Promise<void>;
+/** The outcome of one load run: its callers' figures (failed generator processes among the failures). */
+export interface LoadRun extends Omit<StreamResult, 'cpuMs'> {
+  /** CPU time of the load generator process(es) while streaming, summed, ms. */
+  readonly clientCpuMs: number;
 }
 
 /** `fn` over `0 … count − 1`, at most `limit` at a time, results in order. */
@@ -71,32 +74,74 @@ async function hangUp(ws: WebSocket, kind: CallerKind): Promise<void> {
   ws.terminate();
 }
 
-/** Opens `sessions` sessions, streams the turns on all of them at once, closes them. */
-export async function runLoad(
-  target: LoadTarget,
-  opts: LoadOptions,
-  hooks: LoadHooks = {},
-): Promise<LoadRun> {
-  const urls = await mapLimit(opts.sessions, 8, target.open);
-  const sockets = await mapLimit(opts.sessions, 16, (i) => connect(urls[i] ?? ''));
-  const callers = sockets.map((ws, i) => new Caller(ws, i, target.kind, opts));
+/** Callers on open sockets, ready to stream. */
+export interface CallerGroup {
+  /** Streams every caller's turns (caller `index` starting `index × staggerMs / sessions` in); resolves when all are done. */
+  stream(): Promise<StreamResult>;
+  /** Closes every socket. */
+  hangUp(): Promise<void>;
+}
+
+/**
+ * Connects one caller per URL (`index`: its place among all the run's callers,
+ * which sets its start in the stagger), each saying `speech` (16 kHz PCM16) every turn.
+ */
+export async function openCallers(opts: {
+  readonly kind: CallerKind;
+  readonly load: LoadOptions;
+  readonly callers: readonly { readonly index: number; readonly url: string }[];
+  readonly speech: Int16Array;
+}): Promise<CallerGroup> {
+  const { kind, load } = opts;
+  const frames = speechFrames(opts.speech);
+  const sockets: WebSocket[] = [];
+  const hangUpAll = async (): Promise<void> => {
+    await Promise.all(sockets.map((ws) => hangUp(ws, kind)));
+  };
   try {
-    await hooks.beforeStreaming?.();
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    callers.forEach((c, i) => c.start(start + (i * opts.staggerMs) / opts.sessions));
-    await Promise.all(callers.map((c) => c.finished));
-    const wallMs = performance.now() - start;
-    const used = process.cpuUsage(cpu);
-    await hooks.afterStreaming?.();
-    return {
-      turns: callers.flatMap((c) => c.records),
-      failures: callers.flatMap((c) => (c.failure === undefined ? [] : [c.failure])),
-      sessionSeconds: callers.reduce((sum, c) => sum + (c.endedAt - c.startedAt) / 1000, 0),
-      clientCpuMs: (used.user + used.system) / 1000,
-      wallMs,
-    };
+    await mapLimit(opts.callers.length, 16, async (i) => {
+      sockets[i] = await connect(opts.callers[i]?.url ?? '');
+    });
+  } catch (err) {
+    await hangUpAll();
+    throw err;
+  }
+  const callers = opts.callers.map(
+    ({ index }, i) => new Caller(sockets[i] as WebSocket, index, kind, load, frames),
+  );
+  return {
+    async stream() {
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      for (const c of callers) c.start(start + (c.index * load.staggerMs) / load.sessions);
+      await Promise.all(callers.map((c) => c.finished));
+      const wallMs = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      return {
+        turns: callers.flatMap((c) => c.records),
+        failures: callers.flatMap((c) => (c.failure === undefined ? [] : [c.failure])),
+        sessionSeconds: callers.reduce((sum, c) => sum + (c.endedAt - c.startedAt) / 1000, 0),
+        cpuMs: (used.user + used.system) / 1000,
+        wallMs,
+      };
+    },
+    hangUp: hangUpAll,
+  };
+}
+
+/** Opens `sessions` sessions, streams the turns (a tone) on all of them at once in this process, closes them. */
+export async function runLoad(target: LoadTarget, opts: LoadOptions): Promise<LoadRun> {
+  const urls = await mapLimit(opts.sessions, 8, target.open);
+  const group = await openCallers({
+    kind: target.kind,
+    load: opts,
+    callers: urls.map((url, index) => ({ index, url })),
+    speech: toneSpeech(opts.speechMs),
+  });
+  try {
+    const { cpuMs, ...streamed } = await group.stream();
+    return { ...streamed, clientCpuMs: cpuMs };
   } finally {
-    await Promise.all(sockets.map((ws) => hangUp(ws, target.kind)));
+    await group.hangUp();
   }
 }

@@ -1,23 +1,24 @@
 /**
- * One step of the load bench: N callers against a fresh server in a child
- * process — the voice server or the bare `ws` echo baseline — and the figures
- * of that run.
+ * One step of the load bench: N callers (in load generator processes) against
+ * a fresh server in a child process — the voice server or the bare `ws` echo
+ * baseline — and the figures of that run.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './children.js';
 import type { ChildServer } from './children.js';
 import type { ChildStats } from './child-ipc.js';
-import { runLoad } from './load-client.js';
-import type { LoadOptions } from './caller.js';
+import type { LoadOptions, TurnRecord } from './caller.js';
 import type { LoadRun, LoadTarget } from './load-client.js';
+import { runGeneratedLoad } from './load-generators.js';
+import { toneSpeech } from './speech-clip.js';
 import { percentile } from './stats.js';
 import { storageEnv } from './storage-variants.js';
 import type { BenchStorage } from './storage-variants.js';
 import { openVoiceSession, prepareVoiceTarget, voiceServerEnv, warmUp } from './voice-target.js';
-import { delaySettingsOf, FRAME_MS, mockDelays } from './wire.js';
-import type { MockDelays } from './wire.js';
+import { delaySettingsOf, FRAME_MS, mockDelays, turnWaits } from './wire.js';
+import type { BenchVad, MockDelays } from './wire.js';
 
 /** The figures of one run against one server. */
 export interface StepFigures {
@@ -38,7 +39,7 @@ export interface StepFigures {
   readonly rssGrowthMb: number;
   /** Server resident memory before the sessions, MB. */
   readonly rssIdleMb: number;
-  /** Load generator CPU over the streaming, % of one core. */
+  /** Load generator CPU over the streaming, all generator processes together, % of one core. */
   readonly clientCpuPercent: number;
   /** The server's main-thread event-loop delay over the streaming, p99, ms. */
   readonly loopP99Ms: number;
@@ -49,10 +50,18 @@ export interface StepFigures {
 /** A voice server run: the common figures, the waits subtracted, and the server's own view. */
 export interface VoiceFigures extends StepFigures {
   readonly delays: MockDelays;
-  /** The server's `voice_to_voice_ms` (from the VAD's speech end) minus the endpointing and agent waits, p50, ms. */
+  /** The waits subtracted from the client-observed voice-to-voice times (they vary with Silero's windows), p50, ms. */
+  readonly waitP50Ms: number;
+  /** The VAD's silence start minus the end of the caller's speech, p50, ms (Silero's own lateness; 0 for energy). */
+  readonly vadLateP50Ms: number;
+  /** The server's `voice_to_voice_ms` (from the VAD's silence start) minus its waits, p50, ms. */
   readonly serverOverheadP50Ms: number;
   /** What the server stored in. */
   readonly storage: BenchStorage;
+  /** The VAD it ran. */
+  readonly vad: BenchVad;
+  /** Silero's worker threads in the server (its `silero_workers`, 0 = one per core). */
+  readonly sileroWorkers: number;
   /** From the fork to `/health/ready` answering 200 on an existing data directory (a warm restart), ms. */
   readonly readyMs: number;
 }
@@ -71,13 +80,13 @@ const MB = 1024 * 1024;
 function figures(opts: {
   readonly run: LoadRun;
   readonly sessions: number;
-  readonly waitMs: number;
+  readonly waitOf: (turn: TurnRecord) => number;
   readonly idle: ChildStats;
   readonly before: ChildStats;
   readonly after: ChildStats;
 }): StepFigures {
-  const { run, sessions, waitMs, idle, before, after } = opts;
-  const overhead = run.turns.map((t) => t.v2vMs - waitMs);
+  const { run, sessions, waitOf, idle, before, after } = opts;
+  const overhead = run.turns.map((t) => t.v2vMs - waitOf(t));
   const deviations = run.turns.flatMap((t) => t.deviationsMs);
   return {
     sessions,
@@ -113,27 +122,46 @@ async function settledStats(child: ChildServer): Promise<ChildStats> {
   return last;
 }
 
+/** How the callers of a run are generated. */
+export interface GenerationOptions {
+  /** Load generator processes (default 1). */
+  readonly generators?: number;
+  /** What every caller says each turn, 16 kHz PCM16 (default the tone of `load.speechMs`). */
+  readonly speech?: Int16Array;
+}
+
 /** Runs the load against `child` (already warm), measuring it around the streaming. */
-async function measureChild(
-  child: ChildServer,
-  target: LoadTarget,
-  load: LoadOptions,
-  waitMs: number,
-): Promise<{ run: LoadRun; figures: StepFigures }> {
+async function measureChild(opts: {
+  readonly child: ChildServer;
+  readonly target: LoadTarget;
+  readonly load: LoadOptions;
+  readonly generation: GenerationOptions;
+  readonly waitOf: (turn: TurnRecord) => number;
+}): Promise<{ run: LoadRun; figures: StepFigures }> {
+  const { child, load } = opts;
   // Memory at rest with no session, and again with all of them still open; CPU over the streaming only.
   const idle = await settledStats(child);
   let before = idle;
   let after = idle;
-  const run = await runLoad(target, load, {
-    beforeStreaming: async () => {
-      before = await child.stats({ resetLoop: true });
+  const run = await runGeneratedLoad(
+    opts.target,
+    load,
+    {
+      generators: opts.generation.generators ?? 1,
+      speech: opts.generation.speech ?? toneSpeech(load.speechMs),
     },
-    afterStreaming: async () => {
-      const now = await child.stats();
-      after = { ...now, rssBytes: (await settledStats(child)).rssBytes };
+    {
+      beforeStreaming: async () => {
+        before = await child.stats({ resetLoop: true });
+      },
+      afterStreaming: async () => {
+        const now = await child.stats();
+        after = { ...now, rssBytes: (await settledStats(child)).rssBytes };
+      },
     },
-  });
-  return { run, figures: figures({ run, sessions: load.sessions, waitMs, idle, before, after }) };
+  );
+  const { waitOf } = opts;
+  return { run, figures: figures({ run, sessions: load.sessions, waitOf, idle, before, after }) };
 }
 
 /** Polls `GET /health/ready` until it answers 200; resolves with `performance.now()` then. */
@@ -182,45 +210,76 @@ export async function createVoiceTemplate(): Promise<VoiceTemplate> {
   return { dataDir: join(dir, 'data'), coldReadyMs, dispose };
 }
 
+/** What a voice run runs on, beyond the load. */
+export interface VoiceRunOptions extends GenerationOptions {
+  /** Default `pglite-worker`. */
+  readonly storage?: BenchStorage;
+  /** Default `energy`; Silero needs a spoken `speech` (it does not take a tone for a voice). */
+  readonly vad?: BenchVad;
+}
+
 /**
  * N callers against a fresh voice server (child process) on `storage`: PGlite on
  * a copy of `template` in a temp dir, in a worker thread or on the server's
- * thread, or a fresh PostgreSQL database. Voice-to-voice overhead = client-observed voice-to-voice minus the
- * configured waits of {@link mockDelays}: VAD silence, endpointing, agent token delays.
+ * thread, or a fresh PostgreSQL database; the VAD `vad` (server config and
+ * session). Voice-to-voice overhead = client-observed voice-to-voice minus the
+ * configured waits of {@link mockDelays}, per turn ({@link turnWaits}): VAD
+ * silence, endpointing, agent token delays.
  */
 export async function measureVoice(
   load: LoadOptions,
   template: VoiceTemplate,
-  storage: BenchStorage = 'pglite-worker',
+  opts: VoiceRunOptions = {},
 ): Promise<VoiceFigures> {
+  const storage = opts.storage ?? 'pglite-worker';
+  const vad = opts.vad ?? 'energy';
   const dir = mkdtempSync(join(tmpdir(), 'prx-load-'));
   cpSync(template.dataDir, join(dir, 'data'), { recursive: true });
   const database = await storageEnv(storage);
   let child: ChildServer | undefined;
   try {
     child = await startChild('voice-server.ts', {
-      ...voiceServerEnv(join(dir, 'data')),
+      ...voiceServerEnv(join(dir, 'data'), vad),
       ...database.env,
     });
     const readyMs = (await readyAt(child.url)) - child.forkedAt;
     const delays = mockDelays(delaySettingsOf(child.info));
+    if (delays.vad !== vad) {
+      throw new Error(`bench: asked the voice server for the ${vad} VAD, it runs ${delays.vad}`);
+    }
+    const sileroWorkers = Number(child.info['vad_silero_workers'] ?? 0);
     const target = await prepareVoiceTarget(child.url, load.sessions);
-    await warmUp(target);
-    const { run, figures: common } = await measureChild(
+    await warmUp(target, {
+      vad,
+      sessions: vad === 'silero' ? sileroWorkers || Math.min(8, availableParallelism()) : 1,
+    });
+    const waitsOf = (t: TurnRecord): ReturnType<typeof turnWaits> => turnWaits(delays, t);
+    const { run, figures: common } = await measureChild({
       child,
-      { kind: 'voice', open: () => openVoiceSession(target) },
+      target: { kind: 'voice', open: () => openVoiceSession(target, { vad }) },
       load,
-      delays.totalMs,
-    );
-    // The server starts its clock at the VAD's speech end, so only the later waits are in it.
+      generation: opts,
+      waitOf: (t) => waitsOf(t).clientMs,
+    });
+    // The server starts its clock at the VAD's silence start: the waits after it are in it.
     const serverOverhead = run.turns.flatMap((t) =>
-      t.serverV2vMs === null ? [] : [t.serverV2vMs - delays.endpointMs - delays.agentMs],
+      t.serverV2vMs === null ? [] : [t.serverV2vMs - waitsOf(t).serverMs],
     );
     return {
       ...common,
       delays,
+      waitP50Ms: percentile(
+        run.turns.map((t) => waitsOf(t).clientMs),
+        50,
+      ),
+      vadLateP50Ms: percentile(
+        run.turns.map((t) => waitsOf(t).vadLateMs),
+        50,
+      ),
       serverOverheadP50Ms: percentile(serverOverhead, 50),
       storage,
+      vad,
+      sileroWorkers,
       readyMs,
     };
   } finally {
@@ -234,15 +293,19 @@ export async function measureVoice(
  * N callers against a fresh bare `ws` echo server (child process). Its only wait
  * is one frame: it notices the end of speech at the first silent frame.
  */
-export async function measureEcho(load: LoadOptions): Promise<StepFigures> {
+export async function measureEcho(
+  load: LoadOptions,
+  generation: GenerationOptions = {},
+): Promise<StepFigures> {
   const child = await startChild('echo-server.ts');
   try {
-    const { figures: result } = await measureChild(
+    const { figures: result } = await measureChild({
       child,
-      { kind: 'echo', open: (i) => Promise.resolve(`${child.url}/caller-${i}`) },
+      target: { kind: 'echo', open: (i) => Promise.resolve(`${child.url}/caller-${i}`) },
       load,
-      FRAME_MS,
-    );
+      generation,
+      waitOf: () => FRAME_MS,
+    });
     return result;
   } finally {
     await child.stop();

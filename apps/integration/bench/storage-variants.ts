@@ -5,6 +5,7 @@
  * PostgreSQL (a fresh database of `DATABASE_URL`'s server per run).
  */
 import { freshDatabase } from '../src/support/cluster.js';
+import { parseChoices } from './cli-args.js';
 
 /** The storage a voice server runs on. */
 export type BenchStorage = 'pglite-worker' | 'pglite-main' | 'postgres';
@@ -20,14 +21,7 @@ export function defaultStorages(env: NodeJS.ProcessEnv = process.env): BenchStor
 
 /** Parses `--storage a,b`; an unknown name is an error that lists the known ones. */
 export function parseStorages(list: string): BenchStorage[] {
-  return list.split(',').map((raw) => {
-    const name = raw.trim();
-    const known = BENCH_STORAGES.find((s) => s === name);
-    if (known === undefined) {
-      throw new Error(`--storage: unknown "${name}"; expected ${BENCH_STORAGES.join(', ')}`);
-    }
-    return known;
-  });
+  return parseChoices('storage', list, BENCH_STORAGES);
 }
 
 /** The server environment of one storage, and what removes what it created. */

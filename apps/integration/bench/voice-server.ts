@@ -17,6 +17,7 @@ serveParent({
   info: {
     vad_provider: vad.provider,
     vad_min_silence_ms: vad.min_silence_ms,
+    vad_silero_workers: vad.silero_workers,
     endpoint_min_delay_ms: server.runtime.config.session.endpointing.min_delay_ms,
   },
   stop: async () => {

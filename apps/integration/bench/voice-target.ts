@@ -4,7 +4,8 @@
  * operator would), session creation over HTTP and a warm-up turn.
  */
 import { WebSocket } from 'ws';
-import { BENCH_PROVIDER_OPTIONS } from './wire.js';
+import { BENCH_PROVIDER_OPTIONS, INPUT_FRAME_BYTES } from './wire.js';
+import type { BenchVad } from './wire.js';
 
 /** The bootstrap key of the bench's throw-away server (a platform admin). */
 const BOOTSTRAP_KEY = 'pk_load_bench_bootstrap_key_0123456789abcdef';
@@ -12,12 +13,15 @@ const BOOTSTRAP_KEY = 'pk_load_bench_bootstrap_key_0123456789abcdef';
 /**
  * Environment of the voice server child: loopback on a free port, embedded PGlite
  * in `dataDir` and in-process coordination (a `DATABASE_URL` / `REDIS_URL` of the
- * caller's shell is dropped), the mock providers and the energy VAD (named: the
- * default `auto` would pick local engines when installed), quiet logs, and the
- * instance-wide request caps raised so the admission of N sessions is limited by
- * the tenant alone.
+ * caller's shell is dropped), the mock providers and `vad` (named: the default
+ * `auto` would pick local engines when installed; Silero with its default pool of
+ * one worker thread per core), quiet logs, and the instance-wide request caps
+ * raised so the admission of N sessions is limited by the tenant alone.
  */
-export function voiceServerEnv(dataDir: string): Record<string, string | undefined> {
+export function voiceServerEnv(
+  dataDir: string,
+  vad: BenchVad = 'energy',
+): Record<string, string | undefined> {
   const unlimited = { rps: '100000', burst: '1000000' };
   return {
     DATABASE_URL: undefined,
@@ -31,7 +35,7 @@ export function voiceServerEnv(dataDir: string): Record<string, string | undefin
     PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
     PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
     PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-    PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
+    PRX_VOICE_ADAPTERS__VAD__PROVIDER: vad,
     PRX_VOICE_LIMITS__MAX_SESSIONS_PER_INSTANCE: '100000',
     PRX_VOICE_LIMITS__RATE_LIMIT__PER_TENANT__REQUESTS_PER_SECOND: unlimited.rps,
     PRX_VOICE_LIMITS__RATE_LIMIT__PER_TENANT__BURST: unlimited.burst,
@@ -122,18 +126,37 @@ export async function openVoiceSession(
 }
 
 /**
- * A text turn on a fresh session, up to its first audio frame, not measured: the
- * first session of a process pays for lazy set-up (prepared queries, compiled
- * code) that later ones do not.
+ * A text turn on a fresh session on `vad` (after a few frames of silence, so the
+ * VAD scores some audio), up to its first audio frame, not measured: the first
+ * session of a process pays for lazy set-up (prepared queries, compiled code,
+ * a Silero worker's model) that later ones do not. `sessions` at once: Silero
+ * gives each new stream to its least busy worker, so as many as it has workers
+ * load the model everywhere.
  */
-export async function warmUp(target: VoiceTarget, timeoutMs = 30_000): Promise<void> {
-  const ws = new WebSocket(await openVoiceSession(target), { perMessageDeflate: false });
+export async function warmUp(
+  target: VoiceTarget,
+  opts: { readonly vad?: BenchVad; readonly sessions?: number } = {},
+): Promise<void> {
+  await Promise.all(
+    Array.from({ length: opts.sessions ?? 1 }, () => warmUpSession(target, opts.vad ?? 'energy')),
+  );
+}
+
+async function warmUpSession(
+  target: VoiceTarget,
+  vad: BenchVad,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const ws = new WebSocket(await openVoiceSession(target, { vad }), { perMessageDeflate: false });
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bench: warm-up turn timed out')), timeoutMs);
       ws.once('error', reject);
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'input.text', text: 'hi' })));
+      ws.once('open', () => {
+        for (let i = 0; i < 10; i++) ws.send(Buffer.alloc(INPUT_FRAME_BYTES));
+        ws.send(JSON.stringify({ type: 'input.text', text: 'hi' }));
+      });
       ws.on('message', (_data: Buffer, isBinary: boolean) => {
         if (!isBinary) return;
         clearTimeout(timer);

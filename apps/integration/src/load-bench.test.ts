@@ -9,7 +9,7 @@ import type { StepFigures } from '../bench/measure.js';
 import { benchArgs } from '../bench/cli-args.js';
 import { pacingDeviations, percentile } from '../bench/stats.js';
 import { defaultStorages, parseStorages } from '../bench/storage-variants.js';
-import { FRAME_MS } from '../bench/wire.js';
+import { FRAME_MS, mockDelays, turnWaits } from '../bench/wire.js';
 
 const LOAD = {
   sessions: 2,
@@ -76,6 +76,41 @@ describe('load bench figures', () => {
     ]);
   });
 
+  it('turn waits: energy on frame edges, Silero on its 32 ms windows, the server from the silence start', () => {
+    const energy = mockDelays({ vad: 'energy', vadMinSilenceMs: 250, endpointMinDelayMs: 350 });
+    expect(energy).toMatchObject({ vadFrameMs: 20, vadMs: 260, agentMs: 60 });
+    // Silence start = speech end; report after 260 ms, agent done at 320: endpointing's 350 wins.
+    expect(turnWaits(energy, { speechEndMs: 1000, vadSilenceAtMs: 1000 })).toEqual({
+      vadLateMs: 0,
+      clientMs: 350,
+      serverMs: 350,
+    });
+    const silero = mockDelays({ vad: 'silero', vadMinSilenceMs: 250, endpointMinDelayMs: 350 });
+    expect(silero).toMatchObject({ vadFrameMs: 32, vadMs: 256 });
+    // Speech ends at 1000 ms; the first silent window starts at 1024; 256 ms of windows end at
+    // 1280, heard with the caller's frame ending 1280: endpointing (1024 + 350) beats the agent
+    // (1280 + 60), so 374 ms after the speech's end, 350 after the silence start.
+    expect(turnWaits(silero, { speechEndMs: 1000, vadSilenceAtMs: null })).toEqual({
+      vadLateMs: 24,
+      clientMs: 374,
+      serverMs: 350,
+    });
+    // Silero heard the silence a window late (1056): its report at 1312 comes with the frame
+    // ending 1320, the agent done at 1380; endpointing ends later, at 1056 + 350 = 1406.
+    expect(turnWaits(silero, { speechEndMs: 1000, vadSilenceAtMs: 1056 })).toEqual({
+      vadLateMs: 56,
+      clientMs: 406,
+      serverMs: 350,
+    });
+    // A longer agent: it ends the wait, counted from when the VAD could report.
+    const slow = { ...silero, agentMs: 200 };
+    expect(turnWaits(slow, { speechEndMs: 1000, vadSilenceAtMs: 1056 })).toEqual({
+      vadLateMs: 56,
+      clientMs: 1320 + 200 - 1000,
+      serverMs: 1320 + 200 - 1056,
+    });
+  });
+
   it('pacing deviation: a lead burst then one frame per frame length is on time; a stall shows as lateness', () => {
     // 20 ms frames of 960 bytes (24 kHz PCM16), lead 60 ms: frames 0–2 at once, then every 20 ms.
     const at = [100, 100.5, 101, 120, 140, 160];
@@ -100,10 +135,10 @@ describe('load bench figures', () => {
       expect(voice.readyMs).toBeGreaterThan(0);
       // Defaults: endpointing min delay 350 ms from the silence start, 3 mock tokens × 20 ms
       // from the VAD's report (the agent starts speculatively): the longer of the two.
-      expect(voice.delays).toMatchObject({ endpointMs: 350, agentMs: 60 });
-      expect(voice.delays.totalMs).toBe(
-        Math.max(voice.delays.endpointMs, voice.delays.vadMs + voice.delays.agentMs),
-      );
+      expect(voice.delays).toMatchObject({ vad: 'energy', endpointMs: 350, agentMs: 60 });
+      // The energy VAD ends the tone's speech exactly where the caller's last frame ends.
+      expect(voice.vadLateP50Ms).toBe(0);
+      expect(voice.waitP50Ms).toBe(350);
       expect(Number.isFinite(voice.serverOverheadP50Ms)).toBe(true);
       // No answer can come before the configured waits: a bigger negative would mean a wrong subtraction.
       expect(voice.overheadP50Ms).toBeGreaterThan(-FRAME_MS);
