@@ -24,6 +24,7 @@ import {
   audioCount,
   closeCode,
   driveCarrierSocket,
+  expectDtmf,
   hangUp,
   isType,
   markNames,
@@ -224,21 +225,7 @@ describe('Exotel', () => {
         media: { payload: '%%' },
       }),
     );
-    for (const digit of ['4', '2', '#']) call.ws.send(call.exotel.dtmf(digit));
-    const complete = await call.events.waitFor(
-      (e) => e.type === 'prx.voice.media.dtmf' && (e.data as { complete: boolean }).complete,
-    );
-    expect(complete.data).toEqual({
-      digits: '42',
-      source: 'carrier',
-      complete: true,
-      reason: 'terminator',
-    });
-    const turn = await call.events.waitFor(isType('prx.voice.turn.completed'));
-    expect(turn.data).toMatchObject({
-      user_text: 'DTMF: 42',
-      assistant_text: 'You said: DTMF: 42',
-    });
+    await expectDtmf(call);
     const dropped = await call.events.waitFor(isType('prx.voice.media.audio_dropped'));
     expect(dropped.data).toMatchObject({
       direction: 'inbound',
