@@ -33,6 +33,7 @@ import {
   startCarrierServer,
   storedSessions,
   storedTurns,
+  markStreamDriver,
 } from './support/carrier-call.ts';
 import type { CarrierCall, CarrierDriver, CarrierStream } from './support/carrier-call.ts';
 
@@ -72,24 +73,8 @@ const openStream = (query = '', headers: Record<string, string> = {}): Promise<W
  * A scripted Exotel as a carrier driver: it checks every payload against Exotel's size
  * rule, and a clear returns the marks it dropped.
  */
-function exotelDriver(exotel: ExotelClientScript): CarrierDriver<ExotelOutboundMessage> {
-  return {
-    sampleRate: 8000,
-    open: () => [exotel.connected(), exotel.start()],
-    audio: (samples) => exotel.audio(samples),
-    dtmf: (digit) => exotel.dtmf(digit),
-    stop: () => exotel.stop(),
-    read: (data) => parseExotelOutbound(data.toString('utf8')),
-    take: (message) => exotel.outbound(message),
-    playToMark: () => exotel.playToMark(),
-    get bufferedMs() {
-      return exotel.bufferedMs;
-    },
-    markName: (m) => (m.event === 'mark' ? m.mark.name : undefined),
-    isClear: (m) => m.event === 'clear',
-    isAudio: (m) => m.event === 'media',
-  };
-}
+const exotelDriver = (exotel: ExotelClientScript): CarrierDriver<ExotelOutboundMessage> =>
+  markStreamDriver(exotel, parseExotelOutbound);
 
 /** One call's stream with a scripted Exotel. */
 interface Stream extends CarrierStream<ExotelOutboundMessage> {

@@ -17,6 +17,7 @@ import {
   speak,
   startCarrierServer,
   storedTurns,
+  markStreamDriver,
 } from './support/carrier-call.ts';
 import type { CarrierCall, CarrierDriver } from './support/carrier-call.ts';
 
@@ -37,24 +38,8 @@ afterAll(async () => {
 });
 
 /** A scripted Twilio as a carrier driver: a clear has it echo the marks it dropped. */
-function twilioDriver(twilio: TwilioClientScript): CarrierDriver<TwilioOutboundMessage> {
-  return {
-    sampleRate: 8000,
-    open: () => [twilio.connected(), twilio.start()],
-    audio: (samples) => twilio.audio(samples),
-    dtmf: (digit) => twilio.dtmf(digit),
-    stop: () => twilio.stop(),
-    read: (data) => parseTwilioOutbound(data.toString('utf8')),
-    take: (message) => twilio.outbound(message),
-    playToMark: () => twilio.playToMark(),
-    get bufferedMs() {
-      return twilio.bufferedMs;
-    },
-    markName: (m) => (m.event === 'mark' ? m.mark.name : undefined),
-    isClear: (m) => m.event === 'clear',
-    isAudio: (m) => m.event === 'media',
-  };
-}
+const twilioDriver = (twilio: TwilioClientScript): CarrierDriver<TwilioOutboundMessage> =>
+  markStreamDriver(twilio, parseTwilioOutbound);
 
 /** One call: the webhook, the media stream with a scripted Twilio, and the session's events. */
 interface Call extends CarrierCall<TwilioOutboundMessage> {

@@ -96,6 +96,44 @@ export interface CarrierDriver<O> {
   isAudio(item: O): boolean;
 }
 
+/**
+ * A scripted client of a Twilio-style stream (Twilio, Telnyx, Exotel): JSON text frames,
+ * `connected`/`start`/`stop`, `mark`s acknowledged by echoing them, `clear` and `media`.
+ */
+export interface MarkStreamScript<O> {
+  connected(): string;
+  start(): string;
+  stop(): string;
+  audio(samples: Int16Array): string[];
+  dtmf(digit: string): string;
+  /** Into the playback buffer; what the carrier answers at once. */
+  outbound(message: O): string[];
+  playToMark(): string | undefined;
+  readonly bufferedMs: number;
+}
+
+/** A {@link CarrierDriver} for a Twilio-style stream's script; `parse` reads a server frame. */
+export function markStreamDriver<
+  O extends { readonly event: string; readonly mark?: { readonly name: string } },
+>(script: MarkStreamScript<O>, parse: (text: string) => O): CarrierDriver<O> {
+  return {
+    sampleRate: 8000,
+    open: () => [script.connected(), script.start()],
+    audio: (samples) => script.audio(samples),
+    dtmf: (digit) => script.dtmf(digit),
+    stop: () => script.stop(),
+    read: (data) => parse(data.toString('utf8')),
+    take: (message) => script.outbound(message),
+    playToMark: () => script.playToMark(),
+    get bufferedMs() {
+      return script.bufferedMs;
+    },
+    markName: (m) => (m.event === 'mark' ? m.mark?.name : undefined),
+    isClear: (m) => m.event === 'clear',
+    isAudio: (m) => m.event === 'media',
+  };
+}
+
 /** A media socket driven by a scripted carrier. */
 export interface CarrierStream<O> {
   readonly driver: CarrierDriver<O>;
