@@ -7,162 +7,56 @@
  * end closes the stream, which ends the call, and the hang-up metric counts it. A status
  * callback without Exotel's credentials or the session's token is a 403 that changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import type { AnyVoiceEvent } from '@prx-voice/event';
+import { describe, expect, it } from 'vitest';
 import { generateTone } from '@prx-voice/media';
-import { startServer } from '@prx-voice/server';
-import type { RunningServer } from '@prx-voice/server';
 import { parseExotelOutbound, startExotelApiServer } from '@prx-voice/transport/testing';
-import type {
-  ExotelApiServer,
-  ExotelStreamSocket,
-  FakeExotelCall,
-} from '@prx-voice/transport/testing';
-import { openEventStream } from './support/event-stream.ts';
-import type { EventStream } from './support/event-stream.ts';
+import type { ExotelApiServer, FakeExotelCall } from '@prx-voice/transport/testing';
+import { CARRIER_PUBLIC_URL as PUBLIC, isType } from './support/carrier-call.ts';
+import {
+  callStatus,
+  dialCarrierStream as dial,
+  useOutboundServer,
+} from './support/outbound-carrier.ts';
+import type { PlacedCall } from './support/outbound-carrier.ts';
 
-const KEY = 'pk_integration_exotel_out_0123456789abcdef';
-const PUBLIC = 'https://voice.example.com';
 const ACCOUNT = 'prxvoice1';
 const EXOTEL_KEY = 'exotel_api_key_outbound';
 const EXOTEL_TOKEN = 'exotel_api_token_outbound_0123456789';
 const BASIC = `Basic ${Buffer.from(`${EXOTEL_KEY}:${EXOTEL_TOKEN}`).toString('base64')}`;
-const dir = mkdtempSync(join(tmpdir(), 'prx-exotel-out-'));
-let server: RunningServer;
-let exotel: ExotelApiServer;
 
-/** Opens a WebSocket as Exotel's media side does. */
-async function dial(url: string): Promise<ExotelStreamSocket> {
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return {
-    send: (text) => ws.send(text),
-    close: () => ws.close(),
-    onMessage: (listener) => ws.on('message', (data: Buffer) => listener(data.toString('utf8'))),
-    onClose: (listener) => ws.once('close', listener),
-  };
-}
-
-beforeAll(async () => {
-  exotel = await startExotelApiServer({
-    accountSid: ACCOUNT,
-    apiKey: EXOTEL_KEY,
-    apiToken: EXOTEL_TOKEN,
-    dial,
-    rewrite: (url) =>
-      url
-        .replace(PUBLIC, server.url)
-        .replace(PUBLIC.replace('https', 'wss'), server.url.replace('http', 'ws')),
-  });
-  server = await startServer({
-    load: {
-      cwd: dir,
-      env: {
-        PRX_VOICE_SERVER__PORT: '0',
-        PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '300',
-        PRX_VOICE_SERVER__HOST: '127.0.0.1',
-        PRX_VOICE_SERVER__PUBLIC_URL: PUBLIC,
-        PRX_VOICE_STORAGE__DATA_DIR: 'data',
-        PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-        PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-        PRX_VOICE_ADAPTERS__ASR__OPTIONS: JSON.stringify({ transcript: 'Hello there.' }),
-        PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),
-        PRX_VOICE_TELEPHONY__EXOTEL__TENANT: 'default',
-        PRX_VOICE_TELEPHONY__EXOTEL__API_KEY: EXOTEL_KEY,
-        PRX_VOICE_TELEPHONY__EXOTEL__API_TOKEN: EXOTEL_TOKEN,
-        PRX_VOICE_TELEPHONY__EXOTEL__ACCOUNT_SID: ACCOUNT,
-        PRX_VOICE_TELEPHONY__EXOTEL__API_BASE_URL: exotel.url,
-      },
-    },
-    log: (line) => process.stderr.write(`SERVER: ${line}\n`),
-  });
-}, 120_000);
-afterAll(async () => {
-  await server.shutdown();
-  await exotel.close();
-  rmSync(dir, { recursive: true, force: true });
+const out = useOutboundServer<FakeExotelCall, ExotelApiServer>({
+  name: 'exotel-out',
+  carrier: (rewrite) =>
+    startExotelApiServer({
+      accountSid: ACCOUNT,
+      apiKey: EXOTEL_KEY,
+      apiToken: EXOTEL_TOKEN,
+      dial,
+      rewrite,
+    }),
+  env: (url) => ({
+    PRX_VOICE_TELEPHONY__EXOTEL__TENANT: 'default',
+    PRX_VOICE_TELEPHONY__EXOTEL__API_KEY: EXOTEL_KEY,
+    PRX_VOICE_TELEPHONY__EXOTEL__API_TOKEN: EXOTEL_TOKEN,
+    PRX_VOICE_TELEPHONY__EXOTEL__ACCOUNT_SID: ACCOUNT,
+    PRX_VOICE_TELEPHONY__EXOTEL__API_BASE_URL: url,
+  }),
 });
-
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-const isType = (type: string) => (e: AnyVoiceEvent) => e.type === type;
-const callStatus = (status: string) => (e: AnyVoiceEvent) =>
-  e.type === 'prx.voice.session.call_status' && (e.data as { status: string }).status === status;
-
-/** `prx_voice_carrier_hangups_total{carrier="exotel",outcome}` from /metrics. */
-async function hangUpMetric(outcome: string): Promise<number> {
-  const text = await (
-    await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
-  ).text();
-  const m = new RegExp(
-    `^prx_voice_carrier_hangups_total\\{[^}]*carrier="exotel"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`,
-    'm',
-  ).exec(text);
-  return Number(m?.[1] ?? 0);
-}
+const api = out.api;
 
 async function sessionState(id: string): Promise<string> {
   const res = await api('GET', `/sessions/${id}`);
   return ((await res.json()) as { data: { state: string } }).data.state;
 }
 
-interface Placed {
-  readonly sessionId: string;
-  readonly tenantId: string;
-  readonly callId: string;
-  readonly call: FakeExotelCall;
-  readonly events: EventStream;
-}
-
-async function place(): Promise<Placed> {
-  const res = await api('POST', '/calls', {
-    to: '+919876543210',
-    from: '+918047491899',
-    carrier: 'exotel',
-  });
-  expect(res.status).toBe(201);
-  const data = (
-    (await res.json()) as {
-      data: { session_id: string; tenant_id: string; call_id: string; carrier: string };
-    }
-  ).data;
-  expect(data.carrier).toBe('exotel');
-  const events = await openEventStream(
-    `${server.url}/api/v1/sessions/${data.session_id}/events`,
-    KEY,
-  );
-  const call = await exotel.nextCall();
-  expect(call.id).toBe(data.call_id);
-  return {
-    sessionId: data.session_id,
-    tenantId: data.tenant_id,
-    callId: data.call_id,
-    call,
-    events,
-  };
-}
+const place = (): Promise<PlacedCall<FakeExotelCall>> =>
+  out.place({ to: '+919876543210', from: '+918047491899', carrier: 'exotel' });
 
 describe('POST /api/v1/calls with Exotel', () => {
   it('dials with the session’s stream, a turn completes, the end closes the stream and is counted', async () => {
     const p = await place();
-    const form = new URLSearchParams(exotel.requests.at(-1)?.body);
-    expect(exotel.requests.at(-1)?.path).toBe(`/v1/Accounts/${ACCOUNT}/Calls/connect.json`);
+    const form = new URLSearchParams(out.carrier.requests.at(-1)?.body);
+    expect(out.carrier.requests.at(-1)?.path).toBe(`/v1/Accounts/${ACCOUNT}/Calls/connect.json`);
     expect(form.get('From')).toBe('+919876543210');
     expect(form.get('CallerId')).toBe('+918047491899');
     expect(form.get('StreamType')).toBe('bidirectional');
@@ -199,20 +93,18 @@ describe('POST /api/v1/calls with Exotel', () => {
     const turn = await p.events.waitFor(isType('prx.voice.turn.completed'));
     expect(turn.data).toMatchObject({ user_text: 'Hello there.' });
 
-    const before = await hangUpMetric('hung_up');
+    const before = await out.hangUps('exotel', 'hung_up');
     expect((await api('POST', `/sessions/${p.sessionId}/end`)).status).toBe(200);
     await p.events.waitFor(isType('prx.voice.session.closed'));
     p.events.close();
     // The bot closed the stream; Exotel ended the call and posted `terminal`.
     await p.call.until(() => p.call.over);
     expect(p.call.endedByBot).toBe(true);
-    let after = before;
-    for (let i = 0; i < 50 && after === before; i++) after = await hangUpMetric('hung_up');
-    expect(after).toBe(before + 1);
+    expect(await out.hangUpsAfter('exotel', 'hung_up', before)).toBe(before + 1);
   }, 60_000);
 
   it('refuses machine_detection, which Exotel does not offer, with 400 before dialling', async () => {
-    const before = exotel.requests.length;
+    const before = out.carrier.requests.length;
     const res = await api('POST', '/calls', {
       to: '+919876543210',
       from: '+918047491899',
@@ -225,14 +117,14 @@ describe('POST /api/v1/calls with Exotel', () => {
       code: 'VALIDATION_FAILED',
       details: { field: 'machine_detection' },
     });
-    expect(exotel.requests.length).toBe(before);
+    expect(out.carrier.requests.length).toBe(before);
   });
 
   it('refuses a status callback without Exotel’s credentials or token (403, nothing changes); a valid busy ends the session', async () => {
     const p = await place();
     await p.events.waitFor(callStatus('answered'));
     const url = (token: string) =>
-      `${server.url}/telephony/exotel/status?session_id=${p.sessionId}&tenant_id=${p.tenantId}&token=${token}`;
+      `${out.server.url}/telephony/exotel/status?session_id=${p.sessionId}&tenant_id=${p.tenantId}&token=${token}`;
     const busy = new URLSearchParams({ CallSid: p.callId, Status: 'busy', EventType: 'terminal' });
     const forged = await fetch(url('forged'), {
       method: 'POST',

@@ -10,13 +10,7 @@
  * callback with a bad signature is refused without changing anything.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyVoiceEvent } from '@prx-voice/event';
-import { startServer } from '@prx-voice/server';
-import type { RunningServer } from '@prx-voice/server';
+import { describe, expect, it } from 'vitest';
 import {
   createPlivoApi,
   createPlivoSigner,
@@ -25,130 +19,58 @@ import {
   startCarrierApiServer,
 } from '@prx-voice/transport/testing';
 import type { CarrierApiServer, FakeCarrierCall } from '@prx-voice/transport/testing';
-import { openEventStream } from './support/event-stream.ts';
+import { CARRIER_PUBLIC_URL as PUBLIC, isType } from './support/carrier-call.ts';
 import {
-  carrierHangUps,
-  carrierHangUpsAfter,
+  callStatus,
   dialCarrierStream as dial,
   playCallUntil,
   speakOnCall,
+  useOutboundServer,
 } from './support/outbound-carrier.ts';
-import type { EventStream } from './support/event-stream.ts';
+import type { PlacedCall } from './support/outbound-carrier.ts';
 
-const KEY = 'pk_integration_pv_calls_0123456789abcdef';
-const PUBLIC = 'https://voice.example.com';
 const PLIVO_ID = 'MAPLIVOINTEGRATION01';
 const PLIVO_TOKEN = 'plivo_auth_token_for_outbound_tests';
 const VONAGE_APP = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
 const VONAGE_SECRET = 'vonage_signature_secret_for_outbound';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const dir = mkdtempSync(join(tmpdir(), 'prx-pv-calls-'));
-let server: RunningServer;
-let carrier: CarrierApiServer;
 
-beforeAll(async () => {
-  carrier = await startCarrierApiServer({
-    carriers: [
-      createPlivoApi({ authId: PLIVO_ID, authToken: PLIVO_TOKEN }),
-      createVonageApi({ applicationId: VONAGE_APP, publicKey, signatureSecret: VONAGE_SECRET }),
-    ],
-    dial,
-    // The server hands out its public URL; the fake reaches it on loopback.
-    rewrite: (url) =>
-      url
-        .replace(PUBLIC, server.url)
-        .replace(PUBLIC.replace('https', 'wss'), server.url.replace('http', 'ws')),
-    answeredBy: 'machine_end_beep',
-  });
-  server = await startServer({
-    load: {
-      cwd: dir,
-      env: {
-        PRX_VOICE_SERVER__PORT: '0',
-        PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '300',
-        PRX_VOICE_SERVER__HOST: '127.0.0.1',
-        PRX_VOICE_SERVER__PUBLIC_URL: PUBLIC,
-        PRX_VOICE_STORAGE__DATA_DIR: 'data',
-        PRX_VOICE_ADAPTERS__ASR__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__AGENT__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
-        PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
-        PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
-        PRX_VOICE_ADAPTERS__ASR__OPTIONS: JSON.stringify({ transcript: 'Hello there.' }),
-        PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),
-        PRX_VOICE_TELEPHONY__PLIVO__TENANT: 'default',
-        PRX_VOICE_TELEPHONY__PLIVO__AUTH_TOKEN: PLIVO_TOKEN,
-        PRX_VOICE_TELEPHONY__PLIVO__AUTH_ID: PLIVO_ID,
-        PRX_VOICE_TELEPHONY__PLIVO__API_BASE_URL: carrier.url,
-        PRX_VOICE_TELEPHONY__VONAGE__TENANT: 'default',
-        PRX_VOICE_TELEPHONY__VONAGE__SIGNATURE_SECRET: VONAGE_SECRET,
-        PRX_VOICE_TELEPHONY__VONAGE__APPLICATION_ID: VONAGE_APP,
-        PRX_VOICE_TELEPHONY__VONAGE__PRIVATE_KEY: privateKey
-          .export({ type: 'pkcs8', format: 'pem' })
-          .toString(),
-        PRX_VOICE_TELEPHONY__VONAGE__API_BASE_URL: carrier.url,
-      },
-    },
-    log: (line) => process.stderr.write(`SERVER: ${line}\n`),
-  });
-}, 120_000);
-afterAll(async () => {
-  await server.shutdown();
-  await carrier.close();
-  rmSync(dir, { recursive: true, force: true });
+const out = useOutboundServer<FakeCarrierCall, CarrierApiServer>({
+  name: 'pv-calls',
+  carrier: (rewrite) =>
+    startCarrierApiServer({
+      carriers: [
+        createPlivoApi({ authId: PLIVO_ID, authToken: PLIVO_TOKEN }),
+        createVonageApi({ applicationId: VONAGE_APP, publicKey, signatureSecret: VONAGE_SECRET }),
+      ],
+      dial,
+      rewrite,
+      answeredBy: 'machine_end_beep',
+    }),
+  env: (url) => ({
+    PRX_VOICE_TELEPHONY__PLIVO__TENANT: 'default',
+    PRX_VOICE_TELEPHONY__PLIVO__AUTH_TOKEN: PLIVO_TOKEN,
+    PRX_VOICE_TELEPHONY__PLIVO__AUTH_ID: PLIVO_ID,
+    PRX_VOICE_TELEPHONY__PLIVO__API_BASE_URL: url,
+    PRX_VOICE_TELEPHONY__VONAGE__TENANT: 'default',
+    PRX_VOICE_TELEPHONY__VONAGE__SIGNATURE_SECRET: VONAGE_SECRET,
+    PRX_VOICE_TELEPHONY__VONAGE__APPLICATION_ID: VONAGE_APP,
+    PRX_VOICE_TELEPHONY__VONAGE__PRIVATE_KEY: privateKey
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    PRX_VOICE_TELEPHONY__VONAGE__API_BASE_URL: url,
+  }),
 });
+const api = out.api;
 
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-const isType = (type: string) => (e: AnyVoiceEvent) => e.type === type;
-const callStatus = (status: string) => (e: AnyVoiceEvent) =>
-  e.type === 'prx.voice.session.call_status' && (e.data as { status: string }).status === status;
-
-/** `prx_voice_carrier_hangups_total{carrier,outcome}` once it has moved past `before`. */
-const hangUpsAfter = (name: string, outcome: string, before: number): Promise<number> =>
-  carrierHangUpsAfter({ url: server.url, key: KEY, carrier: name, outcome, before });
-const hangUpMetric = (name: string, outcome: string): Promise<number> =>
-  carrierHangUps({ url: server.url, key: KEY, carrier: name, outcome });
-
-interface Placed {
-  readonly sessionId: string;
-  readonly tenantId: string;
-  readonly callId: string;
-  readonly call: FakeCarrierCall;
-  readonly events: EventStream;
+interface Placed extends PlacedCall<FakeCarrierCall> {
+  /** The create request's JSON body. */
   readonly request: Record<string, unknown>;
 }
 
 async function place(body: Record<string, unknown>): Promise<Placed> {
-  const res = await api('POST', '/calls', { to: '+14155550100', from: '+14155550199', ...body });
-  expect(res.status).toBe(201);
-  const data = (
-    (await res.json()) as {
-      data: { session_id: string; tenant_id: string; call_id: string; carrier: string };
-    }
-  ).data;
-  expect(data.carrier).toBe(body['carrier']);
-  const request = JSON.parse(carrier.requests.at(-1)?.body ?? '{}') as Record<string, unknown>;
-  const events = await openEventStream(
-    `${server.url}/api/v1/sessions/${data.session_id}/events`,
-    KEY,
-  );
-  const call = await carrier.nextCall();
-  expect(call.id).toBe(data.call_id);
-  return {
-    sessionId: data.session_id,
-    tenantId: data.tenant_id,
-    callId: data.call_id,
-    call,
-    events,
-    request,
-  };
+  const p = await out.place({ to: '+14155550100', from: '+14155550199', ...body });
+  return { ...p, request: JSON.parse(p.created?.body ?? '{}') as Record<string, unknown> };
 }
 
 const speak = (p: Placed): void => speakOnCall(p.call);
@@ -156,7 +78,7 @@ const playUntil = <T>(p: Placed, done: Promise<T>): Promise<T> => playCallUntil(
 
 describe('POST /api/v1/calls through Plivo and Vonage', () => {
   it('Plivo: dials, the answer XML streams to the session, a turn completes, the end hangs up', async () => {
-    const before = await hangUpMetric('plivo', 'hung_up');
+    const before = await out.hangUps('plivo', 'hung_up');
     const p = await place({ carrier: 'plivo', machine_detection: true });
     const query = `session_id=${p.sessionId}&tenant_id=${p.tenantId}`;
     expect(p.request).toMatchObject({
@@ -177,17 +99,17 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     expect((await api('POST', `/sessions/${p.sessionId}/end`)).status).toBe(200);
     await p.call.until(() => p.call.hungUp);
     const callUuid = p.call.plivo?.callId ?? '';
-    expect(carrier.requests.at(-1)).toMatchObject({
+    expect(out.carrier.requests.at(-1)).toMatchObject({
       method: 'DELETE',
       path: `/v1/Account/${PLIVO_ID}/Call/${callUuid}/`,
     });
     await p.events.waitFor(isType('prx.voice.session.closed'));
     p.events.close();
-    expect(await hangUpsAfter('plivo', 'hung_up', before)).toBe(before + 1);
+    expect(await out.hangUpsAfter('plivo', 'hung_up', before)).toBe(before + 1);
   }, 60_000);
 
   it('Vonage: dials with an inline NCCO to the session, a turn completes, the end hangs up', async () => {
-    const before = await hangUpMetric('vonage', 'hung_up');
+    const before = await out.hangUps('vonage', 'hung_up');
     const p = await place({ carrier: 'vonage', machine_detection: true });
     const query = `session_id=${p.sessionId}&tenant_id=${p.tenantId}`;
     expect(p.request).toMatchObject({
@@ -213,14 +135,14 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     expect(turn.data).toMatchObject({ user_text: 'Hello there.', interrupted: false });
     expect((await api('POST', `/sessions/${p.sessionId}/end`)).status).toBe(200);
     await p.call.until(() => p.call.hungUp);
-    expect(carrier.requests.at(-1)).toMatchObject({
+    expect(out.carrier.requests.at(-1)).toMatchObject({
       method: 'PUT',
       path: `/v1/calls/${p.callId}`,
       body: JSON.stringify({ action: 'hangup' }),
     });
     await p.events.waitFor(isType('prx.voice.session.closed'));
     p.events.close();
-    expect(await hangUpsAfter('vonage', 'hung_up', before)).toBe(before + 1);
+    expect(await out.hangUpsAfter('vonage', 'hung_up', before)).toBe(before + 1);
   }, 60_000);
 
   it('a hang-up the carrier refuses is retried with backoff, then reported', async () => {
@@ -229,19 +151,19 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     p.events.close();
     const hangUps = (requests: readonly { method: string; path: string }[]): number =>
       requests.filter((r) => r.method === 'PUT' && r.path === `/v1/calls/${p.callId}`).length;
-    for (let i = 0; i < 4; i++) carrier.fail({ status: 503, message: 'Service Unavailable' });
-    const before = await hangUpMetric('vonage', 'failed');
+    for (let i = 0; i < 4; i++) out.carrier.fail({ status: 503, message: 'Service Unavailable' });
+    const before = await out.hangUps('vonage', 'failed');
     expect((await api('POST', `/sessions/${p.sessionId}/end`)).status).toBe(200);
     const started = Date.now();
-    await carrier.untilRequests((requests) => hangUps(requests) === 4);
+    await out.carrier.untilRequests((requests) => hangUps(requests) === 4);
     // Four attempts, 0.5 + 1 + 2 s apart.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3400);
-    expect(await hangUpsAfter('vonage', 'failed', before)).toBe(before + 1);
+    expect(await out.hangUpsAfter('vonage', 'failed', before)).toBe(before + 1);
     expect(p.call.hungUp).toBe(false);
   }, 60_000);
 
   it('documents the carriers and their callback routes in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+    const doc = (await (await fetch(`${out.server.url}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
     for (const path of [
@@ -273,7 +195,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     const post = (data: Record<string, unknown>): Promise<Response> => {
       const event = JSON.stringify(data);
       return fetch(
-        `${server.url}/telephony/vonage/events?session_id=${vonage.sessionId}&tenant_id=${vonage.tenantId}`,
+        `${out.server.url}/telephony/vonage/events?session_id=${vonage.sessionId}&tenant_id=${vonage.tenantId}`,
         {
           method: 'POST',
           headers: {
@@ -296,7 +218,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     await plivo.events.waitFor(callStatus('in-progress'));
     const query = `session_id=${plivo.sessionId}&tenant_id=${plivo.tenantId}`;
     const form = `RequestUUID=${plivo.callId}&Event=Hangup&CallStatus=busy&HangupCause=USER_BUSY`;
-    const hungUp = await fetch(`${server.url}/telephony/plivo/status?${query}`, {
+    const hungUp = await fetch(`${out.server.url}/telephony/plivo/status?${query}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
@@ -312,7 +234,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     await plivo.events.waitFor(callStatus('busy'));
     await plivo.events.waitFor(isType('prx.voice.session.closed'));
     plivo.events.close();
-    const hangUps = carrier.requests.filter(
+    const hangUps = out.carrier.requests.filter(
       (r) =>
         (r.method === 'PUT' && r.path === `/v1/calls/${vonage.callId}`) ||
         (r.method === 'DELETE' && r.path.includes(`/${plivo.call.plivo?.callId ?? '-'}/`)),
@@ -327,7 +249,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
     const form = `CallUUID=x&RequestUUID=${plivo.callId}&Event=Hangup&CallStatus=busy`;
     const forged = createPlivoSigner('not-the-auth-token');
     for (const path of ['/telephony/plivo/status', '/telephony/plivo/outbound/answer']) {
-      const res = await fetch(`${server.url}${path}?${query}`, {
+      const res = await fetch(`${out.server.url}${path}?${query}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
@@ -345,7 +267,7 @@ describe('POST /api/v1/calls through Plivo and Vonage', () => {
       createVonageSigner('not-the-secret', VONAGE_APP).headers(event, Date.now() / 1000),
       {},
     ]) {
-      const res = await fetch(`${server.url}/telephony/vonage/events?${vonageQuery}`, {
+      const res = await fetch(`${out.server.url}/telephony/vonage/events?${vonageQuery}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...authorization },
         body: event,

@@ -24,6 +24,7 @@ import {
   openCarrierSocket,
   sessionCount,
   startCarrierServer,
+  markStreamDriver,
 } from './support/carrier-call.ts';
 import type { CarrierCall, CarrierDriver } from './support/carrier-call.ts';
 
@@ -67,22 +68,7 @@ function telnyxDriver(
   customParameters: Record<string, string>,
 ): CarrierDriver<TelnyxOutboundMessage> {
   const telnyx = createTelnyxClientScript({ customParameters, codec: 'PCMA' });
-  return {
-    sampleRate: 8000,
-    open: () => [telnyx.connected(), telnyx.start()],
-    audio: (samples) => telnyx.audio(samples),
-    dtmf: (digit) => telnyx.dtmf(digit),
-    stop: () => telnyx.stop(),
-    read: (data) => parseTelnyxOutbound(data.toString('utf8')),
-    take: (message) => telnyx.outbound(message),
-    playToMark: () => telnyx.playToMark(),
-    get bufferedMs() {
-      return telnyx.bufferedMs;
-    },
-    markName: (m) => (m.event === 'mark' ? m.mark.name : undefined),
-    isClear: (m) => m.event === 'clear',
-    isAudio: (m) => m.event === 'media',
-  };
+  return markStreamDriver(telnyx, parseTelnyxOutbound);
 }
 
 async function placeCall(

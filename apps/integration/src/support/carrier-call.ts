@@ -26,10 +26,14 @@ export const FIRST = 'You said: Good morning to you.';
 export const SECOND = 'Extraordinarily wonderful things happen.';
 const TRANSCRIPT = FIRST.slice('You said: '.length) + ' ' + SECOND;
 
-/** A server with mock providers and the carrier `env` configures; `stop` shuts it and cleans up. */
+/**
+ * A server with mock providers and the carrier `env` configures; `stop` shuts it and cleans
+ * up. The mock ASR hears `transcript` (default: what makes the two-segment answer above).
+ */
 export async function startCarrierServer(
   name: string,
   env: Readonly<Record<string, string>>,
+  transcript = TRANSCRIPT,
 ): Promise<{ server: RunningServer; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `prx-${name}-`));
   const server = await startServer({
@@ -48,7 +52,7 @@ export async function startCarrierServer(
         // The caller's speech here is a tone: the energy VAD hears it, Silero would not.
         PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
         PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: CARRIER_KEY,
-        PRX_VOICE_ADAPTERS__ASR__OPTIONS: JSON.stringify({ transcript: TRANSCRIPT }),
+        PRX_VOICE_ADAPTERS__ASR__OPTIONS: JSON.stringify({ transcript }),
         PRX_VOICE_ADAPTERS__AGENT__OPTIONS: JSON.stringify({ token_delay_ms: 2 }),
         ...env,
       },
@@ -92,12 +96,48 @@ export interface CarrierDriver<O> {
   isAudio(item: O): boolean;
 }
 
-/** One call: its session, the media socket with a scripted carrier, the session's events. */
-export interface CarrierCall<O> {
-  readonly id: string;
+/**
+ * A scripted client of a Twilio-style stream (Twilio, Telnyx, Exotel): JSON text frames,
+ * `connected`/`start`/`stop`, `mark`s acknowledged by echoing them, `clear` and `media`.
+ */
+export interface MarkStreamScript<O> {
+  connected(): string;
+  start(): string;
+  stop(): string;
+  audio(samples: Int16Array): string[];
+  dtmf(digit: string): string;
+  /** Into the playback buffer; what the carrier answers at once. */
+  outbound(message: O): string[];
+  playToMark(): string | undefined;
+  readonly bufferedMs: number;
+}
+
+/** A {@link CarrierDriver} for a Twilio-style stream's script; `parse` reads a server frame. */
+export function markStreamDriver<
+  O extends { readonly event: string; readonly mark?: { readonly name: string } },
+>(script: MarkStreamScript<O>, parse: (text: string) => O): CarrierDriver<O> {
+  return {
+    sampleRate: 8000,
+    open: () => [script.connected(), script.start()],
+    audio: (samples) => script.audio(samples),
+    dtmf: (digit) => script.dtmf(digit),
+    stop: () => script.stop(),
+    read: (data) => parse(data.toString('utf8')),
+    take: (message) => script.outbound(message),
+    playToMark: () => script.playToMark(),
+    get bufferedMs() {
+      return script.bufferedMs;
+    },
+    markName: (m) => (m.event === 'mark' ? m.mark?.name : undefined),
+    isClear: (m) => m.event === 'clear',
+    isAudio: (m) => m.event === 'media',
+  };
+}
+
+/** A media socket driven by a scripted carrier. */
+export interface CarrierStream<O> {
   readonly driver: CarrierDriver<O>;
   readonly ws: WebSocket;
-  readonly events: EventStream;
   /** What the server sent, in order. */
   readonly outbound: O[];
   /** Resolves once `pred` holds for what the server sent. */
@@ -106,9 +146,19 @@ export interface CarrierCall<O> {
   ack(message: CarrierFrame | undefined): void;
 }
 
-/** Opens a carrier's media socket at `path` (with its query). */
-export async function openCarrierSocket(server: RunningServer, path: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`);
+/** One call: its session, the media socket with a scripted carrier, the session's events. */
+export interface CarrierCall<O> extends CarrierStream<O> {
+  readonly id: string;
+  readonly events: EventStream;
+}
+
+/** Opens a carrier's media socket at `path` (with its query), sending `headers` on the upgrade. */
+export async function openCarrierSocket(
+  server: RunningServer,
+  path: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<WebSocket> {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, { headers });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -125,6 +175,14 @@ export async function connectCarrierCall<O>(
 ): Promise<CarrierCall<O>> {
   const events = await openEventStream(`${server.url}/api/v1/sessions/${id}/events`, CARRIER_KEY);
   const ws = await openCarrierSocket(server, path);
+  return { ...driveCarrierSocket(ws, driver), id, events };
+}
+
+/**
+ * Drives an open media socket with `driver`: sends what the carrier sends on opening, and
+ * reads what the server sends into the carrier's playback buffer.
+ */
+export function driveCarrierSocket<O>(ws: WebSocket, driver: CarrierDriver<O>): CarrierStream<O> {
   const outbound: O[] = [];
   const waiters: (() => void)[] = [];
   ws.on('message', (data: Buffer, binary: boolean) => {
@@ -136,10 +194,8 @@ export async function connectCarrierCall<O>(
   });
   for (const frame of driver.open()) ws.send(frame);
   return {
-    id,
     driver,
     ws,
-    events,
     outbound,
     until: async (pred) => {
       while (!pred()) await new Promise<void>((resolve) => waiters.push(resolve));
@@ -152,7 +208,7 @@ export async function connectCarrierCall<O>(
 }
 
 /** The caller says something: 600 ms of tone, then a second of silence ends the utterance. */
-export function speak<O>(call: CarrierCall<O>): void {
+export function speak<O>(call: CarrierStream<O>): void {
   const rate = call.driver.sampleRate;
   const speech = generateTone({
     sampleRate: rate,
@@ -164,12 +220,14 @@ export function speak<O>(call: CarrierCall<O>): void {
   for (const m of call.driver.audio(new Int16Array(rate))) call.ws.send(m);
 }
 
-export const markNames = <O>(call: CarrierCall<O>): string[] =>
+/** The markers the server sent, in order. */
+export const markNames = <O>(call: CarrierStream<O>): string[] =>
   call.outbound.flatMap((o) => {
     const name = call.driver.markName(o);
     return name === undefined ? [] : [name];
   });
-const audioCount = <O>(call: CarrierCall<O>): number =>
+/** How many audio messages the server sent. */
+export const audioCount = <O>(call: CarrierStream<O>): number =>
   call.outbound.filter((o) => call.driver.isAudio(o)).length;
 
 export const isType =
@@ -185,21 +243,32 @@ async function api(server: RunningServer, path: string, method = 'GET'): Promise
   });
 }
 
+/** The sessions stored so far (the first 100). */
+export async function storedSessions(
+  server: RunningServer,
+): Promise<{ id: string; metadata: Record<string, unknown> }[]> {
+  const res = await api(server, '/sessions?limit=100');
+  return (
+    (await res.json()) as { data: { items: { id: string; metadata: Record<string, unknown> }[] } }
+  ).data.items;
+}
+
 /** Sessions stored so far. */
 export async function sessionCount(server: RunningServer): Promise<number> {
-  const res = await api(server, '/sessions?limit=100');
-  return ((await res.json()) as { data: { items: unknown[] } }).data.items.length;
+  return (await storedSessions(server)).length;
+}
+
+/** A stored turn, the fields the tests read. */
+export interface StoredTurn {
+  readonly interrupted: boolean;
+  readonly assistant_text: string;
+  readonly user_text: string;
 }
 
 /** The stored turns of a session. */
-export async function storedTurns(
-  server: RunningServer,
-  id: string,
-): Promise<{ interrupted: boolean; assistant_text: string }[]> {
+export async function storedTurns(server: RunningServer, id: string): Promise<StoredTurn[]> {
   const res = await api(server, `/sessions/${id}/turns`);
-  return (
-    (await res.json()) as { data: { items: { interrupted: boolean; assistant_text: string }[] } }
-  ).data.items;
+  return ((await res.json()) as { data: { items: StoredTurn[] } }).data.items;
 }
 
 /** The carrier ends the call; resolves once the session has closed. */

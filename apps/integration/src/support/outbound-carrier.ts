@@ -1,17 +1,159 @@
 /**
  * The carrier's side of an outbound call in the over-the-wire tests, for the local fake
- * carrier (`startCarrierApiServer`): the media WebSocket it opens (text and binary frames
- * kept apart, as Vonage's audio is binary), the caller speaking through the call's scripted
- * client, the carrier's playback buffer acknowledging every marker, and the hang-up counter
- * (`prx_voice_carrier_hangups_total`) read from `/metrics`.
+ * carriers (`startCarrierApiServer`, `startExotelApiServer`): a real server whose carrier
+ * REST base URLs point at the fake, `POST /api/v1/calls` and the call it placed, the media
+ * WebSocket the fake opens (text and binary frames kept apart, as Vonage's audio is binary),
+ * the caller speaking through the call's scripted client, the carrier's playback buffer
+ * acknowledging every marker, and the hang-up counter (`prx_voice_carrier_hangups_total`)
+ * read from `/metrics`.
  */
+import { afterAll, beforeAll, expect } from 'vitest';
 import { WebSocket } from 'ws';
+import type { AnyVoiceEvent } from '@prx-voice/event';
 import { generateTone } from '@prx-voice/media';
+import type { RunningServer } from '@prx-voice/server';
 import { parsePlivoOutbound } from '@prx-voice/transport/testing';
-import type { CarrierStreamSocket, FakeCarrierCall } from '@prx-voice/transport/testing';
+import type {
+  CarrierApiRequest,
+  ExotelStreamSocket,
+  FakeCarrierCall,
+} from '@prx-voice/transport/testing';
+import { CARRIER_KEY, CARRIER_PUBLIC_URL, startCarrierServer } from './carrier-call.ts';
+import { openEventStream } from './event-stream.ts';
+import type { EventStream } from './event-stream.ts';
+
+/** What the mock ASR hears on every outbound call. */
+export const OUTBOUND_TRANSCRIPT = 'Hello there.';
+
+/** A local fake carrier: where it listens, what it received, the calls it placed. */
+export interface OutboundFake<C extends { readonly id: string }> {
+  readonly url: string;
+  readonly requests: readonly CarrierApiRequest[];
+  nextCall(): Promise<C>;
+  close(): Promise<void>;
+}
+
+/** A call `POST /api/v1/calls` placed: its session, the fake's call, the session's events. */
+export interface PlacedCall<C> {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly callId: string;
+  readonly call: C;
+  readonly events: EventStream;
+  /** The request the server placed the call with (the fake's last when the API answered). */
+  readonly created: CarrierApiRequest | undefined;
+}
+
+/** A real server dialling through a fake carrier; read its fields inside a test. */
+export interface OutboundServer<C extends { readonly id: string }, F extends OutboundFake<C>> {
+  readonly server: RunningServer;
+  readonly carrier: F;
+  /** Calls the server's REST API with the bootstrap key. */
+  readonly api: (method: string, path: string, body?: unknown) => Promise<Response>;
+  /** `POST /api/v1/calls` with `body`: expects a 201 for `body.carrier`, takes the fake's call. */
+  readonly place: (body: Record<string, unknown>) => Promise<PlacedCall<C>>;
+  /** `prx_voice_carrier_hangups_total{carrier,outcome}` now. */
+  readonly hangUps: (carrier: string, outcome: string) => Promise<number>;
+  /** The same counter once it has moved past `before`. */
+  readonly hangUpsAfter: (carrier: string, outcome: string, before: number) => Promise<number>;
+}
+
+/** Options of {@link useOutboundServer}. */
+export interface OutboundServerOptions<F> {
+  /** Names the server's temporary directory. */
+  readonly name: string;
+  /** Starts the fake; `rewrite` maps a URL the server hands out to where it listens. */
+  readonly carrier: (rewrite: (url: string) => string) => Promise<F>;
+  /** The carriers' configuration, their API base URLs pointing at the fake's `url`. */
+  readonly env: (url: string) => Record<string, string>;
+}
+
+/**
+ * Declares the hooks that start the fake carrier and then the server (it needs the fake's
+ * URL; the fake reaches the server's public URL on loopback), and stop both after the file.
+ */
+export function useOutboundServer<C extends { readonly id: string }, F extends OutboundFake<C>>(
+  o: OutboundServerOptions<F>,
+): OutboundServer<C, F> {
+  let started: { server: RunningServer; carrier: F; stop(): Promise<void> } | undefined;
+  const ready = (): NonNullable<typeof started> => {
+    if (started === undefined) throw new Error('the outbound server has not started');
+    return started;
+  };
+  beforeAll(async () => {
+    let serverUrl = '';
+    const carrier = await o.carrier((url) =>
+      url
+        .replace(CARRIER_PUBLIC_URL, serverUrl)
+        .replace(CARRIER_PUBLIC_URL.replace('https', 'wss'), serverUrl.replace('http', 'ws')),
+    );
+    const { server, stop } = await startCarrierServer(
+      o.name,
+      o.env(carrier.url),
+      OUTBOUND_TRANSCRIPT,
+    );
+    serverUrl = server.url;
+    started = { server, carrier, stop };
+  }, 120_000);
+  afterAll(async () => {
+    await started?.stop();
+    await started?.carrier.close();
+  });
+
+  const out: OutboundServer<C, F> = {
+    get server() {
+      return ready().server;
+    },
+    get carrier() {
+      return ready().carrier;
+    },
+    api: (method, path, body) =>
+      fetch(`${ready().server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${CARRIER_KEY}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    hangUps: (carrier, outcome) =>
+      carrierHangUps({ url: ready().server.url, key: CARRIER_KEY, carrier, outcome }),
+    hangUpsAfter: (carrier, outcome, before) =>
+      carrierHangUpsAfter({ url: ready().server.url, key: CARRIER_KEY, carrier, outcome, before }),
+    place: async (body) => {
+      const res = await out.api('POST', '/calls', body);
+      expect(res.status).toBe(201);
+      const created = ready().carrier.requests.at(-1);
+      const data = (
+        (await res.json()) as {
+          data: { session_id: string; tenant_id: string; call_id: string; carrier: string };
+        }
+      ).data;
+      expect(data.carrier).toBe(body['carrier']);
+      const events = await openEventStream(
+        `${ready().server.url}/api/v1/sessions/${data.session_id}/events`,
+        CARRIER_KEY,
+      );
+      const call = await ready().carrier.nextCall();
+      expect(call.id).toBe(data.call_id);
+      return {
+        sessionId: data.session_id,
+        tenantId: data.tenant_id,
+        callId: data.call_id,
+        call,
+        events,
+        created,
+      };
+    },
+  };
+  return out;
+}
+
+/** `session.call_status` events of a status. */
+export const callStatus =
+  (status: string) =>
+  (e: AnyVoiceEvent): boolean =>
+    e.type === 'prx.voice.session.call_status' && (e.data as { status: string }).status === status;
 
 /** Opens a WebSocket as the carrier's media side does (text and binary frames apart). */
-export async function dialCarrierStream(url: string): Promise<CarrierStreamSocket> {
+export async function dialCarrierStream(url: string): Promise<ExotelStreamSocket> {
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -29,6 +171,7 @@ export async function dialCarrierStream(url: string): Promise<CarrierStreamSocke
       ws.on('message', (data: Buffer, binary: boolean) => {
         if (binary) listener(new Uint8Array(data));
       }),
+    onClose: (listener) => ws.once('close', listener),
   };
 }
 

@@ -4,7 +4,7 @@ import type { SessionId, TenantId } from '@prx-voice/types';
 import { testSession } from '../testing/test-sessions.js';
 import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
-import { rejectsWith } from './database.contract.js';
+import { rejectsWith } from './database-fixture.contract.js';
 import { createRepositories } from './repositories/index.js';
 import { MAX_METER_EVENTS_PER_WRITE } from './repositories/billing.js';
 import type { Repositories, TenantRepositories } from './repositories/index.js';

@@ -3,7 +3,7 @@ import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
-import { rejectsWith } from './database.contract.js';
+import { rejectsWith } from './database-fixture.contract.js';
 import { MAX_EVENT_ROWS_PER_WRITE } from './repositories/event-writer.js';
 import type { TenantSessionEvent } from './repositories/event-writer.js';
 import { createRepositories } from './repositories/index.js';

@@ -3,7 +3,7 @@ import { createSequentialIdGenerator } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import { migrateToLatest } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
-import { rejectsWith } from './database.contract.js';
+import { rejectsWith } from './database-fixture.contract.js';
 import { createRepositories } from './repositories/index.js';
 import type { Repositories, TenantRepositories } from './repositories/index.js';
 import type { MeterEventRow } from './schema.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '@prx-voice/core/testing';
+import { createCarrierStreamHarness, tone } from '../testing/carrier-stream-harness.js';
+import type { CarrierStreamCall } from '../testing/carrier-stream-harness.js';
 import type { SampleRate } from '@prx-voice/media';
-import { createFakeSocket } from '../testing/fake-socket.js';
 import {
   createExotelClientScript,
   decodeExotelOutboundAudio,
@@ -9,50 +9,19 @@ import {
   parseExotelOutbound,
 } from '../testing/exotel-client.js';
 import type { ExotelClientScriptOptions } from '../testing/exotel-client.js';
-import type { CarrierMarkInfo } from '../telephony/carrier-stream.js';
 import { createExotelMediaStream } from './media-stream.js';
 import type { ExotelStartInfo } from './media-stream.js';
 
-type Call =
-  | { kind: 'start'; info: ExotelStartInfo }
-  | { kind: 'audio'; samples: number }
-  | { kind: 'dtmf'; digit: string }
-  | { kind: 'mark'; name: string; info: CarrierMarkInfo }
-  | { kind: 'stop' }
-  | { kind: 'error'; code: string; message: string };
+type Call = CarrierStreamCall<ExotelStartInfo>;
 
 function setup(client: ExotelClientScriptOptions = {}, outputRate: SampleRate = 24000) {
-  const socket = createFakeSocket();
-  const clock = new SimulatedClock();
-  const calls: Call[] = [];
-  const stream = createExotelMediaStream({
-    socket,
-    clock,
-    engine: { inputRate: 16000, outputRate },
-    handlers: {
-      onStart: (info) => calls.push({ kind: 'start', info }),
-      onAudio: (samples) => calls.push({ kind: 'audio', samples: samples.length }),
-      onDtmf: (digit) => calls.push({ kind: 'dtmf', digit }),
-      onMarkPlayed: (name, info) => calls.push({ kind: 'mark', name, info }),
-      onStop: () => calls.push({ kind: 'stop' }),
-      onProtocolError: (error) =>
-        calls.push({ kind: 'error', code: error.code, message: error.message }),
-    },
-  });
+  const harness = createCarrierStreamHarness(createExotelMediaStream, { outputRate });
   const exotel = createExotelClientScript({
     customParameters: { session_id: 'ses_01', stream_token: 'tok' },
     ...client,
   });
-  const errors = () =>
-    calls.filter((c): c is Extract<Call, { kind: 'error' }> => c.kind === 'error');
-  const sent = () => socket.texts().map(parseExotelOutbound);
-  return { socket, clock, calls, stream, exotel, errors, sent };
-}
-
-function tone(rate: number, samples: number, hz = 440, amplitude = 8000): Int16Array {
-  return Int16Array.from({ length: samples }, (_, i) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate)),
-  );
+  const sent = () => harness.socket.texts().map(parseExotelOutbound);
+  return { ...harness, exotel, sent };
 }
 
 describe('Exotel media stream — messages from Exotel', () => {

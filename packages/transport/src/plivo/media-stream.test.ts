@@ -1,57 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '@prx-voice/core/testing';
-import type { SampleRate } from '@prx-voice/media';
-import { createFakeSocket } from '../testing/fake-socket.js';
+import { createCarrierStreamHarness, tone } from '../testing/carrier-stream-harness.js';
 import {
   createPlivoClientScript,
   decodePlivoOutboundAudio,
   parsePlivoOutbound,
 } from '../testing/plivo-client.js';
 import type { PlivoClientScriptOptions } from '../testing/plivo-client.js';
-import type { CarrierMarkInfo } from '../telephony/carrier-stream.js';
 import { createPlivoMediaStream, parsePlivoExtraHeaders } from './media-stream.js';
-import type { PlivoStartInfo } from './media-stream.js';
-
-type Call =
-  | { kind: 'start'; info: PlivoStartInfo }
-  | { kind: 'audio'; samples: number }
-  | { kind: 'dtmf'; digit: string }
-  | { kind: 'mark'; name: string; info: CarrierMarkInfo }
-  | { kind: 'error'; code: string; message: string };
 
 function setup(client: PlivoClientScriptOptions = {}) {
-  const socket = createFakeSocket();
-  const clock = new SimulatedClock();
-  const calls: Call[] = [];
-  const engine: { inputRate: SampleRate; outputRate: SampleRate } = {
-    inputRate: 16000,
-    outputRate: 24000,
-  };
-  const stream = createPlivoMediaStream({
-    socket,
-    clock,
-    engine,
-    handlers: {
-      onStart: (info) => calls.push({ kind: 'start', info }),
-      onAudio: (samples) => calls.push({ kind: 'audio', samples: samples.length }),
-      onDtmf: (digit) => calls.push({ kind: 'dtmf', digit }),
-      onMarkPlayed: (name, info) => calls.push({ kind: 'mark', name, info }),
-      onStop: () => undefined,
-      onProtocolError: (error) =>
-        calls.push({ kind: 'error', code: error.code, message: error.message }),
-    },
-  });
-  const plivo = createPlivoClientScript(client);
-  const errors = () =>
-    calls.filter((c): c is Extract<Call, { kind: 'error' }> => c.kind === 'error');
-  const audioSamples = () => calls.reduce((n, c) => n + (c.kind === 'audio' ? c.samples : 0), 0);
-  return { socket, clock, calls, stream, plivo, errors, audioSamples };
-}
-
-function tone(rate: number, samples: number, hz = 440, amplitude = 8000): Int16Array {
-  return Int16Array.from({ length: samples }, (_, i) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate)),
-  );
+  const harness = createCarrierStreamHarness(createPlivoMediaStream, { recordStop: false });
+  return { ...harness, plivo: createPlivoClientScript(client) };
 }
 
 describe('Plivo audio stream — messages from Plivo', () => {

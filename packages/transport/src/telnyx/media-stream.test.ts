@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '@prx-voice/core/testing';
+import { createCarrierStreamHarness, tone } from '../testing/carrier-stream-harness.js';
 import { decodeAlaw, encodeAlaw } from '@prx-voice/media';
-import type { SampleRate } from '@prx-voice/media';
-import { createFakeSocket } from '../testing/fake-socket.js';
 import {
   createTelnyxClientScript,
   decodeTelnyxOutboundAudio,
@@ -10,52 +8,14 @@ import {
 } from '../testing/telnyx-client.js';
 import type { TelnyxClientScriptOptions } from '../testing/telnyx-client.js';
 import { createTelnyxMediaStream } from './media-stream.js';
-import type { TelnyxStartInfo } from './media-stream.js';
-import type { CarrierMarkInfo } from '../telephony/carrier-stream.js';
-
-type Call =
-  | { kind: 'start'; info: TelnyxStartInfo }
-  | { kind: 'audio'; samples: number }
-  | { kind: 'dtmf'; digit: string }
-  | { kind: 'mark'; name: string; info: CarrierMarkInfo }
-  | { kind: 'stop' }
-  | { kind: 'error'; code: string; message: string };
 
 function setup(client: TelnyxClientScriptOptions = {}) {
-  const socket = createFakeSocket();
-  const clock = new SimulatedClock();
-  const calls: Call[] = [];
-  const engine: { inputRate: SampleRate; outputRate: SampleRate } = {
-    inputRate: 16000,
-    outputRate: 24000,
-  };
-  const stream = createTelnyxMediaStream({
-    socket,
-    clock,
-    engine,
-    handlers: {
-      onStart: (info) => calls.push({ kind: 'start', info }),
-      onAudio: (samples) => calls.push({ kind: 'audio', samples: samples.length }),
-      onDtmf: (digit) => calls.push({ kind: 'dtmf', digit }),
-      onMarkPlayed: (name, info) => calls.push({ kind: 'mark', name, info }),
-      onStop: () => calls.push({ kind: 'stop' }),
-      onProtocolError: (error) =>
-        calls.push({ kind: 'error', code: error.code, message: error.message }),
-    },
-  });
+  const harness = createCarrierStreamHarness(createTelnyxMediaStream);
   const telnyx = createTelnyxClientScript({
     customParameters: { session_id: 'ses_01', stream_token: 'tok' },
     ...client,
   });
-  const errors = () =>
-    calls.filter((c): c is Extract<Call, { kind: 'error' }> => c.kind === 'error');
-  return { socket, clock, calls, stream, telnyx, errors };
-}
-
-function tone(rate: number, samples: number, hz = 440, amplitude = 8000): Int16Array {
-  return Int16Array.from({ length: samples }, (_, i) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate)),
-  );
+  return { ...harness, telnyx };
 }
 
 describe('Telnyx media stream — messages from Telnyx', () => {

@@ -2,7 +2,8 @@
  * What the local fake carrier (`carrier-api.ts`) is made of, shared by the carriers it
  * speaks: the media-stream socket it opens, a call it placed, the requests it received and
  * the faults a test queues — and {@link FakeCarrierApi}, how a carrier's REST API plugs in
- * (Plivo's in `plivo-api.ts`, Vonage's in `vonage-api.ts`).
+ * (Twilio's in `twilio-api.ts`, Telnyx's in `telnyx-api.ts`, Plivo's in `plivo-api.ts`,
+ * Vonage's in `vonage-api.ts`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PlivoClientScript } from './plivo-client.js';

@@ -1,56 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '@prx-voice/core/testing';
-import type { SampleRate } from '@prx-voice/media';
-import { createFakeSocket } from '../testing/fake-socket.js';
+import { createCarrierStreamHarness, tone } from '../testing/carrier-stream-harness.js';
 import { createVonageClientScript } from '../testing/vonage-client.js';
 import type { VonageClientScriptOptions, VonageOutbound } from '../testing/vonage-client.js';
-import type { CarrierMarkInfo } from '../telephony/carrier-stream.js';
 import { createVonageMediaStream } from './media-stream.js';
-import type { VonageStartInfo } from './media-stream.js';
-
-type Call =
-  | { kind: 'start'; info: VonageStartInfo }
-  | { kind: 'audio'; samples: number }
-  | { kind: 'dtmf'; digit: string }
-  | { kind: 'mark'; name: string; info: CarrierMarkInfo }
-  | { kind: 'error'; code: string; message: string };
 
 function setup(client: VonageClientScriptOptions = {}) {
-  const socket = createFakeSocket();
-  const clock = new SimulatedClock();
-  const calls: Call[] = [];
-  const engine: { inputRate: SampleRate; outputRate: SampleRate } = {
-    inputRate: 16000,
-    outputRate: 24000,
-  };
-  const stream = createVonageMediaStream({
-    socket,
-    clock,
-    engine,
-    handlers: {
-      onStart: (info) => calls.push({ kind: 'start', info }),
-      onAudio: (samples) => calls.push({ kind: 'audio', samples: samples.length }),
-      onDtmf: (digit) => calls.push({ kind: 'dtmf', digit }),
-      onMarkPlayed: (name, info) => calls.push({ kind: 'mark', name, info }),
-      onStop: () => undefined,
-      onProtocolError: (error) =>
-        calls.push({ kind: 'error', code: error.code, message: error.message }),
-    },
-  });
+  const harness = createCarrierStreamHarness(createVonageMediaStream, { recordStop: false });
   const vonage = createVonageClientScript(client);
-  const errors = () =>
-    calls.filter((c): c is Extract<Call, { kind: 'error' }> => c.kind === 'error');
-  const audioSamples = () => calls.reduce((n, c) => n + (c.kind === 'audio' ? c.samples : 0), 0);
   /** What the server sent, read as Vonage reads it (text frames are strings in the fake socket). */
   const sent = (): VonageOutbound[] =>
-    socket.sent.map((data) => vonage.read(data, typeof data !== 'string'));
-  return { socket, clock, calls, stream, vonage, errors, audioSamples, sent };
-}
-
-function tone(rate: number, samples: number, hz = 440, amplitude = 8000): Int16Array {
-  return Int16Array.from({ length: samples }, (_, i) =>
-    Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / rate)),
-  );
+    harness.socket.sent.map((data) => vonage.read(data, typeof data !== 'string'));
+  return { ...harness, vonage, sent };
 }
 
 describe('Vonage WebSocket — from Vonage', () => {
