@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { systemClock } from '@prx-voice/core';
+import { sampleTimerLag } from '@prx-voice/core/testing';
 import { createRepositories, migrateToLatest, openDatabase } from '@prx-voice/storage';
 import type { DatabaseTarget, Repositories } from '@prx-voice/storage';
 import { createSequentialIdGenerator } from '@prx-voice/types';
@@ -32,32 +33,6 @@ interface WriteFigures {
   readonly writeMs: number;
   readonly lagP99Ms: number;
   readonly stallMaxMs: number;
-}
-
-/** The `p`-th percentile (nearest rank) of `values`. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-
-/** Samples this thread's timer lateness every {@link TICK_MS} until `stop`. */
-function lagSampler(): { stop(): { p99Ms: number; maxMs: number } } {
-  const lags: number[] = [];
-  let due = performance.now() + TICK_MS;
-  const tick = (): void => {
-    const now = performance.now();
-    lags.push(Math.max(0, now - due));
-    due = now + TICK_MS;
-    timer = setTimeout(tick, TICK_MS);
-  };
-  let timer = setTimeout(tick, TICK_MS);
-  return {
-    stop() {
-      clearTimeout(timer);
-      lags.push(Math.max(0, performance.now() - due));
-      return { p99Ms: percentile(lags, 99), maxMs: Math.max(...lags) };
-    },
-  };
 }
 
 /** Repositories whose event writes are counted: one statement per call. */
@@ -132,7 +107,7 @@ async function measure(
       }),
     );
     let events = 0;
-    const loop = lagSampler();
+    const loop = sampleTimerLag(TICK_MS);
     const started = performance.now();
     // Sessions start spread over one event interval, as live calls are.
     const timers = emitters.map((emitter, i) =>

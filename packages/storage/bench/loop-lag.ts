@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { sql } from 'kysely';
+import { sampleTimerLag } from '@prx-voice/core/testing';
 import { openDatabase } from '../src/db/connect.js';
 import type { DatabaseTarget } from '../src/db/connect.js';
 
@@ -26,32 +27,6 @@ interface LagFigures {
   readonly stallMaxMs: number;
 }
 
-/** The `p`-th percentile (nearest rank) of `values`. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-
-/** Samples this thread's timer lateness every {@link TICK_MS} until `stop`. */
-function lagSampler(): { stop(): { p99Ms: number; maxMs: number } } {
-  const lags: number[] = [];
-  let due = performance.now() + TICK_MS;
-  const tick = (): void => {
-    const now = performance.now();
-    lags.push(Math.max(0, now - due));
-    due = now + TICK_MS;
-    timer = setTimeout(tick, TICK_MS);
-  };
-  let timer = setTimeout(tick, TICK_MS);
-  return {
-    stop() {
-      clearTimeout(timer);
-      lags.push(Math.max(0, performance.now() - due));
-      return { p99Ms: percentile(lags, 99), maxMs: Math.max(...lags) };
-    },
-  };
-}
-
 async function measure(target: DatabaseTarget): Promise<LagFigures> {
   const handle = await openDatabase(target);
   try {
@@ -60,7 +35,7 @@ async function measure(target: DatabaseTarget): Promise<LagFigures> {
     );
     let next = 0;
     const started = performance.now();
-    const loop = lagSampler();
+    const loop = sampleTimerLag(TICK_MS);
     const writer = async (w: number): Promise<void> => {
       for (let seq = 0; next < BATCHES; seq++) {
         next++;

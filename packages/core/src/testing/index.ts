@@ -1,5 +1,5 @@
 /**
- * `@prx-voice/core/testing` — test helpers: a simulated `Clock`.
+ * `@prx-voice/core/testing` — test helpers: a simulated `Clock`, and a timer-lag sampler for benchmarks.
  *
  * @example
  * import { SimulatedClock } from '@prx-voice/core/testing';
@@ -8,3 +8,5 @@
  */
 export { DEFAULT_SIMULATED_START, SimulatedClock } from './simulated-clock.js';
 export type { RunAllOptions, SimulatedClockOptions } from './simulated-clock.js';
+export { sampleTimerLag } from './timer-lag.js';
+export type { TimerLag } from './timer-lag.js';
