@@ -160,7 +160,14 @@ describe('openai SDK OpenAIRealtimeWS', () => {
       // 3. An interruption: the caller speaks over a long answer.
       from = rec.events.length;
       caller.say(500);
-      const speaking = await rec.next(isType('response.output_audio.delta'), from);
+      let speaking = await rec.next(isType('response.output_audio.delta'), from);
+      // Well into the answer (≈ half a second of it), so that this is speaking over the bot and not
+      // the caller going on before hearing anything (the engine reopens the turn then).
+      for (let i = 0; i < 25; i++)
+        speaking = await rec.next(
+          isType('response.output_audio.delta'),
+          rec.events.indexOf(speaking) + 1,
+        );
       caller.say(700);
       const bargeIn = await rec.next(
         isType('input_audio_buffer.speech_started'),
