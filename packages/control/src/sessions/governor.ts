@@ -11,7 +11,8 @@
  * start, the concurrency slot the session holds.
  *
  * The same usage goes to the durable meters (`meters`, billing's recorder: queued,
- * never awaited here; a provider's usage once its report is in the durable log), each with a key derived from what was measured — session time
+ * never awaited here; a provider's usage once its report is in the durable log), each
+ * with a key derived from what was measured — session time
  * `{session}:session_seconds:{n}` per interval and `…:final` at the end, provider
  * usage `{session}:{event's key}` — so the budgets' counters can be rebuilt from the
  * database and nothing is recorded twice.
