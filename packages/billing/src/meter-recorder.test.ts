@@ -36,21 +36,26 @@ function usage(tenantId: TenantId, key: string, over: Partial<UsageEvent> = {}):
 const refused = (): Promise<never> =>
   Promise.reject(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
 
-/** Repositories whose meter writes fail while `down.value` is set, as a restarting database's do. */
-function flaky(down: { value: boolean }): Pick<Repositories, 'forTenant'> {
+type Billing = ReturnType<Repositories['forTenant']>['billing'];
+
+/** The test database's repositories with each tenant's meter writes replaced by `writes`. */
+function withMeterWrites(
+  writes: (t: Billing, tenantId: TenantId) => Pick<Billing, 'recordUsage' | 'recordUsageMany'>,
+): Pick<Repositories, 'forTenant'> {
   return {
     forTenant: (id) => {
       const t = db.repos.forTenant(id);
-      return {
-        ...t,
-        billing: {
-          ...t.billing,
-          recordUsage: (e) => (down.value ? refused() : t.billing.recordUsage(e)),
-          recordUsageMany: (e) => (down.value ? refused() : t.billing.recordUsageMany(e)),
-        },
-      };
+      return { ...t, billing: { ...t.billing, ...writes(t.billing, id) } };
     },
   };
+}
+
+/** Repositories whose meter writes fail while `down.value` is set, as a restarting database's do. */
+function flaky(down: { value: boolean }): Pick<Repositories, 'forTenant'> {
+  return withMeterWrites((t) => ({
+    recordUsage: (e) => (down.value ? refused() : t.recordUsage(e)),
+    recordUsageMany: (e) => (down.value ? refused() : t.recordUsageMany(e)),
+  }));
 }
 
 /** Lets the drain run its database calls (PGlite, off the simulated clock). */
@@ -130,22 +135,13 @@ describe('meter recorder', () => {
     // The database refuses the row keyed `poison` (a constraint), whichever way it comes.
     const refusing = (): Promise<never> =>
       Promise.reject(Object.assign(new Error('violates a constraint'), { code: '23514' }));
-    const repos: Pick<Repositories, 'forTenant'> = {
-      forTenant: (id) => {
-        const t = db.repos.forTenant(id);
-        return {
-          ...t,
-          billing: {
-            ...t.billing,
-            recordUsage: (e) => (poison(e) ? refusing() : t.billing.recordUsage(e)),
-            recordUsageMany: (events) => {
-              statements.push(`${id}:${String(events.length)}`);
-              return events.some(poison) ? refusing() : t.billing.recordUsageMany(events);
-            },
-          },
-        };
+    const repos = withMeterWrites((t, id) => ({
+      recordUsage: (e) => (poison(e) ? refusing() : t.recordUsage(e)),
+      recordUsageMany: (events) => {
+        statements.push(`${id}:${String(events.length)}`);
+        return events.some(poison) ? refusing() : t.recordUsageMany(events);
       },
-    };
+    }));
     const failures: string[] = [];
     const recorder = createMeterRecorder({
       repos,
