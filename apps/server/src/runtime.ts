@@ -23,6 +23,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** The shortest time PostgreSQL leaves a transaction idle before ending it, ms. */
+const MIN_IDLE_TRANSACTION_MS = 5_000;
+
 /**
  * Loads configuration (unless given one already loaded) and opens storage; `migrate: false`
  * leaves the schema as it is.
@@ -42,6 +45,9 @@ export async function openRuntime(
     clock,
     ...(opts.load?.cwd === undefined ? {} : { cwd: opts.load.cwd }),
     migrate: opts.migrate ?? true,
+    // An instance frozen inside a transaction past its lease must not hold the row locks
+    // other instances need to recover its sessions (a floor keeps a busy one's transactions).
+    idleInTransactionTimeoutMs: Math.max(MIN_IDLE_TRANSACTION_MS, config.deploy.instance_ttl_ms),
   });
   const repos = createRepositories({ db: storage.database.db, clock, ids });
   return {

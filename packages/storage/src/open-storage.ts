@@ -36,7 +36,13 @@ export interface StorageServices {
  */
 export async function openStorage(
   config: StorageConfig,
-  opts: { readonly clock: Clock; readonly cwd?: string; readonly migrate?: boolean },
+  opts: {
+    readonly clock: Clock;
+    readonly cwd?: string;
+    readonly migrate?: boolean;
+    /** PostgreSQL ends a transaction left idle this long (see `DatabaseTarget`); ignored by PGlite. */
+    readonly idleInTransactionTimeoutMs?: number;
+  },
 ): Promise<StorageServices> {
   const cwd = opts.cwd ?? process.cwd();
   const dataDir = resolve(cwd, config.data_dir);
@@ -57,12 +63,15 @@ export async function openStorage(
       : createFilesystemObjectStore({
           root: resolve(cwd, store.path ?? `${config.data_dir}/objects`),
         });
+  const target = databaseTarget({
+    databaseUrl: config.database_url,
+    dataDir,
+    pgliteThread: config.embedded_thread,
+  });
   const database = await openDatabase(
-    databaseTarget({
-      databaseUrl: config.database_url,
-      dataDir,
-      pgliteThread: config.embedded_thread,
-    }),
+    target.kind === 'postgres' && opts.idleInTransactionTimeoutMs !== undefined
+      ? { ...target, idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs }
+      : target,
   );
   let migrations: MigrationReport | undefined;
   let coordinator: Coordinator | undefined;

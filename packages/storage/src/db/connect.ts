@@ -35,6 +35,13 @@ export type DatabaseTarget =
       readonly url: string;
       readonly schema?: string;
       readonly maxConnections?: number;
+      /**
+       * PostgreSQL ends a session left idle inside a transaction this long
+       * (`idle_in_transaction_session_timeout`), so an instance frozen in one (a long
+       * pause, SIGSTOP, a host cut off) holds no row lock that another instance's
+       * recovery of its sessions waits for. Default: PostgreSQL's (none).
+       */
+      readonly idleInTransactionTimeoutMs?: number;
     };
 
 /** An open database: the Kysely handle and what it runs on. */
@@ -120,14 +127,27 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     'PostgreSQL (storage.database_url)',
     () => import('pg'),
   );
+  const settings = [
+    ...(target.schema === undefined ? [] : [`search_path=${target.schema}`]),
+    ...(target.idleInTransactionTimeoutMs === undefined
+      ? []
+      : [
+          `idle_in_transaction_session_timeout=${String(Math.round(target.idleInTransactionTimeoutMs))}`,
+        ]),
+  ];
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.maxConnections ?? 10,
-    ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
+    ...(settings.length === 0 ? {} : { options: settings.map((s) => `-c ${s}`).join(' ') }),
     types: { getTypeParser: typeParserOver(pg.types) },
   });
-  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  // A client's error must not crash the process, idle (a server restart) or checked out
+  // between two statements (the server ended its session: a restart, the idle-in-transaction
+  // timeout): its next query reports it, and the pool drops the client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const h = handle(db, 'postgres');
   try {

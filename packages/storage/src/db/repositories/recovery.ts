@@ -60,6 +60,9 @@ export interface SessionRecoveryRepository {
   ): Promise<AbandonedSessionEnded | undefined>;
 }
 
+/** How long a recovery waits for a lock on the session's row, ms. */
+const RECOVERY_LOCK_TIMEOUT_MS = 3_000;
+
 /** Creates the recovery repository. */
 export function sessionRecoveryRepository(ctx: {
   readonly db: Kysely<Database>;
@@ -123,6 +126,11 @@ export function sessionRecoveryRepository(ctx: {
       return db
         .transaction()
         .execute(async (tx) => {
+          // A lock held by a session's frozen instance fails this recovery (the next sweep
+          // tries again) instead of stalling the sweep behind it.
+          await sql`set local lock_timeout = ${sql.lit(`${String(RECOVERY_LOCK_TIMEOUT_MS)}ms`)}`.execute(
+            tx,
+          );
           // Locks the row: of two instances recovering it, one ends it and the other sees it ended.
           const before = await tx
             .selectFrom('sessions')
