@@ -121,6 +121,9 @@ describe('scenario: barge-in', () => {
     const heard = String(interrupted?.assistant_text);
     expect('You said: hello'.startsWith(heard)).toBe(true);
     expect(heard.length).toBeLessThan('You said: hello'.length);
+    // The flush and the interruption tell the same heard text (a Realtime client reads either).
+    expect(s.events[flushed]?.data).toMatchObject({ heard_text: heard });
+    expect(s.events[issued]?.data).toMatchObject({ heard_text: heard });
     expect(s.actor.model.conversation[1]).toEqual(
       heard === '' ? { role: 'user', content: 'hello' } : { role: 'assistant', content: heard },
     );

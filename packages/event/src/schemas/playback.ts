@@ -21,6 +21,11 @@ export const playbackFlushedSchema = z.object({
   played_ms: msSchema,
   /** Audio discarded, over all queued segments. */
   discarded_ms: msSchema,
+  /**
+   * What the caller heard of the flushed answer: its text up to where playback stopped
+   * (absent in events stored before it was added).
+   */
+  heard_text: z.string().optional(),
 });
 
 /** The `playback` family: type → data schema. */

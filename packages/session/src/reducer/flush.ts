@@ -29,6 +29,7 @@ export function onOutputFlushed(
   const tags = { turnId: turn?.id ?? null, runId: run.id };
   const current = [...run.segments].reverse().find((s) => s.playedMs > 0 && !s.played);
   const playedMs = current?.playedMs ?? 0;
+  const heard = heardOfRound(run);
   if (turn !== null || run.firstAudioSentAt !== null) {
     b.emit(
       'prx.voice.playback.flushed',
@@ -36,11 +37,11 @@ export function onOutputFlushed(
         ...(current === undefined ? {} : { segment_id: current.id }),
         played_ms: playedMs,
         discarded_ms: input.discardedMs,
+        heard_text: heard,
       },
       tags,
     );
   }
-  const heard = heardOfRound(run);
   const i = b.m.interruption;
   const bargeIn = i !== null && i.runId === run.id && i.decided !== null ? i : null;
   if (bargeIn !== null) {

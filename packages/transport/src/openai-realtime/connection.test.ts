@@ -315,6 +315,38 @@ describe('OpenAI Realtime connection', () => {
     expect(t.sent()[1]?.['error']).toMatchObject({ code: 'response_cancel_not_active' });
   });
 
+  it('ends a response whose run was dropped unheard (the turn went on) with what was heard, before the next one', () => {
+    const t = setup();
+    t.engine('prx.voice.agent.thinking_started', { provider: 'mock', round: 0 }, 'run_4');
+    t.engine('prx.voice.agent.token_stream', { text: 'Sure, the weather' }, 'run_4');
+    t.conn.sendAudio(frame, 'run_4');
+    t.engine('prx.voice.media.vad_started', { at_ms: 3000 });
+    // The engine drops the run quietly (no interrupt): only its flush says so.
+    t.engine(
+      'prx.voice.playback.flushed',
+      { played_ms: 0, discarded_ms: 800, heard_text: '' },
+      'run_4',
+    );
+    t.engine('prx.voice.agent.thinking_started', { provider: 'mock', round: 0 }, 'run_5');
+    t.engine('prx.voice.agent.token_stream', { text: 'In Paris it is sunny' }, 'run_5');
+    t.conn.sendAudio(frame, 'run_5');
+    t.conn.sendAudio(frame, 'run_4');
+    const dones = t
+      .sent()
+      .filter((e) => e.type === 'response.done')
+      .map((e) => e['response'] as ResponseShape);
+    expect(dones).toHaveLength(1);
+    expect(dones[0]?.status).toBe('cancelled');
+    expect(dones[0]?.output[0]).toMatchObject({
+      status: 'incomplete',
+      content: [{ transcript: '' }],
+    });
+    // The next run's response is a new one, and the dropped run's late audio goes nowhere.
+    const deltas = t.sent().filter((e) => e.type === 'response.output_audio.delta');
+    expect(new Set(deltas.map((e) => e['response_id'])).size).toBe(2);
+    expect(deltas).toHaveLength(2);
+  });
+
   it('cancels a response on response.cancel and a truncate of the item being spoken', () => {
     const t = setup();
     t.engine('prx.voice.agent.thinking_started', { provider: 'mock', round: 0 }, 'run_3');

@@ -52,6 +52,13 @@ export function createEngineEventMapper(t: EngineEventTarget): (event: AnyVoiceE
           responses.usage(runId, { inputTokens: u.input_tokens, outputTokens: u.output_tokens });
         return;
       }
+      // A cancelled run's output was dropped: its response ends with what was heard. This is
+      // the only end a run dropped quietly gets (the caller went on before hearing it; its
+      // turn reopened); for a barge-in `interrupt.issued` follows with the same text.
+      case 'prx.voice.playback.flushed':
+        if (runId !== undefined && event.data.heard_text !== undefined)
+          responses.finishRun(runId, 'cancelled', event.data.heard_text);
+        return;
       case 'prx.voice.interrupt.issued':
         if (runId !== undefined) responses.finishRun(runId, 'cancelled', event.data.heard_text);
         return;
