@@ -50,20 +50,36 @@ export async function startServer(
   // Most of a start is three independent waits, overlapped: storage opening (the embedded
   // database in its own worker thread), the rest of the server's code loading on this
   // thread, and the probe of what this machine offers (local engines, the VAD model).
-  const opening = openRuntime({
-    config,
-    clock,
-    ...(opts.load === undefined ? {} : { load: opts.load }),
-  });
-  const detecting = import('@prx-voice/adapter').then(async (adapter) => {
-    const providers = adapter.configuredProviders(config, clock);
-    return { providers, auto: await adapter.detectAutoProviders(providers, config) };
-  });
-  const loading = Promise.all([
-    import('@prx-voice/control'),
-    import('@hono/node-server'),
-    import('@prx-voice/observe'),
-  ]);
+  // How long each part of the start took (ms), logged once ready.
+  const took: Record<string, number> = {};
+  const began = performance.now();
+  const timed = <T>(part: string, p: Promise<T>): Promise<T> =>
+    p.finally(() => {
+      took[part] = Math.round(performance.now() - began);
+    });
+  const opening = timed(
+    'storage_ms',
+    openRuntime({
+      config,
+      clock,
+      ...(opts.load === undefined ? {} : { load: opts.load }),
+    }),
+  );
+  const detecting = timed(
+    'providers_ms',
+    import('@prx-voice/adapter').then(async (adapter) => {
+      const providers = adapter.configuredProviders(config, clock);
+      return { providers, auto: await adapter.detectAutoProviders(providers, config) };
+    }),
+  );
+  const loading = timed(
+    'code_ms',
+    Promise.all([
+      import('@prx-voice/control'),
+      import('@hono/node-server'),
+      import('@prx-voice/observe'),
+    ]),
+  );
   const [opened, detected, loaded] = await Promise.allSettled([opening, detecting, loading]);
   if (opened.status === 'rejected') throw opened.reason;
   const rt = opened.value;
@@ -143,7 +159,12 @@ export async function startServer(
     server.once('error', reject);
   });
   (server as HttpServer).on('upgrade', control.upgrade);
+  took['listening_ms'] = Math.round(performance.now() - began);
   await voice.start();
+  took['ready_ms'] = Math.round(performance.now() - began);
+  // From the process's own start: what loaded before this function ran counts too.
+  took['since_process_start_ms'] = Math.round(performance.now());
+  logger.info({ start: took }, 'started');
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -1,6 +1,7 @@
 /**
  * The `prx-voice serve` binary as a child process, run from sources (no build):
- * `node --conditions=@prx-voice/source --import tsx apps/server/src/main.ts serve`.
+ * `node --conditions=@prx-voice/source --import tsx apps/server/src/main.ts serve`; or, with
+ * `built`, as installed: the bundle `pnpm build` wrote (`apps/server/dist/bundle/main.js`).
  * The server picks its port (`PRX_VOICE_SERVER__PORT=0`) and the URL is read from
  * the line it prints when listening.
  */
@@ -14,6 +15,8 @@ const require = createRequire(import.meta.url);
 const serverPackage = require.resolve('@prx-voice/server/package.json');
 /** The binary's entry, from sources. */
 const MAIN = join(dirname(serverPackage), 'src', 'main.ts');
+/** The built binary, what `pnpm start` and the package's `bin` run. */
+export const BUILT_MAIN = join(dirname(serverPackage), 'dist', 'bundle', 'main.js');
 /** tsx's loader, resolved from the server package (a dev dependency there). */
 const TSX = pathToFileURL(createRequire(serverPackage).resolve('tsx')).href;
 
@@ -37,6 +40,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   cwd: string,
   env: Record<string, string>,
+  opts: { readonly built?: boolean } = {},
 ): Promise<ServerProcess> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -45,7 +49,9 @@ export async function startServerProcess(
   );
   const child = spawn(
     process.execPath,
-    ['--conditions=@prx-voice/source', '--import', TSX, MAIN, 'serve'],
+    opts.built === true
+      ? [BUILT_MAIN, 'serve']
+      : ['--conditions=@prx-voice/source', '--import', TSX, MAIN, 'serve'],
     {
       cwd,
       env: { ...base, PRX_VOICE_SERVER__PORT: '0', PRX_VOICE_SERVER__HOST: '127.0.0.1', ...env },

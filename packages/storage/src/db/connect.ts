@@ -1,9 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import type { MigrationResult } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { types as PgTypes } from 'pg';
 import { VoiceError } from '@prx-voice/types';
-import { MIGRATIONS } from './migrations/index.js';
 import { PGLITE_SETTINGS, PGliteDialect } from './pglite-dialect.js';
 import type { PGliteLike } from './pglite-dialect.js';
 import { PGliteWorkerClient } from './pglite-worker.js';
@@ -231,39 +229,5 @@ function handle(db: Kysely<Database>, kind: 'pglite' | 'postgres'): DatabaseHand
   };
 }
 
-/** Outcome of a migration run. */
-export interface MigrationReport {
-  /** Names applied by this run, in order. */
-  readonly applied: readonly string[];
-  /** Every migration the database has now recorded. */
-  readonly current: readonly string[];
-}
-
-/**
- * Applies every pending migration, recorded in the database (`kysely_migration`)
- * under a lock so concurrent starters do not race. Forward-only.
- */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  // The migrator's own tables live in the schema the connection works in (its search_path):
-  // left to itself it finds them in any schema, e.g. `public`'s next to a fresh one's.
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
-    db,
-  );
-  const schema = rows[0]?.schema ?? undefined;
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = (results ?? []).find((r: MigrationResult) => r.status === 'Error');
-  if (error !== undefined || failed !== undefined) {
-    throw new VoiceError('STORAGE_UNAVAILABLE', {
-      message: `migration ${failed?.migrationName ?? '(setup)'} failed${error instanceof Error ? `: ${error.message}` : ''}`,
-      cause: error,
-    });
-  }
-  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  const all = await migrator.getMigrations();
-  return { applied, current: all.filter((m) => m.executedAt !== undefined).map((m) => m.name) };
-}
+export { migrateToLatest } from './migrate.js';
+export type { MigrationReport } from './migrate.js';

@@ -40,6 +40,20 @@ export function describeDatabaseContract(name: string, setup: ContractSetup): vo
         ]);
       });
 
+      it('refuses a database that records a migration this build does not know (a newer version ran)', async () => {
+        await sql`insert into kysely_migration (name, timestamp) values ('0099-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(
+          ctx.handle.db,
+        );
+        try {
+          await rejectsWith(migrateToLatest(ctx.handle.db), 'STORAGE_UNAVAILABLE');
+        } finally {
+          await sql`delete from kysely_migration where name = '0099-from-the-future'`.execute(
+            ctx.handle.db,
+          );
+        }
+        expect((await migrateToLatest(ctx.handle.db)).applied).toEqual([]);
+      });
+
       it('answers ping', async () => {
         await expect(ctx.handle.ping()).resolves.toBeUndefined();
       });

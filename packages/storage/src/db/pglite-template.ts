@@ -2,9 +2,10 @@
  * A fresh embedded cluster, made once at build time and unpacked wherever a new one is
  * needed. PGlite otherwise runs `initdb` for every new data directory and every in-memory
  * database — most of a cold start's time and of each test database's. The template is the
- * output of that `initdb` (no migrations: those run as on any database), dumped after a
- * checkpoint as a gzip tar next to the built code (`dist/pglite-template.tar.gz`, with a
- * manifest naming the PGlite version that made it). It is used only for a cluster that does
+ * output of that `initdb` with this build's migrations applied (a new database then starts
+ * at the current schema: its migration run finds nothing to do), dumped after a checkpoint
+ * as a gzip tar next to the built code (`dist/pglite-template.tar.gz`, with a manifest
+ * naming the PGlite version that made it and the migrations it holds). It is used only for a cluster that does
  * not exist yet and only by the PGlite version that made it; without it (a source checkout
  * that was never built) PGlite runs `initdb` as before.
  */
@@ -12,7 +13,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGLITE_SETTINGS } from './pglite-dialect.js';
+import { Kysely } from 'kysely';
+import { migrateToLatest } from './migrate.js';
+import { PGLITE_SETTINGS, PGliteDialect } from './pglite-dialect.js';
+import type { Database } from './schema.js';
 
 /** The template's file name, and its manifest's. */
 export const PGLITE_TEMPLATE_FILE = 'pglite-template.tar.gz';
@@ -26,6 +30,8 @@ interface TemplateManifest {
   readonly pglite: string;
   /** Bytes of the template file. */
   readonly bytes: number;
+  /** The migrations applied in it. */
+  readonly migrations?: readonly string[];
 }
 
 /** The installed `@electric-sql/pglite` version (its package.json is not exported: found from its entry). */
@@ -72,7 +78,7 @@ export function isEmptyDir(dataDir: string): boolean {
 
 /**
  * Makes the template in `dir` (default: the package's `dist/`): an in-memory cluster from
- * PGlite's `initdb`, checkpointed and dumped as a gzip tar, with its manifest. Run by the
+ * PGlite's `initdb`, migrated, checkpointed and dumped as a gzip tar, with its manifest. Run by the
  * package's build.
  */
 export async function writePGliteTemplate(
@@ -83,13 +89,19 @@ export async function writePGliteTemplate(
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
   });
   try {
+    const kysely = new Kysely<Database>({ dialect: new PGliteDialect(db) });
+    const { current } = await migrateToLatest(kysely);
     await db.exec('checkpoint');
     const blob = await db.dumpDataDir('gzip');
     const bytes = Buffer.from(await blob.arrayBuffer());
     mkdirSync(dir, { recursive: true });
     const file = join(dir, PGLITE_TEMPLATE_FILE);
     writeFileSync(file, bytes);
-    const manifest: TemplateManifest = { pglite: installedPGliteVersion(), bytes: bytes.length };
+    const manifest: TemplateManifest = {
+      pglite: installedPGliteVersion(),
+      bytes: bytes.length,
+      migrations: current,
+    };
     writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     return { file, bytes: bytes.length };
   } finally {
