@@ -23,6 +23,7 @@ export const SUBJECT_CONTENT_FIELDS: Readonly<Partial<Record<EventType, readonly
   'prx.voice.tts.segment_queued': ['text'],
   'prx.voice.interrupt.issued': ['heard_text'],
   'prx.voice.interrupt.resolved': ['heard_text'],
+  'prx.voice.playback.flushed': ['heard_text'],
   'prx.voice.turn.completed': ['user_text', 'assistant_text'],
   'prx.voice.media.dtmf': ['digits'],
   'prx.voice.session.handoff_requested': ['target', 'reason'],

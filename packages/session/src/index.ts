@@ -107,6 +107,8 @@ export type {
 } from './pacer.js';
 export { repositoryPersistence } from './persistence.js';
 export type { RepositoryPersistenceOptions } from './persistence.js';
+export { createSessionStateQueue } from './state-queue.js';
+export type { SessionStateQueue } from './state-queue.js';
 export { createStereoRecorder } from './recording/stereo-recorder.js';
 export type {
   RecordingChunk,

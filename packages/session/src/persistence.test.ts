@@ -5,6 +5,7 @@ import { SimulatedClock } from '@prx-voice/core/testing';
 import type { TenantRepositories } from '@prx-voice/storage';
 import type { SessionId, TenantId, TurnId } from '@prx-voice/types';
 import { repositoryPersistence } from './persistence.js';
+import { createSessionStateQueue } from './state-queue.js';
 import { createScenario } from './testing/scenario.js';
 
 let db: TestDatabase;
@@ -171,34 +172,47 @@ describe('repository persistence', () => {
     expect(p.fenced).toBe(false);
   }, 60_000);
 
-  it('is fenced once the row has ended elsewhere: nothing more is written', async () => {
-    const { repos, id, state } = await flaky('persist-fenced');
-    let fencedCalls = 0;
-    const p = repositoryPersistence(repos, id, {
-      clock: new SimulatedClock(),
-      onFenced: () => fencedCalls++,
-    });
-    // Recovered as lost by another instance while this one was frozen.
-    await repos.sessions.update(id, {
-      state: 'Failed',
-      outcome: 'error',
-      closeReason: 'instance_lost',
-      endedAt: new Date(0),
-    });
-    await p.sessionState({ type: 'persist_session', state: 'Thinking' } as never);
-    await p.sessionState({
-      type: 'persist_session',
-      state: 'Closed',
-      outcome: 'completed',
-    } as never);
-    expect(p.fenced).toBe(true);
-    expect(fencedCalls).toBe(1);
-    expect(await repos.sessions.require(id)).toMatchObject({
-      state: 'Failed',
-      close_reason: 'instance_lost',
-    });
-    expect(state.tries).toBe(0);
-  }, 60_000);
+  it.each([
+    ['on its own', false],
+    ['through the instance state queue', true],
+  ] as const)(
+    'is fenced once the row has ended elsewhere (%s): nothing more is written',
+    async (_, viaQueue) => {
+      const { repos, id, state } = await flaky(`persist-fenced-${String(viaQueue)}`);
+      let fencedCalls = 0;
+      const p = repositoryPersistence(repos, id, {
+        clock: new SimulatedClock(),
+        onFenced: () => fencedCalls++,
+        ...(viaQueue
+          ? { states: createSessionStateQueue({ writer: db.repos.sessionStateWriter }) }
+          : {}),
+      });
+      // A live session's state is written.
+      await p.sessionState({ type: 'persist_session', state: 'Speaking' } as never);
+      expect((await repos.sessions.require(id)).state).toBe('Speaking');
+      // Recovered as lost by another instance while this one was frozen.
+      await repos.sessions.update(id, {
+        state: 'Failed',
+        outcome: 'error',
+        closeReason: 'instance_lost',
+        endedAt: new Date(0),
+      });
+      await p.sessionState({ type: 'persist_session', state: 'Thinking' } as never);
+      await p.sessionState({
+        type: 'persist_session',
+        state: 'Closed',
+        outcome: 'completed',
+      } as never);
+      expect(p.fenced).toBe(true);
+      expect(fencedCalls).toBe(1);
+      expect(await repos.sessions.require(id)).toMatchObject({
+        state: 'Failed',
+        close_reason: 'instance_lost',
+      });
+      expect(state.tries).toBe(0);
+    },
+    60_000,
+  );
 
   it('gives up a write no retry can cure, and goes on with the next', async () => {
     const { repos, id } = await flaky('persist-permanent');

@@ -4,6 +4,7 @@ import type { TenantRepositories } from '@prx-voice/storage';
 import { isTerminalState } from '@prx-voice/types';
 import type { SessionId, TurnId } from '@prx-voice/types';
 import type { SessionPersistence } from './actor-types.js';
+import type { SessionStateQueue } from './state-queue.js';
 
 /** Options of {@link repositoryPersistence}. */
 export interface RepositoryPersistenceOptions {
@@ -29,6 +30,11 @@ export interface RepositoryPersistenceOptions {
    * erasing the key makes it unreadable); default: stored in the clear.
    */
   readonly sealText?: (text: string) => string;
+  /**
+   * The instance's writer of session states: state changes go through it, sharing a
+   * statement with other sessions' (default: each written on its own).
+   */
+  readonly states?: SessionStateQueue;
 }
 
 /**
@@ -109,13 +115,17 @@ export function repositoryPersistence(
   return {
     sessionState: (c) =>
       enqueue(async () => {
-        const row = await repos.sessions.advance(sessionId, {
+        const change = {
           state: c.state,
           ...(c.outcome === undefined ? {} : { outcome: c.outcome }),
           ...(c.closeReason === undefined ? {} : { closeReason: c.closeReason }),
           ...(isTerminalState(c.state) ? { endedAt: new Date(clock.now()) } : {}),
-        });
-        if (row === undefined) fence();
+        };
+        const advanced =
+          options.states === undefined
+            ? (await repos.sessions.advance(sessionId, change)) !== undefined
+            : await options.states.advance({ tenantId: repos.tenantId, sessionId, ...change });
+        if (!advanced) fence();
       }),
     turnStarted: (c) =>
       enqueue(() =>

@@ -91,6 +91,8 @@ export type {
 } from './db/repositories/billing.js';
 export type { NewSessionEvent, SessionEventRepository } from './db/repositories/events.js';
 export { MAX_EVENT_ROWS_PER_WRITE } from './db/repositories/event-writer.js';
+export { MAX_STATE_UPDATES_PER_WRITE } from './db/repositories/session-states.js';
+export type { SessionStateUpdate, SessionStateWriter } from './db/repositories/session-states.js';
 export type {
   AppendManyResult,
   SessionEventWriter,

@@ -4,6 +4,7 @@
  * WebSocket commands to them, and the drain at shutdown.
  */
 import { AUTO_PROVIDER } from '@prx-voice/core';
+import { createSessionStateQueue } from '@prx-voice/session';
 import type { SampleRate } from '@prx-voice/media';
 import { VoiceError } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
@@ -52,6 +53,8 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
+  // Every session's state changes, written together (one statement for what came meanwhile).
+  const states = createSessionStateQueue({ writer: deps.repos.sessionStateWriter });
   const { breakers, providerHealth } = createProviderMonitoring({
     config: deps.config,
     registry: deps.providers,
@@ -231,7 +234,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       creating++;
       try {
         return await startSession(
-          { deps, pick, pickVad, breakers, rates, live, finishing },
+          { deps, pick, pickVad, breakers, rates, live, finishing, states },
           tenantId,
           request,
         );

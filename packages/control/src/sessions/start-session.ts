@@ -12,7 +12,7 @@ import {
   repositoryPersistence,
   settingsFromConfig,
 } from '@prx-voice/session';
-import type { EmittedEvent, SessionOutput } from '@prx-voice/session';
+import type { EmittedEvent, SessionOutput, SessionStateQueue } from '@prx-voice/session';
 import { defaultSeverity } from '@prx-voice/event';
 import type { EventType } from '@prx-voice/event';
 import type { DegradationActions } from '@prx-voice/observe';
@@ -77,6 +77,8 @@ export interface StartContext {
   readonly live: Map<string, LiveSession>;
   /** Ended sessions still metering their last usage and giving their slot back. */
   readonly finishing: Set<Promise<void>>;
+  /** The instance's writer of session states. */
+  readonly states: SessionStateQueue;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function startSession(
   tenantId: TenantId,
   request: CreateSessionRequest,
 ): Promise<SessionRow> {
-  const { deps, pick, pickVad, breakers, rates, live, finishing } = ctx;
+  const { deps, pick, pickVad, breakers, rates, live, finishing, states } = ctx;
   const repos = deps.repos.forTenant(tenantId);
   const tenant = await deps.repos.tenants.get(tenantId);
   if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
@@ -360,6 +362,7 @@ export async function startSession(
           }),
       persistence: repositoryPersistence(repos, sessionId, {
         clock: deps.clock,
+        states,
         onRetry: (err, attempt, inMs) =>
           deps.onError?.(
             err,

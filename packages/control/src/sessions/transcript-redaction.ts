@@ -19,6 +19,7 @@ export const TRANSCRIPT_FIELDS = {
   'prx.voice.tts.segment_queued': ['text'],
   'prx.voice.interrupt.issued': ['heard_text'],
   'prx.voice.interrupt.resolved': ['heard_text'],
+  'prx.voice.playback.flushed': ['heard_text'],
   'prx.voice.turn.completed': ['user_text', 'assistant_text'],
 } as const satisfies { readonly [K in EventType]?: readonly (keyof EventDataMap[K] & string)[] };
 

@@ -105,7 +105,12 @@ export const SAMPLE_EVENT_DATA: EventDataMap = {
   },
   'prx.voice.playback.started': { segment_id: segmentId },
   'prx.voice.playback.completed': { segment_id: segmentId, played_ms: 800 },
-  'prx.voice.playback.flushed': { segment_id: segmentId, played_ms: 300, discarded_ms: 1200 },
+  'prx.voice.playback.flushed': {
+    segment_id: segmentId,
+    played_ms: 300,
+    discarded_ms: 1200,
+    heard_text: 'You said',
+  },
   'prx.voice.interrupt.issued': { reason: 'barge_in', heard_text: 'You said' },
   'prx.voice.interrupt.resolved': { heard_text: 'You said', played_ms: 300 },
   'prx.voice.interrupt.false_resumed': { segment_id: segmentId, resume_at_ms: 300, waited_ms: 600 },

@@ -56,6 +56,62 @@ export function describeSessionCases(ctx: ContractDatabase): void {
       ).toBeUndefined();
     });
 
+    it('advances the states of many sessions of several tenants in one write, never an ended one', async () => {
+      const a = await newTenant();
+      const b = await newTenant();
+      const a1 = (await newSession(a, 'Listening')).id as SessionId;
+      const a2 = (await newSession(a, 'Listening')).id as SessionId;
+      const b1 = (await newSession(b, 'Listening')).id as SessionId;
+      const ended = (await newSession(b, 'Closed')).id as SessionId;
+      await b.sessions.update(ended, { endedAt: new Date(now()), outcome: 'completed' });
+      advance(1000);
+      const at = new Date(now());
+      const writer = ctx.repos.sessionStateWriter;
+      const advanced = await writer.advanceMany([
+        { tenantId: a.tenantId, sessionId: a1, state: 'Thinking' },
+        {
+          tenantId: a.tenantId,
+          sessionId: a2,
+          state: 'Closed',
+          outcome: 'completed',
+          closeReason: 'caller',
+          endedAt: at,
+        },
+        { tenantId: b.tenantId, sessionId: b1, state: 'Speaking' },
+        { tenantId: b.tenantId, sessionId: ended, state: 'Listening' },
+        // Named in the wrong tenant: not found there, left alone.
+        { tenantId: b.tenantId, sessionId: a1, state: 'Idle' },
+      ]);
+      expect([...advanced].sort()).toEqual([a1, a2, b1].sort());
+      expect(await a.sessions.require(a1)).toMatchObject({
+        state: 'Thinking',
+        outcome: null,
+        ended_at: null,
+      });
+      expect((await a.sessions.require(a1)).updated_at.getTime()).toBe(now());
+      expect(await a.sessions.require(a2)).toMatchObject({
+        state: 'Closed',
+        outcome: 'completed',
+        close_reason: 'caller',
+        ended_at: at,
+      });
+      expect((await b.sessions.require(b1)).state).toBe('Speaking');
+      expect((await b.sessions.require(ended)).state).toBe('Closed');
+      // Ended now: a later write leaves it as it ended.
+      expect(
+        await writer.advanceMany([{ tenantId: a.tenantId, sessionId: a2, state: 'Listening' }]),
+      ).toEqual(new Set());
+      expect((await a.sessions.require(a2)).state).toBe('Closed');
+      expect(await writer.advanceMany([])).toEqual(new Set());
+      await rejectsWith(
+        writer.advanceMany([
+          { tenantId: a.tenantId, sessionId: a1, state: 'Speaking' },
+          { tenantId: a.tenantId, sessionId: a1, state: 'Listening' },
+        ]),
+        'VALIDATION_FAILED',
+      );
+    });
+
     it('pages newest first with a cursor and filters by state', async () => {
       const t = await newTenant();
       const made: string[] = [];

@@ -29,6 +29,8 @@ import type { SessionRecoveryRepository } from './recovery.js';
 import type { RecordingRepository } from './recordings.js';
 import { retentionRepository } from './retention.js';
 import type { RetentionRepository } from './retention.js';
+import { sessionStateWriter } from './session-states.js';
+import type { SessionStateWriter } from './session-states.js';
 import { sessionRepository } from './sessions.js';
 import type { SessionRepository } from './sessions.js';
 import { subjectKeyRepository } from './subjects.js';
@@ -80,6 +82,8 @@ export interface Repositories {
    * (each row names its tenant; reads stay per tenant, through `forTenant`).
    */
   readonly sessionEventWriter: SessionEventWriter;
+  /** The session rows' writer: state changes of many sessions of any tenants in one statement. */
+  readonly sessionStateWriter: SessionStateWriter;
   /** Billing's price books of tiers and tenant overrides. */
   readonly priceBooks: PriceBookRepository;
   /** The usage export outbox's cursors and dead letters (every tenant). */
@@ -110,6 +114,7 @@ export function createRepositories(opts: {
     platformIncidents: incidentRepository(ctx, null),
     sessionRecovery: sessionRecoveryRepository(ctx),
     sessionEventWriter: sessionEventWriter(ctx),
+    sessionStateWriter: sessionStateWriter(ctx),
     priceBooks: priceBookRepository(ctx),
     usageExport: usageExportRepository(ctx),
     forTenant(tenantId) {
