@@ -269,3 +269,25 @@ function optionsError(err: unknown, location: string, path: string, provider: st
     cause: err,
   });
 }
+
+/** The kinds a degraded instance can swap for an economy provider. */
+type EconomyKind = 'asr' | 'agent' | 'tts';
+
+/**
+ * Under degradation (L2 and up: `degraded`), the economy provider of each kind the request
+ * left to the server (`observe.degradation.economy_providers`); nothing otherwise.
+ */
+export function economyChoice(
+  degraded: boolean,
+  economy: Partial<Record<EconomyKind, string | undefined>>,
+  requested: Partial<Record<EconomyKind, string | undefined>> | undefined,
+): Partial<Record<EconomyKind, string>> {
+  if (!degraded) return {};
+  const chosen: Partial<Record<EconomyKind, string>> = {};
+  for (const kind of ['asr', 'agent', 'tts'] as const) {
+    const id = economy[kind];
+    const asked = requested?.[kind];
+    if (id !== undefined && (asked === undefined || asked === AUTO_PROVIDER)) chosen[kind] = id;
+  }
+  return chosen;
+}

@@ -20,7 +20,6 @@ import type { SessionRow } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { TenantId } from '@prx-voice/types';
 import { transcriptSealer } from '@prx-voice/audit';
-import { AUTO_PROVIDER } from '@prx-voice/core';
 import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
 import { redactingSink, redactionOf, textRedactor } from './session-redaction.js';
@@ -31,7 +30,7 @@ import type {
   SessionLogFields,
   SessionManagerDeps,
 } from './session-manager-types.js';
-import { sessionProviders, validateProviderOptions } from './session-providers.js';
+import { economyChoice, sessionProviders, validateProviderOptions } from './session-providers.js';
 import { recordingOf } from './session-recording.js';
 import { settingsApplier } from './session-update.js';
 import { sessionTools } from '../agents/session-tools.js';
@@ -96,26 +95,6 @@ export function fenceSession(
   return true;
 }
 
-/**
- * Under degradation (L2 and up), the economy provider of each kind the request left to
- * the server (`observe.degradation.economy_providers`); nothing otherwise.
- */
-function economyChoice(
-  deps: SessionManagerDeps,
-  request: CreateSessionRequest,
-): Partial<Record<ProbedKind, string>> {
-  if (deps.degradation?.().economyProviders !== true) return {};
-  const economy = deps.config.observe.degradation.economy_providers;
-  const chosen: Partial<Record<ProbedKind, string>> = {};
-  for (const kind of ['asr', 'agent', 'tts'] as const) {
-    const id = economy[kind];
-    const requested = request.providers?.[kind];
-    if (id !== undefined && (requested === undefined || requested === AUTO_PROVIDER))
-      chosen[kind] = id;
-  }
-  return chosen;
-}
-
 /** Starts a session (see the module's description). */
 export async function startSession(
   ctx: StartContext,
@@ -127,7 +106,11 @@ export async function startSession(
   const tenant = await deps.repos.tenants.get(tenantId);
   if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
   const cfg = deps.config;
-  const economy = economyChoice(deps, request);
+  const economy = economyChoice(
+    deps.degradation?.().economyProviders === true,
+    deps.config.observe.degradation.economy_providers,
+    request.providers,
+  );
   const providers = {
     asr: economy.asr ?? pick('asr', request.providers?.asr),
     agent: economy.agent ?? pick('agent', request.providers?.agent),
