@@ -6,36 +6,24 @@
  * pages' assets), the lazily loaded command, and a voice session end to end — on a new
  * data directory, then again on the same one.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { api, mockServerEnv } from './support/cluster.ts';
-import { BUILT_MAIN, startServerProcess } from './support/server-process.ts';
+import { BUILT_MAIN, useServerProcesses } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { connectWs } from './support/ws-client.ts';
 
 const KEY = 'pk_integration_built_key_0123456789abcd';
-const dir = mkdtempSync(join(tmpdir(), 'prx-built-'));
-const running: ServerProcess[] = [];
+const servers = useServerProcesses('prx-built-');
 
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  await Promise.all(running.map((p) => p.exited));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(): Promise<ServerProcess> {
-  const p = await startServerProcess(
-    dir,
+function start(): Promise<ServerProcess> {
+  return servers.start(
     mockServerEnv(KEY, 15_000, {
       PRX_VOICE_STORAGE__DATA_DIR: 'data',
       PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'silero',
     }),
     { built: true },
   );
-  running.push(p);
-  return p;
 }
 
 /** One typed turn over the session WebSocket, answered by the mock agent. */

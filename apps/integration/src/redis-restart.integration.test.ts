@@ -6,25 +6,15 @@
  * again. (Its own Redis database, so other suites sharing the server are untouched.)
  */
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess } from './support/server-process.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerProcesses } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 import { connectWs } from './support/ws-client.ts';
 
 const KEY = 'pk_integration_redis_key_0123456789abcd';
 const REDIS_DB = 9;
 const base = process.env.REDIS_URL;
-const dir = mkdtempSync(join(tmpdir(), 'prx-redis-restart-'));
-const running: ServerProcess[] = [];
-
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  await Promise.all(running.map((p) => p.exited));
-  rmSync(dir, { recursive: true, force: true });
-});
+const servers = useServerProcesses('prx-redis-restart-');
 
 /** Sends inline commands to Redis and resolves once it has answered each with +OK. */
 function redis(url: string, commands: readonly string[]): Promise<void> {
@@ -72,7 +62,7 @@ describe.skipIf(base === undefined || base === '')('Redis emptied under a live s
     const url = new URL(base ?? '');
     url.pathname = `/${REDIS_DB}`;
     await redis(url.toString(), [`SELECT ${REDIS_DB}`, 'FLUSHDB']);
-    const server = await startServerProcess(dir, {
+    const server = await servers.start({
       REDIS_URL: url.toString(),
       PRX_VOICE_AUTH__BOOTSTRAP_API_KEY: KEY,
       PRX_VOICE_STORAGE__DATA_DIR: 'data',
@@ -82,7 +72,6 @@ describe.skipIf(base === undefined || base === '')('Redis emptied under a live s
       PRX_VOICE_ADAPTERS__TTS__PROVIDER: 'mock',
       PRX_VOICE_ADAPTERS__VAD__PROVIDER: 'energy',
     });
-    running.push(server);
     const created = await api(server, 'POST', '/sessions', {});
     expect(created.status).toBe(201);
     const id = String(created.json.data['id']);

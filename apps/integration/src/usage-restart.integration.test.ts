@@ -5,31 +5,16 @@
  * recorded in the database and the budgets' counters are seeded from it. A
  * restart never hands a tenant a fresh budget.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { api, mockServerEnv, until } from './support/cluster.ts';
-import { startServerProcess } from './support/server-process.ts';
+import { useServerProcesses } from './support/server-process.ts';
 import type { ServerProcess } from './support/server-process.ts';
 
 const KEY = 'pk_integration_usage_key_0123456789abcd';
-const dir = mkdtempSync(join(tmpdir(), 'prx-usage-restart-'));
-const running: ServerProcess[] = [];
+const servers = useServerProcesses('prx-usage-restart-');
 
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  await Promise.all(running.map((p) => p.exited));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(): Promise<ServerProcess> {
-  const p = await startServerProcess(
-    dir,
-    mockServerEnv(KEY, 15_000, { PRX_VOICE_STORAGE__DATA_DIR: 'data' }),
-  );
-  running.push(p);
-  return p;
+function start(): Promise<ServerProcess> {
+  return servers.start(mockServerEnv(KEY, 15_000, { PRX_VOICE_STORAGE__DATA_DIR: 'data' }));
 }
 
 /** `used` of each budget, from `GET /usage`. */

@@ -7,9 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { afterAll } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const serverPackage = require.resolve('@prx-voice/server/package.json');
@@ -93,4 +96,30 @@ export async function startServerProcess(
   const listening = await line(/^prx-voice listening on (http:\/\/\S+)/);
   const url = /^prx-voice listening on (http:\/\/\S+)/.exec(listening)?.[1] ?? '';
   return { child, url, out, line, exited };
+}
+
+/**
+ * A suite's server processes, in a temporary directory of their own (`dir`): `start` runs
+ * one there as {@link startServerProcess} does; after the suite every one still running is
+ * killed and the directory removed. Call at the top of a test file.
+ */
+export function useServerProcesses(prefix: string): {
+  readonly dir: string;
+  start(env: Record<string, string>, opts?: { readonly built?: boolean }): Promise<ServerProcess>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const running: ServerProcess[] = [];
+  afterAll(async () => {
+    for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await Promise.all(running.map((p) => p.exited));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    async start(env, opts) {
+      const p = await startServerProcess(dir, env, opts);
+      running.push(p);
+      return p;
+    },
+  };
 }

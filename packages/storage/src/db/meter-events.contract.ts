@@ -19,6 +19,17 @@ export interface MeterEventCasesContext {
 
 /** The meter-event cases of the billing storage contract. */
 export function describeMeterEventCases({ newTenant, day, setNow }: MeterEventCasesContext): void {
+  /** A mock provider's TTS characters that occurred on day `occurredOn`, recorded under `key`. */
+  const ttsCharacters = (key: string, quantity: number, occurredOn: number) => ({
+    meter: 'tts_characters',
+    quantity,
+    unit: 'character',
+    provider: 'mock',
+    sessionId: null,
+    idempotencyKey: key,
+    occurredAt: day(occurredOn),
+  });
+
   describe('usage totals', () => {
     it('sums by meter, provider and unit, with filters and a half-open range', async () => {
       const t = await newTenant();
@@ -95,15 +106,7 @@ export function describeMeterEventCases({ newTenant, day, setNow }: MeterEventCa
       const t = await newTenant();
       const recordAt = async (at: Date, key: string, quantity: number) => {
         setNow(at.getTime());
-        await t.billing.recordUsage({
-          meter: 'tts_characters',
-          quantity,
-          unit: 'character',
-          provider: 'mock',
-          sessionId: null,
-          idempotencyKey: key,
-          occurredAt: day(3),
-        });
+        await t.billing.recordUsage(ttsCharacters(key, quantity, 3));
       };
       try {
         await recordAt(day(3), 'on-time', 1);
@@ -126,15 +129,7 @@ export function describeMeterEventCases({ newTenant, day, setNow }: MeterEventCa
   describe('meter events in one statement', () => {
     it('stores many once by key, skips keys stored or repeated, and refuses a bad row whole', async () => {
       const t = await newTenant();
-      const event = (key: string, quantity: number) => ({
-        meter: 'tts_characters',
-        quantity,
-        unit: 'character',
-        provider: 'mock',
-        sessionId: null,
-        idempotencyKey: key,
-        occurredAt: day(4),
-      });
+      const event = (key: string, quantity: number) => ttsCharacters(key, quantity, 4);
       await t.billing.recordUsage(event('m1', 1));
       expect(
         await t.billing.recordUsageMany([
