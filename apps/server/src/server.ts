@@ -43,6 +43,11 @@ export async function startServer(
      * json or pretty, redaction).
      */
     readonly log?: (line: string) => void;
+    /**
+     * This process is one of the supervisor's workers (`server.workers`): connections for
+     * sessions a sibling holds are handed to it, and handed ones served here.
+     */
+    readonly worker?: boolean;
   } = {},
 ): Promise<RunningServer> {
   const config = loadConfig(opts.load);
@@ -78,6 +83,7 @@ export async function startServer(
       import('@prx-voice/control'),
       import('@hono/node-server'),
       import('@prx-voice/observe'),
+      opts.worker === true ? import('./workers/worker.js') : undefined,
     ]),
   );
   const [opened, detected, loaded] = await Promise.allSettled([opening, detecting, loading]);
@@ -90,7 +96,7 @@ export async function startServer(
       : (loaded as PromiseRejectedResult).reason;
   }
   const { providers, auto } = detected.value;
-  const [{ createVoiceControl }, { serve }, { createLogger }] = loaded.value;
+  const [{ createVoiceControl }, { serve }, { createLogger }, workerSide] = loaded.value;
   const { ids, repos, storage } = rt;
   const sink = opts.log;
   const logger = createLogger(config.logging, {
@@ -126,6 +132,9 @@ export async function startServer(
     env: process.env,
     logger,
     webAssetsDir: webAssetsDir(),
+    ...(workerSide === undefined
+      ? {}
+      : { socketHandoff: workerSide.workerHandoff(config.deploy.instance_id) }),
   });
   const { control, manager } = voice;
   const tls = config.server.tls;
@@ -159,6 +168,7 @@ export async function startServer(
     server.once('error', reject);
   });
   (server as HttpServer).on('upgrade', control.upgrade);
+  const stopReceiving = workerSide?.receiveHandoffs(server);
   took['listening_ms'] = Math.round(performance.now() - began);
   await voice.start();
   took['ready_ms'] = Math.round(performance.now() - began);
@@ -172,6 +182,7 @@ export async function startServer(
     runtime: rt,
     manager,
     async shutdown() {
+      stopReceiving?.();
       const result = await voice.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

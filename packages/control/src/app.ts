@@ -31,7 +31,7 @@ import { addRoute } from './http/routes.js';
 import type { ControlApi, DefineRoute } from './http/routes.js';
 import type { RouteModule, RouteMount } from './http/route-module.js';
 import { createSocketRouter } from './http/socket-routes.js';
-import type { DefineSocketRoute } from './http/socket-routes.js';
+import type { DefineSocketRoute, SocketHandoff } from './http/socket-routes.js';
 import type { VoiceMetrics } from '@prx-voice/observe';
 import { httpMetricsMiddleware } from './metrics/http-metrics.js';
 
@@ -59,6 +59,8 @@ export interface ControlDeps {
   readonly tenantRateFactor?: () => number;
   /** Where calls of routes that declare `audit` are recorded (default: nowhere). */
   readonly audit?: AuditLog;
+  /** Hands connections for sessions a sibling worker holds to it (absent: one process). */
+  readonly socketHandoff?: SocketHandoff;
 }
 
 /** The composed app and the ways to extend it. */
@@ -158,6 +160,7 @@ export function createControlApp(deps: ControlDeps): ControlApp {
     maxPayload: config.limits.max_ws_frame_bytes * 2,
     onError: (err) =>
       log.error({ error: err instanceof Error ? err.message : String(err) }, 'websocket route'),
+    ...(deps.socketHandoff === undefined ? {} : { handoff: deps.socketHandoff }),
   });
   const info: OpenApiInfo = {
     title: deps.openApi?.title ?? 'PRX Voice API',

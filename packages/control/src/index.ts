@@ -40,9 +40,11 @@ export type { RouteModule, RouteMount } from './http/route-module.js';
 export type { DefineRoute, RouteDefinition, RouteInput } from './http/routes.js';
 export type {
   DefineSocketRoute,
+  SocketHandoff,
   SocketRequest,
   SocketRouteDefinition,
 } from './http/socket-routes.js';
+export { HANDED_OFF_HEADER } from './http/socket-routes.js';
 export type { AuthMode, RouteDoc, RouteMethod } from './http/openapi.js';
 export { principalOf, tenantOf } from './http/context.js';
 export type { ControlContext, ControlEnv, ControlVariables } from './http/context.js';

@@ -45,6 +45,7 @@ import { plivoSettings } from './sessions/plivo.js';
 import { vonageSettings } from './sessions/vonage.js';
 import { exotelSettings } from './sessions/exotel.js';
 import { twilioSettings } from './sessions/twilio.js';
+import type { SocketHandoff } from './http/socket-routes.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
 const READINESS_TIMEOUT_MS = 800;
@@ -78,6 +79,11 @@ export interface VoiceControlDeps {
   readonly tracing?: VoiceTracing;
   /** Where the playground and console were built (`/`, `/console`); absent: no pages. */
   readonly webAssetsDir?: string;
+  /**
+   * The server's workers on one host (`server.workers`): a connection for a session a sibling
+   * holds is handed to it before the upgrade (absent: this process alone).
+   */
+  readonly socketHandoff?: SocketHandoff;
   /** Replaces the measured degradation signals (tests drive the levels with them). */
   readonly degradationSignals?: () => DegradationSignals;
 }
@@ -320,6 +326,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
     log: logger,
     audit,
     tenantRateFactor: () => actions().tenantRateFactor,
+    ...(deps.socketHandoff === undefined ? {} : { socketHandoff: deps.socketHandoff }),
   });
   control.mount(
     ...routeTable(control, {

@@ -1,7 +1,9 @@
 /**
  * WebSocket routes: declared like HTTP routes (documented in the same registry,
  * under the same base path) and upgraded by one router keyed by that table, so
- * the server has one `upgrade` listener and no path regex of its own.
+ * the server has one `upgrade` listener and no path regex of its own. With a
+ * {@link SocketHandoff} (the server's workers on one host), a connection for a session
+ * another worker holds is handed to that worker before the upgrade.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -30,6 +32,40 @@ export interface SocketRouteDefinition extends Omit<
   'method' | 'body' | 'response' | 'status' | 'contentType' | 'upgrade'
 > {
   readonly connect: (ws: WebSocket, request: SocketRequest) => void | Promise<void>;
+  /**
+   * The instance holding what a connection is for (its session), read before the upgrade
+   * and before authentication; undefined when unknown. Only asked with a {@link SocketHandoff}.
+   */
+  readonly holder?: (request: SocketRequest) => Promise<string | undefined>;
+}
+
+/**
+ * Hands a connection to another process of this host: the server's workers, each an
+ * instance, behind a supervisor that owns the port.
+ */
+export interface SocketHandoff {
+  /** The instance this process is. */
+  readonly instanceId: string;
+  /**
+   * Gives `socket` — whose request, as received, is `raw` — to the process that is
+   * `instanceId`; false when no process of this host is (the connection stays here).
+   */
+  handOff(instanceId: string, raw: Buffer, socket: Duplex): boolean;
+}
+
+/**
+ * The header a handed-off request carries (the instance it came from): it is served where
+ * it arrives, never handed on again.
+ */
+export const HANDED_OFF_HEADER = 'x-prx-voice-handed-off';
+
+/** The upgrade request as it came over the wire (enough of it to parse again), marked handed off. */
+function rawRequest(req: IncomingMessage, head: Buffer, from: string): Buffer {
+  const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  lines.push(`${HANDED_OFF_HEADER}: ${from}`, '', '');
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), head]);
 }
 
 /** Registers one WebSocket route. */
@@ -72,7 +108,10 @@ export function createSocketRouter(opts: {
   /** Largest frame a client may send, bytes. */
   readonly maxPayload: number;
   readonly onError?: (error: unknown) => void;
+  /** Hands connections for sessions of sibling workers over (absent: every connection stays). */
+  readonly handoff?: SocketHandoff;
 }): SocketRouter {
+  const handoff = opts.handoff;
   const routes: Compiled[] = [];
   const wss = new WebSocketServer({
     noServer: true,
@@ -81,7 +120,7 @@ export function createSocketRouter(opts: {
   });
   return {
     add(def) {
-      const { connect: _connect, ...doc } = def;
+      const { connect: _connect, holder: _holder, ...doc } = def;
       opts.registry.add({ ...doc, method: 'get', upgrade: 'websocket' });
       const base = def.at === 'root' ? '' : opts.registry.basePath;
       const { pattern, names } = compileSocketPath(`${base}${def.path}`);
@@ -98,23 +137,48 @@ export function createSocketRouter(opts: {
         } catch {
           break; // a malformed escape: no such resource
         }
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const fail = (err: unknown): void => {
-            opts.onError?.(err);
-            ws.close(1011, 'internal error');
-          };
-          try {
-            const request = {
-              url,
-              headers: req.headers,
-              params,
-              remoteAddress: req.socket.remoteAddress,
+        const request: SocketRequest = {
+          url,
+          headers: req.headers,
+          params,
+          remoteAddress: req.socket.remoteAddress,
+        };
+        const accept = (): void => {
+          if (socket.destroyed) return;
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            const fail = (err: unknown): void => {
+              opts.onError?.(err);
+              ws.close(1011, 'internal error');
             };
-            Promise.resolve(route.def.connect(ws, request)).catch(fail);
-          } catch (err) {
-            fail(err);
-          }
-        });
+            try {
+              Promise.resolve(route.def.connect(ws, request)).catch(fail);
+            } catch (err) {
+              fail(err);
+            }
+          });
+        };
+        const holderOf = route.def.holder;
+        if (handoff === undefined || holderOf === undefined || HANDED_OFF_HEADER in req.headers) {
+          accept();
+          return;
+        }
+        // Clients wait for the upgrade's answer before they send: nothing arrives meanwhile.
+        holderOf(request).then(
+          (holder) => {
+            const elsewhere = holder !== undefined && holder !== handoff.instanceId;
+            if (
+              elsewhere &&
+              !socket.destroyed &&
+              handoff.handOff(holder, rawRequest(req, head, handoff.instanceId), socket)
+            )
+              return;
+            accept();
+          },
+          (err: unknown) => {
+            opts.onError?.(err);
+            accept();
+          },
+        );
         return;
       }
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

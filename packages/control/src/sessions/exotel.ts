@@ -35,6 +35,7 @@ import {
 } from './carrier-stream.js';
 import type { ExotelStreams } from './exotel-streams.js';
 import type { SessionManager } from './session-manager.js';
+import { streamUrlHolder } from './session-holder.js';
 
 /** Path of the dynamic stream URL Exotel's applet asks per call. */
 export const EXOTEL_STREAM_URL_PATH = '/telephony/exotel/voice';
@@ -183,6 +184,7 @@ export function exotelRoutes(deps: ExotelRouteDeps): RouteModule {
         summary:
           "Exotel's Voicebot stream: PCM16 8/16 kHz both ways; Basic credentials (or an allow-listed address) or the stream token of /telephony/exotel/voice's URL (closed with 4401 without either).",
         tags: ['telephony'],
+        holder: (request) => streamUrlHolder(deps.repos, request.url),
         connect: (ws, request) =>
           attachExotelStream(
             deps,

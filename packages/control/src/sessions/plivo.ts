@@ -27,6 +27,7 @@ import type { SocketRequest } from '../http/socket-routes.js';
 import { callWebhookQuery, createCallSession, publicStreamUrl } from './call-session.js';
 import { attachCarrierStream, carrierStreamToken, credentialsFromQuery } from './carrier-stream.js';
 import type { SessionManager } from './session-manager.js';
+import { streamUrlHolder } from './session-holder.js';
 
 /** Path of Plivo's answer webhook. */
 export const PLIVO_ANSWER_PATH = '/telephony/plivo/voice';
@@ -114,6 +115,7 @@ export function plivoRoutes(deps: PlivoRouteDeps): RouteModule {
         summary:
           "Plivo's audio stream: µ-law 8 kHz or L16 8/16 kHz both ways; the URL carries the call's session and stream token (closed with 4401 at start without a valid one).",
         tags: ['telephony'],
+        holder: (request) => streamUrlHolder(deps.repos, request.url),
         connect: (ws, request) => {
           attachPlivoStream(deps, ws, request);
         },

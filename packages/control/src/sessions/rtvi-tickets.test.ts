@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import { RTVI_TICKET_TTL_MS, createRtviTickets } from './rtvi-tickets.js';
+import { RTVI_TICKET_TTL_MS, createRtviTickets, rtviTokenSession } from './rtvi-tickets.js';
 import type { RtviTicket } from './rtvi-tickets.js';
 
 const ticket: RtviTicket = {
@@ -34,11 +34,16 @@ describe('RTVI start tokens', () => {
     expect(tickets.redeem(fresh)).toBe(ticket);
   });
 
-  it('are unguessable: distinct 256-bit tokens', () => {
+  it('are unguessable: distinct 256-bit secrets after the session id they name', () => {
     const tickets = createRtviTickets({ clock: new SimulatedClock() });
     const a = tickets.issue(ticket);
     const b = tickets.issue(ticket);
     expect(a).not.toBe(b);
-    expect(Buffer.from(a, 'base64url')).toHaveLength(32);
+    expect(rtviTokenSession(a)).toBe(ticket.sessionId);
+    expect(Buffer.from(a.slice(a.indexOf('.') + 1), 'base64url')).toHaveLength(32);
+    // The session id alone opens nothing.
+    expect(tickets.redeem(`${ticket.sessionId}.`)).toBeUndefined();
+    expect(rtviTokenSession('no-dot')).toBeUndefined();
+    expect(rtviTokenSession(null)).toBeUndefined();
   });
 });

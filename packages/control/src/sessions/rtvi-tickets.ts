@@ -3,7 +3,9 @@
  * an API key or JWT) issues one, the Pipecat client appends it to the WebSocket URL as
  * `?token=`, and the socket redeems it once. Tokens are random, single-use and expire
  * (by the injected clock); they live in this instance's memory, as the session they
- * open does (a session runs on the instance that created it).
+ * open does (a session runs on the instance that created it). A token starts with its
+ * session's id, so a connection that reaches another worker of the host can be handed
+ * to the one holding the session; the secret is the rest.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@prx-voice/core';
@@ -30,6 +32,12 @@ export interface RtviTickets {
   readonly size: number;
 }
 
+/** The session id a token names (not whether the token is valid). */
+export function rtviTokenSession(token: string | null): string | undefined {
+  const dot = token?.indexOf('.') ?? -1;
+  return dot > 0 ? token?.slice(0, dot) : undefined;
+}
+
 /** How long a token may wait for its WebSocket, ms. */
 export const RTVI_TICKET_TTL_MS = 60_000;
 
@@ -54,7 +62,7 @@ export function createRtviTickets(options: {
     issue(ticket) {
       const now = options.clock.now();
       prune(now);
-      const token = randomBytes(32).toString('base64url');
+      const token = `${ticket.sessionId}.${randomBytes(32).toString('base64url')}`;
       tickets.set(token, { ticket, expiresAt: now + ttl });
       return token;
     },

@@ -44,7 +44,7 @@ describe('POST /api/v1/rtvi/start', () => {
     const params = (await res.json()) as Record<string, unknown>;
     expect(params).toEqual({
       wsUrl: 'wss://voice.example.com/api/v1/rtvi/ws',
-      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      token: expect.stringMatching(/^sess_[0-9a-z]{26}\.[A-Za-z0-9_-]{43}$/),
     });
     const list = await h.request('/api/v1/sessions', { token: admin }, voice.control);
     const items = ((await list.json()) as { data: { items: Record<string, unknown>[] } }).data

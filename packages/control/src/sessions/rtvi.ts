@@ -19,12 +19,14 @@ import { principalOf } from '../http/context.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { SocketRequest } from '../http/socket-routes.js';
 import { checkPermission } from '../auth/middleware.js';
+import { rtviTokenSession } from './rtvi-tickets.js';
 import type { RtviTickets } from './rtvi-tickets.js';
 import type { LiveSession, SessionManager } from './session-manager-types.js';
 import { requestedSession, socketUrl } from './session-routes.js';
 import { createSessionBody } from './session-schemas.js';
 import { transcriptViewFor } from './transcript-redaction.js';
 import { MAX_OUTBOUND_BACKLOG_MS } from './ws-attach.js';
+import { sessionHolder } from './session-holder.js';
 
 /** Path of the start endpoint, below the API base path. */
 export const RTVI_START_PATH = '/rtvi/start';
@@ -93,6 +95,8 @@ export function rtviRoutes(deps: RtviRouteDeps): RouteModule {
         tags: TAGS,
         auth: 'none',
         connect: (ws, request) => attachRtvi(deps, ws, request),
+        holder: (request) =>
+          sessionHolder(deps.repos, rtviTokenSession(request.url.searchParams.get('token'))),
       });
     },
   };

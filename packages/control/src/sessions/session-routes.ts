@@ -31,6 +31,7 @@ import { resumePosition, streamSessionEvents } from './sse.js';
 import { transcriptViewFor } from './transcript-redaction.js';
 import { attachWebSocket } from './ws-attach.js';
 import type { WsAttachDeps } from './ws-attach.js';
+import { sessionHolder } from './session-holder.js';
 
 const TAGS = ['sessions'];
 /** How often SSE follows the durable log of a session running on another instance, ms. */
@@ -121,6 +122,7 @@ export function sessionRoutes(deps: SessionRouteDeps): RouteModule {
         params,
         connect: (ws, request) =>
           attachWebSocket({ ...deps.socket, manager: deps.manager }, ws, request),
+        holder: (request) => sessionHolder(deps.repos, request.params['session_id']),
       });
     },
   };

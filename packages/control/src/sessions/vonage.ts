@@ -25,6 +25,7 @@ import type { SocketRequest } from '../http/socket-routes.js';
 import { callWebhookQuery, createCallSession, publicStreamUrl } from './call-session.js';
 import { attachCarrierStream, carrierStreamToken, credentialsFromQuery } from './carrier-stream.js';
 import type { SessionManager } from './session-manager.js';
+import { streamUrlHolder } from './session-holder.js';
 
 /** Path of Vonage's answer webhook. */
 export const VONAGE_ANSWER_PATH = '/telephony/vonage/voice';
@@ -119,6 +120,7 @@ export function vonageRoutes(deps: VonageRouteDeps): RouteModule {
         summary:
           "Vonage's WebSocket: binary L16 8/16 kHz frames of 20 ms both ways, JSON events; the URI carries the call's session and stream token (closed with 4401 at websocket:connected without a valid one).",
         tags: ['telephony'],
+        holder: (request) => streamUrlHolder(deps.repos, request.url),
         connect: (ws, request) => {
           attachVonageStream(deps, ws, request);
         },

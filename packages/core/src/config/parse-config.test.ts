@@ -25,6 +25,7 @@ describe('defaultConfig', () => {
       webrtc: { ice_servers: [] },
       shutdown_timeout_ms: 30_000,
       request_timeout_ms: 30_000,
+      workers: 1,
     });
     expect(config.session.timeouts).toEqual({
       idle_s: 60,
@@ -291,5 +292,35 @@ describe('production profile', () => {
       parseConfig({ auth: { bootstrap_api_key: `pk_${'a'.repeat(29)}` } }, { runtime }).auth
         .bootstrap_api_key,
     ).toHaveLength(32);
+  });
+});
+
+describe('server.workers', () => {
+  const shared = { database_url: 'postgres://db/app', redis_url: 'redis://cache:6379' };
+
+  it('needs PostgreSQL and Redis for more than one worker, naming the keys', () => {
+    const { issues } = failure(() => parseConfig({ server: { workers: 2 } }));
+    expect(issues.map((issue) => issue.key)).toEqual(['storage.database_url', 'storage.redis_url']);
+    expect(issues[0]?.expected).toContain('server.workers is 2');
+    expect(issues[1]?.expected).toContain('REDIS_URL');
+  });
+
+  it('counts 0 (one per core) as more than one, and refuses TLS with workers', () => {
+    const { issues } = failure(() =>
+      parseConfig({
+        server: { workers: 0, tls: { cert_file: '/c.pem', key_file: '/k.pem' } },
+        storage: shared,
+      }),
+    );
+    expect(issues.map((issue) => issue.key)).toContain('server.tls');
+    expect(issues.find((i) => i.key === 'server.tls')?.expected).toContain('terminate TLS');
+  });
+
+  it('accepts workers with both stores, and refuses a count past 64', () => {
+    expect(
+      parseConfig({ server: { workers: 4 }, storage: shared }, { runtime }).server.workers,
+    ).toBe(4);
+    const { issues } = failure(() => parseConfig({ server: { workers: 65 } }));
+    expect(issues[0]?.key).toBe('server.workers');
   });
 });

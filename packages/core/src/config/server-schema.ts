@@ -93,6 +93,13 @@ export const serverSchema = z.strictObject({
   webrtc: webrtcSchema.prefault({}),
   shutdown_timeout_ms: integerIn(0, 600_000).default(30_000),
   request_timeout_ms: integerIn(1_000, 600_000).default(30_000),
+  /**
+   * Processes serving sessions on this host: 1 (default) is this process alone; more (or 0,
+   * one per core) runs a supervisor that owns the port and that many workers, each an
+   * instance of its own. More than one needs PostgreSQL and Redis (what instances share) and
+   * no `tls` (a connection is handed to the worker holding its session).
+   */
+  workers: integerIn(0, 64).default(1),
 });
 
 /** The validated `server` section. */

@@ -5,7 +5,7 @@ import { configInvalid, resolveIssues } from './config-issue.js';
 import type { PendingIssue } from './config-issue.js';
 import { deriveInstanceId } from './instance-id.js';
 import type { InstanceRuntime } from './instance-id.js';
-import { profileIssues } from './profile-rules.js';
+import { profileIssues, workersIssues } from './profile-rules.js';
 import type { SourceMap } from './source-map.js';
 import { describeIssue, pendingFromZod } from './zod-issues.js';
 
@@ -55,6 +55,7 @@ export function validateConfig(input: unknown, context: ValidationContext): Conf
   const result = configSchema.safeParse(raw, { error: describeIssue });
   if (!result.success) pending.push(...pendingFromZod(result.error, raw, configSchema));
   pending.push(...profileIssues(raw, context.sources.lookup(['deploy', 'profile'])));
+  pending.push(...workersIssues(raw));
   if (context.check !== undefined) pending.push(...context.check(raw));
   if (pending.length > 0 || !result.success) {
     throw configInvalid(resolveIssues(pending, context.sources));

@@ -179,6 +179,13 @@ export function describeSessionCases(ctx: ContractDatabase): void {
         a1.id,
         a2.id,
       ]);
+      // Who holds a session, whatever its tenant: only while it has not ended.
+      expect(await ctx.repos.sessionRecovery.holderOf(b1.id)).toBe('rec-b');
+      const closed = await owned('rec-a', 'Closed');
+      expect(await ctx.repos.sessionRecovery.holderOf(closed.id)).toBeUndefined();
+      expect(await ctx.repos.sessionRecovery.holderOf('ses_00000000000000000000000000')).toBe(
+        undefined,
+      );
       const open = await t.turns.create({
         sessionId: a1.id as SessionId,
         seq: 1,

@@ -28,8 +28,14 @@ export interface AbandonedSessionEnded {
   readonly failedTurns: number;
 }
 
-/** Cross-tenant reads and the one write of recovery. */
+/** Cross-tenant reads of which instance holds which session, and the one write of recovery. */
 export interface SessionRecoveryRepository {
+  /**
+   * The instance holding a session that has not ended (any tenant); undefined when there is
+   * no such session, it has ended or no instance holds it. Routing reads it before it
+   * authenticates, so it tells nothing but an instance id.
+   */
+  holderOf(sessionId: string): Promise<string | undefined>;
   /** The instances owning sessions that have not ended, with how many each. */
   ownersOfUnended(): Promise<{ readonly instanceId: string; readonly sessions: number }[]>;
   /** Up to `limit` unended sessions owned by `instanceId`, oldest first. */
@@ -71,6 +77,16 @@ export function sessionRecoveryRepository(ctx: {
   const { db } = ctx;
   const terminal = [...TERMINAL_SESSION_STATES];
   return {
+    async holderOf(sessionId) {
+      const row = await db
+        .selectFrom('sessions')
+        .select('instance_id')
+        .where('id', '=', sessionId)
+        .where('ended_at', 'is', null)
+        .where('state', 'not in', terminal)
+        .executeTakeFirst();
+      return row?.instance_id ?? undefined;
+    },
     async ownersOfUnended() {
       const rows = await db
         .selectFrom('sessions')

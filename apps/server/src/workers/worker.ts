@@ -1,0 +1,52 @@
+/**
+ * The worker's side of `server.workers`: this process is one instance among the
+ * host's workers; a connection for a session a sibling holds is handed to it
+ * through the supervisor (the socket itself, with its request as received), and
+ * connections handed here are served as if they had arrived here.
+ */
+import { Socket } from 'node:net';
+import type { Server } from 'node:net';
+import type { SocketHandoff } from '@prx-voice/control';
+import { isWorkerMessage } from './messages.js';
+import type { ConnectionHandoff, WorkerReady } from './messages.js';
+
+/** This worker's handoff: the socket goes to the supervisor, which passes it on. */
+export function workerHandoff(instanceId: string): SocketHandoff {
+  return {
+    instanceId,
+    handOff(to, raw, socket) {
+      // A plain TCP socket only: a TLS session cannot move (configuration refuses TLS with workers).
+      if (!(socket instanceof Socket) || process.send === undefined || !process.connected)
+        return false;
+      const message: ConnectionHandoff = {
+        type: 'prx-voice:handoff',
+        to,
+        raw: raw.toString('base64'),
+      };
+      // Once sent, the handle is the supervisor's: this socket only closes (the fd stays open).
+      process.send(message, socket, {}, () => socket.destroy());
+      return true;
+    },
+  };
+}
+
+/**
+ * Serves the connections handed to this worker on `server` (its request replayed into
+ * the HTTP parser); returns what stops it.
+ */
+export function receiveHandoffs(server: Server): () => void {
+  const onMessage = (message: unknown, handle: unknown): void => {
+    if (!isWorkerMessage(message, 'prx-voice:handoff') || !(handle instanceof Socket)) return;
+    server.emit('connection', handle);
+    handle.emit('data', Buffer.from(message.raw, 'base64'));
+    handle.resume();
+  };
+  process.on('message', onMessage);
+  return () => process.off('message', onMessage);
+}
+
+/** Tells the supervisor this worker serves. */
+export function announceReady(instanceId: string, url: string): void {
+  const message: WorkerReady = { type: 'prx-voice:ready', instanceId, url };
+  process.send?.(message);
+}
