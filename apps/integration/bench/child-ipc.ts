@@ -69,23 +69,44 @@ export function serveParent(opts: {
   readonly url: string;
   readonly info?: Readonly<Record<string, string | number>>;
   readonly stop: () => Promise<void>;
+  /**
+   * Adds the figures of processes this one runs (a supervisor's workers) to its own:
+   * CPU and memory summed, event-loop figures the worst.
+   */
+  readonly others?: (request: Extract<ParentMessage, { type: 'stats' }>) => Promise<ChildStats[]>;
 }): void {
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
+  const own = (message: Extract<ParentMessage, { type: 'stats' }>): ChildStats => {
+    const cpu = process.cpuUsage();
+    const loopP99Ms = loop.percentile(99) / NS_PER_MS;
+    const loopMaxMs = loop.max / NS_PER_MS;
+    if (message.resetLoop === true) loop.reset();
+    if (message.gc) collectGarbage();
+    return {
+      cpuUs: cpu.user + cpu.system,
+      rssBytes: process.memoryUsage.rss(),
+      loopP99Ms,
+      loopMaxMs,
+    };
+  };
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'stats': {
-        const cpu = process.cpuUsage();
-        const loopP99Ms = loop.percentile(99) / NS_PER_MS;
-        const loopMaxMs = loop.max / NS_PER_MS;
-        if (message.resetLoop === true) loop.reset();
-        if (message.gc) collectGarbage();
-        send({
-          type: 'stats',
-          cpuUs: cpu.user + cpu.system,
-          rssBytes: process.memoryUsage.rss(),
-          loopP99Ms,
-          loopMaxMs,
+        const mine = own(message);
+        if (opts.others === undefined) {
+          send({ type: 'stats', ...mine });
+          return;
+        }
+        void opts.others(message).then((others) => {
+          const all = [mine, ...others];
+          send({
+            type: 'stats',
+            cpuUs: all.reduce((sum, s) => sum + s.cpuUs, 0),
+            rssBytes: all.reduce((sum, s) => sum + s.rssBytes, 0),
+            loopP99Ms: Math.max(...all.map((s) => s.loopP99Ms)),
+            loopMaxMs: Math.max(...all.map((s) => s.loopMaxMs)),
+          });
         });
         return;
       }

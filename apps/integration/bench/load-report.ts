@@ -17,7 +17,7 @@ const RSS_FLOOR_MB = 2;
 
 const COLUMNS: [string, number][] = [
   ['N', 5],
-  ['storage', 15],
+  ['storage', 17],
   ['vad', 7],
   ['v2v_ovh_p50_ms', 15],
   ['v2v_ovh_p99_ms', 15],
@@ -57,7 +57,7 @@ export function explain(voice: VoiceFigures): void {
     `jitter = lateness of each outbound frame against the ideal schedule of a real-time pacer with a ${PACER_LEAD_MS} ms lead (stats.ts)`,
   );
   console.log(
-    `storage = pglite-worker (embedded PGlite in a worker thread: the default), pglite-main (embedded PGlite on the server's thread: how it ran before), postgres (a fresh database on DATABASE_URL's server)`,
+    `storage = pglite-worker (embedded PGlite in a worker thread: the default), pglite-main (embedded PGlite on the server's thread: how it ran before), postgres (a fresh database on DATABASE_URL's server), postgres-workers (the same with REDIS_URL and one worker process per core: every core; its CPU and memory are all the processes', its lag the worst worker's)`,
   );
   console.log(
     `lag = the voice server's main-thread event-loop delay over the streaming (monitorEventLoopDelay, sampled every ${LOOP_RESOLUTION_MS} ms): p99, and stall_max = the longest single stall`,
@@ -142,7 +142,7 @@ export interface VariantOutcome {
  */
 export function printSummary(outcomes: readonly VariantOutcome[], threshold: number): void {
   console.log(
-    `\n${'storage'.padEnd(15)}${'vad'.padEnd(8)}${'largest_N'.padStart(10)}${'lag_p99_max_ms'.padStart(16)}${'stall_max_ms'.padStart(14)}${'ready_p50_ms'.padStart(14)}  ramp ended at`,
+    `\n${'storage'.padEnd(17)}${'vad'.padEnd(8)}${'largest_N'.padStart(10)}${'lag_p99_max_ms'.padStart(16)}${'stall_max_ms'.padStart(14)}${'ready_p50_ms'.padStart(14)}  ramp ended at`,
   );
   for (const o of outcomes) {
     const lag = Math.max(...o.runs.map((r) => r.loopP99Ms));
@@ -152,7 +152,7 @@ export function printSummary(outcomes: readonly VariantOutcome[], threshold: num
       50,
     );
     console.log(
-      `${o.storage.padEnd(15)}${o.vad.padEnd(8)}${String(o.largest ?? 'none').padStart(10)}${cell(lag).padStart(16)}${cell(stall).padStart(14)}${cell(ready, 0).padStart(14)}  ${o.stop}`,
+      `${o.storage.padEnd(17)}${o.vad.padEnd(8)}${String(o.largest ?? 'none').padStart(10)}${cell(lag).padStart(16)}${cell(stall).padStart(14)}${cell(ready, 0).padStart(14)}  ${o.stop}`,
     );
   }
   console.log(
@@ -170,6 +170,18 @@ export function printSummary(outcomes: readonly VariantOutcome[], threshold: num
       : '';
     console.log(
       `${storage}: largest N silero ${String(silero.largest ?? 'none')} / energy ${String(energy.largest ?? 'none')} = ${cell(ratio, 2)} (goal ≥ 0.5)${capped}`,
+    );
+  }
+  // Every core against one process, on the same stores' kind.
+  for (const vad of new Set(outcomes.map((o) => o.vad))) {
+    const one = outcomes.find((o) => o.storage === 'postgres' && o.vad === vad);
+    const all = outcomes.find((o) => o.storage === 'postgres-workers' && o.vad === vad);
+    if (one === undefined || all === undefined) continue;
+    const capped = [one, all].some((o) => o.stop === 'the end of the ramp')
+      ? ' (a ramp ran to its end: a bound, not the limit)'
+      : '';
+    console.log(
+      `${vad}: largest N on every core (postgres-workers) ${String(all.largest ?? 'none')} / one process (postgres) ${String(one.largest ?? 'none')}${capped}`,
     );
   }
 }

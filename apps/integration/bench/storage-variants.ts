@@ -5,18 +5,35 @@
  * PostgreSQL (a fresh database of `DATABASE_URL`'s server per run).
  */
 import { freshDatabase } from '../src/support/cluster.js';
+import { flushRedisDatabase } from '../src/support/private-redis.js';
 import { parseChoices } from './cli-args.js';
 
 /** The storage a voice server runs on. */
-export type BenchStorage = 'pglite-worker' | 'pglite-main' | 'postgres';
+export type BenchStorage = 'pglite-worker' | 'pglite-main' | 'postgres' | 'postgres-workers';
 
 /** Every storage, in the order the bench prints them. */
-export const BENCH_STORAGES: readonly BenchStorage[] = ['pglite-worker', 'pglite-main', 'postgres'];
+export const BENCH_STORAGES: readonly BenchStorage[] = [
+  'pglite-worker',
+  'pglite-main',
+  'postgres',
+  'postgres-workers',
+];
 
-/** The storages the bench runs by default: PostgreSQL only when `DATABASE_URL` is set. */
+/** The Redis database of the `postgres-workers` runs (emptied before each). */
+const BENCH_REDIS_DB = 12;
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/**
+ * The storages the bench runs by default: PostgreSQL only when `DATABASE_URL` is set, on
+ * every core only when `REDIS_URL` is set too.
+ */
 export function defaultStorages(env: NodeJS.ProcessEnv = process.env): BenchStorage[] {
-  const pg = env['DATABASE_URL'];
-  return BENCH_STORAGES.filter((s) => s !== 'postgres' || (pg !== undefined && pg !== ''));
+  const pg = isSet(env['DATABASE_URL']);
+  const redis = isSet(env['REDIS_URL']);
+  return BENCH_STORAGES.filter(
+    (s) => (s !== 'postgres' || pg) && (s !== 'postgres-workers' || (pg && redis)),
+  );
 }
 
 /** Parses `--storage a,b`; an unknown name is an error that lists the known ones. */
@@ -36,16 +53,29 @@ export interface StorageEnv {
  * dropped by `release`.
  */
 export async function storageEnv(storage: BenchStorage): Promise<StorageEnv> {
-  if (storage !== 'postgres') {
+  if (storage === 'pglite-worker' || storage === 'pglite-main') {
     return {
       env: { PRX_VOICE_STORAGE__EMBEDDED_THREAD: storage === 'pglite-main' ? 'main' : 'worker' },
       release: () => Promise.resolve(),
     };
   }
   const base = process.env['DATABASE_URL'];
-  if (base === undefined || base === '') {
-    throw new Error('bench: --storage postgres needs DATABASE_URL (a PostgreSQL server to use)');
+  if (!isSet(base)) {
+    throw new Error(`bench: --storage ${storage} needs DATABASE_URL (a PostgreSQL server to use)`);
+  }
+  const redisBase = process.env['REDIS_URL'];
+  if (storage === 'postgres-workers' && !isSet(redisBase)) {
+    throw new Error('bench: --storage postgres-workers needs REDIS_URL (a Redis server to use)');
   }
   const db = await freshDatabase(base, 'prx_load_bench');
-  return { env: { DATABASE_URL: db.url }, release: () => db.drop() };
+  if (storage === 'postgres' || !isSet(redisBase))
+    return { env: { DATABASE_URL: db.url }, release: () => db.drop() };
+  // Every core: one worker per core, sharing the database and Redis.
+  await flushRedisDatabase(redisBase, BENCH_REDIS_DB);
+  const redis = new URL(redisBase);
+  redis.pathname = `/${String(BENCH_REDIS_DB)}`;
+  return {
+    env: { DATABASE_URL: db.url, REDIS_URL: redis.toString(), PRX_VOICE_SERVER__WORKERS: '0' },
+    release: () => db.drop(),
+  };
 }

@@ -11,6 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { generateTone } from '@prx-voice/media';
+import { twilioSignature } from '@prx-voice/transport';
+import { createTwilioClientScript, parseTwilioOutbound } from '@prx-voice/transport/testing';
 import { api, clusterEnv, freshDatabase, until } from './support/cluster.ts';
 import { flushRedisDatabase } from './support/private-redis.ts';
 import { useServerProcesses } from './support/server-process.ts';
@@ -51,6 +55,8 @@ function createSession(server: ServerProcess): Promise<{ id: string; ws_url: str
         res.setEncoding('utf8').on('data', (c: string) => (body += c));
         res.on('end', () => {
           const json = JSON.parse(body) as { data: { id: string; ws_url: string } | null };
+          // Each session start is dealt afresh, whatever the client's keep-alive.
+          expect(res.headers.connection).toBe('close');
           if (res.statusCode !== 201 || json.data === null)
             reject(new Error(`POST /sessions answered ${String(res.statusCode)}: ${body}`));
           else resolve(json.data);
@@ -60,6 +66,88 @@ function createSession(server: ServerProcess): Promise<{ id: string; ws_url: str
     req.on('error', reject);
     req.end('{}');
   });
+}
+
+const TWILIO_TOKEN = 'twilio_auth_token_for_workers';
+const PUBLIC = 'https://voice.example.com';
+
+/** Twilio's voice webhook for a new call, signed, on a connection of its own: the TwiML. */
+function twilioWebhook(server: ServerProcess, n: number): Promise<string> {
+  const sid = (prefix: string): string => `${prefix}${String(n).padStart(32, '0')}`;
+  const call = {
+    CallSid: sid('CA'),
+    AccountSid: sid('AC'),
+    From: '+14155550100',
+    To: '+14155550199',
+  };
+  const body = new URLSearchParams(call).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${server.url}/telephony/twilio/voice`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilioSignature(
+            TWILIO_TOKEN,
+            `${PUBLIC}/telephony/twilio/voice`,
+            call,
+          ),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(text) : reject(new Error(`webhook: ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A Twilio call: the webhook's stream URL connected, the caller speaks, the answer's audio arrives. */
+async function twilioCallAnswered(server: ServerProcess, n: number): Promise<string> {
+  const twiml = await twilioWebhook(server, n);
+  const streamUrl = /<Stream url="([^"]+)">/.exec(twiml)?.[1] ?? '';
+  // With workers, the stream URL names its session so it can be routed to its holder.
+  expect(streamUrl).toMatch(/^wss:\/\/voice\.example\.com\/telephony\/twilio\/stream\/sess_/);
+  const params = Object.fromEntries(
+    [...twiml.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\s*\/>/g)].map((m) => [
+      m[1],
+      m[2],
+    ]),
+  ) as Record<string, string>;
+  const ws = new WebSocket(
+    streamUrl.replace(PUBLIC.replace('https', 'wss'), server.url.replace('http', 'ws')),
+  );
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const answered = new Promise<void>((resolve) =>
+    ws.on('message', (data: Buffer) => {
+      if (parseTwilioOutbound(data.toString('utf8')).event === 'media') resolve();
+    }),
+  );
+  const twilio = createTwilioClientScript({
+    customParameters: params,
+    callSid: `CA${String(n).padStart(32, '0')}`,
+  });
+  ws.send(twilio.connected());
+  ws.send(twilio.start());
+  const speech = generateTone({
+    sampleRate: 8000,
+    frequencyHz: 300,
+    durationMs: 600,
+    amplitude: 0.3,
+  });
+  for (const m of twilio.audio(speech.samples)) ws.send(m);
+  for (const m of twilio.audio(new Int16Array(8000))) ws.send(m);
+  await answered;
+  ws.send(twilio.stop());
+  ws.close();
+  return params['session_id'] ?? '';
 }
 
 /** GET /health/live on a connection of its own. */
@@ -80,11 +168,16 @@ function instanceOf(client: WsClient): string {
 }
 
 /** A session's WebSocket connected (on whichever worker) and one text turn answered. */
-async function answered(created: {
-  id: string;
-  ws_url: string;
-}): Promise<{ id: string; client: WsClient; instance: string }> {
-  const client = await connectWs(`${created.ws_url}?token=${KEY}`);
+async function answered(
+  server: ServerProcess,
+  created: {
+    id: string;
+    ws_url: string;
+  },
+): Promise<{ id: string; client: WsClient; instance: string }> {
+  // Its URL is on the public URL (Twilio's); the test reaches the server directly.
+  const url = new URL(created.ws_url);
+  const client = await connectWs(`${server.url.replace('http', 'ws')}${url.pathname}?token=${KEY}`);
   client.ws.send(JSON.stringify({ type: 'input.text', text: 'hello' }));
   await client.waitFor('prx.voice.turn.completed');
   expect(client.audioBytes).toBeGreaterThan(0);
@@ -126,6 +219,8 @@ describe.skipIf(!ready)('two workers on one port', () => {
         instanceId: 'wk',
       }),
       PRX_VOICE_SERVER__WORKERS: '2',
+      PRX_VOICE_SERVER__PUBLIC_URL: PUBLIC,
+      PRX_VOICE_TELEPHONY__TWILIO: JSON.stringify({ auth_token: TWILIO_TOKEN, tenant: 'default' }),
       PRX_VOICE_SERVER__SHUTDOWN_TIMEOUT_MS: '1000',
     });
     expect(server.out.join('\n')).toMatch(/2 workers: wk-w0-\d+, wk-w\d-\d+/);
@@ -138,7 +233,7 @@ describe.skipIf(!ready)('two workers on one port', () => {
     for (let i = 0; i < 8; i++) created.push(await createSession(server));
     const sessions = [];
     for (const [i, c] of created.entries()) {
-      sessions.push(await answered(c));
+      sessions.push(await answered(server, c));
       if (i % 2 === 1) await ping(server);
     }
     const instances = new Set(sessions.map((s) => s.instance));
@@ -153,6 +248,13 @@ describe.skipIf(!ready)('two workers on one port', () => {
       expect(s.client.events.every((e) => e.source.includes(`/${s.instance}/`))).toBe(true);
     }
 
+    // Twilio calls: the stream names its session only in its first message, so its URL names
+    // it too; every call is answered whichever worker its stream reaches.
+    for (let n = 1; n <= 4; n++) {
+      await twilioCallAnswered(server, n);
+      if (n === 2) await ping(server);
+    }
+
     // kill -9 the worker of the first session.
     const victim = sessions[0]?.instance ?? '';
     const killed = workerPids(server).get(victim);
@@ -162,7 +264,7 @@ describe.skipIf(!ready)('two workers on one port', () => {
     const kept = sessions.filter((s) => s.instance !== victim);
     for (const s of lost) expect((await s.client.closed).code).not.toBe(1000);
     // The survivor serves new sessions meanwhile (every connection goes to a live worker).
-    const during = await answered(await createSession(server));
+    const during = await answered(server, await createSession(server));
     expect(during.instance).not.toBe(victim);
     // The dead worker's sessions end as instance_lost, through the survivor's sweeper.
     for (const s of lost) {

@@ -147,7 +147,8 @@ export async function startServer(
     connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeout / 10)),
   };
   const server = serve({
-    fetch: control.app.fetch,
+    fetch:
+      workerSide === undefined ? control.app.fetch : workerSide.closingAfterPost(control.app.fetch),
     port: config.server.port,
     hostname: config.server.host,
     serverOptions: timeouts,
@@ -194,4 +195,7 @@ export async function startServer(
   };
 }
 export { runCli } from './cli.js';
+export { startSupervisor } from './workers/supervisor.js';
+export type { Supervisor, SupervisorOptions } from './workers/supervisor.js';
+export { announceReady } from './workers/worker.js';
 export type { CliIo } from './cli.js';

@@ -45,6 +45,30 @@ export function receiveHandoffs(server: Server): () => void {
   return () => process.off('message', onMessage);
 }
 
+/**
+ * `fetch` answering every POST with `Connection: close`: a session lives on the worker
+ * whose connection created it, and a client that keeps one connection alive would put
+ * all its sessions on one worker; closing after each POST (few: session starts, commands)
+ * lets the supervisor deal the next one afresh.
+ */
+export function closingAfterPost<A extends unknown[]>(
+  fetch: (request: Request, ...rest: A) => Response | Promise<Response>,
+): (request: Request, ...rest: A) => Promise<Response> {
+  return async (request, ...rest) => {
+    const response = await fetch(request, ...rest);
+    if (request.method !== 'POST') return response;
+    try {
+      response.headers.set('connection', 'close');
+      return response;
+    } catch {
+      // Immutable headers (a Response of fetch): a copy carries it.
+      const headers = new Headers(response.headers);
+      headers.set('connection', 'close');
+      return new Response(response.body, { status: response.status, headers });
+    }
+  };
+}
+
 /** Tells the supervisor this worker serves. */
 export function announceReady(instanceId: string, url: string): void {
   const message: WorkerReady = { type: 'prx-voice:ready', instanceId, url };

@@ -91,10 +91,15 @@ export async function createCallSession(
   );
 }
 
-/** The WebSocket URL of `path` on the server's public URL (`https:` → `wss:`). */
-export function publicStreamUrl(publicUrl: string, path: string): string {
+/**
+ * The WebSocket URL of `path` on the server's public URL (`https:` → `wss:`); with
+ * `sessionId`, `path/{session_id}` (carriers whose stream names its session only in its
+ * first message: the workers of a host route the connection by it).
+ */
+export function publicStreamUrl(publicUrl: string, path: string, sessionId?: string): string {
   const url = new URL(publicUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+  const tail = sessionId === undefined ? '' : `/${encodeURIComponent(sessionId)}`;
+  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}${tail}`;
   return url.toString();
 }

@@ -75,7 +75,11 @@ export function twilioOutbound(settings: TwilioSettings | undefined): OutboundCa
         to,
         from,
         twiml: twimlConnectStream({
-          streamUrl: publicStreamUrl(settings.publicUrl, TWILIO_STREAM_PATH),
+          streamUrl: publicStreamUrl(
+            settings.publicUrl,
+            TWILIO_STREAM_PATH,
+            settings.sessionInStreamUrl === true ? session.id : undefined,
+          ),
           parameters: {
             session_id: session.id,
             tenant_id: session.tenant_id,
@@ -107,7 +111,11 @@ export function telnyxOutbound(settings: TelnyxSettings | undefined): OutboundCa
         connectionId,
         to,
         from,
-        streamUrl: publicStreamUrl(settings.publicUrl, TELNYX_STREAM_PATH),
+        streamUrl: publicStreamUrl(
+          settings.publicUrl,
+          TELNYX_STREAM_PATH,
+          settings.sessionInStreamUrl === true ? session.id : undefined,
+        ),
         codec: settings.codec,
         webhookUrl: `${settings.publicUrl.replace(/\/$/, '')}${TELNYX_EVENTS_PATH}`,
         // Telnyx returns it in the stream's start and in every event of the call.

@@ -3,8 +3,13 @@
  * (the server's workers on one host): read from the session's row, so it answers for
  * sessions of any instance, and tells nothing but an instance id.
  */
+import { z } from 'zod';
 import type { Repositories } from '@prx-voice/storage';
 import { isId } from '@prx-voice/types';
+import { idSchema } from '../http/schemas.js';
+
+/** The `{session_id}` of a stream URL that names its session (documented in the route table). */
+export const streamSessionParams = z.strictObject({ session_id: idSchema('session') });
 
 /** The instance holding the unended session `sessionId`; undefined when none (or not an id). */
 export function sessionHolder(

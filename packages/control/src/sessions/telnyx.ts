@@ -31,6 +31,7 @@ import {
   credentialsFromParameters,
 } from './carrier-stream.js';
 import type { SessionManager } from './session-manager.js';
+import { sessionHolder, streamSessionParams } from './session-holder.js';
 
 /** Path of Telnyx's voice webhook. */
 export const TELNYX_VOICE_PATH = '/telephony/telnyx/voice';
@@ -54,6 +55,8 @@ export interface TelnyxSettings {
   readonly apiBaseUrl: string;
   /** The Call Control application outbound calls are placed from (`connection_id`). */
   readonly connectionId: string | undefined;
+  /** The stream URL names its session (`/telephony/telnyx/stream/{session_id}`): set with `server.workers`. */
+  readonly sessionInStreamUrl?: boolean;
 }
 
 /**
@@ -80,6 +83,7 @@ export function telnyxSettings(config: Config): TelnyxSettings | undefined {
     publicUrl,
     apiBaseUrl: t.api_base_url,
     connectionId: t.connection_id,
+    sessionInStreamUrl: config.server.workers !== 1,
   };
 }
 
@@ -125,6 +129,17 @@ export function telnyxRoutes(deps: TelnyxRouteDeps): RouteModule {
           "Telnyx's media stream: PCMU or PCMA 8 kHz both ways; the start message carries the stream token (closed with 4401 without a valid one).",
         tags: ['telephony'],
         connect: (ws) => attachTelnyxStream(deps, ws),
+      });
+      socket({
+        path: `${TELNYX_STREAM_PATH}/{session_id}`,
+        at: 'root',
+        auth: 'none',
+        summary:
+          "Telnyx's media stream at a URL naming its session (with `server.workers`, so it reaches the worker holding the session); otherwise the same.",
+        tags: ['telephony'],
+        params: streamSessionParams,
+        connect: (ws) => attachTelnyxStream(deps, ws),
+        holder: (request) => sessionHolder(deps.repos, request.params['session_id']),
       });
     },
   };
@@ -192,7 +207,11 @@ async function voiceWebhook(
     assistantId,
   });
   const texml = texmlConnectStream({
-    streamUrl: publicStreamUrl(deps.telnyx.publicUrl, TELNYX_STREAM_PATH),
+    streamUrl: publicStreamUrl(
+      deps.telnyx.publicUrl,
+      TELNYX_STREAM_PATH,
+      deps.telnyx.sessionInStreamUrl === true ? row.id : undefined,
+    ),
     codec: deps.telnyx.codec,
     parameters: {
       session_id: row.id,

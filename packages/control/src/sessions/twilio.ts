@@ -32,6 +32,7 @@ import {
   carrierStreamToken,
   credentialsFromParameters,
 } from './carrier-stream.js';
+import { sessionHolder, streamSessionParams } from './session-holder.js';
 
 /** The Twilio settings of the server (`telephony.twilio`, formerly `adapters.providers.twilio`). */
 export interface TwilioSettings {
@@ -51,6 +52,11 @@ export interface TwilioSettings {
   readonly dialTimeoutS?: number | undefined;
   /** The caller ID a transfer shows (`caller_id`; absent: Twilio's default, the caller's number). */
   readonly callerId?: string | undefined;
+  /**
+   * The stream URL names its session (`/telephony/twilio/stream/{session_id}`): set with
+   * `server.workers`, so the connection reaches the worker holding the session.
+   */
+  readonly sessionInStreamUrl?: boolean;
 }
 
 const twilioRestSchema = z.object({
@@ -118,6 +124,7 @@ export function twilioSettings(
     ...(r.account_sid === undefined ? {} : { accountSid: r.account_sid }),
     ...(r.dial_timeout_s === undefined ? {} : { dialTimeoutS: r.dial_timeout_s }),
     ...(r.caller_id === undefined ? {} : { callerId: r.caller_id }),
+    sessionInStreamUrl: config.server.workers !== 1,
   };
 }
 
@@ -172,6 +179,17 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
         tags: ['telephony'],
         connect: (ws) => attachTwilioStream(deps, ws),
       });
+      socket({
+        path: `${TWILIO_STREAM_PATH}/{session_id}`,
+        at: 'root',
+        auth: 'none',
+        summary:
+          "Twilio's media stream at a URL naming its session (with `server.workers`, so it reaches the worker holding the session); otherwise the same.",
+        tags: ['telephony'],
+        params: streamSessionParams,
+        connect: (ws) => attachTwilioStream(deps, ws),
+        holder: (request) => sessionHolder(deps.repos, request.params['session_id']),
+      });
     },
   };
 }
@@ -201,7 +219,11 @@ async function voiceWebhook(
     assistantId,
   });
   const twiml = twimlConnectStream({
-    streamUrl: publicStreamUrl(deps.twilio.publicUrl, TWILIO_STREAM_PATH),
+    streamUrl: publicStreamUrl(
+      deps.twilio.publicUrl,
+      TWILIO_STREAM_PATH,
+      deps.twilio.sessionInStreamUrl === true ? row.id : undefined,
+    ),
     parameters: {
       session_id: row.id,
       tenant_id: row.tenant_id,
