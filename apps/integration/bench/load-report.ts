@@ -57,7 +57,7 @@ export function explain(voice: VoiceFigures): void {
     `jitter = lateness of each outbound frame against the ideal schedule of a real-time pacer with a ${PACER_LEAD_MS} ms lead (stats.ts)`,
   );
   console.log(
-    `storage = pglite-worker (embedded PGlite in a worker thread: the default), pglite-main (embedded PGlite on the server's thread: how it ran before), postgres (a fresh database on DATABASE_URL's server), postgres-workers (the same with REDIS_URL and one worker process per core: every core; its CPU and memory are all the processes', its lag the worst worker's)`,
+    `storage = pglite-worker (embedded PGlite in a worker thread: the default), pglite-main (embedded PGlite on the server's thread: how it ran before), postgres (a fresh database on DATABASE_URL's server), postgres-redis (the same with REDIS_URL: coordination in Redis), postgres-workers (postgres-redis with one worker process per core: every core; its CPU and memory are all the processes', its lag the worst worker's)`,
   );
   console.log(
     `lag = the voice server's main-thread event-loop delay over the streaming (monitorEventLoopDelay, sampled every ${LOOP_RESOLUTION_MS} ms): p99, and stall_max = the longest single stall`,
@@ -174,14 +174,14 @@ export function printSummary(outcomes: readonly VariantOutcome[], threshold: num
   }
   // Every core against one process, on the same stores' kind.
   for (const vad of new Set(outcomes.map((o) => o.vad))) {
-    const one = outcomes.find((o) => o.storage === 'postgres' && o.vad === vad);
+    const one = outcomes.find((o) => o.storage === 'postgres-redis' && o.vad === vad);
     const all = outcomes.find((o) => o.storage === 'postgres-workers' && o.vad === vad);
     if (one === undefined || all === undefined) continue;
     const capped = [one, all].some((o) => o.stop === 'the end of the ramp')
       ? ' (a ramp ran to its end: a bound, not the limit)'
       : '';
     console.log(
-      `${vad}: largest N on every core (postgres-workers) ${String(all.largest ?? 'none')} / one process (postgres) ${String(one.largest ?? 'none')}${capped}`,
+      `${vad}: largest N on every core (postgres-workers) ${String(all.largest ?? 'none')} / one process (postgres-redis) ${String(one.largest ?? 'none')}${capped}`,
     );
   }
 }

@@ -21,7 +21,7 @@
  *
  * Options: `--quick` (N = 1, 8; one turn), `--turns T`, `--max N`, `--step K`
  * (1, K, 2K, …), `--list 1,5,10`, `--threshold MS`, `--speech-ms MS` (the
- * tone), `--storage pglite-worker,pglite-main,postgres,postgres-workers`, `--vad energy,silero`
+ * tone), `--storage pglite-worker,pglite-main,postgres,postgres-redis,postgres-workers`, `--vad energy,silero`
  * (default both), `--generators K` (default 1).
  */
 import { availableParallelism, loadavg } from 'node:os';
@@ -39,7 +39,7 @@ import { BENCH_VADS, INPUT_RATE } from './wire.js';
 import type { BenchVad } from './wire.js';
 
 const USAGE =
-  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres,postgres-workers] [--vad energy,silero] [--generators K]';
+  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres,postgres-redis,postgres-workers] [--vad energy,silero] [--generators K]';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -129,7 +129,7 @@ const machineLoad = loadavg()
 // Silero hears a tone as noise: its callers say a sentence, made once here (espeak-ng and sox).
 const spoken = vads.includes('silero') ? await spokenSpeech() : undefined;
 console.log(
-  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session in 20 ms PCM16 16 kHz frames, real time: ${speechMs} ms of a 300 Hz tone (energy)${spoken === undefined ? '' : `, "${SPOKEN_TEXT}" by espeak-ng, ${cell((spoken.length * 1000) / INPUT_RATE, 0)} ms (silero)`}; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}${storages.includes('postgres-workers') ? '' : ' (postgres-workers, every core: set DATABASE_URL and REDIS_URL)'}; VAD ${vads.join(', ')}; ${generators} load generator process(es); stop at jitter p99 ≥ ${threshold} ms`,
+  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session in 20 ms PCM16 16 kHz frames, real time: ${speechMs} ms of a 300 Hz tone (energy)${spoken === undefined ? '' : `, "${SPOKEN_TEXT}" by espeak-ng, ${cell((spoken.length * 1000) / INPUT_RATE, 0)} ms (silero)`}; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}${storages.includes('postgres-workers') ? '' : ' (postgres-redis, postgres-workers: set DATABASE_URL and REDIS_URL)'}; VAD ${vads.join(', ')}; ${generators} load generator process(es); stop at jitter p99 ≥ ${threshold} ms`,
 );
 const template = await createVoiceTemplate();
 console.log(

@@ -9,13 +9,15 @@ import { flushRedisDatabase } from '../src/support/private-redis.js';
 import { parseChoices } from './cli-args.js';
 
 /** The storage a voice server runs on. */
-export type BenchStorage = 'pglite-worker' | 'pglite-main' | 'postgres' | 'postgres-workers';
+export type BenchStorage =
+  'pglite-worker' | 'pglite-main' | 'postgres' | 'postgres-redis' | 'postgres-workers';
 
 /** Every storage, in the order the bench prints them. */
 export const BENCH_STORAGES: readonly BenchStorage[] = [
   'pglite-worker',
   'pglite-main',
   'postgres',
+  'postgres-redis',
   'postgres-workers',
 ];
 
@@ -32,7 +34,7 @@ export function defaultStorages(env: NodeJS.ProcessEnv = process.env): BenchStor
   const pg = isSet(env['DATABASE_URL']);
   const redis = isSet(env['REDIS_URL']);
   return BENCH_STORAGES.filter(
-    (s) => (s !== 'postgres' || pg) && (s !== 'postgres-workers' || (pg && redis)),
+    (s) => (s !== 'postgres' || pg) && (!s.startsWith('postgres-') || (pg && redis)),
   );
 }
 
@@ -64,18 +66,22 @@ export async function storageEnv(storage: BenchStorage): Promise<StorageEnv> {
     throw new Error(`bench: --storage ${storage} needs DATABASE_URL (a PostgreSQL server to use)`);
   }
   const redisBase = process.env['REDIS_URL'];
-  if (storage === 'postgres-workers' && !isSet(redisBase)) {
-    throw new Error('bench: --storage postgres-workers needs REDIS_URL (a Redis server to use)');
+  if (storage !== 'postgres' && !isSet(redisBase)) {
+    throw new Error(`bench: --storage ${storage} needs REDIS_URL (a Redis server to use)`);
   }
   const db = await freshDatabase(base, 'prx_load_bench');
   if (storage === 'postgres' || !isSet(redisBase))
     return { env: { DATABASE_URL: db.url }, release: () => db.drop() };
-  // Every core: one worker per core, sharing the database and Redis.
   await flushRedisDatabase(redisBase, BENCH_REDIS_DB);
   const redis = new URL(redisBase);
   redis.pathname = `/${String(BENCH_REDIS_DB)}`;
   return {
-    env: { DATABASE_URL: db.url, REDIS_URL: redis.toString(), PRX_VOICE_SERVER__WORKERS: '0' },
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.toString(),
+      // Every core: one worker per core, sharing the database and Redis.
+      PRX_VOICE_SERVER__WORKERS: storage === 'postgres-workers' ? '0' : '1',
+    },
     release: () => db.drop(),
   };
 }

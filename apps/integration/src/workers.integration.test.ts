@@ -150,15 +150,22 @@ async function twilioCallAnswered(server: ServerProcess, n: number): Promise<str
   return params['session_id'] ?? '';
 }
 
-/** GET /health/live on a connection of its own. */
-function ping(server: ServerProcess): Promise<void> {
+/** GET `path` on a connection of its own: the body. */
+function getText(server: ServerProcess, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    request(`${server.url}/health/live`, { agent: false }, (res) => {
-      res.resume().on('end', () => resolve());
+    request(`${server.url}${path}`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
     })
       .on('error', reject)
       .end();
   });
+}
+
+/** GET /health/live on a connection of its own. */
+async function ping(server: ServerProcess): Promise<void> {
+  await getText(server, '/health/live');
 }
 
 /** The instance an event of the session says it comes from (`source` `/prx-voice/{instance}/sessions/{id}`). */
@@ -241,6 +248,14 @@ describe.skipIf(!ready)('two workers on one port', () => {
       expect.stringMatching(/^wk-w0-/),
       expect.stringMatching(/^wk-w1-/),
     ]);
+    // A scrape, whichever worker it reaches, holds every worker's series.
+    for (let i = 0; i < 2; i++) {
+      const text = await getText(server, '/metrics');
+      for (const instance of instances)
+        expect(text).toMatch(
+          new RegExp(`^prx_voice_live_sessions\\{worker="${instance}"\\} [1-9]`, 'm'),
+        );
+    }
     // Each session's row names the instance that answered its caller.
     for (const s of sessions) {
       const row = await api(server, KEY, 'GET', `/sessions/${s.id}`);

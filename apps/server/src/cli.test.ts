@@ -8,6 +8,7 @@ import { transcriptSealer } from '@prx-voice/audit';
 import { complianceFromConfig } from '@prx-voice/control';
 import type { SessionId, TenantId } from '@prx-voice/types';
 import { runCli } from './cli.js';
+import { serveCommand } from './commands/serve.js';
 import { openRuntime } from './runtime.js';
 import type { CliIo } from './cli.js';
 
@@ -277,6 +278,10 @@ describe('prx-voice CLI', () => {
     const config = io({ PRX_VOICE_SERVER__PORT: 'eighty' });
     expect(await runCli(['migrate'], config)).toBe(78);
     expect(config.errors[0]).toMatch(/server\.port = "eighty"/);
+    // Workers need the stores they share: refused before any process starts.
+    const workers = io({ PRX_VOICE_SERVER__WORKERS: '2' });
+    expect(await runCli(['serve'], workers, serveCommand)).toBe(78);
+    expect(workers.errors.join('\n')).toMatch(/storage\.database_url[\s\S]*server\.workers is 2/);
     const badKey = io();
     expect(
       await runCli(

@@ -134,7 +134,10 @@ export async function startServer(
     webAssetsDir: webAssetsDir(),
     ...(workerSide === undefined
       ? {}
-      : { socketHandoff: workerSide.workerHandoff(config.deploy.instance_id) }),
+      : {
+          socketHandoff: workerSide.workerHandoff(config.deploy.instance_id),
+          hostMetrics: workerSide.workerMetrics(config.deploy.instance_id),
+        }),
   });
   const { control, manager } = voice;
   const tls = config.server.tls;

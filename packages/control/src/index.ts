@@ -40,6 +40,7 @@ export type { RouteModule, RouteMount } from './http/route-module.js';
 export type { DefineRoute, RouteDefinition, RouteInput } from './http/routes.js';
 export type {
   DefineSocketRoute,
+  HostMetrics,
   SocketHandoff,
   SocketRequest,
   SocketRouteDefinition,

@@ -20,6 +20,7 @@ import {
   createDegradationController,
   createIncidentTracker,
   createVoiceMetrics,
+  mergeMetricSeries,
 } from '@prx-voice/observe';
 import type { DegradationSignals, VoiceMetrics, VoiceTracing } from '@prx-voice/observe';
 import type { AuditLog } from '@prx-voice/audit';
@@ -45,7 +46,7 @@ import { plivoSettings } from './sessions/plivo.js';
 import { vonageSettings } from './sessions/vonage.js';
 import { exotelSettings } from './sessions/exotel.js';
 import { twilioSettings } from './sessions/twilio.js';
-import type { SocketHandoff } from './http/socket-routes.js';
+import type { HostMetrics, SocketHandoff } from './http/socket-routes.js';
 
 /** How long readiness waits for each dependency before counting it as failed, ms. */
 const READINESS_TIMEOUT_MS = 800;
@@ -84,6 +85,8 @@ export interface VoiceControlDeps {
    * holds is handed to it before the upgrade (absent: this process alone).
    */
   readonly socketHandoff?: SocketHandoff;
+  /** With `server.workers`: `/metrics` answers with every worker's series, labelled `worker`. */
+  readonly hostMetrics?: HostMetrics;
   /** Replaces the measured degradation signals (tests drive the levels with them). */
   readonly degradationSignals?: () => DegradationSignals;
 }
@@ -133,8 +136,13 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   });
   const lostMetering = createLostSessionMetering({ repos, meters, admission, clock, logger });
   const region = config.deploy.region;
+  const host = deps.hostMetrics;
+  const labels = {
+    ...(region === undefined ? {} : { region }),
+    ...(host === undefined ? {} : { worker: host.worker }),
+  };
   const metrics = createVoiceMetrics({
-    ...(region === undefined ? {} : { labels: { region } }),
+    ...(Object.keys(labels).length === 0 ? {} : { labels }),
     ...(config.observe.metrics.per_tenant
       ? { perTenant: { maxTenants: config.observe.metrics.max_tenants } }
       : {}),
@@ -163,12 +171,15 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
   const actions = () => DEGRADATION_ACTIONS[degradation.level];
   // Objectives with burn rates: sessions' outcomes, API answers, turn latencies.
   const slo = sloTrackerFromConfig(config, clock, metrics.registry);
+  host?.provide(() => metrics.registry.getMetricsAsJSON());
   const appMetrics: VoiceMetrics = {
     ...metrics,
     observeHttp: (o) => {
       metrics.observeHttp(o);
       slo.record('control_plane', o.status < 500);
     },
+    // A scrape of a host's workers: all of them, whichever one it reaches.
+    ...(host === undefined ? {} : { render: async () => mergeMetricSeries(await host.gather()) }),
   };
   metrics.gauge(
     'degradation_level',

@@ -15,6 +15,7 @@ export {
   TURN_LATENCY_BUCKETS,
   TURN_STAGES,
   createVoiceMetrics,
+  mergeMetricSeries,
 } from './voice-metrics.js';
 export type {
   BargeInOutcome,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PROMTOOL_REJECTED_DEFAULTS, createVoiceMetrics } from './voice-metrics.js';
+import { PROMTOOL_REJECTED_DEFAULTS, createVoiceMetrics, mergeMetricSeries } from './voice-metrics.js';
 
 describe('voice metrics', () => {
   it('counts barge-ins, fallbacks and dropped audio with bounded labels', async () => {
@@ -161,5 +161,22 @@ describe('voice metrics', () => {
     });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe('');
     expect(result.status).toBe(0);
+    // A host's workers scraped as one: each worker's series apart, still valid.
+    const other = createVoiceMetrics({ labels: { worker: 'w1' } });
+    const mine = createVoiceMetrics({ labels: { worker: 'w0' } });
+    other.sessionStarted();
+    other.sessionStarted();
+    mine.sessionStarted();
+    mine.bargeIn('issued');
+    const merged = await mergeMetricSeries([
+      await mine.registry.getMetricsAsJSON(),
+      await other.registry.getMetricsAsJSON(),
+    ]);
+    expect(merged).toContain('prx_voice_live_sessions{worker="w0"} 1');
+    expect(merged).toContain('prx_voice_live_sessions{worker="w1"} 2');
+    expect(merged).toContain('prx_voice_barge_ins_total{outcome="issued",worker="w0"} 1');
+    expect(merged.match(/^# TYPE prx_voice_live_sessions /gm)).toHaveLength(1);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: merged, encoding: 'utf8' });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
   });
 });

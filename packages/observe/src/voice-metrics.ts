@@ -7,7 +7,14 @@
  * Label values are bounded sets (stages, outcomes, adapter kinds, provider ids,
  * error codes, reasons): never a session or tenant id.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 import type { TurnLatency } from '@prx-voice/storage';
 import type { AdapterKind, SessionOutcome } from '@prx-voice/types';
 import { registerTallyHistogram } from './tally-histogram.js';
@@ -378,4 +385,13 @@ export function createVoiceMetrics(options: VoiceMetricsOptions = {}): VoiceMetr
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };
+}
+
+/**
+ * One exposition of several registries' series, each part a registry's
+ * `getMetricsAsJSON()` — a host's workers, whose series a `worker` label keeps apart
+ * (series with the same labels would be summed).
+ */
+export async function mergeMetricSeries(parts: readonly (readonly object[])[]): Promise<string> {
+  return AggregatorRegistry.aggregate(parts.map((part) => [...part])).metrics();
 }

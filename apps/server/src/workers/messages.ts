@@ -22,8 +22,35 @@ export interface ConnectionHandoff {
   readonly raw: string;
 }
 
+/** A worker asks for every worker's metric series (a scrape reached it). */
+export interface MetricsGather {
+  readonly type: 'prx-voice:metrics-gather';
+  readonly id: number;
+}
+
+/** The supervisor asks a worker for its series (`id` names the gathering). */
+export interface MetricsCollect {
+  readonly type: 'prx-voice:metrics-collect';
+  readonly id: number;
+}
+
+/** A worker's series for a gathering (its registry's `getMetricsAsJSON()`). */
+export interface MetricsPart {
+  readonly type: 'prx-voice:metrics-part';
+  readonly id: number;
+  readonly series: readonly object[];
+}
+
+/** Every live worker's series, to the worker that asked. */
+export interface MetricsGathered {
+  readonly type: 'prx-voice:metrics-gathered';
+  readonly id: number;
+  readonly parts: readonly (readonly object[])[];
+}
+
 /** A message between the supervisor and a worker. */
-export type WorkerMessage = WorkerReady | ConnectionHandoff;
+export type WorkerMessage =
+  WorkerReady | ConnectionHandoff | MetricsGather | MetricsCollect | MetricsPart | MetricsGathered;
 
 /** Whether `message` is one of ours of kind `type`. */
 export function isWorkerMessage<T extends WorkerMessage['type']>(

@@ -11,6 +11,10 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Socket } from 'node:net';
 import { isWorkerMessage } from './messages.js';
+import type { MetricsCollect, MetricsGathered } from './messages.js';
+
+/** How long a gathering of the workers' metrics waits for a slow worker, ms (it is left out). */
+const COLLECT_TIMEOUT_MS = 2_000;
 
 /** How long a dead worker's slot waits before its replacement starts, ms (doubling while it keeps dying). */
 const RESTART_DELAY_MS = 500;
@@ -70,6 +74,7 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
     settle = { resolve, reject };
   });
   let url = '';
+  const restarts = new Set<NodeJS.Timeout>();
 
   const fork = (slot: Slot): void => {
     starts += 1;
@@ -89,6 +94,21 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
         } else if (started) opts.log(`worker ${slot.index} (${message.instanceId}) serves again`);
         return;
       }
+      if (isWorkerMessage(message, 'prx-voice:metrics-gather')) {
+        void collectMetrics().then((parts) => {
+          const answer: MetricsGathered = {
+            type: 'prx-voice:metrics-gathered',
+            id: message.id,
+            parts,
+          };
+          if (worker.isConnected()) worker.send(answer);
+        });
+        return;
+      }
+      if (isWorkerMessage(message, 'prx-voice:metrics-part')) {
+        collecting.get(message.id)?.(worker, message.series);
+        return;
+      }
       if (isWorkerMessage(message, 'prx-voice:handoff')) {
         const socket = handle as Socket | undefined;
         if (socket === undefined) return;
@@ -102,6 +122,30 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
       }
     });
   };
+
+  /** Every serving worker's metric series, those that answer within the timeout. */
+  const collecting = new Map<number, (from: Worker, series: readonly object[]) => void>();
+  let collections = 0;
+  function collectMetrics(): Promise<(readonly object[])[]> {
+    const id = ++collections;
+    const asked = [...byInstance.values()].filter((w) => w.isConnected());
+    const parts = new Map<Worker, readonly object[]>();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        collecting.delete(id);
+        resolve([...parts.values()]);
+      };
+      const timer = setTimeout(done, COLLECT_TIMEOUT_MS);
+      collecting.set(id, (from, series) => {
+        parts.set(from, series);
+        if (parts.size === asked.length) done();
+      });
+      const ask: MetricsCollect = { type: 'prx-voice:metrics-collect', id };
+      for (const w of asked) w.send(ask);
+      if (asked.length === 0) done();
+    });
+  }
 
   cluster.on('exit', (worker: Worker, code: number, signal: string | null) => {
     const slot = slots.find((s) => s.worker === worker);
@@ -124,13 +168,18 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
     );
     const delay = slot.delayMs;
     slot.delayMs = Math.min(MAX_RESTART_DELAY_MS, slot.delayMs * 2);
-    setTimeout(() => {
+    // Held (not unref'd): with every worker dead, the replacement is what keeps this process.
+    const timer = setTimeout(() => {
+      restarts.delete(timer);
       if (!stopping) fork(slot);
-    }, delay).unref();
+    }, delay);
+    restarts.add(timer);
   });
 
   async function stop(): Promise<void> {
     stopping = true;
+    for (const timer of restarts) clearTimeout(timer);
+    restarts.clear();
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     await Promise.all(
       live.map(

@@ -6,9 +6,68 @@
  */
 import { Socket } from 'node:net';
 import type { Server } from 'node:net';
-import type { SocketHandoff } from '@prx-voice/control';
+import type { HostMetrics, SocketHandoff } from '@prx-voice/control';
 import { isWorkerMessage } from './messages.js';
-import type { ConnectionHandoff, WorkerReady } from './messages.js';
+import type {
+  ConnectionHandoff,
+  MetricsGather,
+  MetricsPart,
+  WorkerMessage,
+  WorkerReady,
+} from './messages.js';
+
+/** How long a scrape waits for the supervisor's gathering before it answers with this worker alone, ms. */
+const GATHER_TIMEOUT_MS = 3_000;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+/**
+ * This worker's part in a scrape of the host: it answers the supervisor's collections
+ * with its own series and, for a scrape that reaches it, gathers every worker's.
+ */
+export function workerMetrics(instanceId: string): HostMetrics {
+  let own: (() => Promise<readonly object[]>) | undefined;
+  let next = 0;
+  const waiting = new Map<number, (parts: readonly (readonly object[])[]) => void>();
+  process.on('message', (message: unknown) => {
+    if (isWorkerMessage(message, 'prx-voice:metrics-collect')) {
+      const reply = (series: readonly object[]): void => {
+        const part: MetricsPart = { type: 'prx-voice:metrics-part', id: message.id, series };
+        send(part);
+      };
+      void (own?.() ?? Promise.resolve([])).then(reply, () => reply([]));
+    } else if (isWorkerMessage(message, 'prx-voice:metrics-gathered')) {
+      waiting.get(message.id)?.(message.parts);
+      waiting.delete(message.id);
+    }
+  });
+  return {
+    worker: instanceId,
+    provide(series) {
+      own = series;
+    },
+    async gather() {
+      const mine = (await own?.()) ?? [];
+      if (!process.connected) return [mine];
+      const id = ++next;
+      const gathered = new Promise<readonly (readonly object[])[]>((resolve) => {
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          resolve([mine]);
+        }, GATHER_TIMEOUT_MS);
+        waiting.set(id, (parts) => {
+          clearTimeout(timer);
+          resolve(parts);
+        });
+      });
+      const ask: MetricsGather = { type: 'prx-voice:metrics-gather', id };
+      send(ask);
+      return gathered;
+    },
+  };
+}
 
 /** This worker's handoff: the socket goes to the supervisor, which passes it on. */
 export function workerHandoff(instanceId: string): SocketHandoff {
@@ -37,6 +96,9 @@ export function workerHandoff(instanceId: string): SocketHandoff {
 export function receiveHandoffs(server: Server): () => void {
   const onMessage = (message: unknown, handle: unknown): void => {
     if (!isWorkerMessage(message, 'prx-voice:handoff') || !(handle instanceof Socket)) return;
+    // What the server does to the connections it accepts itself (HTTP's default): no Nagle
+    // delay, or 20 ms audio frames wait for the caller's delayed acknowledgements.
+    handle.setNoDelay(true);
     server.emit('connection', handle);
     handle.emit('data', Buffer.from(message.raw, 'base64'));
     handle.resume();
@@ -72,5 +134,5 @@ export function closingAfterPost<A extends unknown[]>(
 /** Tells the supervisor this worker serves. */
 export function announceReady(instanceId: string, url: string): void {
   const message: WorkerReady = { type: 'prx-voice:ready', instanceId, url };
-  process.send?.(message);
+  send(message);
 }

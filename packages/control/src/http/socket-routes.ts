@@ -54,6 +54,19 @@ export interface SocketHandoff {
 }
 
 /**
+ * The metrics of every worker of this host as one scrape: each worker labels its series
+ * `worker` with its instance id, and whichever worker a scrape reaches gathers them all.
+ */
+export interface HostMetrics {
+  /** This worker's `worker` label. */
+  readonly worker: string;
+  /** Answers the other workers' gatherings with this worker's series (`own`). */
+  provide(own: () => Promise<readonly object[]>): void;
+  /** Every live worker's series, this one's included. */
+  gather(): Promise<readonly (readonly object[])[]>;
+}
+
+/**
  * The header a handed-off request carries (the instance it came from): it is served where
  * it arrives, never handed on again.
  */
