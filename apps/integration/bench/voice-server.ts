@@ -70,7 +70,15 @@ async function supervise(count: number): Promise<void> {
   cluster.on('message', (_worker, message: ChildMessage) => {
     if (message.type === 'ready') infos.push({ ...message.info });
   });
-  const supervisor = startSupervisor({ count, instanceBase: 'bench', log });
+  const supervisor = startSupervisor({
+    count,
+    instanceBase: 'bench',
+    log,
+    listen: {
+      host: process.env['PRX_VOICE_SERVER__HOST'] ?? '127.0.0.1',
+      port: Number(process.env['PRX_VOICE_SERVER__PORT'] ?? '0'),
+    },
+  });
   const { url } = await supervisor.ready;
   serveParent({
     url,

@@ -306,7 +306,7 @@ describe.skipIf(!ready)('two workers on one port', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     const drained = server.out.find((l) => l.startsWith('stopped: every worker drained')) ?? '';
-    expect(Number(/\((\d+) connections were handed/.exec(drained)?.[1])).toBeGreaterThan(0);
+    expect(Number(/; (\d+) handed to the worker/.exec(drained)?.[1])).toBeGreaterThan(0);
     for (const s of [...kept, during]) await s.client.closed;
   }, 120_000);
 });

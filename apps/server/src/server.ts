@@ -96,7 +96,8 @@ export async function startServer(
       : (loaded as PromiseRejectedResult).reason;
   }
   const { providers, auto } = detected.value;
-  const [{ createVoiceControl }, { serve }, { createLogger }, workerSide] = loaded.value;
+  const [{ createVoiceControl }, { createAdaptorServer }, { createLogger }, workerSide] =
+    loaded.value;
   const { ids, repos, storage } = rt;
   const sink = opts.log;
   const logger = createLogger(config.logging, {
@@ -149,11 +150,9 @@ export async function startServer(
     headersTimeout: requestTimeout,
     connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeout / 10)),
   };
-  const server = serve({
+  const server = createAdaptorServer({
     fetch:
       workerSide === undefined ? control.app.fetch : workerSide.closingAfterPost(control.app.fetch),
-    port: config.server.port,
-    hostname: config.server.host,
     serverOptions: timeouts,
     // With `server.tls`, HTTPS (and so wss:// for the WebSockets upgraded on it).
     ...(tls === undefined
@@ -167,19 +166,31 @@ export async function startServer(
           },
         }),
   });
+  // A worker's connections come from its supervisor, which owns the port: it listens only
+  // on a private loopback port of its own (Node tracks connections, and so enforces the
+  // request timeouts, of a listening server).
+  const listen =
+    workerSide === undefined
+      ? { port: config.server.port, host: config.server.host }
+      : { port: 0, host: '127.0.0.1', exclusive: true };
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', reject);
+    server.listen(listen);
   });
   (server as HttpServer).on('upgrade', control.upgrade);
-  const stopReceiving = workerSide?.receiveHandoffs(server);
+  const stopReceiving = workerSide?.receiveConnections(server, () => manager.liveCount);
   took['listening_ms'] = Math.round(performance.now() - began);
   await voice.start();
   took['ready_ms'] = Math.round(performance.now() - began);
   // From the process's own start: what loaded before this function ran counts too.
   took['since_process_start_ms'] = Math.round(performance.now());
   logger.info({ start: took }, 'started');
-  const address = server.address() as AddressInfo;
+  // A worker is reached at its supervisor's address (its configured one).
+  const address: AddressInfo =
+    workerSide === undefined
+      ? (server.address() as AddressInfo)
+      : { address: config.server.host, port: config.server.port, family: 'IPv4' };
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,

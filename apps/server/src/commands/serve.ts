@@ -73,6 +73,7 @@ async function superviseCommand(io: CliIo, config: Config, count: number): Promi
   const supervisor = startSupervisor({
     count,
     instanceBase: config.deploy.instance_id,
+    listen: { host: config.server.host, port: config.server.port },
     log: (line) => io.err(`supervisor: ${line}`),
   });
   let ready;
@@ -93,7 +94,7 @@ async function superviseCommand(io: CliIo, config: Config, count: number): Promi
   );
   await supervisor.stop();
   io.out(
-    `stopped: every worker drained (${supervisor.handedOff} connections were handed to the worker holding their session)`,
+    `stopped: every worker drained (connections dealt to each: ${supervisor.dealt.join(', ')}; ${supervisor.handedOff} handed to the worker holding their session)`,
   );
   return 0;
 }

@@ -22,6 +22,17 @@ export interface ConnectionHandoff {
   readonly raw: string;
 }
 
+/** A connection the supervisor accepted, dealt to a worker (the socket is the message's handle). */
+export interface ConnectionDealt {
+  readonly type: 'prx-voice:connection';
+}
+
+/** How many sessions a worker runs (sent when it changes): the supervisor deals to the least busy. */
+export interface WorkerLoad {
+  readonly type: 'prx-voice:load';
+  readonly live: number;
+}
+
 /** A worker asks for every worker's metric series (a scrape reached it). */
 export interface MetricsGather {
   readonly type: 'prx-voice:metrics-gather';
@@ -50,7 +61,14 @@ export interface MetricsGathered {
 
 /** A message between the supervisor and a worker. */
 export type WorkerMessage =
-  WorkerReady | ConnectionHandoff | MetricsGather | MetricsCollect | MetricsPart | MetricsGathered;
+  | WorkerReady
+  | ConnectionDealt
+  | WorkerLoad
+  | ConnectionHandoff
+  | MetricsGather
+  | MetricsCollect
+  | MetricsPart
+  | MetricsGathered;
 
 /** Whether `message` is one of ours of kind `type`. */
 export function isWorkerMessage<T extends WorkerMessage['type']>(

@@ -1,17 +1,19 @@
 /**
- * The supervisor of `server.workers`: the process that owns the port (through
- * `node:cluster`, which accepts connections and deals them to the workers in
- * turn) and runs that many workers — each a whole instance with its own instance
- * id, sharing PostgreSQL and Redis like instances on different hosts. A connection
- * for a session that another worker holds is passed on to it here. A worker that
- * dies is replaced; its sessions are recovered by its siblings as an instance lost
- * (the multi-instance machinery). The supervisor loads no server code.
+ * The supervisor of `server.workers`: the process that owns the port and runs
+ * that many workers (`node:cluster` processes) — each a whole instance with its
+ * own instance id, sharing PostgreSQL and Redis like instances on different
+ * hosts. It accepts every connection and deals it, unread, to the worker running
+ * the fewest sessions (counting the connections dealt since it last said); a
+ * connection for a session that another worker holds is passed on to it here. A
+ * worker that dies is replaced; its sessions are recovered by its siblings as an
+ * instance lost (the multi-instance machinery). The supervisor loads no server code.
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { isWorkerMessage } from './messages.js';
-import type { MetricsCollect, MetricsGathered } from './messages.js';
+import type { ConnectionDealt, MetricsCollect, MetricsGathered } from './messages.js';
 
 /** How long a gathering of the workers' metrics waits for a slow worker, ms (it is left out). */
 const COLLECT_TIMEOUT_MS = 2_000;
@@ -32,6 +34,8 @@ export interface SupervisorOptions {
   readonly log: (line: string) => void;
   /** Extra environment of every worker. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Where to listen (`server.host`, `server.port`; port 0 picks one). */
+  readonly listen: { readonly host: string; readonly port: number };
 }
 
 /** A running supervisor. */
@@ -42,6 +46,8 @@ export interface Supervisor {
   workers(): ReadonlyMap<string, Worker>;
   /** Connections passed from the worker that took them to the one holding their session, so far. */
   readonly handedOff: number;
+  /** Connections dealt so far, per worker slot. */
+  readonly dealt: readonly number[];
   /** Asks every worker to drain (SIGTERM) and resolves when all have exited. */
   stop(): Promise<void>;
 }
@@ -52,6 +58,12 @@ interface Slot {
   instanceId?: string;
   readyAt?: number;
   delayMs: number;
+  /** Sessions it last said it runs. */
+  live: number;
+  /** Connections dealt to it since it last said. */
+  pending: number;
+  /** Connections dealt to it in all. */
+  dealt: number;
 }
 
 /** Starts the workers; call from the primary process only. */
@@ -60,6 +72,9 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
   const slots: Slot[] = Array.from({ length: opts.count }, (_, index) => ({
     index,
     delayMs: RESTART_DELAY_MS,
+    live: 0,
+    pending: 0,
+    dealt: 0,
   }));
   const byInstance = new Map<string, Worker>();
   let starts = 0;
@@ -74,16 +89,30 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
     settle = { resolve, reject };
   });
   let url = '';
+  let port = 0;
+  let turn = 0;
   const restarts = new Set<NodeJS.Timeout>();
 
   const fork = (slot: Slot): void => {
     starts += 1;
     const instanceId = `${opts.instanceBase.slice(0, 48)}-w${slot.index}-${starts}`;
-    const worker = cluster.fork({ ...opts.env, PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId });
+    const worker = cluster.fork({
+      ...opts.env,
+      PRX_VOICE_DEPLOY__INSTANCE_ID: instanceId,
+      // The port this supervisor listens on: the worker's URL.
+      PRX_VOICE_SERVER__PORT: String(port),
+    });
     slot.worker = worker;
     delete slot.readyAt;
     slot.instanceId = instanceId;
+    slot.live = 0;
+    slot.pending = 0;
     worker.on('message', (message: unknown, handle: unknown) => {
+      if (isWorkerMessage(message, 'prx-voice:load')) {
+        slot.live = message.live;
+        slot.pending = 0;
+        return;
+      }
       if (isWorkerMessage(message, 'prx-voice:ready')) {
         byInstance.set(message.instanceId, worker);
         slot.readyAt = Date.now();
@@ -178,6 +207,7 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
 
   async function stop(): Promise<void> {
     stopping = true;
+    listener.close();
     for (const timer of restarts) clearTimeout(timer);
     restarts.clear();
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
@@ -196,12 +226,44 @@ export function startSupervisor(opts: SupervisorOptions): Supervisor {
     );
   }
 
-  for (const slot of slots) fork(slot);
+  /** Gives an accepted connection, unread, to the least busy serving worker. */
+  function deal(socket: Socket): void {
+    let best: Slot | undefined;
+    for (let k = 0; k < slots.length; k++) {
+      // Ties go round in turn.
+      const slot = slots[(turn + k) % slots.length];
+      if (slot?.readyAt === undefined || slot.worker?.isConnected() !== true) continue;
+      if (best === undefined || slot.live + slot.pending < best.live + best.pending) best = slot;
+    }
+    turn += 1;
+    const worker = best?.worker;
+    if (best === undefined || worker === undefined) {
+      socket.destroy(); // no worker serves (all restarting)
+      return;
+    }
+    best.pending += 1;
+    best.dealt += 1;
+    const message: ConnectionDealt = { type: 'prx-voice:connection' };
+    worker.send(message, socket, () => socket.destroy());
+  }
+
+  const listener = createServer({ pauseOnConnect: true }, deal);
+  listener.on('error', (error) => {
+    if (!started) settle.reject(error);
+    else opts.log(`listening failed: ${error.message}`);
+  });
+  listener.listen({ port: opts.listen.port, host: opts.listen.host }, () => {
+    port = (listener.address() as AddressInfo).port;
+    for (const slot of slots) fork(slot);
+  });
   return {
     ready,
     workers: () => byInstance,
     get handedOff() {
       return handedOff;
+    },
+    get dealt() {
+      return slots.map((slot) => slot.dealt);
     },
     stop,
   };

@@ -89,22 +89,40 @@ export function workerHandoff(instanceId: string): SocketHandoff {
   };
 }
 
+/** How often a worker tells its supervisor how many sessions it runs (when that changed), ms. */
+const LOAD_REPORT_MS = 200;
+
 /**
- * Serves the connections handed to this worker on `server` (its request replayed into
- * the HTTP parser); returns what stops it.
+ * Serves the connections the supervisor deals to this worker on `server`, and those
+ * handed here by a sibling (their request replayed into the HTTP parser); tells the
+ * supervisor its live sessions (`live`) as they change. Returns what stops it.
  */
-export function receiveHandoffs(server: Server): () => void {
+export function receiveConnections(server: Server, live: () => number): () => void {
   const onMessage = (message: unknown, handle: unknown): void => {
-    if (!isWorkerMessage(message, 'prx-voice:handoff') || !(handle instanceof Socket)) return;
+    if (!(handle instanceof Socket)) return;
+    let replay: Buffer | undefined;
+    if (isWorkerMessage(message, 'prx-voice:handoff')) replay = Buffer.from(message.raw, 'base64');
+    else if (!isWorkerMessage(message, 'prx-voice:connection')) return;
     // What the server does to the connections it accepts itself (HTTP's default): no Nagle
     // delay, or 20 ms audio frames wait for the caller's delayed acknowledgements.
     handle.setNoDelay(true);
     server.emit('connection', handle);
-    handle.emit('data', Buffer.from(message.raw, 'base64'));
+    if (replay !== undefined) handle.emit('data', replay);
     handle.resume();
   };
   process.on('message', onMessage);
-  return () => process.off('message', onMessage);
+  let reported = -1;
+  const timer = setInterval(() => {
+    const now = live();
+    if (now === reported || !process.connected) return;
+    reported = now;
+    send({ type: 'prx-voice:load', live: now });
+  }, LOAD_REPORT_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    process.off('message', onMessage);
+  };
 }
 
 /**
