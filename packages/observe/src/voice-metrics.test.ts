@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PROMTOOL_REJECTED_DEFAULTS, createVoiceMetrics, mergeMetricSeries } from './voice-metrics.js';
+import {
+  PROMTOOL_REJECTED_DEFAULTS,
+  createVoiceMetrics,
+  mergeMetricSeries,
+} from './voice-metrics.js';
 
 describe('voice metrics', () => {
   it('counts barge-ins, fallbacks and dropped audio with bounded labels', async () => {

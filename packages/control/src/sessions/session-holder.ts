@@ -7,9 +7,33 @@ import { z } from 'zod';
 import type { Repositories } from '@prx-voice/storage';
 import { isId } from '@prx-voice/types';
 import { idSchema } from '../http/schemas.js';
+import type { SocketRouteDefinition } from '../http/socket-routes.js';
 
 /** The `{session_id}` of a stream URL that names its session (documented in the route table). */
-export const streamSessionParams = z.strictObject({ session_id: idSchema('session') });
+const streamSessionParams = z.strictObject({ session_id: idSchema('session') });
+
+/**
+ * A carrier's media stream at `path/{session_id}`: the same stream as at `path`, at a URL
+ * that names its session so the workers of a host route it to the one holding the session
+ * (carriers whose stream names its session only in its first message: Twilio, Telnyx).
+ */
+export function sessionStreamRoute(opts: {
+  readonly path: string;
+  readonly carrier: string;
+  readonly repos: Repositories;
+  readonly connect: SocketRouteDefinition['connect'];
+}): SocketRouteDefinition {
+  return {
+    path: `${opts.path}/{session_id}`,
+    at: 'root',
+    auth: 'none',
+    summary: `${opts.carrier}'s media stream at a URL naming its session (with \`server.workers\`, so it reaches the worker holding the session); otherwise the same.`,
+    tags: ['telephony'],
+    params: streamSessionParams,
+    connect: opts.connect,
+    holder: (request) => sessionHolder(opts.repos, request.params['session_id']),
+  };
+}
 
 /** The instance holding the unended session `sessionId`; undefined when none (or not an id). */
 export function sessionHolder(

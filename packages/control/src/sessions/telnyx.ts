@@ -31,7 +31,7 @@ import {
   credentialsFromParameters,
 } from './carrier-stream.js';
 import type { SessionManager } from './session-manager.js';
-import { sessionHolder, streamSessionParams } from './session-holder.js';
+import { sessionStreamRoute } from './session-holder.js';
 
 /** Path of Telnyx's voice webhook. */
 export const TELNYX_VOICE_PATH = '/telephony/telnyx/voice';
@@ -130,17 +130,14 @@ export function telnyxRoutes(deps: TelnyxRouteDeps): RouteModule {
         tags: ['telephony'],
         connect: (ws) => attachTelnyxStream(deps, ws),
       });
-      socket({
-        path: `${TELNYX_STREAM_PATH}/{session_id}`,
-        at: 'root',
-        auth: 'none',
-        summary:
-          "Telnyx's media stream at a URL naming its session (with `server.workers`, so it reaches the worker holding the session); otherwise the same.",
-        tags: ['telephony'],
-        params: streamSessionParams,
-        connect: (ws) => attachTelnyxStream(deps, ws),
-        holder: (request) => sessionHolder(deps.repos, request.params['session_id']),
-      });
+      socket(
+        sessionStreamRoute({
+          path: TELNYX_STREAM_PATH,
+          carrier: 'Telnyx',
+          repos: deps.repos,
+          connect: (ws) => attachTelnyxStream(deps, ws),
+        }),
+      );
     },
   };
 }

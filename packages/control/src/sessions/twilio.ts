@@ -32,7 +32,7 @@ import {
   carrierStreamToken,
   credentialsFromParameters,
 } from './carrier-stream.js';
-import { sessionHolder, streamSessionParams } from './session-holder.js';
+import { sessionStreamRoute } from './session-holder.js';
 
 /** The Twilio settings of the server (`telephony.twilio`, formerly `adapters.providers.twilio`). */
 export interface TwilioSettings {
@@ -179,17 +179,14 @@ export function twilioRoutes(deps: TwilioRouteDeps): RouteModule {
         tags: ['telephony'],
         connect: (ws) => attachTwilioStream(deps, ws),
       });
-      socket({
-        path: `${TWILIO_STREAM_PATH}/{session_id}`,
-        at: 'root',
-        auth: 'none',
-        summary:
-          "Twilio's media stream at a URL naming its session (with `server.workers`, so it reaches the worker holding the session); otherwise the same.",
-        tags: ['telephony'],
-        params: streamSessionParams,
-        connect: (ws) => attachTwilioStream(deps, ws),
-        holder: (request) => sessionHolder(deps.repos, request.params['session_id']),
-      });
+      socket(
+        sessionStreamRoute({
+          path: TWILIO_STREAM_PATH,
+          carrier: 'Twilio',
+          repos: deps.repos,
+          connect: (ws) => attachTwilioStream(deps, ws),
+        }),
+      );
     },
   };
 }
