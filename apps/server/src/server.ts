@@ -190,7 +190,11 @@ export async function startServer(
   const address: AddressInfo =
     workerSide === undefined
       ? (server.address() as AddressInfo)
-      : { address: config.server.host, port: config.server.port, family: 'IPv4' };
+      : {
+          address: config.server.host,
+          port: config.server.port,
+          family: config.server.host.includes(':') ? 'IPv6' : 'IPv4',
+        };
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
