@@ -201,12 +201,13 @@ export async function startServer(
     runtime: rt,
     manager,
     async shutdown() {
-      stopReceiving?.();
+      // A draining worker still takes what is dealt to it (new sessions are refused as draining).
       const result = await voice.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      stopReceiving?.();
       await rt.close();
       return result;
     },

@@ -95,14 +95,21 @@ const LOAD_REPORT_MS = 200;
 /**
  * Serves the connections the supervisor deals to this worker on `server`, and those
  * handed here by a sibling (their request replayed into the HTTP parser); tells the
- * supervisor its live sessions (`live`) as they change. Returns what stops it.
+ * supervisor its live sessions (`live`) as they change. Returns what stops it (once the
+ * server has closed: connections dealt after that are refused).
  */
 export function receiveConnections(server: Server, live: () => number): () => void {
+  let closed = false;
   const onMessage = (message: unknown, handle: unknown): void => {
     if (!(handle instanceof Socket)) return;
     let replay: Buffer | undefined;
     if (isWorkerMessage(message, 'prx-voice:handoff')) replay = Buffer.from(message.raw, 'base64');
     else if (!isWorkerMessage(message, 'prx-voice:connection')) return;
+    // Dealt while this worker closes: refused at once rather than left waiting.
+    if (closed) {
+      handle.destroy();
+      return;
+    }
     // What the server does to the connections it accepts itself (HTTP's default): no Nagle
     // delay, or 20 ms audio frames wait for the caller's delayed acknowledgements.
     handle.setNoDelay(true);
@@ -121,7 +128,7 @@ export function receiveConnections(server: Server, live: () => number): () => vo
   timer.unref();
   return () => {
     clearInterval(timer);
-    process.off('message', onMessage);
+    closed = true;
   };
 }
 
