@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { SessionManager } from '@prx-voice/control';
 import { AUTO_PROVIDER, loadConfig, systemClock } from '@prx-voice/core';
-import type { Clock, LoadConfigOptions } from '@prx-voice/core';
+import type { Clock, Config, LoadConfigOptions } from '@prx-voice/core';
 import { ensureBootstrap } from '@prx-voice/policy';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
@@ -37,6 +37,8 @@ export interface RunningServer {
 export async function startServer(
   opts: {
     readonly load?: LoadConfigOptions;
+    /** The configuration, when the caller has loaded it already (`load` is then not read again). */
+    readonly config?: Config;
     readonly clock?: Clock;
     /**
      * Where log lines go (default stderr); what they hold is set by `logging.*` (level,
@@ -50,7 +52,7 @@ export async function startServer(
     readonly worker?: boolean;
   } = {},
 ): Promise<RunningServer> {
-  const config = loadConfig(opts.load);
+  const config = opts.config ?? loadConfig(opts.load);
   const clock = opts.clock ?? systemClock;
   // Most of a start is three independent waits, overlapped: storage opening (the embedded
   // database in its own worker thread), the rest of the server's code loading on this

@@ -24,14 +24,16 @@ function untilStopped(also?: (stop: (why: string) => void) => void): Promise<str
  * `server.workers` above 1, this process supervises that many workers, each serving.
  */
 export async function serveCommand(io: CliIo): Promise<number> {
-  if (cluster.isPrimary) {
-    const config = loadConfig(io.load);
-    const count = workerCount(config.server.workers);
-    if (count > 1) return superviseCommand(io, config, count);
+  // The supervisor's choice needs the configuration; loaded once, the server starts from it.
+  const loaded = cluster.isPrimary ? loadConfig(io.load) : undefined;
+  if (loaded !== undefined) {
+    const count = workerCount(loaded.server.workers);
+    if (count > 1) return superviseCommand(io, loaded, count);
   }
   const worker = cluster.isWorker;
   const server = await startServer({
     ...(io.load === undefined ? {} : { load: io.load }),
+    ...(loaded === undefined ? {} : { config: loaded }),
     log: io.err,
     worker,
   });
