@@ -242,6 +242,12 @@ export interface SessionManager {
   create(tenantId: TenantId, request: CreateSessionRequest): Promise<SessionRow>;
   /** The live session, if it runs on this instance. */
   live(tenantId: TenantId, id: SessionId): LiveSession | undefined;
+  /**
+   * Resolves once a session that ended here has its final state stored (at once when
+   * nothing of it is pending here), or after `withinMs` at most: a read of its row after
+   * this sees how it ended, never the state it was in before.
+   */
+  stored(id: SessionId, withinMs?: number): Promise<void>;
   /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
   command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
   /**
@@ -303,6 +309,10 @@ export interface SessionManager {
   fenceEndedElsewhere(): Promise<number>;
   /** Tells every live session of the instance (`governance.degradation_changed`). */
   degradationChanged(change: DegradationChange): void;
-  /** Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with `shutdown`. */
+  /**
+   * Stops admitting; waits up to `timeoutMs` for sessions to end, then ends the rest with
+   * `shutdown`; waits up to `timeoutMs` more for their rows to be stored, then gives up the
+   * writes still retrying (so nothing writes to storage once it is closed).
+   */
   drain(timeoutMs: number): Promise<{ ended: number; forced: number }>;
 }

@@ -322,3 +322,107 @@ describe('session manager — quotas', () => {
     assertGapFree(events.filter((e) => e.prxsessionid === sid));
   });
 });
+
+describe('session manager — the last writes of an ended session', () => {
+  /** A manager whose state writes can be held back or made to fail. */
+  function gatedManager() {
+    const gate = {
+      mode: 'pass' as 'pass' | 'hold' | 'fail',
+      calls: 0,
+      release: (): void => undefined,
+    };
+    let held = new Promise<void>((resolve) => (gate.release = resolve));
+    const writer = db.repos.sessionStateWriter;
+    const m = createSessionManager({
+      config: defaultConfig(),
+      clock,
+      ids,
+      repos: {
+        ...db.repos,
+        sessionStateWriter: {
+          advanceMany: async (updates) => {
+            gate.calls++;
+            if (gate.mode === 'fail') throw new VoiceError('STORAGE_UNAVAILABLE');
+            if (gate.mode === 'hold') {
+              await held;
+              held = new Promise<void>((resolve) => (gate.release = resolve));
+            }
+            return writer.advanceMany(updates);
+          },
+        },
+      },
+      admission,
+      providers: defaultProviders({ clock }),
+      bus,
+      log: createEventLog({
+        repos: db.repos,
+        clock,
+        onError: (e) => {
+          throw e;
+        },
+      }),
+      instanceId: 'test-gated',
+    });
+    return { m, gate };
+  }
+
+  it('a read after the end waits for the final state to be stored, not the state before it', async () => {
+    const { m, gate } = gatedManager();
+    const t = await tenant();
+    const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Listening');
+    gate.mode = 'hold';
+    await m.command(t, sid, 'end');
+    expect(m.live(t, sid)).toBeUndefined();
+    let stored = false;
+    const waiting = m.stored(sid).then(() => (stored = true));
+    await settle();
+    // The row still says what it said; a reader waits rather than read it.
+    expect(stored).toBe(false);
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Listening');
+    gate.mode = 'pass';
+    gate.release();
+    await waiting;
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Closed');
+    // Nothing pending: at once.
+    await m.stored(sid);
+    await m.stored(ids.next('session'));
+  });
+
+  it('a reader waits for a write that keeps failing only so long', async () => {
+    const { m, gate } = gatedManager();
+    const t = await tenant();
+    const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    gate.mode = 'fail';
+    await m.command(t, sid, 'end');
+    let stored = false;
+    const waiting = m.stored(sid, 1000).then(() => (stored = true));
+    await settle(900);
+    expect(stored).toBe(false);
+    await settle(200);
+    await waiting;
+    expect(stored).toBe(true);
+    gate.mode = 'pass';
+    await settle(5000);
+    // The retry landed it.
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Closed');
+  });
+
+  it('drains: waits for the ended sessions’ rows, then gives up what still retries (nothing writes after)', async () => {
+    const { m, gate } = gatedManager();
+    const t = await tenant();
+    const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    gate.mode = 'fail';
+    const drained = m.drain(1000);
+    await settle(2200);
+    expect(await drained).toEqual({ ended: 0, forced: 1 });
+    const calls = gate.calls;
+    expect(calls).toBeGreaterThan(1);
+    await settle(30_000);
+    expect(gate.calls).toBe(calls);
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Listening');
+  });
+});

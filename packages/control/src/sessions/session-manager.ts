@@ -17,6 +17,7 @@ import type { SwitchContext } from './assistant-switch.js';
 import { runCommand } from './session-commands.js';
 import { resolveSettingsChange, submitChange } from './session-update.js';
 import { DISCARD, fenceSession, startSession } from './start-session.js';
+import type { PendingWrites } from './start-session.js';
 import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
 import { resolveAutoProviders } from './session-providers.js';
 
@@ -28,6 +29,9 @@ export type {
   SessionLogFields,
   SessionManagerDeps,
 } from './session-manager-types.js';
+
+/** How long a read of an ended session's row waits for its last writes, at most. */
+const STORED_WAIT_MS = 5_000;
 
 /** Whether a forwarded command failed because its owner did not answer (not because it refused). */
 function unreachable(err: unknown): boolean {
@@ -53,6 +57,8 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   const live = new Map<string, LiveSession>();
   // Ended sessions still metering their last usage and giving their slot back.
   const finishing = new Set<Promise<void>>();
+  // Ended sessions whose last rows are still being written.
+  const storing = new Map<string, PendingWrites>();
   // Every session's state changes, written together (one statement for what came meanwhile).
   const states = createSessionStateQueue({ writer: deps.repos.sessionStateWriter });
   const { breakers, providerHealth } = createProviderMonitoring({
@@ -69,6 +75,17 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     input: deps.config.session.audio.input_rate as SampleRate,
     output: deps.config.session.audio.output_rate as SampleRate,
   };
+
+  /** `work`, or nothing after `ms`. */
+  function within(work: Promise<void>, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = deps.clock.setTimeout(resolve, ms);
+      void work.finally(() => {
+        deps.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 
   function find(tenantId: TenantId, id: SessionId): LiveSession | undefined {
     const s = live.get(id);
@@ -203,6 +220,10 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     async start() {
       await router?.start();
     },
+    stored: (id, withinMs = STORED_WAIT_MS) => {
+      const pending = storing.get(id);
+      return pending === undefined ? Promise.resolve() : within(pending.done, withinMs);
+    },
     get liveCount() {
       return live.size;
     },
@@ -234,7 +255,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       creating++;
       try {
         return await startSession(
-          { deps, pick, pickVad, breakers, rates, live, finishing, states },
+          { deps, pick, pickVad, breakers, rates, live, finishing, states, storing },
           tenantId,
           request,
         );
@@ -315,6 +336,12 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       const remaining = [...live.values()];
       for (const s of remaining) s.actor.dispatch({ type: 'end', reason: 'shutdown' });
       await Promise.all(remaining.map((s) => s.actor.closed));
+      // Their last rows, while storage is still open; what still retries after that is given up.
+      await within(
+        Promise.all([...storing.values()].map((w) => w.done)).then(() => undefined),
+        timeoutMs,
+      );
+      for (const w of storing.values()) w.stop();
       await Promise.all(finishing);
       await router?.stop();
       await deps.log.flush();

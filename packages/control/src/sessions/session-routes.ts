@@ -245,8 +245,11 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     params,
     response: sessionView,
     errors: ['SESSION_NOT_FOUND'],
-    handler: async (c, { params: p }) =>
-      ok(c, view(c, await repos.forTenant(tenant(c)).sessions.require(p.session_id))),
+    handler: async (c, { params: p }) => {
+      // A session that just ended here is read as it ended.
+      await manager.stored(p.session_id);
+      return ok(c, view(c, await repos.forTenant(tenant(c)).sessions.require(p.session_id)));
+    },
   });
 
   define({
@@ -307,6 +310,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['SESSION_NOT_FOUND'],
     handler: async (c, { params: p, query }) => {
       const repo = repos.forTenant(tenant(c));
+      await manager.stored(p.session_id);
       const row = await repo.sessions.require(p.session_id);
       // A data subject's transcripts are stored sealed with its key.
       const open = await transcriptOpener(deps.subjects, tenant(c), row);
@@ -340,6 +344,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
       handler: async (c, { params: p }) => {
         await manager.command(tenant(c), p.session_id, command);
         const live = manager.live(tenant(c), p.session_id);
+        if (live === undefined) await manager.stored(p.session_id);
         const state =
           live?.actor.model.machine.value ??
           (await repos.forTenant(tenant(c)).sessions.require(p.session_id)).state;
@@ -370,6 +375,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     errors: ['SESSION_NOT_FOUND'],
     handler: async (c, { params: p, query }) => {
       const t = tenant(c);
+      await manager.stored(p.session_id);
       const row = await repos.forTenant(t).sessions.get(p.session_id);
       if (row === undefined)
         throw new VoiceError('SESSION_NOT_FOUND', { details: { session_id: p.session_id } });

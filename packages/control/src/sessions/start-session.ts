@@ -78,6 +78,16 @@ export interface StartContext {
   readonly finishing: Set<Promise<void>>;
   /** The instance's writer of session states. */
   readonly states: SessionStateQueue;
+  /** Sessions that ended whose last writes are still being stored, by id. */
+  readonly storing: Map<string, PendingWrites>;
+}
+
+/** An ended session's writes still being stored. */
+export interface PendingWrites {
+  /** Resolves when every write has landed or been given up. */
+  readonly done: Promise<void>;
+  /** Gives up the writes still retrying (the instance is stopping). */
+  stop(): void;
 }
 
 /**
@@ -101,7 +111,7 @@ export async function startSession(
   tenantId: TenantId,
   request: CreateSessionRequest,
 ): Promise<SessionRow> {
-  const { deps, pick, pickVad, breakers, rates, live, finishing, states } = ctx;
+  const { deps, pick, pickVad, breakers, rates, live, finishing, states, storing } = ctx;
   const repos = deps.repos.forTenant(tenantId);
   const tenant = await deps.repos.tenants.get(tenantId);
   if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
@@ -279,6 +289,19 @@ export async function startSession(
       ? {}
       : { subject: { ref: subject.ref, key: subjectKey } }),
   });
+  const persistence = repositoryPersistence(repos, sessionId, {
+    clock: deps.clock,
+    states,
+    onRetry: (err, attempt, inMs) =>
+      deps.onError?.(
+        err,
+        `session ${sessionId}: storing (attempt ${attempt}, again in ${inMs} ms)`,
+        logFields,
+      ),
+    onFenced: () => fenceSession(live.get(sessionId), deps.onError),
+    ...(redactText === undefined ? {} : { redactText }),
+    ...(subjectKey === undefined ? {} : { sealText: transcriptSealer(subjectKey, sessionId) }),
+  });
   const session: LiveSession = {
     id: sessionId,
     tenantId,
@@ -343,19 +366,7 @@ export async function startSession(
         : {
             agentContextLimit: () => deps.degradation?.().agentContextMessages,
           }),
-      persistence: repositoryPersistence(repos, sessionId, {
-        clock: deps.clock,
-        states,
-        onRetry: (err, attempt, inMs) =>
-          deps.onError?.(
-            err,
-            `session ${sessionId}: storing (attempt ${attempt}, again in ${inMs} ms)`,
-            logFields,
-          ),
-        onFenced: () => fenceSession(live.get(sessionId), deps.onError),
-        ...(redactText === undefined ? {} : { redactText }),
-        ...(subjectKey === undefined ? {} : { sealText: transcriptSealer(subjectKey, sessionId) }),
-      }),
+      persistence,
       onEffectError: (err, kind, ids) =>
         deps.onError?.(err, `session ${sessionId}: ${kind}`, {
           ...logFields,
@@ -364,6 +375,14 @@ export async function startSession(
         }),
       onClosed: (outcome) => {
         live.delete(sessionId);
+        // Readers of its row wait for its last writes (see SessionManager.stored).
+        const pending: PendingWrites = {
+          done: persistence.idle().finally(() => {
+            if (storing.get(sessionId) === pending) storing.delete(sessionId);
+          }),
+          stop: () => persistence.stop(),
+        };
+        storing.set(sessionId, pending);
         trace?.end();
         // The budgets are updated before the slot is given back.
         // The recording's file is joined and the tools closed meanwhile, not holding the slot.
