@@ -7,8 +7,9 @@
  * Every other package stays external — native addons, WebAssembly, worker scripts and
  * large SDKs load from `node_modules` as before — and must be a dependency of this
  * package, so it resolves from the bundle's directory; the build says which is not.
- * A module of ours that finds files from `import.meta.url` gets the URL of its own
- * built file, so paths it computes are what they were unbundled.
+ * `import.meta.url` is the bundle's own file: what our modules find through it they
+ * resolve as packages (dependencies of this package), so the bundle runs wherever the
+ * package is installed — in the workspace, or laid out by `pnpm deploy` (the image).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -55,18 +56,6 @@ const placement = {
       if (!declared.has(name))
         undeclared.add(`${name} (imported by ${relative(root, args.importer)})`);
       return { external: true };
-    });
-    // Our built modules only: `import.meta.url` becomes the URL of the module's own file.
-    b.onLoad({ filter: /\.js$/ }, async (args) => {
-      if (args.path.includes('/node_modules/')) return undefined;
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return undefined;
-      const own = JSON.stringify(relative(outdir, args.path).split('\\').join('/'));
-      return {
-        contents: text.replaceAll('import.meta.url', `new URL(${own}, import.meta.url).href`),
-        loader: 'js',
-        resolveDir: dirname(args.path),
-      };
     });
   },
 };

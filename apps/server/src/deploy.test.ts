@@ -280,7 +280,8 @@ describe('deploy: Dockerfile', () => {
   it('runs the server binary that pnpm deploy gathered', () => {
     const bin = posix.normalize(String(valueAt(pkg, ['bin', 'prx-voice'])));
     expect(
-      existsSync(join(ROOT, 'apps/server', bin.replace(/^dist\/(.*)\.js$/, 'src/$1.ts'))),
+      // The bundle `pnpm build` makes of the entry (scripts/bundle.mjs).
+      existsSync(join(ROOT, 'apps/server', bin.replace(/^dist\/bundle\/(.*)\.js$/, 'src/$1.ts'))),
     ).toBe(true);
     const workdir = final.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args ?? '/';
     const entry = jsonArgs(final.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '');

@@ -36,6 +36,14 @@ export interface ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** How the binary runs: from sources (default), built, or from another entry. */
+export interface ServerProcessOptions {
+  /** The bundle `pnpm build` wrote ({@link BUILT_MAIN}). */
+  readonly built?: boolean;
+  /** This entry file instead (an installed copy of the binary). */
+  readonly main?: string;
+}
+
 /**
  * Starts `prx-voice serve` in `cwd` with `env` on top of a clean environment
  * (no inherited `PRX_VOICE_*`, `DATABASE_URL` or `REDIS_URL`).
@@ -43,7 +51,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   cwd: string,
   env: Record<string, string>,
-  opts: { readonly built?: boolean } = {},
+  opts: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
@@ -52,9 +60,11 @@ export async function startServerProcess(
   );
   const child = spawn(
     process.execPath,
-    opts.built === true
-      ? [BUILT_MAIN, 'serve']
-      : ['--conditions=@prx-voice/source', '--import', TSX, MAIN, 'serve'],
+    opts.main !== undefined
+      ? [opts.main, 'serve']
+      : opts.built === true
+        ? [BUILT_MAIN, 'serve']
+        : ['--conditions=@prx-voice/source', '--import', TSX, MAIN, 'serve'],
     {
       cwd,
       env: { ...base, PRX_VOICE_SERVER__PORT: '0', PRX_VOICE_SERVER__HOST: '127.0.0.1', ...env },
@@ -105,7 +115,7 @@ export async function startServerProcess(
  */
 export function useServerProcesses(prefix: string): {
   readonly dir: string;
-  start(env: Record<string, string>, opts?: { readonly built?: boolean }): Promise<ServerProcess>;
+  start(env: Record<string, string>, opts?: ServerProcessOptions): Promise<ServerProcess>;
 } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const running: ServerProcess[] = [];

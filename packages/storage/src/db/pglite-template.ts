@@ -22,8 +22,17 @@ import type { Database } from './schema.js';
 export const PGLITE_TEMPLATE_FILE = 'pglite-template.tar.gz';
 const MANIFEST_FILE = 'pglite-template.json';
 
-/** Where the built package keeps the template: `dist/`, from `src/db` and `dist/db` alike. */
-export const PGLITE_TEMPLATE_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
+/**
+ * Where the built package keeps the template: its `dist/`, found through the package's
+ * resolution (so a bundle of this module, wherever it is laid out, finds the installed
+ * package's); beside this module's own file when the package does not resolve from here.
+ */
+export const PGLITE_TEMPLATE_DIR = (() => {
+  const root = packageDir('@prx-voice/storage');
+  return root === undefined
+    ? fileURLToPath(new URL('../../dist/', import.meta.url))
+    : join(root, 'dist');
+})();
 
 interface TemplateManifest {
   /** The `@electric-sql/pglite` version whose `initdb` made the template. */
@@ -34,19 +43,39 @@ interface TemplateManifest {
   readonly migrations?: readonly string[];
 }
 
-/** The installed `@electric-sql/pglite` version (its package.json is not exported: found from its entry). */
-export function installedPGliteVersion(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+/**
+ * The directory of package `name` as it resolves from here, and its manifest (a package's
+ * package.json is often not exported: found above its entry); undefined when it does not
+ * resolve.
+ */
+function installedPackage(
+  name: string,
+): { readonly dir: string; readonly version: string | undefined } | undefined {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve(name));
+  } catch {
+    return undefined;
+  }
   for (;;) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version !== undefined) return pkg.version;
+      if (pkg.name === name) return { dir, version: pkg.version };
     }
     const up = dirname(dir);
-    if (up === dir) return 'unknown';
+    if (up === dir) return undefined;
     dir = up;
   }
+}
+
+function packageDir(name: string): string | undefined {
+  return installedPackage(name)?.dir;
+}
+
+/** The installed `@electric-sql/pglite` version. */
+export function installedPGliteVersion(): string {
+  return installedPackage('@electric-sql/pglite')?.version ?? 'unknown';
 }
 
 /**
