@@ -67,6 +67,9 @@ export interface EnergyFrame {
 
 const logistic = (x: number, width: number): number => 1 / (1 + Math.exp(-x / width));
 
+/** Filter outputs smaller than this (in LSBs of 16-bit audio) are zero. */
+const DENORMAL_GUARD = 1e-9;
+
 /**
  * A frame's speech score (0–1): the smaller of a logistic curve over its level
  * above the noise floor (0.5 at `marginDb`) and one over its absolute level
@@ -231,7 +234,10 @@ class EnergyVadStream implements VadStream {
     let negative = this.#negative;
     for (let i = 0; i < samples.length; i++) {
       const x = samples[i] as number;
-      const y = b0 * (x + x2) + b1 * x1 - a1 * y1 - a2 * y2;
+      let y = b0 * (x + x2) + b1 * x1 - a1 * y1 - a2 * y2;
+      // Flushed to zero far below one LSB: after a speech, digital silence makes the filter's
+      // output decay into subnormal numbers, whose arithmetic is several times slower.
+      if (y < DENORMAL_GUARD && y > -DENORMAL_GUARD) y = 0;
       x2 = x1;
       x1 = x;
       y2 = y1;
