@@ -68,6 +68,7 @@ export { createEventLog, eventToRow } from './event-log.js';
 export {
   ERASED_ATTRIBUTE,
   SUBJECT_CONTENT_FIELDS,
+  TRANSCRIPT_FIELDS,
   erasedFields,
   subjectContentFields,
 } from './subject-content.js';

@@ -6,10 +6,10 @@
  * turns' texts before they are stored. The conversation itself (what the agent is sent)
  * is not changed.
  */
+import { TRANSCRIPT_FIELDS } from '@prx-voice/event';
 import type { EmittedEvent } from '@prx-voice/session';
 import { REDACTION_LEVELS, redact } from '@prx-voice/types';
 import type { RedactionLevel } from '@prx-voice/types';
-import { TRANSCRIPT_FIELDS } from './transcript-redaction.js';
 
 const FIELDS: Readonly<Partial<Record<string, readonly string[]>>> = TRANSCRIPT_FIELDS;
 

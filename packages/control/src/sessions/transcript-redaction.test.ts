@@ -1,16 +1,17 @@
 /** The list of transcript-bearing event fields and the redaction applied with it. */
 import { describe, expect, it } from 'vitest';
-import { EVENT_DATA_SCHEMAS, EVENT_TYPES, buildEvent, parseEvent } from '@prx-voice/event';
+import {
+  EVENT_DATA_SCHEMAS,
+  EVENT_TYPES,
+  TRANSCRIPT_FIELDS,
+  buildEvent,
+  parseEvent,
+} from '@prx-voice/event';
 import type { AnyVoiceEvent, EventType } from '@prx-voice/event';
 import { SAMPLE_EVENT_DATA } from '@prx-voice/event/testing';
 import type { Principal } from '@prx-voice/policy';
 import { createSequentialIdGenerator } from '@prx-voice/types';
-import {
-  REDACTED,
-  TRANSCRIPT_FIELDS,
-  redactTranscript,
-  transcriptViewFor,
-} from './transcript-redaction.js';
+import { REDACTED, redactTranscript, transcriptViewFor } from './transcript-redaction.js';
 
 const ids = createSequentialIdGenerator();
 const tenantId = ids.next('tenant');

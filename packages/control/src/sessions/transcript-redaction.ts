@@ -3,25 +3,13 @@
  * `prxseq` stays gap-free), with the fields that carry what the caller or the assistant said
  * replaced by {@link REDACTED}, so each event still validates against its schema.
  */
-import type { AnyVoiceEvent, EventDataMap, EventType } from '@prx-voice/event';
+import { TRANSCRIPT_FIELDS } from '@prx-voice/event';
+import type { AnyVoiceEvent } from '@prx-voice/event';
 import { authorize } from '@prx-voice/policy';
 import type { Principal } from '@prx-voice/policy';
 
 /** What a redacted field holds instead of the text. */
 export const REDACTED = '[redacted]';
-
-/** The transcript-bearing string fields of each event type's `data`; the one list. */
-export const TRANSCRIPT_FIELDS = {
-  'prx.voice.asr.transcript_partial': ['text'],
-  'prx.voice.asr.transcript_final': ['text'],
-  'prx.voice.agent.token_stream': ['text'],
-  'prx.voice.agent.response_complete': ['text'],
-  'prx.voice.tts.segment_queued': ['text'],
-  'prx.voice.interrupt.issued': ['heard_text'],
-  'prx.voice.interrupt.resolved': ['heard_text'],
-  'prx.voice.playback.flushed': ['heard_text'],
-  'prx.voice.turn.completed': ['user_text', 'assistant_text'],
-} as const satisfies { readonly [K in EventType]?: readonly (keyof EventDataMap[K] & string)[] };
 
 const FIELDS: Readonly<Partial<Record<string, readonly string[]>>> = TRANSCRIPT_FIELDS;
 
