@@ -5,7 +5,9 @@
  * holding the session — every caller is answered, by the instance that holds its
  * session. A worker killed with `kill -9` is replaced, its sessions are ended as
  * `instance_lost` by the other, and new sessions keep being served meanwhile.
- * SIGTERM to the supervisor drains both workers and exits 0.
+ * SIGTERM to the supervisor drains both workers and exits 0. Twilio's media streams and
+ * Pipecat RTVI connections are routed the same way (their session named in the URL or the
+ * token).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { generateTone } from '@prx-voice/media';
-import { twilioSignature } from '@prx-voice/transport';
+import { decodePipecatFrame, encodeMessageFrame, twilioSignature } from '@prx-voice/transport';
 import { createTwilioClientScript, parseTwilioOutbound } from '@prx-voice/transport/testing';
 import { api, clusterEnv, freshDatabase, until } from './support/cluster.ts';
 import { flushRedisDatabase } from './support/private-redis.ts';
@@ -151,6 +153,68 @@ async function twilioCallAnswered(server: ServerProcess, n: number): Promise<str
   return params['session_id'] ?? '';
 }
 
+/** POST `path` with a JSON body on a connection of its own: the JSON answer. */
+function postJson(server: ServerProcess, path: string, body: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${server.url}${path}`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 || res.statusCode === 201
+            ? resolve(JSON.parse(text))
+            : reject(new Error(`POST ${path} answered ${String(res.statusCode)}: ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/**
+ * An RTVI session (POST /api/v1/rtvi/start, then its WebSocket with the token it answered,
+ * on whichever worker): ready, a typed turn spoken back as audio; its session id.
+ */
+async function rtviAnswered(server: ServerProcess): Promise<string> {
+  const { wsUrl, token } = (await postJson(server, '/api/v1/rtvi/start', {})) as {
+    wsUrl: string;
+    token: string;
+  };
+  expect(token).toMatch(/^sess_[0-9a-z]+\./);
+  const path = new URL(wsUrl).pathname;
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}?token=${token}`);
+  const messages: { type: string; data: Record<string, unknown> }[] = [];
+  let audio = 0;
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data: Buffer) => {
+    const frame = decodePipecatFrame(new Uint8Array(data));
+    if (frame.kind === 'message') messages.push(JSON.parse(frame.data) as (typeof messages)[0]);
+    if (frame.kind === 'audio') audio += frame.audio.length;
+    for (const w of waiters.splice(0)) w();
+  });
+  const until = async (done: () => boolean): Promise<void> => {
+    while (!done()) await new Promise<void>((r) => waiters.push(r));
+  };
+  const send = (m: unknown): void => ws.send(Buffer.from(encodeMessageFrame(JSON.stringify(m))));
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  send({ label: 'rtvi-ai', type: 'client-ready', id: 'r1', data: { version: '2.1.0' } });
+  await until(() => messages.some((m) => m.type === 'bot-ready'));
+  send({ label: 'rtvi-ai', type: 'send-text', id: 't1', data: { content: 'hello' } });
+  await until(() => audio > 0 && messages.some((m) => m.type === 'bot-started-speaking'));
+  send({ label: 'rtvi-ai', type: 'client-message', id: 'c1', data: { t: 'session' } });
+  await until(() => messages.some((m) => m.type === 'server-response'));
+  const reply = messages.find((m) => m.type === 'server-response');
+  ws.close();
+  return String((reply?.data['d'] as { session_id?: string } | undefined)?.session_id);
+}
+
 /** GET `path` on a connection of its own: the body. */
 function getText(server: ServerProcess, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -268,6 +332,12 @@ describe.skipIf(!ready)('two workers on one port', () => {
     // it too; every call is answered whichever worker its stream reaches.
     for (let n = 1; n <= 4; n++) {
       await twilioCallAnswered(server, n);
+      if (n === 2) await ping(server);
+    }
+
+    // RTVI: its token names its session; every connection is answered wherever it lands.
+    for (let n = 1; n <= 4; n++) {
+      expect(await rtviAnswered(server)).toMatch(/^sess_/);
       if (n === 2) await ping(server);
     }
 

@@ -9,6 +9,8 @@
  */
 export { createSystemClock, MAX_TIMER_DELAY_MS, normalizeDelay, systemClock } from './clock.js';
 export type { Clock, SystemClockOptions, TimerHandle } from './clock.js';
+export { createSharedTicks } from './shared-ticks.js';
+export type { SharedTicks } from './shared-ticks.js';
 export { silentLogger } from './logger.js';
 export type { LogFn, Logger } from './logger.js';
 export { AUTO_PROVIDER } from './config/adapters-schema.js';

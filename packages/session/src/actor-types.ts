@@ -8,7 +8,7 @@ import type {
   VadOptions,
   VadProvider,
 } from '@prx-voice/adapter';
-import type { Clock } from '@prx-voice/core';
+import type { Clock, SharedTicks } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import type { SessionOutcome, SessionState } from '@prx-voice/types';
 import type {
@@ -133,6 +133,12 @@ export interface SessionActorOptions {
   readonly recorder?: SessionAudioTap;
   /** How far ahead of the listener audio may be sent, ms (default 200). */
   readonly outputLeadMs?: number;
+  /**
+   * The instance's shared ticks for the output pacer's timer (many sessions' frames sent
+   * from one wake; frames timed `slotMs` sooner, so never later nor further ahead); default:
+   * a timer of `clock` per session.
+   */
+  readonly outputTicks?: SharedTicks;
   /** How late the output pacer woke past its due time, ms, at each wake (a metric's feed; must not throw). */
   readonly onPacingLateness?: (lateMs: number) => void;
   readonly onEvent: (event: EmittedEvent) => void;

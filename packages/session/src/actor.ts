@@ -75,7 +75,8 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
   }
 
   const pacer: OutputPacer = createOutputPacer({
-    clock: o.clock,
+    clock: o.outputTicks ?? o.clock,
+    ...(o.outputTicks === undefined ? {} : { wakeLateMs: o.outputTicks.slotMs }),
     sampleRate: o.audio.outputRate,
     frameMs: 20,
     leadMs: o.outputLeadMs ?? 200,

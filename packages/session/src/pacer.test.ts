@@ -1,3 +1,4 @@
+import { createSharedTicks } from '@prx-voice/core';
 import { SimulatedClock } from '@prx-voice/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createOutputPacer } from './pacer.js';
@@ -64,6 +65,40 @@ describe('createOutputPacer', () => {
     expect(frames.map((f) => f.offsetMs)).toEqual(frames.map((_, i) => i * 20));
     expect(frames.flatMap((f) => f.samples)).toEqual(Array.from(ramp(2000)));
     expect(clock.pendingCount).toBe(0);
+  });
+
+  it('on shared ticks: sends only on their grid, never more than N + lead ahead, never less than N', () => {
+    const clock = new SimulatedClock({ start: 3 });
+    const ticks = createSharedTicks(clock, 5);
+    const sends: number[] = [];
+    let sent = 0;
+    const late: number[] = [];
+    const pacer = createOutputPacer({
+      clock: ticks,
+      wakeLateMs: ticks.slotMs,
+      sampleRate: RATE,
+      frameMs: 20,
+      leadMs: 200,
+      send: (frame) => {
+        sends.push(clock.now());
+        sent += frame.length / PER_MS;
+      },
+      onProgress: () => undefined,
+      onWake: (ms) => late.push(ms),
+    });
+    pacer.enqueue({ runId: 'r1', segmentId: 's1', samples: ramp(2000) });
+    pacer.endSegment('s1');
+    expect(sent).toBe(200);
+    for (let elapsed = 1; elapsed <= 2600; elapsed++) {
+      clock.advance(1);
+      expect(sent).toBeLessThanOrEqual(elapsed + 200);
+      expect(sent).toBeGreaterThanOrEqual(Math.min(elapsed, 2000));
+    }
+    expect(sent).toBe(2000);
+    // After the first lead, every frame went out on a wake of the grid.
+    expect(sends.slice(10).every((at) => at % 5 === 0)).toBe(true);
+    // Woken on time: the slot's delay is by design, not lateness.
+    expect(late.every((ms) => ms === 0)).toBe(true);
   });
 
   it('reports how late its timer fired at each wake', () => {

@@ -90,6 +90,12 @@ export interface OutputPacerOptions {
   /** Longest wait at a confirmed segment's end before it counts as played anyway (default 2000 ms). */
   readonly holdTimeoutMs?: number;
   /**
+   * How late, by design, its timer may fire after the time asked (default 0): the slot of
+   * shared ticks (`createSharedTicks`) passed as `clock`. Frames are then timed that much
+   * sooner, so none is sent more than `leadMs` ahead and none later than without it.
+   */
+  readonly wakeLateMs?: number;
+  /**
    * Called each time the pacer's timer fires, with how late it fired past its due time,
    * ms (outbound pacing lateness; a loaded event loop shows here first). Should not throw.
    */
@@ -170,6 +176,9 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   }
   const frameSamples = Math.max(1, Math.round((rate * frameMs) / 1000));
   const leadSamples = Math.max(frameSamples, Math.round((rate * leadMs) / 1000));
+  const wakeLateMs = Math.max(0, options.wakeLateMs ?? 0);
+  /** The lead a wake is timed for: a wake that comes `wakeLateMs` late still finds the full lead. */
+  const wakeLeadSamples = Math.max(0, leadSamples - Math.round((rate * wakeLateMs) / 1000));
   const timeline = new PlaybackTimeline(rate, frameSamples, clock.now(), holdTimeoutMs);
   const toMs = (samples: number): number => timeline.toMs(samples);
 
@@ -249,7 +258,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
     if (!paused && !timeline.waiting()) {
       const next = timeline.nextFrame();
       if (next !== undefined) {
-        due = now + toMs(Math.max(0, timeline.inFlight() + next.samples - leadSamples));
+        due = now + toMs(Math.max(0, timeline.inFlight() + next.samples - wakeLeadSamples));
       }
     }
     const untilDone = timeline.untilFirstDone();
@@ -268,7 +277,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
     timer = clock.setTimeout(() => {
       timer = undefined;
       timerDueAt = undefined;
-      options.onWake?.(Math.max(0, clock.now() - at));
+      options.onWake?.(Math.max(0, clock.now() - at - wakeLateMs));
       pump();
     }, at - now);
   }

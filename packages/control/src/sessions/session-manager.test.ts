@@ -426,3 +426,53 @@ describe('session manager — the last writes of an ended session', () => {
     expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Listening');
   });
 });
+
+describe('session manager — outbound pacing on shared ticks', () => {
+  it('session.audio.output_tick_ms paces every session on one grid: frames on its instants, the turn answered in full', async () => {
+    const m = createSessionManager({
+      config: parseConfig({ session: { audio: { output_tick_ms: 5 } } }),
+      clock,
+      ids,
+      repos: db.repos,
+      admission,
+      providers: defaultProviders({ clock }),
+      bus,
+      log: createEventLog({
+        repos: db.repos,
+        clock,
+        onError: (e) => {
+          throw e;
+        },
+      }),
+      instanceId: 'test-ticks',
+    });
+    const t = await tenant();
+    const sent: number[][] = [[], []];
+    const sids: SessionId[] = [];
+    for (const out of sent) {
+      const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+      m.attach(t, sid, { sendAudio: () => out.push(clock.now()), clear: () => undefined });
+      sids.push(sid);
+    }
+    // Time in 1 ms steps, so a timer fires when it is due, on the grid or not.
+    const run = async (ms: number): Promise<void> => {
+      for (let i = 0; i < ms; i++) {
+        clock.advance(1);
+        for (let j = 0; j < 4; j++) await new Promise<void>((r) => setImmediate(r));
+      }
+    };
+    await run(3);
+    // Two sessions answering at once, their phases apart.
+    await m.textTurn(t, sids[0] as SessionId, 'hello there');
+    await run(7);
+    await m.textTurn(t, sids[1] as SessionId, 'hello again');
+    await run(4000);
+    for (const [i, out] of sent.entries()) {
+      expect(out.length, `session ${String(i)}`).toBeGreaterThan(10);
+      // The first lead goes out at once; every later frame on a wake of the 5 ms grid.
+      expect(out.slice(10).every((at) => at % 5 === 0)).toBe(true);
+      const turns = (await db.repos.forTenant(t).turns.listBySession(sids[i] as SessionId)).items;
+      expect(turns).toMatchObject([{ status: 'completed', interrupted: false }]);
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * registry of live sessions (each a session actor), routing of REST and
  * WebSocket commands to them, and the drain at shutdown.
  */
-import { AUTO_PROVIDER } from '@prx-voice/core';
+import { AUTO_PROVIDER, createSharedTicks } from '@prx-voice/core';
 import { createSessionStateQueue } from '@prx-voice/session';
 import type { SampleRate } from '@prx-voice/media';
 import { VoiceError } from '@prx-voice/types';
@@ -17,8 +17,8 @@ import type { SwitchContext } from './assistant-switch.js';
 import { runCommand } from './session-commands.js';
 import { resolveSettingsChange, submitChange } from './session-update.js';
 import { DISCARD, fenceSession, startSession } from './start-session.js';
-import type { PendingWrites } from './start-session.js';
 import type { LiveSession, SessionManager, SessionManagerDeps } from './session-manager-types.js';
+import type { PendingWrites } from './pending-writes.js';
 import { resolveAutoProviders } from './session-providers.js';
 
 export type {
@@ -59,6 +59,9 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   const finishing = new Set<Promise<void>>();
   // Ended sessions whose last rows are still being written.
   const storing = new Map<string, PendingWrites>();
+  // Every session's outbound frames paced on one grid (one wake for all that are due).
+  const tickMs = deps.config.session.audio.output_tick_ms;
+  const outputTicks = tickMs > 0 ? createSharedTicks(deps.clock, tickMs) : undefined;
   // Every session's state changes, written together (one statement for what came meanwhile).
   const states = createSessionStateQueue({ writer: deps.repos.sessionStateWriter });
   const { breakers, providerHealth } = createProviderMonitoring({
@@ -255,7 +258,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       creating++;
       try {
         return await startSession(
-          { deps, pick, pickVad, breakers, rates, live, finishing, states, storing },
+          { deps, pick, pickVad, breakers, rates, live, finishing, states, storing, outputTicks },
           tenantId,
           request,
         );

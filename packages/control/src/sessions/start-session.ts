@@ -3,6 +3,7 @@
  * anything is admitted, admission through policy, the row, the session's
  * events and budget governor, and its actor, registered as live.
  */
+import type { SharedTicks } from '@prx-voice/core';
 import type { FallbackNotice } from '@prx-voice/adapter';
 import type { SampleRate } from '@prx-voice/media';
 import { limitsOfTenant } from '@prx-voice/policy';
@@ -24,6 +25,8 @@ import type { ProbedKind } from './provider-health.js';
 import { sessionConfigFor } from './session-features.js';
 import { redactingSink, redactionOf, textRedactor } from './session-redaction.js';
 import { createSessionEvents } from './session-events.js';
+import { trackPendingWrites } from './pending-writes.js';
+import type { PendingWrites } from './pending-writes.js';
 import type {
   CreateSessionRequest,
   LiveSession,
@@ -80,14 +83,8 @@ export interface StartContext {
   readonly states: SessionStateQueue;
   /** Sessions that ended whose last writes are still being stored, by id. */
   readonly storing: Map<string, PendingWrites>;
-}
-
-/** An ended session's writes still being stored. */
-export interface PendingWrites {
-  /** Resolves when every write has landed or been given up. */
-  readonly done: Promise<void>;
-  /** Gives up the writes still retrying (the instance is stopping). */
-  stop(): void;
+  /** The instance's shared ticks of outbound pacing (`session.audio.output_tick_ms`), if on. */
+  readonly outputTicks: SharedTicks | undefined;
 }
 
 /**
@@ -111,7 +108,8 @@ export async function startSession(
   tenantId: TenantId,
   request: CreateSessionRequest,
 ): Promise<SessionRow> {
-  const { deps, pick, pickVad, breakers, rates, live, finishing, states, storing } = ctx;
+  const { deps, pick, pickVad, breakers, rates, live, finishing, states, storing, outputTicks } =
+    ctx;
   const repos = deps.repos.forTenant(tenantId);
   const tenant = await deps.repos.tenants.get(tenantId);
   if (tenant === undefined) throw new VoiceError('TENANT_NOT_FOUND');
@@ -361,6 +359,7 @@ export async function startSession(
         )(change),
       onEvent: degradableSink(redactingSink(emitterSink(emitter), redaction), deps.degradation),
       ...(deps.onPacingLateness === undefined ? {} : { onPacingLateness: deps.onPacingLateness }),
+      ...(outputTicks === undefined ? {} : { outputTicks }),
       ...(deps.degradation === undefined
         ? {}
         : {
@@ -375,14 +374,7 @@ export async function startSession(
         }),
       onClosed: (outcome) => {
         live.delete(sessionId);
-        // Readers of its row wait for its last writes (see SessionManager.stored).
-        const pending: PendingWrites = {
-          done: persistence.idle().finally(() => {
-            if (storing.get(sessionId) === pending) storing.delete(sessionId);
-          }),
-          stop: () => persistence.stop(),
-        };
-        storing.set(sessionId, pending);
+        trackPendingWrites(storing, sessionId, persistence);
         trace?.end();
         // The budgets are updated before the slot is given back.
         // The recording's file is joined and the tools closed meanwhile, not holding the slot.

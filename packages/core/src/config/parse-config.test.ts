@@ -52,7 +52,11 @@ describe('defaultConfig', () => {
       max_delay_ms: 1_500,
       speculative: true,
     });
-    expect(config.session.audio).toEqual({ input_rate: 16000, output_rate: 24000 });
+    expect(config.session.audio).toEqual({
+      input_rate: 16000,
+      output_rate: 24000,
+      output_tick_ms: 0,
+    });
     expect(config.session.dtmf).toEqual({
       terminator: '#',
       inter_digit_timeout_ms: 3_000,

@@ -105,6 +105,14 @@ export const sessionAudioSchema = z.strictObject({
   input_rate: rateIn([8000, 16000]).default(16000),
   /** The rate TTS is asked for and output is paced at: 8000, 16000, 24000 or 48000 (default 24000). */
   output_rate: rateIn([8000, 16000, 24000, 48000]).default(24000),
+  /**
+   * Outbound pacing of all the instance's sessions on one grid of this step, ms (1–20): one
+   * wake of the process sends every session's frames then due, each timed this much sooner
+   * so it is never later nor further ahead than the lead allows. Default 0: a timer per
+   * session (the grid saved about 5 % of the CPU at 80 sessions and cost 1–4 ms of jitter
+   * p99, its wakes sending many sessions' frames in one burst).
+   */
+  output_tick_ms: integerIn(0, 20).default(0),
 });
 
 /**
