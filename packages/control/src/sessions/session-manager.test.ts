@@ -53,16 +53,12 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<VoiceErro
 const tenant = async (tier = 'starter') =>
   (await createTenant(db.repos, { slug: `m-${++n}`, name: 'M', tier })).id as TenantId;
 
-beforeAll(async () => {
-  db = await openTestDatabase({ clock, ids });
-  const log = createEventLog({
-    repos: db.repos,
-    clock,
-    onError: (e) => {
-      throw e;
-    },
-  });
-  manager = createSessionManager({
+/** A manager on the suite's database, clock and bus; `over` replaces what a case changes. */
+function testManager(
+  instanceId: string,
+  over: Partial<Parameters<typeof createSessionManager>[0]> = {},
+): SessionManager {
+  return createSessionManager({
     config: defaultConfig(),
     clock,
     ids,
@@ -70,9 +66,21 @@ beforeAll(async () => {
     admission,
     providers: defaultProviders({ clock }),
     bus,
-    log,
-    instanceId: 'test-1',
+    log: createEventLog({
+      repos: db.repos,
+      clock,
+      onError: (e) => {
+        throw e;
+      },
+    }),
+    instanceId,
+    ...over,
   });
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase({ clock, ids });
+  manager = testManager('test-1');
 });
 afterAll(() => db.close());
 
@@ -139,16 +147,9 @@ describe('session manager', () => {
 
   it('runs at most limits.max_sessions_per_instance sessions: OVERLOADED with a retry hint, concurrent creations counted', async () => {
     const config = parseConfig({ limits: { max_sessions_per_instance: 2 } });
-    const small = createSessionManager({
+    const small = testManager('test-small', {
       config,
-      clock,
-      ids,
-      repos: db.repos,
-      admission,
-      providers: defaultProviders({ clock }),
-      bus,
       log: createEventLog({ repos: db.repos, clock, onError: () => undefined }),
-      instanceId: 'test-small',
     });
     const t = await tenant('enterprise');
     // Three at once: two are admitted, the third is refused before anything is admitted.
@@ -227,25 +228,7 @@ describe('session manager — quotas', () => {
   const ofSession = (sid: string, type: string): Data[] =>
     events.filter((e) => e.prxsessionid === sid && e.type === type).map((e) => e.data as Data);
 
-  const meteredManager = () =>
-    createSessionManager({
-      config: defaultConfig(),
-      clock,
-      ids,
-      repos: db.repos,
-      admission,
-      providers: defaultProviders({ clock }),
-      bus,
-      log: createEventLog({
-        repos: db.repos,
-        clock,
-        onError: (e) => {
-          throw e;
-        },
-      }),
-      instanceId: 'test-q',
-      quotaMeterIntervalMs: 1000,
-    });
+  const meteredManager = () => testManager('test-q', { quotaMeterIntervalMs: 1000 });
 
   it('reports the concurrency slot, session time each interval, tokens and characters against the month’s budgets', async () => {
     const metered = meteredManager();
@@ -333,10 +316,7 @@ describe('session manager — the last writes of an ended session', () => {
     };
     let held = new Promise<void>((resolve) => (gate.release = resolve));
     const writer = db.repos.sessionStateWriter;
-    const m = createSessionManager({
-      config: defaultConfig(),
-      clock,
-      ids,
+    const m = testManager('test-gated', {
       repos: {
         ...db.repos,
         sessionStateWriter: {
@@ -351,17 +331,6 @@ describe('session manager — the last writes of an ended session', () => {
           },
         },
       },
-      admission,
-      providers: defaultProviders({ clock }),
-      bus,
-      log: createEventLog({
-        repos: db.repos,
-        clock,
-        onError: (e) => {
-          throw e;
-        },
-      }),
-      instanceId: 'test-gated',
     });
     return { m, gate };
   }
@@ -429,22 +398,8 @@ describe('session manager — the last writes of an ended session', () => {
 
 describe('session manager — outbound pacing on shared ticks', () => {
   it('session.audio.output_tick_ms paces every session on one grid: frames on its instants, the turn answered in full', async () => {
-    const m = createSessionManager({
+    const m = testManager('test-ticks', {
       config: parseConfig({ session: { audio: { output_tick_ms: 5 } } }),
-      clock,
-      ids,
-      repos: db.repos,
-      admission,
-      providers: defaultProviders({ clock }),
-      bus,
-      log: createEventLog({
-        repos: db.repos,
-        clock,
-        onError: (e) => {
-          throw e;
-        },
-      }),
-      instanceId: 'test-ticks',
     });
     const t = await tenant();
     const sent: number[][] = [[], []];
