@@ -83,10 +83,11 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   function within(work: Promise<void>, ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = deps.clock.setTimeout(resolve, ms);
-      void work.finally(() => {
+      const done = (): void => {
         deps.clock.clearTimeout(timer);
         resolve();
-      });
+      };
+      work.then(done, done);
     });
   }
 
@@ -328,13 +329,10 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
       providerHealth.stop();
       const before = live.size;
       if (before > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = deps.clock.setTimeout(resolve, timeoutMs);
-          void Promise.all([...live.values()].map((s) => s.actor.closed)).then(() => {
-            deps.clock.clearTimeout(timer);
-            resolve();
-          });
-        });
+        await within(
+          Promise.all([...live.values()].map((s) => s.actor.closed)).then(() => undefined),
+          timeoutMs,
+        );
       }
       const remaining = [...live.values()];
       for (const s of remaining) s.actor.dispatch({ type: 'end', reason: 'shutdown' });
