@@ -17,10 +17,9 @@
  * Enqueued arrays are kept (not copied) until sent; do not modify them afterwards.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
-import { assertSampleRate } from '@prx-voice/media';
 import type { SampleRate } from '@prx-voice/media';
-import { VoiceError } from '@prx-voice/types';
 import { EPSILON, PlaybackTimeline } from './pacer-timeline.js';
+import { invalid, pacerSettings } from './pacer-settings.js';
 import type { TimelineReport, TimelineSegment } from './pacer-timeline.js';
 
 /** Where a sent frame belongs. */
@@ -136,19 +135,6 @@ export interface OutputPacer {
 /** Flushed run ids remembered to refuse late audio; the oldest are forgotten beyond this. */
 const FLUSHED_RUNS_KEPT = 1024;
 
-function invalid(message: string, details: Record<string, unknown>): VoiceError {
-  return new VoiceError('VALIDATION_FAILED', { message, details });
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw invalid(`Output pacer option ${name} is ${String(value)}; expected a positive number.`, {
-      [name]: value,
-    });
-  }
-  return value;
-}
-
 /**
  * Creates an output pacer on the injected clock.
  *
@@ -160,25 +146,15 @@ function positive(name: string, value: number): number {
  */
 export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   const { clock, send, onProgress } = options;
-  const rate = assertSampleRate(options.sampleRate);
-  const frameMs = positive('frameMs', options.frameMs ?? 20);
-  const leadMs = positive('leadMs', options.leadMs ?? 200);
-  const progressEveryMs = positive('progressEveryMs', options.progressEveryMs ?? 100);
-  const holdTimeoutMs = positive('holdTimeoutMs', options.holdTimeoutMs ?? 2000);
-  if (leadMs < frameMs) {
-    throw invalid(
-      `Output pacer leadMs (${String(leadMs)}) is shorter than frameMs (${String(frameMs)}).`,
-      {
-        leadMs,
-        frameMs,
-      },
-    );
-  }
-  const frameSamples = Math.max(1, Math.round((rate * frameMs) / 1000));
-  const leadSamples = Math.max(frameSamples, Math.round((rate * leadMs) / 1000));
-  const wakeLateMs = Math.max(0, options.wakeLateMs ?? 0);
-  /** The lead a wake is timed for: a wake that comes `wakeLateMs` late still finds the full lead. */
-  const wakeLeadSamples = Math.max(0, leadSamples - Math.round((rate * wakeLateMs) / 1000));
+  const {
+    rate,
+    progressEveryMs,
+    holdTimeoutMs,
+    frameSamples,
+    leadSamples,
+    wakeLateMs,
+    wakeLeadSamples,
+  } = pacerSettings(options);
   const timeline = new PlaybackTimeline(rate, frameSamples, clock.now(), holdTimeoutMs);
   const toMs = (samples: number): number => timeline.toMs(samples);
 
