@@ -31,6 +31,11 @@ export interface LoadOptions {
   readonly staggerMs: number;
   /** A turn without its answer this long after the speech ended fails the caller, ms. */
   readonly turnTimeoutMs: number;
+  /**
+   * Length of the servers' outbound audio frames, ms (a multiple of 20; default 20): the
+   * voice sessions ask for it (`session.update` `output_frame_ms`), the echo sends it.
+   */
+  readonly outputFrameMs?: number;
 }
 
 /** One completed turn. */
@@ -56,11 +61,16 @@ interface OpenTurn {
   readonly speechEndAt: number;
   readonly speechEndMs: number;
   readonly frames: ArrivedFrame[];
+  /** Audio bytes received so far. */
+  bytes: number;
   serverV2vMs: number | null;
   vadSilenceAtMs: number | null;
   /** When the answer has played out: the caller may speak again after the gap. */
   doneAt: number | undefined;
 }
+
+/** The echo's answer to one 20 ms speech frame: 20 ms of output audio, bytes. */
+const ECHO_FRAME_BYTES = OUTPUT_BYTES_PER_MS * FRAME_MS;
 
 type Phase = 'silence' | 'speech' | 'answer' | 'done';
 
@@ -143,6 +153,7 @@ export class Caller {
             speechEndAt: this.#nextAt,
             speechEndMs: this.#sent * FRAME_MS,
             frames: [],
+            bytes: 0,
             serverV2vMs: null,
             vadSilenceAtMs: null,
             doneAt: undefined,
@@ -197,8 +208,9 @@ export class Caller {
     if (turn === undefined || this.#phase !== 'answer') return;
     const at = performance.now();
     turn.frames.push({ at, bytes });
-    // The echo answers each speech frame with one frame; the listener hears the last one a lead later.
-    if (this.kind === 'echo' && turn.frames.length >= this.speech.length) {
+    turn.bytes += bytes;
+    // The echo answers each speech frame with a frame's audio; the listener hears the last a lead later.
+    if (this.kind === 'echo' && turn.bytes >= this.speech.length * ECHO_FRAME_BYTES) {
       turn.doneAt = at + PACER_LEAD_MS;
     }
   }

@@ -6,7 +6,9 @@
  * PCM16 at 24 kHz, 960 bytes) — paced at real time by the voice server's rule
  * (send while the listener would be at most the lead behind; see
  * `pacingDeviations` in `stats.ts`). So the client drives it exactly as it
- * drives the voice server and measures it the same way.
+ * drives the voice server and measures it the same way. `BENCH_OUTPUT_FRAME_MS` (a multiple
+ * of 20, default 20): it sends that many ms per message, as the voice server does when a
+ * session asks for `output_frame_ms`.
  */
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -14,6 +16,10 @@ import { serveParent } from './child-ipc.js';
 import { FRAME_MS, OUTPUT_BYTES_PER_MS, PACER_LEAD_MS } from './wire.js';
 
 const OUTPUT_FRAME_SAMPLES = (OUTPUT_BYTES_PER_MS * FRAME_MS) / 2;
+/** Input frames per outbound message. */
+const FRAMES_PER_MESSAGE = Number(process.env['BENCH_OUTPUT_FRAME_MS'] ?? FRAME_MS) / FRAME_MS;
+if (!Number.isInteger(FRAMES_PER_MESSAGE) || FRAMES_PER_MESSAGE < 1)
+  throw new Error(`echo server: BENCH_OUTPUT_FRAME_MS must be a multiple of ${String(FRAME_MS)}`);
 
 /** Whether a PCM16 frame is all zeros (the bench's callers send digital silence). */
 function silent(frame: Buffer): boolean {
@@ -34,6 +40,10 @@ function toOutputFrame(frame: Buffer): Buffer {
   return out;
 }
 
+/** Audio in a message, ms. */
+const msOf = (message: Buffer | undefined): number =>
+  message === undefined ? 0 : message.length / OUTPUT_BYTES_PER_MS;
+
 function attach(ws: WebSocket): void {
   const held: Buffer[] = [];
   const queue: Buffer[] = [];
@@ -44,14 +54,14 @@ function attach(ws: WebSocket): void {
   function pump(): void {
     timer = undefined;
     const now = performance.now();
-    while (queue.length > 0 && sentMs + FRAME_MS - (now - t0) <= PACER_LEAD_MS + 1e-6) {
-      const frame = queue.shift();
-      if (frame === undefined || ws.readyState !== ws.OPEN) return;
-      ws.send(frame);
-      sentMs += FRAME_MS;
+    while (queue.length > 0 && sentMs + msOf(queue[0]) - (now - t0) <= PACER_LEAD_MS + 1e-6) {
+      const message = queue.shift();
+      if (message === undefined || ws.readyState !== ws.OPEN) return;
+      ws.send(message);
+      sentMs += msOf(message);
     }
     if (queue.length > 0) {
-      const due = t0 + sentMs + FRAME_MS - PACER_LEAD_MS;
+      const due = t0 + sentMs + msOf(queue[0]) - PACER_LEAD_MS;
       timer = setTimeout(pump, Math.max(0, Math.ceil(due - now)));
     }
   }
@@ -63,7 +73,11 @@ function attach(ws: WebSocket): void {
       t0 = now;
       sentMs = 0;
     }
-    queue.push(...frames);
+    if (FRAMES_PER_MESSAGE === 1) queue.push(...frames);
+    else {
+      for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE)
+        queue.push(Buffer.concat(frames.slice(i, i + FRAMES_PER_MESSAGE)));
+    }
     if (timer === undefined) pump();
   }
 

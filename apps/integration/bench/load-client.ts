@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { Caller } from './caller.js';
 import type { CallerKind, LoadOptions, TurnRecord } from './caller.js';
 import { speechFrames, toneSpeech } from './speech-clip.js';
+import { FRAME_MS } from './wire.js';
 
 /** What the callers talk to. */
 export interface LoadTarget {
@@ -53,10 +54,17 @@ export async function mapLimit<T>(
   return out;
 }
 
-function connect(url: string): Promise<WebSocket> {
+/** Opens a caller's socket; a voice session is asked for `load.outputFrameMs` frames. */
+function connect(url: string, kind: CallerKind, load: LoadOptions): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
+    ws.once('open', () => {
+      const frameMs = load.outputFrameMs ?? FRAME_MS;
+      if (kind === 'voice' && frameMs !== FRAME_MS) {
+        ws.send(JSON.stringify({ type: 'session.update', output_frame_ms: frameMs }));
+      }
+      resolve(ws);
+    });
     ws.once('error', reject);
   });
 }
@@ -100,7 +108,7 @@ export async function openCallers(opts: {
   };
   try {
     await mapLimit(opts.callers.length, 16, async (i) => {
-      sockets[i] = await connect(opts.callers[i]?.url ?? '');
+      sockets[i] = await connect(opts.callers[i]?.url ?? '', kind, load);
     });
   } catch (err) {
     await hangUpAll();

@@ -22,7 +22,9 @@
  * Options: `--quick` (N = 1, 8; one turn), `--turns T`, `--max N`, `--step K`
  * (1, K, 2K, …), `--list 1,5,10`, `--threshold MS`, `--speech-ms MS` (the
  * tone), `--storage pglite-worker,pglite-main,postgres,postgres-redis,postgres-workers`, `--vad energy,silero`
- * (default both), `--generators K` (default 1).
+ * (default both), `--generators K` (default 1), `--output-frame-ms MS` (20, 40, 60, 80 or
+ * 100; default 20: the length of every outbound audio message, the voice sessions asking
+ * for it with `session.update` `output_frame_ms` and the echo sending the same).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -39,7 +41,7 @@ import { BENCH_VADS, INPUT_RATE } from './wire.js';
 import type { BenchVad } from './wire.js';
 
 const USAGE =
-  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres,postgres-redis,postgres-workers] [--vad energy,silero] [--generators K]';
+  'usage: bench/load.ts [--quick] [--turns T] [--max N] [--step K | --list N1,N2,…] [--threshold MS] [--speech-ms MS] [--storage pglite-worker,pglite-main,postgres,postgres-redis,postgres-workers] [--vad energy,silero] [--generators K] [--output-frame-ms MS]';
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -78,6 +80,7 @@ const { values } = parseArgs({
     storage: { type: 'string' },
     vad: { type: 'string' },
     generators: { type: 'string' },
+    'output-frame-ms': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -106,6 +109,10 @@ const storages: BenchStorage[] =
 const vads: BenchVad[] =
   values.vad === undefined ? [...BENCH_VADS] : parseChoices('vad', values.vad, BENCH_VADS);
 const generators = positiveInt('generators', values.generators, 1);
+const outputFrameMs = positiveInt('output-frame-ms', values['output-frame-ms'], 20);
+if (![20, 40, 60, 80, 100].includes(outputFrameMs)) {
+  throw new Error(`--output-frame-ms must be 20, 40, 60, 80 or 100, got ${outputFrameMs}`);
+}
 /** One line of the ramp: a storage with a VAD. */
 interface Variant {
   readonly storage: BenchStorage;
@@ -129,7 +136,7 @@ const machineLoad = loadavg()
 // Silero hears a tone as noise: its callers say a sentence, made once here (espeak-ng and sox).
 const spoken = vads.includes('silero') ? await spokenSpeech() : undefined;
 console.log(
-  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session in 20 ms PCM16 16 kHz frames, real time: ${speechMs} ms of a 300 Hz tone (energy)${spoken === undefined ? '' : `, "${SPOKEN_TEXT}" by espeak-ng, ${cell((spoken.length * 1000) / INPUT_RATE, 0)} ms (silero)`}; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}${storages.includes('postgres-workers') ? '' : ' (postgres-redis, postgres-workers: set DATABASE_URL and REDIS_URL)'}; VAD ${vads.join(', ')}; ${generators} load generator process(es); stop at jitter p99 ≥ ${threshold} ms`,
+  `load bench: ${availableParallelism()} CPUs, Node ${process.version}, load average ${machineLoad}; N = ${ns.join(', ')}; ${turns} turn(s) per session in 20 ms PCM16 16 kHz frames, real time, answered in ${outputFrameMs} ms frames: ${speechMs} ms of a 300 Hz tone (energy)${spoken === undefined ? '' : `, "${SPOKEN_TEXT}" by espeak-ng, ${cell((spoken.length * 1000) / INPUT_RATE, 0)} ms (silero)`}; storage ${storages.join(', ')}${storages.includes('postgres') ? '' : ' (postgres: set DATABASE_URL)'}${storages.includes('postgres-workers') ? '' : ' (postgres-redis, postgres-workers: set DATABASE_URL and REDIS_URL)'}; VAD ${vads.join(', ')}; ${generators} load generator process(es); stop at jitter p99 ≥ ${threshold} ms`,
 );
 const template = await createVoiceTemplate();
 console.log(
@@ -144,7 +151,7 @@ try {
   for (const sessions of ns) {
     const live = variants.filter((v) => outcomes.get(v)?.stop === undefined);
     if (live.length === 0) break;
-    const load = { ...DEFAULT_LOAD, sessions, turns, speechMs };
+    const load = { ...DEFAULT_LOAD, sessions, turns, speechMs, outputFrameMs };
     const echo = await measureEcho(load, { generators });
     for (const variant of live) {
       const outcome = outcomes.get(variant) ?? { runs: [] };

@@ -297,7 +297,9 @@ export async function measureEcho(
   load: LoadOptions,
   generation: GenerationOptions = {},
 ): Promise<StepFigures> {
-  const child = await startChild('echo-server.ts');
+  const child = await startChild('echo-server.ts', {
+    BENCH_OUTPUT_FRAME_MS: String(load.outputFrameMs ?? FRAME_MS),
+  });
   try {
     const { figures: result } = await measureChild({
       child,

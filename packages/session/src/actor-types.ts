@@ -188,6 +188,11 @@ export interface SessionActor {
   dtmf(digits: string, source: DtmfSource): void;
   /** Corrects the heard position from an external report (Twilio mark, client `playback.position`). */
   playbackPosition(segmentId: string, playedMs: number): void;
+  /**
+   * Sends output frames of `frameMs` from the next one on (default 20; longer frames are
+   * fewer messages, the lead is the same). `VALIDATION_FAILED` past the 200 ms lead.
+   */
+  setOutputFrameMs(frameMs: number): void;
   /** The current model (read-only view). */
   readonly model: SessionModel;
   /** Resolves when the session has closed. */

@@ -397,6 +397,7 @@ export function createSessionActor(o: SessionActorOptions): SessionActor {
     playbackPosition(segmentId, playedMs) {
       pacer.setListenerPosition(segmentId, playedMs);
     },
+    setOutputFrameMs: (frameMs) => pacer.setFrameMs(frameMs),
     get model() {
       return model;
     },

@@ -33,6 +33,7 @@ export interface PacerTimingOptions {
 /** The pacer's timing, checked (defaults: 20 ms frames, 200 ms lead, progress every 100 ms, hold 2 s). */
 export interface PacerSettings {
   readonly rate: SampleRate;
+  readonly leadMs: number;
   readonly progressEveryMs: number;
   readonly holdTimeoutMs: number;
   readonly frameSamples: number;
@@ -43,25 +44,35 @@ export interface PacerSettings {
   readonly wakeLeadSamples: number;
 }
 
-/** Checks the options (`VALIDATION_FAILED` naming the one that is wrong) and derives the settings. */
-export function pacerSettings(options: PacerTimingOptions): PacerSettings {
-  const rate = assertSampleRate(options.sampleRate);
-  const frameMs = positive('frameMs', options.frameMs ?? 20);
-  const leadMs = positive('leadMs', options.leadMs ?? 200);
-  const progressEveryMs = positive('progressEveryMs', options.progressEveryMs ?? 100);
-  const holdTimeoutMs = positive('holdTimeoutMs', options.holdTimeoutMs ?? 2000);
+/**
+ * Samples of a frame of `frameMs` at `rate`; `VALIDATION_FAILED` when it is not a positive
+ * number or longer than the lead (a frame must fit in what may be in flight).
+ */
+export function frameSamplesOf(rate: number, frameMs: number, leadMs: number): number {
+  positive('frameMs', frameMs);
   if (leadMs < frameMs) {
     throw invalid(
       `Output pacer leadMs (${String(leadMs)}) is shorter than frameMs (${String(frameMs)}).`,
       { leadMs, frameMs },
     );
   }
-  const frameSamples = Math.max(1, Math.round((rate * frameMs) / 1000));
+  return Math.max(1, Math.round((rate * frameMs) / 1000));
+}
+
+/** Checks the options (`VALIDATION_FAILED` naming the one that is wrong) and derives the settings. */
+export function pacerSettings(options: PacerTimingOptions): PacerSettings {
+  const rate = assertSampleRate(options.sampleRate);
+  const leadMs = positive('leadMs', options.leadMs ?? 200);
+  const frameMs = options.frameMs ?? 20;
+  const progressEveryMs = positive('progressEveryMs', options.progressEveryMs ?? 100);
+  const holdTimeoutMs = positive('holdTimeoutMs', options.holdTimeoutMs ?? 2000);
+  const frameSamples = frameSamplesOf(rate, frameMs, leadMs);
   const leadSamples = Math.max(frameSamples, Math.round((rate * leadMs) / 1000));
   const wakeLateMs = Math.max(0, options.wakeLateMs ?? 0);
   const wakeLeadSamples = Math.max(0, leadSamples - Math.round((rate * wakeLateMs) / 1000));
   return {
     rate,
+    leadMs,
     progressEveryMs,
     holdTimeoutMs,
     frameSamples,

@@ -53,9 +53,9 @@ const finished = (s: TimelineSegment): boolean => s.ended && s.queued === 0;
 /** Segments, their audio and the listener position; see the module note. */
 export class PlaybackTimeline {
   readonly #rate: number;
-  readonly #frameSamples: number;
+  #frameSamples: number;
   /** Reused for frames that span two enqueued arrays. */
-  readonly #scratch: Int16Array;
+  #scratch: Int16Array;
   #segments: TimelineSegment[] = [];
   readonly #byId = new Map<string, TimelineSegment>();
   /** Time up to which the listener position is computed. */
@@ -69,6 +69,13 @@ export class PlaybackTimeline {
     this.#scratch = new Int16Array(frameSamples);
     this.#listenerAt = now;
     this.#holdTimeoutMs = holdTimeoutMs;
+  }
+
+  /** Samples of the frames sent from now on (a new size takes effect at the next frame). */
+  setFrameSamples(frameSamples: number): void {
+    if (frameSamples === this.#frameSamples) return;
+    this.#frameSamples = frameSamples;
+    this.#scratch = new Int16Array(frameSamples);
   }
 
   /** Milliseconds of `samples` samples. */

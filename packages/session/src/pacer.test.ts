@@ -67,6 +67,26 @@ describe('createOutputPacer', () => {
     expect(clock.pendingCount).toBe(0);
   });
 
+  it('setFrameMs: frames of the new length from the next one on, the same lead, scaled ones too', () => {
+    const { clock, frames, pacer, sentMs } = setup();
+    pacer.enqueue({ runId: 'r1', segmentId: 's1', samples: ramp(1010) });
+    pacer.endSegment('s1');
+    expect(frames).toHaveLength(10); // the 200 ms lead in 20 ms frames
+    pacer.setFrameMs(60);
+    pacer.setGain(0.5);
+    for (let elapsed = 5; elapsed <= 1300; elapsed += 5) {
+      clock.advance(5);
+      expect(sentMs()).toBeLessThanOrEqual(elapsed + 200);
+      expect(sentMs()).toBeGreaterThanOrEqual(Math.min(elapsed, 1010));
+    }
+    const later = frames.slice(10).map((f) => f.samples.length / PER_MS);
+    // 810 ms left: thirteen frames of 60 ms and the segment's last 30 ms.
+    expect(later).toEqual([...Array<number>(13).fill(60), 30]);
+    expect(frames[10]?.samples.slice(0, 3)).toEqual([1600, 1601, 1601]); // 3200, 3201, 3202 halved, rounded
+    expect(() => pacer.setFrameMs(250)).toThrow(/leadMs \(200\) is shorter than frameMs \(250\)/);
+    expect(() => pacer.setFrameMs(0)).toThrow(/frameMs is 0/);
+  });
+
   it('on shared ticks: sends only on their grid, never more than N + lead ahead, never less than N', () => {
     const clock = new SimulatedClock({ start: 3 });
     const ticks = createSharedTicks(clock, 5);

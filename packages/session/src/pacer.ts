@@ -14,12 +14,11 @@
  * Frames: each `send` gets a view of the enqueued array (no copy) or, when a frame
  * spans two enqueued arrays, the pacer's own reused buffer. Either way the frame is
  * valid only during the call: a transport that keeps it past `send` must copy it.
- * Enqueued arrays are kept (not copied) until sent; do not modify them afterwards.
  */
 import type { Clock, TimerHandle } from '@prx-voice/core';
 import type { SampleRate } from '@prx-voice/media';
 import { EPSILON, PlaybackTimeline } from './pacer-timeline.js';
-import { invalid, pacerSettings } from './pacer-settings.js';
+import { frameSamplesOf, invalid, pacerSettings } from './pacer-settings.js';
 import type { TimelineReport, TimelineSegment } from './pacer-timeline.js';
 
 /** Where a sent frame belongs. */
@@ -44,7 +43,7 @@ export interface PacerProgress {
 export interface PacerAudio {
   readonly runId: string;
   readonly segmentId: string;
-  /** PCM16 mono at the pacer's rate; kept by reference until sent. */
+  /** PCM16 mono at the pacer's rate; kept by reference (not copied) until sent: do not modify it. */
   readonly samples: Int16Array;
 }
 
@@ -122,6 +121,8 @@ export interface OutputPacer {
   resume(): void;
   /** Whether sending is paused. */
   readonly paused: boolean;
+  /** Sends frames of `frameMs` from the next one on (`VALIDATION_FAILED` past the lead). */
+  setFrameMs(frameMs: number): void;
   /** Scales frames sent from now on (0–1; 1: unchanged): ducking while caller speech is judged. */
   setGain(gain: number): void;
   /** Audio enqueued but not yet sent, in ms. */
@@ -148,6 +149,7 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
   const { clock, send, onProgress } = options;
   const {
     rate,
+    leadMs,
     progressEveryMs,
     holdTimeoutMs,
     frameSamples,
@@ -169,8 +171,9 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
 
   /** Output gain (ducking); frames are scaled into a reused buffer, the enqueued audio is not changed. */
   let gain = 1;
-  const gained = new Int16Array(frameSamples);
+  let gained = new Int16Array(frameSamples);
   function scaled(frame: Int16Array): Int16Array {
+    if (gained.length < frame.length) gained = new Int16Array(frame.length); // a longer frame size
     const out = frame.length === gained.length ? gained : gained.subarray(0, frame.length);
     for (let i = 0; i < frame.length; i++) out[i] = Math.round((frame[i] as number) * gain);
     return out;
@@ -367,6 +370,11 @@ export function createOutputPacer(options: OutputPacerOptions): OutputPacer {
 
     get paused() {
       return paused;
+    },
+
+    setFrameMs(frameMs) {
+      timeline.setFrameSamples(frameSamplesOf(rate, frameMs, leadMs));
+      pump();
     },
 
     setGain(value) {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CLIENT_FRAME_TYPES,
   MAX_DTMF_FRAME_DIGITS,
+  MAX_OUTPUT_FRAME_MS,
+  MIN_OUTPUT_FRAME_MS,
   MAX_INPUT_TEXT_LENGTH,
   parseClientFrame,
 } from './client-frames.js';
@@ -50,6 +52,7 @@ describe('parseClientFrame — valid frames', () => {
         type: 'session.update',
         input: { encoding: 'mulaw', sample_rate: 8000 },
         output: { encoding: 'pcm16', sample_rate: 48000, channels: 1 },
+        output_frame_ms: 40,
         language: 'de-DE',
         providers: { asr: { transcript: 'hallo' } },
       }),
@@ -59,6 +62,7 @@ describe('parseClientFrame — valid frames', () => {
         type: 'session.update',
         input: { encoding: 'mulaw', sampleRate: 8000 },
         output: { encoding: 'pcm16', sampleRate: 48000 },
+        outputFrameMs: 40,
         language: 'de-DE',
         providers: { asr: { transcript: 'hallo' } },
       },
@@ -115,6 +119,10 @@ describe('parseClientFrame — errors', () => {
       [{ type: 'interrupt', now: true }, '(root)'],
       [{ type: 'session.update', language: 'english please' }, 'language'],
       [{ type: 'session.update', providers: 'mock' }, 'providers'],
+      [{ type: 'session.update', output_frame_ms: MIN_OUTPUT_FRAME_MS - 1 }, 'output_frame_ms'],
+      [{ type: 'session.update', output_frame_ms: MAX_OUTPUT_FRAME_MS + 1 }, 'output_frame_ms'],
+      [{ type: 'session.update', output_frame_ms: 20.5 }, 'output_frame_ms'],
+      [{ type: 'session.update', output_frame_ms: '40' }, 'output_frame_ms'],
       [
         { type: 'session.update', input: { encoding: 'opus', sample_rate: 48000 } },
         'input.encoding',

@@ -33,6 +33,11 @@ export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 export interface SessionUpdate {
   readonly input?: WireAudioFormat;
   readonly output?: WireAudioFormat;
+  /**
+   * Length of each binary audio frame the server sends, ms (10–100; default 20): longer
+   * frames are fewer messages for the same audio, paced by the same 200 ms lead.
+   */
+  readonly outputFrameMs?: number;
   /** BCP 47 language tag, e.g. `en-US`. */
   readonly language?: string;
   /** The TTS voice (the `voice` option of the session's TTS). */
@@ -47,6 +52,10 @@ export interface SessionUpdate {
   /** Options per provider kind, e.g. `{ "tts": { "voice": "en-us" } }`; checked by the session. */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
+
+/** Shortest and longest `output_frame_ms` of a `session.update`. */
+export const MIN_OUTPUT_FRAME_MS = 10;
+export const MAX_OUTPUT_FRAME_MS = 100;
 
 /** Longest `system_prompt` of a `session.update`, in UTF-16 code units. */
 export const MAX_SYSTEM_PROMPT_LENGTH = 20_000;
@@ -77,6 +86,12 @@ const FRAME_SCHEMAS = {
     type: z.literal('session.update'),
     input: audioFormatSchema.optional(),
     output: audioFormatSchema.optional(),
+    output_frame_ms: z
+      .number()
+      .int({ error: 'expected whole milliseconds' })
+      .min(MIN_OUTPUT_FRAME_MS, { error: `expected at least ${String(MIN_OUTPUT_FRAME_MS)} ms` })
+      .max(MAX_OUTPUT_FRAME_MS, { error: `expected at most ${String(MAX_OUTPUT_FRAME_MS)} ms` })
+      .optional(),
     language: languageSchema.optional(),
     voice: z.string().min(1).max(200).optional(),
     system_prompt: z.string().max(MAX_SYSTEM_PROMPT_LENGTH).optional(),
@@ -164,6 +179,7 @@ function toFrame(type: ClientFrameType, value: unknown): ClientFrameResult {
         type,
         ...(d.input === undefined ? {} : { input: d.input }),
         ...(d.output === undefined ? {} : { output: d.output }),
+        ...(d.output_frame_ms === undefined ? {} : { outputFrameMs: d.output_frame_ms }),
         ...(d.language === undefined ? {} : { language: d.language }),
         ...(d.voice === undefined ? {} : { voice: d.voice }),
         ...(d.system_prompt === undefined ? {} : { systemPrompt: d.system_prompt }),

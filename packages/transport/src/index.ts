@@ -54,7 +54,9 @@ export {
   CLIENT_FRAME_TYPES,
   MAX_DTMF_FRAME_DIGITS,
   MAX_INPUT_TEXT_LENGTH,
+  MAX_OUTPUT_FRAME_MS,
   MAX_SYSTEM_PROMPT_LENGTH,
+  MIN_OUTPUT_FRAME_MS,
   parseClientFrame,
 } from './client-frames.js';
 export type {

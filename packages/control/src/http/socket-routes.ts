@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { selectProtocol } from '../auth/ws-protocol-token.js';
 import type { RouteDoc, RouteRegistry } from './openapi.js';
+import { registerConnection } from './wire-socket.js';
 
 /** The upgrade request a socket route's handler gets. */
 export interface SocketRequest {
@@ -159,6 +160,7 @@ export function createSocketRouter(opts: {
         const accept = (): void => {
           if (socket.destroyed) return;
           wss.handleUpgrade(req, socket, head, (ws) => {
+            registerConnection(ws, socket);
             const fail = (err: unknown): void => {
               opts.onError?.(err);
               ws.close(1011, 'internal error');

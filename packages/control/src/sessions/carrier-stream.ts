@@ -19,6 +19,7 @@ import type {
 } from '@prx-voice/transport';
 import { isId } from '@prx-voice/types';
 import type { VoiceError } from '@prx-voice/types';
+import { wireSocketOf } from '../http/wire-socket.js';
 import type { SessionManager } from './session-manager.js';
 import type { LiveSession } from './session-manager-types.js';
 
@@ -148,15 +149,7 @@ export function attachCarrierStream<S>(
   options: CarrierStreamAttachOptions<S>,
 ): void {
   const { manager, clock, onError } = options;
-  const socket: WireSocket = {
-    send: (data) => {
-      if (ws.readyState === ws.OPEN) ws.send(data);
-    },
-    close: (code, reason) => ws.close(code, reason.slice(0, 120)),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
+  const socket = wireSocketOf(ws);
   let session: LiveSession | undefined;
   let call: AttachedCall | undefined;
   /** Keys pressed while the session of an unbound `start` is being created. */

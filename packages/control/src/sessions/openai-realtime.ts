@@ -27,7 +27,8 @@ import type { SocketRequest } from '../http/socket-routes.js';
 import type { LiveSession, SessionManager } from './session-manager-types.js';
 import { submitChange } from './session-update.js';
 import { transcriptViewFor } from './transcript-redaction.js';
-import { closeFor, wireSocketOf } from './ws-attach.js';
+import { wireSocketOf } from '../http/wire-socket.js';
+import { closeFor } from './ws-attach.js';
 
 /** Prefix of the subprotocol carrying the API key, as the OpenAI SDKs offer it. */
 export const REALTIME_KEY_PROTOCOL_PREFIX = 'openai-insecure-api-key.';

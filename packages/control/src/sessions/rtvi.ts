@@ -11,13 +11,14 @@ import { z } from 'zod';
 import type { Clock } from '@prx-voice/core';
 import { SAMPLE_RATES } from '@prx-voice/media';
 import { CLOSE_CODES, createRtviSocket } from '@prx-voice/transport';
-import type { RtviSocketHandlers, WireSocket } from '@prx-voice/transport';
+import type { RtviSocketHandlers } from '@prx-voice/transport';
 import type { Repositories } from '@prx-voice/storage';
 import { VoiceError } from '@prx-voice/types';
 import type { ControlContext } from '../http/context.js';
 import { principalOf } from '../http/context.js';
 import type { RouteModule } from '../http/route-module.js';
 import type { SocketRequest } from '../http/socket-routes.js';
+import { wireSocketOf } from '../http/wire-socket.js';
 import { checkPermission } from '../auth/middleware.js';
 import { rtviTokenSession } from './rtvi-tickets.js';
 import type { RtviTickets } from './rtvi-tickets.js';
@@ -158,15 +159,7 @@ export function rtviSessionHandlers(live: LiveSession): RtviSocketHandlers {
 
 /** Handles one upgraded connection to the RTVI WebSocket. */
 export function attachRtvi(deps: RtviRouteDeps, ws: WebSocket, request: SocketRequest): void {
-  const socket: WireSocket = {
-    send: (data) => {
-      if (ws.readyState === ws.OPEN) ws.send(data);
-    },
-    close: (code, reason) => ws.close(code, reason),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
+  const socket = wireSocketOf(ws);
   ws.on('error', (err) => deps.onError?.(err));
   const ticket = deps.tickets.redeem(request.url.searchParams.get('token') ?? '');
   if (ticket === undefined) {

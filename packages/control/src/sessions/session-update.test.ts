@@ -267,6 +267,33 @@ describe('session.update on the WebSocket', () => {
     await s.client.closed;
   });
 
+  it('output_frame_ms: binary frames of that length from the next one on, the lead unchanged', async () => {
+    const s = await start({});
+    const frames: number[] = [];
+    s.client.ws.on('message', (d: Buffer, binary: boolean) => {
+      if (binary) frames.push(d.length);
+    });
+    s.client.send({ type: 'session.update', output_frame_ms: 5 });
+    s.client.send({ type: 'session.update', output_frame_ms: 40 });
+    await until(() => s.client.data('prx.voice.session.error').length === 1);
+    expect(s.client.data('prx.voice.session.error')[0]).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('output_frame_ms') as unknown,
+    });
+    s.client.send({ type: 'input.text', text: 'hello there' });
+    await until(() => turns(s) === 1);
+    // 40 ms of PCM16 at 24 kHz is 1920 bytes; only a segment's last frame may be shorter.
+    const segments = s.client.data('prx.voice.tts.segment_queued').length;
+    expect(frames.length).toBeGreaterThan(segments);
+    expect(frames.filter((n) => n !== 1920).length).toBeLessThanOrEqual(segments);
+    expect(frames.every((n) => n <= 1920)).toBe(true);
+    // Only the connection changed: nothing waits for a turn boundary, nothing is reported as updated.
+    expect(s.client.data('prx.voice.session.updated')).toEqual([]);
+    expect(a.manager.live(s.tenantId, s.id)?.actor.model.pendingSettings).toBeNull();
+    s.client.ws.close();
+    await s.client.closed;
+  });
+
   it('names an invalid change in a session.error; the connection and the session stay as they were', async () => {
     const s = await start({
       providers: { tts: 'voicebox' },

@@ -10,11 +10,11 @@ import type { Clock } from '@prx-voice/core';
 import type { AnyVoiceEvent } from '@prx-voice/event';
 import { authorize } from '@prx-voice/policy';
 import { CLOSE_CODES, bytesPerSample, createSessionSocket } from '@prx-voice/transport';
-import type { WireSocket } from '@prx-voice/transport';
 import { VoiceError, isId } from '@prx-voice/types';
 import type { Authenticator } from '../auth/authenticator.js';
 import { protocolToken } from '../auth/ws-protocol-token.js';
 import type { SocketRequest } from '../http/socket-routes.js';
+import { wireSocketOf } from '../http/wire-socket.js';
 import type { SessionManager } from './session-manager.js';
 import { redactTranscript, transcriptViewFor } from './transcript-redaction.js';
 
@@ -53,19 +53,6 @@ export function closeFor(err: unknown): { code: number; reason: string } {
     default:
       return { code: 1011, reason: 'internal error' };
   }
-}
-
-/** A `ws` socket as a transport's {@link WireSocket}: nothing sent once it is closing. */
-export function wireSocketOf(ws: WebSocket): WireSocket {
-  return {
-    send: (data) => {
-      if (ws.readyState === ws.OPEN) ws.send(data);
-    },
-    close: (code, reason) => ws.close(code, reason.slice(0, 120)),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
 }
 
 /** Handles one upgraded connection to `GET /api/v1/ws/{id}`. */
@@ -147,6 +134,8 @@ export async function attachWebSocket(
       // apply at its next turn boundary (an invalid change is named and changes nothing).
       onUpdate: (update) => {
         if (update.output !== undefined) backlogLimit = backlogBytes();
+        // Frame length is the connection's, like its formats: it applies from the next frame.
+        if (update.outputFrameMs !== undefined) live.actor.setOutputFrameMs(update.outputFrameMs);
         try {
           deps.manager.updateLive(live, {
             ...(update.language === undefined ? {} : { language: update.language }),
