@@ -41,7 +41,7 @@ export interface RepositoryPersistenceOptions {
  * Session persistence through storage's tenant-scoped repositories: the
  * session row follows the state, each turn is recorded when it starts and
  * completed with its texts and latency breakdown (and the session's turn count, in
- * the same transaction). Writes run one after another in command order, so a turn is
+ * the same statement). Writes run one after another in command order, so a turn is
  * never completed before it exists, and a write that fails for a reason a retry can
  * cure (the database restarting, a dropped connection) is retried with backoff until it
  * lands — a database outage delays the rows, it does not lose them or leave a session

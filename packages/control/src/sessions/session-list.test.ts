@@ -2,10 +2,16 @@
  * `GET /sessions?tenant_id=` over HTTP: a platform admin lists any tenant's
  * sessions (the console's tenant picker); a tenant's key lists its own and is
  * refused another's; a malformed id is a validation error; the filter is in the
- * OpenAPI document.
+ * OpenAPI document. A list right after a session ended here shows how it ended.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeVoiceControl, settle, shutdownOnClock } from '../testing/composed.js';
+import type { SessionId, TenantId } from '@prx-voice/types';
+import {
+  composeVoiceControl,
+  settle,
+  shutdownOnClock,
+  shutdownVoice,
+} from '../testing/composed.js';
 import { createControlHarness } from '../testing/control-harness.js';
 import type { ControlHarness } from '../testing/control-harness.js';
 import type { VoiceControl } from '../voice-control.js';
@@ -42,6 +48,54 @@ beforeAll(async () => {
 afterAll(() => shutdownOnClock(h, voice));
 
 type Page = { data: { items: { id: string; tenant_id: string }[] } };
+
+describe('GET /sessions right after a session ended on this instance', () => {
+  it('waits for its final state to be stored, then lists it as it ended', async () => {
+    const writer = h.db.repos.sessionStateWriter;
+    const gate = { hold: false, release: (): void => undefined };
+    let held = Promise.resolve();
+    const gated = composeVoiceControl(
+      h,
+      { deploy: { instance_id: 'list-gated' } },
+      {
+        repos: {
+          ...h.db.repos,
+          sessionStateWriter: {
+            advanceMany: async (updates) => {
+              if (gate.hold) await held;
+              return writer.advanceMany(updates);
+            },
+          },
+        },
+      },
+    );
+    const tenant = (await h.tenant()).id as TenantId;
+    const key = await h.key(tenant, 'tenant_admin');
+    const created = await h.request(
+      '/api/v1/sessions',
+      { method: 'POST', token: key, body: { channel: 'websocket' } },
+      gated.control,
+    );
+    const id = ((await created.json()) as { data: { id: SessionId } }).data.id;
+    await settle();
+    gate.hold = true;
+    held = new Promise<void>((resolve) => (gate.release = resolve));
+    await gated.manager.command(tenant, id, 'end');
+    let answered = false;
+    const listing = h.request('/api/v1/sessions', { token: key }, gated.control).then((res) => {
+      answered = true;
+      return res.json() as Promise<{ data: { items: { id: string; state: string }[] } }>;
+    });
+    await settle();
+    // The row still says Listening: the list waits rather than show it.
+    expect(answered).toBe(false);
+    gate.hold = false;
+    gate.release();
+    const listed = await listing;
+    expect(listed.data.items.map((s) => [s.id, s.state])).toEqual([[id, 'Closed']]);
+    await shutdownVoice(h, gated);
+  });
+});
 
 describe('GET /sessions?tenant_id=', () => {
   it("lets a platform admin list another tenant's sessions", async () => {

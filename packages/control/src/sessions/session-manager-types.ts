@@ -248,6 +248,8 @@ export interface SessionManager {
    * this sees how it ended, never the state it was in before.
    */
   stored(id: SessionId, withinMs?: number): Promise<void>;
+  /** {@link stored} for every session of the tenant that ended here (a list of its sessions). */
+  storedAll(tenantId: TenantId, withinMs?: number): Promise<void>;
   /** Sends a command; `SESSION_STATE_CONFLICT` when the state machine forbids it now. */
   command(tenantId: TenantId, id: SessionId, command: SessionCommandName): Promise<void>;
   /**

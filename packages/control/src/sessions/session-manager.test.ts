@@ -359,6 +359,31 @@ describe('session manager — the last writes of an ended session', () => {
     await m.stored(ids.next('session'));
   });
 
+  it("a list after an end waits for the tenant's ended sessions to be stored, not another tenant's", async () => {
+    const { m, gate } = gatedManager();
+    const t = await tenant();
+    const other = await tenant();
+    const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+    const otherSid = (await m.create(other, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    gate.mode = 'hold';
+    await m.command(t, sid, 'end');
+    let stored = false;
+    const waiting = m.storedAll(t).then(() => (stored = true));
+    await settle();
+    expect(stored).toBe(false);
+    // Another tenant has nothing pending here: at once.
+    await m.storedAll(other);
+    gate.mode = 'pass';
+    gate.release();
+    await waiting;
+    const listed = await db.repos.forTenant(t).sessions.list({ limit: 10 });
+    expect(listed.items.find((r) => r.id === sid)?.state).toBe('Closed');
+    await m.command(other, otherSid, 'end');
+    await settle();
+    await m.storedAll(other);
+  });
+
   it('a reader waits for a write that keeps failing only so long', async () => {
     const { m, gate } = gatedManager();
     const t = await tenant();

@@ -80,7 +80,7 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   };
 
   /** `work`, or nothing after `ms`. */
-  function within(work: Promise<void>, ms: number): Promise<void> {
+  function within(work: Promise<unknown>, ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = deps.clock.setTimeout(resolve, ms);
       const done = (): void => {
@@ -227,6 +227,10 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
     stored: (id, withinMs = STORED_WAIT_MS) => {
       const pending = storing.get(id);
       return pending === undefined ? Promise.resolve() : within(pending.done, withinMs);
+    },
+    storedAll: (tenantId, withinMs = STORED_WAIT_MS) => {
+      const waits = [...storing.values()].filter((p) => p.tenantId === tenantId).map((p) => p.done);
+      return waits.length === 0 ? Promise.resolve() : within(Promise.all(waits), withinMs);
     },
     get liveCount() {
       return live.size;

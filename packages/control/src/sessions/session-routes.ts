@@ -225,6 +225,7 @@ function mountSessionRoutes(define: DefineRoute, deps: SessionRouteDeps): void {
     handler: async (c, { query }) => {
       const target = query.tenant_id ?? tenant(c);
       checkPermission(c, 'session:list', target);
+      await manager.storedAll(target); // sessions that ended here a moment ago show how they ended
       const page = await repos.forTenant(target).sessions.list({
         ...pageOptions(query),
         ...(query.state === undefined ? {} : { state: query.state }),

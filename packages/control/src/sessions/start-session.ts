@@ -374,7 +374,7 @@ export async function startSession(
         }),
       onClosed: (outcome) => {
         live.delete(sessionId);
-        trackPendingWrites(storing, sessionId, persistence);
+        trackPendingWrites(storing, { tenantId, sessionId }, persistence);
         trace?.end();
         // The budgets are updated before the slot is given back.
         // The recording's file is joined and the tools closed meanwhile, not holding the slot.

@@ -29,6 +29,7 @@ export function composeVoiceControl(
       | 'webAssetsDir'
       | 'autoProviders'
       | 'providers'
+      | 'repos'
     >
   > = {},
 ): VoiceControl {

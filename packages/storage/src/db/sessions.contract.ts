@@ -261,6 +261,33 @@ export function describeSessionCases(ctx: ContractDatabase): void {
   });
 
   describe('turns', () => {
+    it('two completions of one turn at once count it once, and both return the completed row', async () => {
+      const t = await newTenant();
+      const s = await newSession(t);
+      const sid = s.id as SessionId;
+      const turn = await t.turns.create({ sessionId: sid, seq: 1, inputKind: 'text' });
+      const done = {
+        status: 'completed' as const,
+        assistantText: 'hi',
+        assistantTextGenerated: 'hi',
+        interrupted: false,
+        latency: { voiceToVoiceMs: 400 },
+      };
+      const both = await Promise.all([
+        t.turns.complete(turn.id as never, done),
+        t.turns.complete(turn.id as never, done),
+      ]);
+      for (const row of both) {
+        expect(row).toMatchObject({
+          id: turn.id,
+          status: 'completed',
+          latency_voice_to_voice_ms: 400,
+        });
+        expect(Object.keys(row ?? {}).sort()).toEqual(Object.keys(turn).sort());
+      }
+      expect((await t.sessions.require(sid)).turn_count).toBe(1);
+    });
+
     it('records a turn with its latency breakdown, in seq order', async () => {
       const t = await newTenant();
       const s = await newSession(t);

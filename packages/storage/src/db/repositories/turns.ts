@@ -86,45 +86,59 @@ export function turnRepository(ctx: TenantContext): TurnRepository {
     },
     async complete(id, c) {
       const at = nowDate(ctx);
-      // The turn and its session's count move together: a crash leaves both or neither.
-      return db.transaction().execute(async (tx) => {
-        const before = await tx
-          .selectFrom('turns')
-          .select(['status', 'session_id'])
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (before === undefined) return undefined;
-        const row = await tx
-          .updateTable('turns')
-          .set({
-            status: c.status,
-            ...(c.userText === undefined ? {} : { user_text: c.userText }),
-            assistant_text: c.assistantText,
-            assistant_text_generated: c.assistantTextGenerated,
-            interrupted: c.interrupted,
-            latency_asr_ms: c.latency.asrMs ?? null,
-            latency_agent_first_token_ms: c.latency.agentFirstTokenMs ?? null,
-            latency_tts_first_audio_ms: c.latency.ttsFirstAudioMs ?? null,
-            latency_first_audio_sent_ms: c.latency.firstAudioSentMs ?? null,
-            latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
-            completed_at: at,
-          })
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
-        if (before.status === 'open') {
-          await tx
+      // One statement (one round trip; no transaction held open across several): the turn, and
+      // its session's count when the turn was still open — so a crash leaves both or neither.
+      // `before` locks the turn's row before it is updated and keeps its status as it was:
+      // completing again does not count twice, and a concurrent completion waits on the lock,
+      // then sees the turn completed.
+      const before = db
+        .selectFrom('turns')
+        .select(['id', 'status as before_status', 'session_id as before_session_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .forUpdate()
+        .as('before');
+      const row = await db
+        .with('completed', (qb) =>
+          qb
+            .updateTable('turns')
+            .from(before)
+            .set({
+              status: c.status,
+              ...(c.userText === undefined ? {} : { user_text: c.userText }),
+              assistant_text: c.assistantText,
+              assistant_text_generated: c.assistantTextGenerated,
+              interrupted: c.interrupted,
+              latency_asr_ms: c.latency.asrMs ?? null,
+              latency_agent_first_token_ms: c.latency.agentFirstTokenMs ?? null,
+              latency_tts_first_audio_ms: c.latency.ttsFirstAudioMs ?? null,
+              latency_first_audio_sent_ms: c.latency.firstAudioSentMs ?? null,
+              latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
+              completed_at: at,
+            })
+            .whereRef('turns.id', '=', 'before.id')
+            .where('turns.tenant_id', '=', tenantId)
+            .returningAll('turns')
+            .returning(['before.before_status', 'before.before_session_id']),
+        )
+        .with('counted', (qb) =>
+          qb
             .updateTable('sessions')
             .set((eb) => ({ turn_count: eb('turn_count', '+', 1), updated_at: at }))
             .where('tenant_id', '=', tenantId)
-            .where('id', '=', before.session_id)
-            .execute();
-        }
-        return row;
-      });
+            .where('id', 'in', (eb) =>
+              eb
+                .selectFrom('completed')
+                .select('completed.before_session_id')
+                .where('completed.before_status', '=', 'open'),
+            ),
+        )
+        .selectFrom('completed')
+        .selectAll()
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const { before_status: _status, before_session_id: _session, ...turn } = row;
+      return turn;
     },
     async get(id) {
       return db
