@@ -134,9 +134,9 @@ export async function attachWebSocket(
       // apply at its next turn boundary (an invalid change is named and changes nothing).
       onUpdate: (update) => {
         if (update.output !== undefined) backlogLimit = backlogBytes();
-        // Frame length is the connection's, like its formats: it applies from the next frame.
-        if (update.outputFrameMs !== undefined) live.actor.setOutputFrameMs(update.outputFrameMs);
         try {
+          // Frame length is the connection's, like its formats: it applies from the next frame.
+          if (update.outputFrameMs !== undefined) live.actor.setOutputFrameMs(update.outputFrameMs);
           deps.manager.updateLive(live, {
             ...(update.language === undefined ? {} : { language: update.language }),
             ...(update.voice === undefined ? {} : { voice: update.voice }),
