@@ -214,6 +214,59 @@ describe('repository persistence', () => {
     60_000,
   );
 
+  it("through a holding queue: a turn's writes never wait for a state's hold, a retry gives way to a later state, idle() writes what is held", async () => {
+    const { repos, id, state } = await flaky('persist-held');
+    const clock = new SimulatedClock();
+    const writer = db.repos.sessionStateWriter;
+    let retries = 0;
+    const p = repositoryPersistence(repos, id, {
+      clock,
+      onRetry: () => retries++,
+      states: createSessionStateQueue({
+        holdMs: 100,
+        clock,
+        writer: {
+          advanceMany: async (updates) => {
+            state.tries++;
+            if (state.down)
+              throw Object.assign(new Error('the database system is shutting down'), {
+                code: '57P01',
+              });
+            return writer.advanceMany(updates);
+          },
+        },
+      }),
+    });
+    const thinking = p.sessionState({ type: 'persist_session', state: 'Thinking' } as never);
+    const turnId = 'turn_01m94z0000e000000000000003' as TurnId;
+    await p.turnStarted({
+      type: 'persist_turn_started',
+      turnId,
+      seq: 1,
+      input: 'text',
+      userText: 'a',
+    } as never);
+    // The turn is stored while the state waits for its hold.
+    expect((await repos.turns.listBySession(id)).items).toHaveLength(1);
+    expect((await repos.sessions.require(id)).state).toBe('Listening');
+    // The hold ends in an outage: the change is retried in 100 ms...
+    state.down = true;
+    clock.advance(100);
+    await until(() => Promise.resolve(retries === 1));
+    // ...and a later change comes first once the database is back: the retry gives way.
+    const speaking = p.sessionState({ type: 'persist_session', state: 'Speaking' } as never);
+    state.down = false;
+    clock.advance(100);
+    await Promise.all([thinking, speaking]);
+    expect((await repos.sessions.require(id)).state).toBe('Speaking');
+    expect(state.tries).toBe(2);
+    // idle() does not wait for a hold.
+    const listening = p.sessionState({ type: 'persist_session', state: 'Listening' } as never);
+    await p.idle();
+    await listening;
+    expect((await repos.sessions.require(id)).state).toBe('Listening');
+  }, 60_000);
+
   it('gives up a write no retry can cure, and goes on with the next', async () => {
     const { repos, id } = await flaky('persist-permanent');
     const p = repositoryPersistence(repos, id, { clock: new SimulatedClock() });

@@ -32,7 +32,8 @@ export interface RepositoryPersistenceOptions {
   readonly sealText?: (text: string) => string;
   /**
    * The instance's writer of session states: state changes go through it, sharing a
-   * statement with other sessions' (default: each written on its own).
+   * statement with other sessions' and beside the turn writes (default: each written on
+   * its own, in order with the turn writes).
    */
   readonly states?: SessionStateQueue;
 }
@@ -42,11 +43,13 @@ export interface RepositoryPersistenceOptions {
  * session row follows the state, each turn is recorded when it starts and
  * completed with its texts and latency breakdown (and the session's turn count, in
  * the same statement). Writes run one after another in command order, so a turn is
- * never completed before it exists, and a write that fails for a reason a retry can
- * cure (the database restarting, a dropped connection) is retried with backoff until it
- * lands — a database outage delays the rows, it does not lose them or leave a session
- * that ended looking live. The row is only ever advanced while it has not ended
- * (`sessions.advance`): a session ended elsewhere is fenced, never revived.
+ * never completed before it exists (state changes given to the instance's queue,
+ * `states`, keep their own order there, a later one superseding an earlier one not yet
+ * written), and a write that fails for a reason a retry can cure (the database
+ * restarting, a dropped connection) is retried with backoff until it lands — a database
+ * outage delays the rows, it does not lose them or leave a session that ended looking
+ * live. The row is only ever advanced while it has not ended (`sessions.advance`): a
+ * session ended elsewhere is fenced, never revived.
  */
 export function repositoryPersistence(
   repos: TenantRepositories,
@@ -70,6 +73,9 @@ export function repositoryPersistence(
   let stopped = false;
   let wake: (() => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
+  // State changes through the instance's queue: the latest asked for, and those not yet written.
+  let stateVersion = 0;
+  const stateWrites = new Set<Promise<void>>();
 
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -113,20 +119,33 @@ export function repositoryPersistence(
   };
 
   return {
-    sessionState: (c) =>
-      enqueue(async () => {
-        const change = {
-          state: c.state,
-          ...(c.outcome === undefined ? {} : { outcome: c.outcome }),
-          ...(c.closeReason === undefined ? {} : { closeReason: c.closeReason }),
-          ...(isTerminalState(c.state) ? { endedAt: new Date(clock.now()) } : {}),
-        };
-        const advanced =
-          options.states === undefined
-            ? (await repos.sessions.advance(sessionId, change)) !== undefined
-            : await options.states.advance({ tenantId: repos.tenantId, sessionId, ...change });
+    sessionState(c) {
+      const change = {
+        state: c.state,
+        ...(c.outcome === undefined ? {} : { outcome: c.outcome }),
+        ...(c.closeReason === undefined ? {} : { closeReason: c.closeReason }),
+        ...(isTerminalState(c.state) ? { endedAt: new Date(clock.now()) } : {}),
+      };
+      const { states } = options;
+      if (states === undefined) {
+        return enqueue(async () => {
+          if ((await repos.sessions.advance(sessionId, change)) === undefined) fence();
+        });
+      }
+      // Through the instance's queue, beside the turn writes (which never wait for a
+      // state's hold): the queue keeps a session's changes in order, and a retry gives
+      // way to a later change, which carries the state on.
+      const version = ++stateVersion;
+      const write = attempt(async () => {
+        if (version !== stateVersion) return;
+        const advanced = await states.advance({ tenantId: repos.tenantId, sessionId, ...change });
         if (!advanced) fence();
-      }),
+      });
+      stateWrites.add(write);
+      const forget = (): void => void stateWrites.delete(write);
+      write.then(forget, forget);
+      return write;
+    },
     turnStarted: (c) =>
       enqueue(() =>
         repos.turns.create({
@@ -171,7 +190,15 @@ export function repositoryPersistence(
         });
         if (row === undefined) fence();
       }),
-    idle: () => chain,
+    async idle() {
+      // A state change held for company is written now.
+      options.states?.flush();
+      for (;;) {
+        const writes = [chain, ...stateWrites];
+        await Promise.allSettled(writes);
+        if (writes[0] === chain && [...stateWrites].every((w) => writes.includes(w))) return;
+      }
+    },
     stop() {
       stopped = true;
       wake?.();

@@ -11,7 +11,7 @@ import { openTestDatabase } from '@prx-voice/storage/testing';
 import type { TestDatabase } from '@prx-voice/storage/testing';
 import { VoiceError, createSequentialIdGenerator } from '@prx-voice/types';
 import type { SessionId, TenantId } from '@prx-voice/types';
-import { createSessionManager } from './session-manager.js';
+import { STATE_WRITE_HOLD_MS, createSessionManager } from './session-manager.js';
 import type { SessionManager } from './session-manager.js';
 
 let db: TestDatabase;
@@ -339,7 +339,10 @@ describe('session manager — the last writes of an ended session', () => {
     const { m, gate } = gatedManager();
     const t = await tenant();
     const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
+    // A state within the session is written once its hold is over.
     await settle();
+    expect((await db.repos.forTenant(t).sessions.require(sid)).state).not.toBe('Listening');
+    await settle(STATE_WRITE_HOLD_MS);
     expect((await db.repos.forTenant(t).sessions.require(sid)).state).toBe('Listening');
     gate.mode = 'hold';
     await m.command(t, sid, 'end');
@@ -408,7 +411,7 @@ describe('session manager — the last writes of an ended session', () => {
     const { m, gate } = gatedManager();
     const t = await tenant();
     const sid = (await m.create(t, { channel: 'websocket' })).id as SessionId;
-    await settle();
+    await settle(STATE_WRITE_HOLD_MS);
     gate.mode = 'fail';
     const drained = m.drain(1000);
     await settle(2200);

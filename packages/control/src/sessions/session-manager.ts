@@ -21,6 +21,13 @@ import type { LiveSession, SessionManager, SessionManagerDeps } from './session-
 import type { PendingWrites } from './pending-writes.js';
 import { resolveAutoProviders } from './session-providers.js';
 
+/**
+ * How long a session's state change within a turn may wait to share a statement with
+ * other sessions' (the row's state may trail the session by that much; GET /sessions/{id}
+ * reads a live session's own state, and a session's end is written at once).
+ */
+export const STATE_WRITE_HOLD_MS = 100;
+
 export type {
   CreateSessionRequest,
   LiveSession,
@@ -62,8 +69,13 @@ export function createSessionManager(managerDeps: SessionManagerDeps): SessionMa
   // Every session's outbound frames paced on one grid (one wake for all that are due).
   const tickMs = deps.config.session.audio.output_tick_ms;
   const outputTicks = tickMs > 0 ? createSharedTicks(deps.clock, tickMs) : undefined;
-  // Every session's state changes, written together (one statement for what came meanwhile).
-  const states = createSessionStateQueue({ writer: deps.repos.sessionStateWriter });
+  // Every session's state changes, written together: one statement per STATE_WRITE_HOLD_MS
+  // for the changes within turns, a session's end at once.
+  const states = createSessionStateQueue({
+    writer: deps.repos.sessionStateWriter,
+    holdMs: STATE_WRITE_HOLD_MS,
+    clock: deps.clock,
+  });
   const { breakers, providerHealth } = createProviderMonitoring({
     config: deps.config,
     registry: deps.providers,
