@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,30 @@ describe('openStorage', () => {
     expect(again.migrations?.applied).toEqual([]);
     await again.close();
   }, 60_000);
+
+  it.runIf(process.platform === 'linux')(
+    "storage.embedded_nice puts the embedded database's thread, and only it, at that nice value",
+    async () => {
+      /** This process's threads' nice values (field 19 of each /proc task's stat). */
+      const niceValues = (): number[] =>
+        readdirSync('/proc/self/task').map((tid) => {
+          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        });
+      const base = Math.max(...niceValues());
+      const storage = await openStorage(
+        { ...defaultConfig().storage, data_dir: 'memory', embedded_nice: 19 },
+        { clock: new SimulatedClock(), cwd: dir },
+      );
+      try {
+        await expect(storage.ping()).resolves.toBeUndefined();
+        const after = niceValues();
+        expect(after.filter((n) => n === 19)).toHaveLength(base === 19 ? after.length : 1);
+      } finally {
+        await storage.close();
+      }
+    },
+  );
 
   it('refuses an s3 key prefix it cannot honour, and an unreachable Redis', async () => {
     const config = defaultConfig().storage;

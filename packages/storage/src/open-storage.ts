@@ -67,6 +67,7 @@ export async function openStorage(
     databaseUrl: config.database_url,
     dataDir,
     pgliteThread: config.embedded_thread,
+    pgliteNice: config.embedded_nice,
   });
   const database = await openDatabase(
     target.kind === 'postgres' && opts.idleInTransactionTimeoutMs !== undefined

@@ -83,6 +83,7 @@ describe('defaultConfig', () => {
     expect(config.storage).toEqual({
       data_dir: '.data',
       embedded_thread: 'worker',
+      embedded_nice: 0,
       object_store: { kind: 'filesystem', force_path_style: false },
     });
     expect(config.auth).toEqual({ allow_query_token: true });
@@ -211,6 +212,14 @@ describe('parseConfig', () => {
     expect(issues.map((issue) => [issue.key, issue.expected])).toEqual([
       ['storage.embedded_thread', 'expected "worker" or "main"'],
     ]);
+  });
+
+  it('takes the embedded database thread’s nice value as a whole number from 0 to 19', () => {
+    expect(parseConfig({ storage: { embedded_nice: 10 } }).storage.embedded_nice).toBe(10);
+    for (const bad of [-1, 20, 2.5, 'low']) {
+      const { issues } = failure(() => parseConfig({ storage: { embedded_nice: bad } }));
+      expect(issues.map((issue) => issue.key)).toEqual(['storage.embedded_nice']);
+    }
   });
 
   it('reports a missing required value as not set', () => {

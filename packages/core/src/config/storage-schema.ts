@@ -42,6 +42,18 @@ export const storageSchema = z.strictObject({
   embedded_thread: z
     .enum(['worker', 'main'], { error: 'expected "worker" or "main"' })
     .default('worker'),
+  /**
+   * The nice value (0–19) of embedded PGlite's worker thread on Linux, set once the database
+   * is open: above 0, when every core is busy, the audio loop (at the process's 0) gets the
+   * CPU first and a write waits. 0 leaves the thread as the process is. Ignored with
+   * `database_url`, with `embedded_thread: main`, and off Linux.
+   */
+  embedded_nice: z
+    .number()
+    .int('expected a whole number from 0 to 19')
+    .min(0, 'expected a whole number from 0 to 19')
+    .max(19, 'expected a whole number from 0 to 19')
+    .default(0),
   /** Redis; unset means in-process coordination. Env `REDIS_URL` fills it. */
   redis_url: urlString(['redis', 'rediss'], 'redis://host:6379').optional(),
   object_store: objectStoreSchema.prefault({}),

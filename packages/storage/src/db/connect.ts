@@ -26,6 +26,8 @@ export type DatabaseTarget =
       readonly kind: 'pglite';
       readonly dataDir: string;
       readonly thread?: PGliteThread;
+      /** The worker thread's nice value on Linux once open (`thread: 'worker'` only; default: the process's). */
+      readonly nice?: number;
       readonly templateDir?: string | false;
     }
   | {
@@ -88,6 +90,8 @@ export function databaseTarget(opts: {
   databaseUrl?: string | undefined;
   dataDir: string;
   pgliteThread?: PGliteThread;
+  /** The worker thread's nice value (0 or unset: the process's). */
+  pgliteNice?: number;
 }): DatabaseTarget {
   if (opts.databaseUrl !== undefined && opts.databaseUrl !== '')
     return { kind: 'postgres', url: opts.databaseUrl };
@@ -95,6 +99,7 @@ export function databaseTarget(opts: {
     kind: 'pglite',
     dataDir: opts.dataDir === 'memory' ? 'memory' : `${opts.dataDir}/pglite`,
     ...(opts.pgliteThread === undefined ? {} : { thread: opts.pgliteThread }),
+    ...(opts.pgliteNice === undefined || opts.pgliteNice === 0 ? {} : { nice: opts.pgliteNice }),
   };
 }
 
@@ -111,6 +116,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       target.dataDir,
       target.thread ?? 'worker',
       target.templateDir ?? PGLITE_TEMPLATE_DIR,
+      target.nice,
     );
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return handle(db, 'pglite');
@@ -170,6 +176,7 @@ async function openPGlite(
   dataDir: string,
   thread: PGliteThread,
   templateDir: string | false,
+  nice: number | undefined,
 ): Promise<PGliteLike> {
   const { PGlite } = await loadDriver(
     '@electric-sql/pglite',
@@ -178,7 +185,7 @@ async function openPGlite(
   );
   const open = async (template: string | undefined): Promise<PGliteLike> => {
     if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
-    if (thread === 'worker') return await PGliteWorkerClient.open(dataDir, template);
+    if (thread === 'worker') return await PGliteWorkerClient.open(dataDir, template, nice ?? null);
     return await PGlite.create({
       ...(dataDir === 'memory' ? {} : { dataDir }),
       ...(template === undefined ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),

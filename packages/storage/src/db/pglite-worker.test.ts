@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { VoiceError } from '@prx-voice/types';
 import { openDatabase } from './connect.js';
 import type { DatabaseHandle } from './connect.js';
 import { isTransientStorageError, isUniqueViolation } from './support.js';
+import { PGliteWorkerClient } from './pglite-worker.js';
 
 describe('PGlite in a worker thread', () => {
   let handle: DatabaseHandle;
@@ -36,6 +37,27 @@ describe('PGlite in a worker thread', () => {
       await inProcess.close();
     }
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs its thread below the audio when asked (nice 10 on Linux), the process’s other threads untouched',
+    async () => {
+      const before = getPriority();
+      const low = await PGliteWorkerClient.open('memory', undefined, 10);
+      const asIs = await PGliteWorkerClient.open('memory');
+      try {
+        expect(low.thread.tid).toEqual(expect.any(Number));
+        expect(low.thread.tid).not.toBe(process.pid);
+        expect(low.thread.nice).toBe(Math.max(before, 10));
+        // As the kernel sees the thread, from outside it.
+        expect(getPriority(low.thread.tid ?? 0)).toBe(Math.max(before, 10));
+        expect(getPriority()).toBe(before);
+        expect(asIs.thread).toEqual({ tid: null, nice: null });
+        expect((await low.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await Promise.all([low.close(), asIs.close()]);
+      }
+    },
+  );
 
   it('keeps a database error’s SQLSTATE and fields across the thread', async () => {
     await sql`insert into t (id) values (1)`.execute(handle.db);

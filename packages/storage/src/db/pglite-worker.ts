@@ -23,6 +23,21 @@ const require = createRequire(import.meta.url);
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
+// Below the audio, once open (a start is not slowed): on Linux a thread has a nice value of
+// its own, set through its id.
+function lowerPriority() {
+  const thread = { tid: null, nice: null };
+  if (workerData.nice === undefined || process.platform !== 'linux') return thread;
+  try {
+    const os = require('node:os');
+    thread.tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    os.setPriority(thread.tid, workerData.nice);
+    thread.nice = os.getPriority(thread.tid);
+  } catch {
+    // Not allowed here (a sandbox without /proc): the thread keeps the process's priority.
+  }
+  return thread;
+}
 function parseInt8(value) {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) {
@@ -53,7 +68,7 @@ PGlite.create({
   parsers: { 20: parseInt8 },
   startParams: [...PGlite.defaultStartParams, ...workerData.settings],
 }).then(
-  (opened) => { db = opened; parentPort.postMessage({ type: 'ready' }); },
+  (opened) => { db = opened; parentPort.postMessage({ type: 'ready', thread: lowerPriority() }); },
   (e) => parentPort.postMessage({ type: 'open_failed', error: describe(e) }),
 );
 parentPort.on('message', (m) => {
@@ -82,8 +97,16 @@ interface ErrorDescription {
   readonly props: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** The worker thread as the operating system sees it (`null`: not known, or not set). */
+export interface PGliteWorkerThread {
+  /** The thread's id (Linux). */
+  readonly tid: number | null;
+  /** Its nice value, once set. */
+  readonly nice: number | null;
+}
+
 type Reply =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly thread: PGliteWorkerThread }
   | { readonly type: 'open_failed'; readonly error: ErrorDescription }
   | {
       readonly type: 'result';
@@ -122,14 +145,17 @@ export class PGliteWorkerClient implements PGliteLike {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   readonly #dataDir: string;
+  /** The worker's thread (its id and nice value on Linux). */
+  readonly thread: PGliteWorkerThread;
   #nextId = 1;
   #closed = false;
   #gone: Error | undefined;
   #onClosed: ((reply: Extract<Reply, { type: 'closed' }>) => void) | undefined;
   readonly #exited: Promise<void>;
 
-  private constructor(dataDir: string, worker: Worker) {
+  private constructor(dataDir: string, worker: Worker, thread: PGliteWorkerThread) {
     this.#dataDir = dataDir;
+    this.thread = thread;
     this.#worker = worker;
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (reply: Reply) => {
@@ -146,14 +172,22 @@ export class PGliteWorkerClient implements PGliteLike {
   /**
    * Starts the worker and opens PGlite in it (`memory` keeps the database in
    * memory), a new cluster unpacked from `templatePath` when given (see
-   * `pglite-template.ts`). Rejects with `STORAGE_UNAVAILABLE` when it cannot be opened.
+   * `pglite-template.ts`). With `nice`, on Linux, the worker's thread runs at that nice
+   * value once the database is open: when the machine's cores are all busy, the thread
+   * that paces audio (at the process's) gets the CPU first and a write waits instead of a
+   * frame going out late. Rejects with `STORAGE_UNAVAILABLE` when it cannot be opened.
    */
-  static async open(dataDir: string, templatePath?: string): Promise<PGliteWorkerClient> {
+  static async open(
+    dataDir: string,
+    templatePath?: string,
+    nice: number | null = null,
+  ): Promise<PGliteWorkerClient> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         pglitePath: require.resolve('@electric-sql/pglite'),
         settings: PGLITE_SETTINGS,
+        ...(nice === null ? {} : { nice }),
         ...(dataDir === 'memory' ? {} : { dataDir }),
         ...(templatePath === undefined ? {} : { templatePath }),
       },
@@ -180,7 +214,7 @@ export class PGliteWorkerClient implements PGliteLike {
         cause: opened.type === 'open_failed' ? rebuild(opened.error) : undefined,
       });
     }
-    const client = new PGliteWorkerClient(dataDir, worker);
+    const client = new PGliteWorkerClient(dataDir, worker, opened.thread);
     worker.unref();
     return client;
   }
