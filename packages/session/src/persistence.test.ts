@@ -267,6 +267,43 @@ describe('repository persistence', () => {
     expect((await repos.sessions.require(id)).state).toBe('Listening');
   }, 60_000);
 
+  it('stop() gives up a state change and a turn write retrying at once, and idle() then resolves', async () => {
+    const { wrapped, id, state } = await flaky('persist-stop-both');
+    const clock = new SimulatedClock();
+    let retries = 0;
+    const p = repositoryPersistence(wrapped, id, {
+      clock,
+      onRetry: () => retries++,
+      states: createSessionStateQueue({
+        writer: {
+          advanceMany: () =>
+            Promise.reject(
+              Object.assign(new Error('terminating connection due to administrator command'), {
+                code: '57P01',
+              }),
+            ),
+        },
+      }),
+    });
+    state.down = true;
+    const writes = [
+      p.sessionState({ type: 'persist_session', state: 'Thinking' } as never),
+      p.turnStarted({
+        type: 'persist_turn_started',
+        turnId: 'turn_01m94z0000e000000000000004' as TurnId,
+        seq: 1,
+        input: 'text',
+        userText: 'a',
+      } as never),
+    ];
+    await until(() => Promise.resolve(retries === 2));
+    // Both wait out a backoff on the (simulated, unmoving) clock; stop wakes both.
+    p.stop();
+    await Promise.all(writes);
+    await p.idle();
+    expect(retries).toBe(2);
+  }, 60_000);
+
   it('gives up a write no retry can cure, and goes on with the next', async () => {
     const { repos, id } = await flaky('persist-permanent');
     const p = repositoryPersistence(repos, id, { clock: new SimulatedClock() });

@@ -71,7 +71,8 @@ export function repositoryPersistence(
   const max = options.maxRetryDelayMs ?? 5_000;
   let fenced = false;
   let stopped = false;
-  let wake: (() => void) | undefined;
+  // The retries waiting out their backoff (a turn write's and a state change's at once).
+  const wakes = new Set<() => void>();
   let chain: Promise<void> = Promise.resolve();
   // State changes through the instance's queue: the latest asked for, and those not yet written.
   let stateVersion = 0;
@@ -79,15 +80,13 @@ export function repositoryPersistence(
 
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
-      const timer = clock.setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
+      const wake = (): void => {
         clock.clearTimeout(timer);
-        wake = undefined;
+        wakes.delete(wake);
         resolve();
       };
+      const timer = clock.setTimeout(wake, ms);
+      wakes.add(wake);
     });
 
   const attempt = async (work: () => Promise<unknown>): Promise<void> => {
@@ -201,7 +200,7 @@ export function repositoryPersistence(
     },
     stop() {
       stopped = true;
-      wake?.();
+      for (const wake of [...wakes]) wake();
     },
     get fenced() {
       return fenced;
