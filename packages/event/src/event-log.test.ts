@@ -166,6 +166,54 @@ describe('createEventLog', () => {
     await log.flush();
   });
 
+  it('reads with what is pending, a write landing during the read included', async () => {
+    let release = (): void => undefined;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const reader = { read: false };
+    // The rows are read, then the reader is held while the write lands and leaves pending.
+    const repos = {
+      ...db.repos,
+      forTenant: (t: Parameters<typeof db.repos.forTenant>[0]) => {
+        const r = db.repos.forTenant(t);
+        return {
+          ...r,
+          events: {
+            ...r.events,
+            readAfter: async (...args: Parameters<typeof r.events.readAfter>) => {
+              const rows = await r.events.readAfter(...args);
+              reader.read = true;
+              await hold;
+              return rows;
+            },
+          },
+        };
+      },
+    };
+    const log = createEventLog({
+      repos,
+      clock: new SimulatedClock(),
+      batchSize: 64,
+      onError: () => undefined,
+    });
+    const sessionId = await newSession();
+    const emitter = createSessionEmitter({
+      tenantId: tenantA.tenantId,
+      sessionId,
+      instanceId: 'node-1',
+      clock: new SimulatedClock(),
+      ids,
+      sink: log.append,
+    });
+    emitTurns(emitter, 5);
+    const reading = log.readAfter(tenantA.tenantId, sessionId, 0, 500, { includePending: true });
+    for (let i = 0; i < 500 && !reader.read; i++) await new Promise<void>((r) => setImmediate(r));
+    expect(reader.read).toBe(true);
+    await log.flush();
+    expect(await tenantA.events.lastSeq(sessionId)).toBe(5);
+    release();
+    expect((await reading).map((e) => e.prxseq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('reports a failed write and retries the batch until it is stored', async () => {
     const { log, repos, failures, emitterFor } = setup({ failures: 2, retryDelayMs: 100 });
     const sessionId = await newSession();

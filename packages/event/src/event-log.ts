@@ -255,6 +255,12 @@ export function createEventLog(options: EventLogOptions): EventLog {
       return q.fenced ? Promise.resolve(false) : writer.waitWritten(q, seq);
     },
     async readAfter(tenantId, sessionId, afterSeq, limit = 500, readOptions = {}) {
+      // What is not yet stored, taken before the read: a write that lands while the rows
+      // are read leaves its events in the rows or in this, never in neither.
+      const pending =
+        readOptions.includePending === true
+          ? [...(queues.get(keyOf(tenantId, sessionId))?.pending ?? [])]
+          : [];
       const rows = await repos.forTenant(tenantId).events.readAfter(sessionId, afterSeq, limit);
       const json =
         codec === undefined
@@ -266,10 +272,8 @@ export function createEventLog(options: EventLogOptions): EventLog {
             );
       const events = json.map((e) => parseEvent(e));
       if (readOptions.includePending !== true) return events;
-      const q = queues.get(keyOf(tenantId, sessionId));
-      if (q === undefined) return events;
       const after = Math.max(afterSeq, events.at(-1)?.prxseq ?? afterSeq);
-      for (const e of q.pending) {
+      for (const e of pending) {
         if (events.length >= limit) break;
         if (e.prxseq > after) events.push(e);
       }

@@ -72,6 +72,7 @@ describe('openStorage', () => {
         await storage.close();
       }
     },
+    60_000,
   );
 
   it('refuses an s3 key prefix it cannot honour, and an unreachable Redis', async () => {
