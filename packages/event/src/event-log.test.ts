@@ -189,22 +189,9 @@ describe('createEventLog', () => {
         };
       },
     };
-    const log = createEventLog({
-      repos,
-      clock: new SimulatedClock(),
-      batchSize: 64,
-      onError: () => undefined,
-    });
+    const { log, emitterFor } = setup({ repos, batchSize: 64 });
     const sessionId = await newSession();
-    const emitter = createSessionEmitter({
-      tenantId: tenantA.tenantId,
-      sessionId,
-      instanceId: 'node-1',
-      clock: new SimulatedClock(),
-      ids,
-      sink: log.append,
-    });
-    emitTurns(emitter, 5);
+    emitTurns(emitterFor(sessionId), 5);
     const reading = log.readAfter(tenantA.tenantId, sessionId, 0, 500, { includePending: true });
     for (let i = 0; i < 500 && !reader.read; i++) await new Promise<void>((r) => setImmediate(r));
     expect(reader.read).toBe(true);
