@@ -14,6 +14,7 @@ import type { SessionManager } from '@prx-voice/control';
 import { AUTO_PROVIDER, loadConfig, systemClock } from '@prx-voice/core';
 import type { Clock, Config, LoadConfigOptions } from '@prx-voice/core';
 import { ensureBootstrap } from '@prx-voice/policy';
+import { startEmbeddedMaintenance } from '@prx-voice/storage';
 import { openRuntime } from './runtime.js';
 import type { Runtime } from './runtime.js';
 
@@ -184,6 +185,19 @@ export async function startServer(
   const stopReceiving = workerSide?.receiveConnections(server, () => manager.liveCount);
   took['listening_ms'] = Math.round(performance.now() - began);
   await voice.start();
+  // The embedded database has no autovacuum: its tables are vacuumed and analyzed as they grow.
+  const maintenance =
+    storage.database.kind === 'pglite' && config.storage.embedded_maintenance_ms > 0
+      ? startEmbeddedMaintenance({
+          db: storage.database.db,
+          clock,
+          intervalMs: config.storage.embedded_maintenance_ms,
+          onRan: (tables) =>
+            logger.info({ tables }, 'embedded database: tables vacuumed and analyzed'),
+          onError: (error) =>
+            logger.warn({ error: String(error) }, 'embedded database: maintenance failed'),
+        })
+      : undefined;
   took['ready_ms'] = Math.round(performance.now() - began);
   // From the process's own start: what loaded before this function ran counts too.
   took['since_process_start_ms'] = Math.round(performance.now());
@@ -210,6 +224,7 @@ export async function startServer(
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       stopReceiving?.();
+      await maintenance?.stop();
       await rt.close();
       return result;
     },

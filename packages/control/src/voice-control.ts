@@ -249,6 +249,7 @@ export function createVoiceControl(deps: VoiceControlDeps): VoiceControl {
       feedMetrics(event);
       providerErrors.observe(event);
     },
+    checkEvents: config.observe.check_events,
     tracing: {
       tracing,
       includeText: config.observe.tracing.include_text,

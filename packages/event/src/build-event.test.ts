@@ -119,6 +119,57 @@ describe('buildEvent', () => {
     expect(err.details['type']).toBe('prx.voice.asr.transcript_final');
   });
 
+  it('rejects a field the schema does not have, nested ones too, where zod alone drops it', () => {
+    const stray = { text: 'x', start_ms: 1, end_ms: 2, confidence_pct: 90 };
+    const err = failure(() => buildEvent(input({ data: stray })));
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.message).toContain('data.confidence_pct: not a field of the schema');
+    const latency = {
+      asr_ms: 1,
+      agent_first_token_ms: 2,
+      tts_first_audio_ms: 3,
+      first_audio_sent_ms: 4,
+      voice_to_voice_ms: 10,
+    };
+    const turn = {
+      type: 'prx.voice.turn.completed' as const,
+      data: {
+        turn_id: turnId,
+        user_text: 'hi',
+        assistant_text: 'hello',
+        interrupted: false,
+        latency: { ...latency, endpoint_ms: 5 },
+      },
+    };
+    expect(failure(() => buildEvent({ ...input(), ...turn })).message).toContain(
+      'data.latency.endpoint_ms: not a field of the schema',
+    );
+    // An undefined field is an absent one, as JSON has it.
+    const withUndefined = { ...turn.data, latency, note: undefined };
+    expect(buildEvent({ ...input(), ...turn, data: withUndefined }).data).toBe(withUndefined);
+  });
+
+  it('freezes checked data, so a change after the event is built fails where it is made', () => {
+    const data = { text: 'hello', start_ms: 100, end_ms: 740 };
+    const event = buildEvent(input({ data }));
+    expect(event.data).toBe(data);
+    expect(Object.isFrozen(data)).toBe(true);
+    expect(() => {
+      (data as { text: string }).text = 'changed';
+    }).toThrow(TypeError);
+  });
+
+  it('with checkData false, carries the data as given: no schema, no freeze', () => {
+    const data = { text: 'x', start_ms: 9, end_ms: 1 };
+    const event = buildEvent(input({ data, checkData: false }));
+    expect(event.data).toBe(data);
+    expect(Object.isFrozen(data)).toBe(false);
+    // The envelope is still checked.
+    expect(failure(() => buildEvent(input({ seq: 0, checkData: false }))).message).toContain(
+      'prxseq:',
+    );
+  });
+
   it.each<[string, Partial<BuildEventInput<'prx.voice.asr.transcript_final'>>, string]>([
     ['a zero seq', { seq: 0 }, 'prxseq'],
     ['a fractional seq', { seq: 1.5 }, 'prxseq'],

@@ -1,9 +1,11 @@
 /**
- * Building a protocol CloudEvent: the envelope checked here, the data against its schema.
+ * Building a protocol CloudEvent: the envelope checked here, the data against its schema
+ * unless the caller trusts its own typed code (`checkData: false`, what a server does in
+ * production: the edges that take events from outside check them with `parseEvent`).
  * The `cloudevents` package's own validation (a JSON-schema run per event, about half of an
- * event's cost) is left to the edges that take events from outside (`parseEvent`) and to the
- * tests, which hold every event type's event to it: the envelope is built here from checked
- * values and fixed attribute names, so it cannot fail here.
+ * event's cost) is left to those edges and to the tests, which hold every event type's event
+ * to it: the envelope is built here from checked values and fixed attribute names, so it
+ * cannot fail here.
  */
 import type { z } from 'zod';
 import { SEVERITIES, idProblem, isSeverity } from '@prx-voice/types';
@@ -47,6 +49,14 @@ export interface BuildEventInput<T extends EventType> {
   readonly severity?: Severity | undefined;
   /** W3C `traceparent`; validated. */
   readonly traceparent?: string | undefined;
+  /**
+   * Whether `data` is checked (default true): against its type's schema, for fields the
+   * schema does not have (an error, where the schema alone would drop them silently), and
+   * then frozen, so code that changes it after the event is built fails where it runs.
+   * Checked or not, the event carries `data` itself: what a check passes is what an
+   * unchecked build emits.
+   */
+  readonly checkData?: boolean | undefined;
 }
 
 function checkId(issues: ValidationIssue[], path: string, kind: IdKind, value: unknown): void {
@@ -85,7 +95,8 @@ function envelopeIssues<T extends EventType>(input: BuildEventInput<T>): Validat
 
 /**
  * Builds a structured-mode CloudEvent JSON object exactly per the protocol,
- * validating the envelope and the `data` against its type's schema (a valid
+ * validating the envelope and (unless `checkData` is false) the `data` against its type's
+ * schema (a valid
  * CloudEvent by construction: see the module's note). The result is frozen, plain (it
  * round-trips through `JSON.stringify` and `new CloudEvent(JSON.parse(…))`)
  * and has no `undefined` attributes. Throws `VALIDATION_FAILED` naming every problem.
@@ -102,11 +113,7 @@ export function buildEvent<T extends EventType>(input: BuildEventInput<T>): Voic
   const issues = envelopeIssues(input);
   const what = `invalid ${input.type} event`;
   if (issues.length > 0) throw validationError(what, issues, { type: input.type });
-  const schema: z.ZodType = EVENT_DATA_SCHEMAS[input.type];
-  const parsed = schema.safeParse(input.data);
-  if (!parsed.success) {
-    throw validationError(what, zodIssues(parsed.error, 'data'), { type: input.type });
-  }
+  if (input.checkData !== false) checkData(input.type, input.data, what);
   const event: Record<string, unknown> = {
     specversion: '1.0',
     id: input.id,
@@ -123,8 +130,40 @@ export function buildEvent<T extends EventType>(input: BuildEventInput<T>): Voic
   if (input.runId !== undefined) event['prxrunid'] = input.runId;
   event['prxseverity'] = input.severity ?? DEFAULT_SEVERITIES[input.type];
   if (input.traceparent !== undefined) event['traceparent'] = input.traceparent;
-  event['data'] = parsed.data;
+  event['data'] = input.data;
   return Object.freeze(event) as unknown as VoiceEvent<T>;
+}
+
+/** Checks an event's data against its type's schema and for fields it lacks; then freezes it. */
+function checkData(type: EventType, data: unknown, what: string): void {
+  const schema: z.ZodType = EVENT_DATA_SCHEMAS[type];
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw validationError(what, zodIssues(parsed.error, 'data'), { type });
+  const stray: ValidationIssue[] = [];
+  strayFields(data, parsed.data, 'data', stray);
+  if (stray.length > 0) throw validationError(what, stray, { type });
+  deepFreeze(data);
+}
+
+/**
+ * The fields of `given` that the schema's output `kept` lacks (zod drops what a schema does
+ * not name): each one an issue at its path. A field whose value is `undefined` is absent.
+ */
+function strayFields(given: unknown, kept: unknown, path: string, out: ValidationIssue[]): void {
+  if (typeof given !== 'object' || given === null) return;
+  if (typeof kept !== 'object' || kept === null) return;
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const at = `${path}.${key}`;
+    if (!Object.hasOwn(kept, key)) out.push({ path: at, message: 'not a field of the schema' });
+    else strayFields(value, (kept as Record<string, unknown>)[key], at, out);
+  }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
 }
 
 /** The first line of a `cloudevents` ValidationError (its message lists the schema errors after it). */

@@ -110,6 +110,18 @@ describe('createSessionEmitter', () => {
     expect(mem.events.map((e) => e.prxseq)).toEqual([1, 2]);
   });
 
+  it('with checkData false, trusts the payload: no schema check, the data as given', () => {
+    const { mem, emitter } = setup({ checkData: false });
+    const data = { text: 'x', start_ms: 5, end_ms: 1 };
+    emitter.emit('prx.voice.asr.transcript_final', data);
+    expect(mem.events[0]?.data).toBe(data);
+    expect(Object.isFrozen(data)).toBe(false);
+    // Checked by default, and frozen once checked.
+    const checked = setup();
+    const ok = { text: 'x', start_ms: 1, end_ms: 5 };
+    checked.emitter.emit('prx.voice.asr.transcript_final', ok);
+    expect(Object.isFrozen(ok)).toBe(true);
+  });
   it('checks payloads at compile time', () => {
     const { emitter } = setup();
     // @ts-expect-error transcript_final needs start_ms and end_ms

@@ -193,3 +193,5 @@ export type { FilesystemObjectStoreOptions } from './object-store/filesystem-obj
 // Composition from configuration
 export { openStorage } from './open-storage.js';
 export type { StorageServices } from './open-storage.js';
+export { startEmbeddedMaintenance } from './db/embedded-maintenance.js';
+export type { EmbeddedMaintenance, MaintainedTable } from './db/embedded-maintenance.js';

@@ -67,6 +67,7 @@ export function createSessionEvents(opts: {
     clock: deps.clock,
     ids: deps.ids,
     ...(trace === undefined ? {} : { traceparent: trace.traceparentOf }),
+    checkData: deps.checkEvents ?? true,
     sink: [
       deps.bus.publish,
       deps.log.append,

@@ -184,6 +184,11 @@ export interface SessionManagerDeps {
   readonly degradation?: () => DegradationActions;
   /** Sees every event of every session (the server feeds its metrics from them). */
   readonly onEvent?: (event: AnyVoiceEvent) => void;
+  /**
+   * Whether sessions' events are checked against their schemas as they are built (default
+   * true; the server sets `observe.check_events`, off unless asked: see the emitter's `checkData`).
+   */
+  readonly checkEvents?: boolean;
   /** Where recordings go (sessions are recorded only with one). */
   readonly objectStore?: ObjectStore | undefined;
   /** Data subjects: which one a session belongs to, and the key sealing its recordings and transcripts. */

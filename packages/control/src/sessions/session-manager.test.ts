@@ -111,6 +111,23 @@ describe('session manager', () => {
     assertGapFree(events.filter((e) => e.prxsessionid === sid));
   });
 
+  it("checks its sessions' events unless told not to (the server's observe.check_events)", async () => {
+    const t = await tenant();
+    const checked = (await manager.create(t, { channel: 'websocket' })).id as SessionId;
+    const unchecked = testManager('test-unchecked', { checkEvents: false });
+    const plain = (await unchecked.create(t, { channel: 'websocket' })).id as SessionId;
+    await settle();
+    const of = (sid: SessionId) => events.filter((e) => e.prxsessionid === sid);
+    expect(of(checked).length).toBeGreaterThan(1);
+    expect(of(plain).map((e) => e.type)).toEqual(of(checked).map((e) => e.type));
+    // A checked event's data is frozen once checked; an unchecked one is left as built.
+    expect(of(checked).every((e) => Object.isFrozen(e.data))).toBe(true);
+    expect(of(plain).some((e) => !Object.isFrozen(e.data))).toBe(true);
+    await unchecked.command(t, plain, 'end');
+    await manager.command(t, checked, 'end');
+    await settle();
+  });
+
   it('refuses commands the state machine forbids, and unknown or foreign sessions', async () => {
     const t = await tenant();
     const sid = (await manager.create(t, { channel: 'websocket' })).id as SessionId;

@@ -31,6 +31,13 @@ const sloSchema = z.strictObject({
 
 /** The `observe` section. */
 export const observeSchema = z.strictObject({
+  /**
+   * Check every event a session emits against its type's schema (and for fields the schema
+   * lacks) as it is built. Off by default: the server trusts its own typed code, and
+   * clients check what they receive (`parseEvent`); on, for development, it costs about
+   * half of an event's work.
+   */
+  check_events: flag().default(false),
   /** Overrides of the built-in objectives, by name; unset fields keep the defaults. */
   slos: z.partialRecord(z.enum(SLO_NAMES), sloSchema).default({}),
   /** The degradation controller (levels L0–L4 from event-loop lag, load, heap use). */

@@ -84,6 +84,7 @@ describe('defaultConfig', () => {
       data_dir: '.data',
       embedded_thread: 'worker',
       embedded_nice: 0,
+      embedded_maintenance_ms: 60_000,
       object_store: { kind: 'filesystem', force_path_style: false },
     });
     expect(config.auth).toEqual({ allow_query_token: true });
@@ -220,6 +221,25 @@ describe('parseConfig', () => {
       const { issues } = failure(() => parseConfig({ storage: { embedded_nice: bad } }));
       expect(issues.map((issue) => issue.key)).toEqual(['storage.embedded_nice']);
     }
+  });
+
+  it('takes the embedded maintenance interval as 0 (off) or 1 s to a day, in ms', () => {
+    for (const ok of [0, 1_000, 86_400_000]) {
+      expect(
+        parseConfig({ storage: { embedded_maintenance_ms: ok } }).storage.embedded_maintenance_ms,
+      ).toBe(ok);
+    }
+    for (const bad of [-1, 999, 86_400_001, 1.5, 'often']) {
+      const { issues } = failure(() => parseConfig({ storage: { embedded_maintenance_ms: bad } }));
+      expect(issues.map((issue) => issue.key)).toEqual(['storage.embedded_maintenance_ms']);
+    }
+  });
+
+  it('checks events only when observe.check_events asks (a flag, default off)', () => {
+    expect(parseConfig({}, { runtime }).observe.check_events).toBe(false);
+    expect(parseConfig({ observe: { check_events: true } }).observe.check_events).toBe(true);
+    const { issues } = failure(() => parseConfig({ observe: { check_events: 'sometimes' } }));
+    expect(issues.map((issue) => issue.key)).toEqual(['observe.check_events']);
   });
 
   it('reports a missing required value as not set', () => {

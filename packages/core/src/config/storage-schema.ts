@@ -54,6 +54,19 @@ export const storageSchema = z.strictObject({
     .min(0, 'expected a whole number from 0 to 19')
     .max(19, 'expected a whole number from 0 to 19')
     .default(0),
+  /**
+   * How often the embedded database's tables are checked, ms: one whose file grew by a fifth
+   * since it was last vacuumed is vacuumed and analyzed (PGlite has no autovacuum; without
+   * statistics the planner may scan a tenant's rows to find one). 0 turns it off. Ignored
+   * with `database_url` (PostgreSQL's autovacuum does it).
+   */
+  embedded_maintenance_ms: z
+    .number()
+    .int('expected 0 (off) or a whole number of ms from 1000 to 86400000')
+    .refine((v) => v === 0 || (v >= 1_000 && v <= 86_400_000), {
+      message: 'expected 0 (off) or a whole number of ms from 1000 to 86400000',
+    })
+    .default(60_000),
   /** Redis; unset means in-process coordination. Env `REDIS_URL` fills it. */
   redis_url: urlString(['redis', 'rediss'], 'redis://host:6379').optional(),
   object_store: objectStoreSchema.prefault({}),

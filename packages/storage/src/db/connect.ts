@@ -5,6 +5,7 @@ import { VoiceError } from '@prx-voice/types';
 import { PGLITE_SETTINGS, PGliteDialect } from './pglite-dialect.js';
 import type { PGliteLike } from './pglite-dialect.js';
 import { PGliteWorkerClient } from './pglite-worker.js';
+import { PGLITE_QUERY_TYPE_CACHE, createPGliteQuery } from './pglite-query.js';
 import {
   isEmptyDir,
   isNewCluster,
@@ -178,7 +179,7 @@ async function openPGlite(
   templateDir: string | false,
   nice: number | undefined,
 ): Promise<PGliteLike> {
-  const { PGlite } = await loadDriver(
+  const { PGlite, protocol, parse } = await loadDriver(
     '@electric-sql/pglite',
     'The embedded database',
     () => import('@electric-sql/pglite'),
@@ -186,12 +187,28 @@ async function openPGlite(
   const open = async (template: string | undefined): Promise<PGliteLike> => {
     if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true });
     if (thread === 'worker') return await PGliteWorkerClient.open(dataDir, template, nice ?? null);
-    return await PGlite.create({
+    const pglite = await PGlite.create({
       ...(dataDir === 'memory' ? {} : { dataDir }),
       ...(template === undefined ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),
       parsers: { [INT8_OID]: parseInt8 },
       startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
     });
+    const query = createPGliteQuery(
+      pglite,
+      {
+        serialize: protocol.serialize,
+        parseResults: parse.parseResults,
+        parseDescribeStatementResults: parse.parseDescribeStatementResults,
+      },
+      PGLITE_QUERY_TYPE_CACHE,
+    );
+    return {
+      query: (text, params) => query(text, params),
+      close: () => pglite.close(),
+      get closed() {
+        return pglite.closed;
+      },
+    };
   };
   // A new cluster is unpacked from the build's template instead of PGlite's initdb; should
   // that fail where nothing was there before, the directory is cleared and initdb runs.

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { VoiceError } from '@prx-voice/types';
 import { PGLITE_SETTINGS } from './pglite-dialect.js';
 import type { PGliteLike } from './pglite-dialect.js';
+import { PGLITE_QUERY_TYPE_CACHE, createPGliteQuery } from './pglite-query.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,7 +23,11 @@ const require = createRequire(import.meta.url);
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglitePath);
+const { PGlite, protocol, parse } = require(workerData.pglitePath);
+// The one-call statement path, its text as this module was compiled: a transpiler that keeps
+// function names (tsx's esbuild) wraps them in a helper defined outside the function.
+const __name = (target) => target;
+const createPGliteQuery = ${createPGliteQuery.toString()};
 // Below the audio, once open (a start is not slowed): on Linux a thread has a nice value of
 // its own, set through its id.
 function lowerPriority() {
@@ -60,6 +65,7 @@ function describe(e) {
   return out;
 }
 let db;
+let query;
 PGlite.create({
   ...(workerData.dataDir === undefined ? {} : { dataDir: workerData.dataDir }),
   ...(workerData.templatePath === undefined
@@ -68,12 +74,20 @@ PGlite.create({
   parsers: { 20: parseInt8 },
   startParams: [...PGlite.defaultStartParams, ...workerData.settings],
 }).then(
-  (opened) => { db = opened; parentPort.postMessage({ type: 'ready', thread: lowerPriority() }); },
+  (opened) => {
+    db = opened;
+    query = createPGliteQuery(
+      db,
+      { serialize: protocol.serialize, parseResults: parse.parseResults, parseDescribeStatementResults: parse.parseDescribeStatementResults },
+      ${PGLITE_QUERY_TYPE_CACHE},
+    );
+    parentPort.postMessage({ type: 'ready', thread: lowerPriority() });
+  },
   (e) => parentPort.postMessage({ type: 'open_failed', error: describe(e) }),
 );
 parentPort.on('message', (m) => {
   if (m.type === 'query') {
-    db.query(m.sql, m.params).then(
+    query(m.sql, m.params).then(
       (r) => parentPort.postMessage({
         type: 'result', id: m.id, rows: r.rows, affectedRows: r.affectedRows, command: r.command,
       }),

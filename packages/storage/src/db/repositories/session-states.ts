@@ -64,7 +64,8 @@ export function sessionStateWriter(ctx: RepoContext): SessionStateWriter {
             ended_at = coalesce(v.ended_at, s.ended_at),
             updated_at = ${nowDate(ctx)}
           from (values ${sql.join(rows)}) as v(tenant_id, id, state, outcome, close_reason, ended_at)
-          where s.tenant_id = v.tenant_id and s.id = v.id and s.ended_at is null
+          where s.id = any(${updates.map((u) => u.sessionId)}::text[])
+            and s.tenant_id = v.tenant_id and s.id = v.id and s.ended_at is null
           returning s.id`.execute(db);
         return new Set(advanced.map((r) => r.id));
       } catch (err) {

@@ -116,6 +116,10 @@ export function turnRepository(ctx: TenantContext): TurnRepository {
               latency_voice_to_voice_ms: c.latency.voiceToVoiceMs ?? null,
               completed_at: at,
             })
+            // The key on the updated table itself, not only through the join: the planner then
+            // reads one row by the primary key (joined through `before` alone, with no statistics
+            // it scanned every turn of the tenant for each of them).
+            .where('turns.id', '=', id)
             .whereRef('turns.id', '=', 'before.id')
             .where('turns.tenant_id', '=', tenantId)
             .returningAll('turns')
@@ -126,7 +130,9 @@ export function turnRepository(ctx: TenantContext): TurnRepository {
             .updateTable('sessions')
             .set((eb) => ({ turn_count: eb('turn_count', '+', 1), updated_at: at }))
             .where('tenant_id', '=', tenantId)
-            .where('id', 'in', (eb) =>
+            // One value (the turn's session, or none): a lookup by the key, not a semi-join over
+            // the tenant's sessions.
+            .where('id', '=', (eb) =>
               eb
                 .selectFrom('completed')
                 .select('completed.before_session_id')
