@@ -87,11 +87,9 @@ export function transition(state: MachineState, trigger: SessionTrigger): Transi
   if (trigger.type === 'STATE_TIMEOUT' && trigger.state !== state.value) {
     return { kind: 'ignored', state, why: 'stale_timeout' };
   }
-  // One pass of the machine: every transition it takes changes the state (no self- or
-  // targetless transitions: the transition table's test holds it to that), so an unchanged
-  // state is a trigger not accepted — what `snapshot.can()` would have said in a pass of its own.
-  const [next] = xstateTransition(sessionMachine, resolve(state), trigger);
-  if (next.value === state.value) return { kind: 'ignored', state, why: 'not_accepted' };
+  const snapshot = resolve(state);
+  if (!snapshot.can(trigger)) return { kind: 'ignored', state, why: 'not_accepted' };
+  const [next] = xstateTransition(sessionMachine, snapshot, trigger);
   const moved = toMachineState(next.value, next.context);
   const reason = moved.context.reason;
   return reason === null
