@@ -28,15 +28,7 @@ export async function benchStatements(): Promise<void> {
   await db.exec(
     `insert into t (k, n, j) select 'k' || g, g, '{"a":1}' from generate_series(1, 1000) g`,
   );
-  const oneCall = createPGliteQuery(
-    db,
-    {
-      serialize: protocol.serialize,
-      parseResults: parse.parseResults,
-      parseDescribeStatementResults: parse.parseDescribeStatementResults,
-    },
-    64,
-  );
+  const oneCall = createPGliteQuery(db, { protocol, parse }, 64);
   const paths: [string, Run][] = [
     ['query()', (sql, params) => db.query(sql, params)],
     ['one call', (sql, params) => oneCall(sql, params)],

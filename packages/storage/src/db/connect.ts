@@ -193,15 +193,7 @@ async function openPGlite(
       parsers: { [INT8_OID]: parseInt8 },
       startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
     });
-    const query = createPGliteQuery(
-      pglite,
-      {
-        serialize: protocol.serialize,
-        parseResults: parse.parseResults,
-        parseDescribeStatementResults: parse.parseDescribeStatementResults,
-      },
-      PGLITE_QUERY_TYPE_CACHE,
-    );
+    const query = createPGliteQuery(pglite, { protocol, parse }, PGLITE_QUERY_TYPE_CACHE);
     return {
       query: (text, params) => query(text, params),
       close: () => pglite.close(),

@@ -2,11 +2,7 @@ import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPGliteQuery } from './pglite-query.js';
 
-const lib = {
-  serialize: protocol.serialize,
-  parseResults: parse.parseResults,
-  parseDescribeStatementResults: parse.parseDescribeStatementResults,
-};
+const lib = { protocol, parse };
 
 /** Two databases made alike: one driven through PGlite's query(), one through the one-call path. */
 let db: PGlite;

@@ -27,20 +27,24 @@ export interface PGliteProtocolTarget {
   readonly parsers: Record<number | string, (value: string, typeId?: number) => unknown>;
 }
 
-/** PGlite's protocol serializer and result parsers (`protocol.serialize`, `parse`). */
+/** The parts of the `@electric-sql/pglite` module used: its `protocol` and `parse` exports. */
 export interface PGliteProtocolLib {
-  readonly serialize: {
-    parse(opts: { text: string }): Uint8Array;
-    describe(opts: { type: 'S' | 'P' }): Uint8Array;
-    bind(opts: { values: (string | null)[] }): Uint8Array;
-    execute(opts: Record<string, never>): Uint8Array;
-    sync(): Uint8Array;
+  readonly protocol: {
+    readonly serialize: {
+      parse(opts: { text: string }): Uint8Array;
+      describe(opts: { type: 'S' | 'P' }): Uint8Array;
+      bind(opts: { values: (string | null)[] }): Uint8Array;
+      execute(opts: Record<string, never>): Uint8Array;
+      sync(): Uint8Array;
+    };
   };
-  parseResults(
-    messages: unknown[],
-    parsers: PGliteProtocolTarget['parsers'],
-  ): readonly { rows: unknown[]; affectedRows?: number; command?: string }[];
-  parseDescribeStatementResults(messages: unknown[]): number[];
+  readonly parse: {
+    parseResults(
+      messages: unknown[],
+      parsers: PGliteProtocolTarget['parsers'],
+    ): readonly { rows: unknown[]; affectedRows?: number; command?: string }[];
+    parseDescribeStatementResults(messages: unknown[]): number[];
+  };
 }
 
 /** How many statement texts' parameter types are kept (the oldest forgotten first). */
@@ -50,7 +54,7 @@ export const PGLITE_QUERY_TYPE_CACHE = 1024;
  * A `query(sql, params)` over `db` that runs each statement in one call into the engine.
  *
  * @example
- * const query = createPGliteQuery(db, { serialize: protocol.serialize, ...parse }, 1024);
+ * const query = createPGliteQuery(db, { protocol, parse }, 1024);
  * const { rows } = await query('select * from sessions where id = $1', [id]);
  */
 export function createPGliteQuery(
@@ -58,7 +62,7 @@ export function createPGliteQuery(
   lib: PGliteProtocolLib,
   cacheSize: number,
 ): (sql: string, params?: readonly unknown[]) => Promise<PGliteQueryResult> {
-  const { serialize } = lib;
+  const { serialize } = lib.protocol;
   const paramTypes = new Map<string, number[]>();
   const join = (parts: Uint8Array[]): Uint8Array => {
     let length = 0;
@@ -77,7 +81,7 @@ export function createPGliteQuery(
     const described = await db.execProtocol(
       join([serialize.parse({ text: sql }), serialize.describe({ type: 'S' }), serialize.sync()]),
     );
-    const types = lib.parseDescribeStatementResults(described.messages);
+    const types = lib.parse.parseDescribeStatementResults(described.messages);
     if (paramTypes.size >= cacheSize) {
       const oldest = paramTypes.keys().next();
       if (oldest.done !== true) paramTypes.delete(oldest.value);
@@ -104,7 +108,7 @@ export function createPGliteQuery(
           serialize.sync(),
         ]),
       );
-      const [result] = lib.parseResults(ran.messages, db.parsers);
+      const [result] = lib.parse.parseResults(ran.messages, db.parsers);
       return {
         rows: result?.rows ?? [],
         ...(result?.affectedRows === undefined ? {} : { affectedRows: result.affectedRows }),

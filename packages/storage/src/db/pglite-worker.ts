@@ -78,7 +78,7 @@ PGlite.create({
     db = opened;
     query = createPGliteQuery(
       db,
-      { serialize: protocol.serialize, parseResults: parse.parseResults, parseDescribeStatementResults: parse.parseDescribeStatementResults },
+      { protocol, parse },
       ${PGLITE_QUERY_TYPE_CACHE},
     );
     parentPort.postMessage({ type: 'ready', thread: lowerPriority() });

@@ -30,15 +30,7 @@ const seen: { sql: string; params: unknown[] }[] = [];
 
 beforeAll(async () => {
   pglite = await PGlite.create();
-  const query = createPGliteQuery(
-    pglite,
-    {
-      serialize: protocol.serialize,
-      parseResults: parse.parseResults,
-      parseDescribeStatementResults: parse.parseDescribeStatementResults,
-    },
-    64,
-  );
+  const query = createPGliteQuery(pglite, { protocol, parse }, 64);
   const recording = {
     query: (text: string, params: unknown[] = []) => {
       seen.push({ sql: text, params });
